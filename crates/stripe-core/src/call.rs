@@ -1,0 +1,385 @@
+//! The `Call` state machine: one logical operation and all its attempts.
+//!
+//! ```text
+//!            Call::new
+//!                |
+//!                v                 Input::Response (final) ---> Action::Done
+//!   +------> [Awaiting] --------+-------------------------------> Action::Fail
+//!   |            |              |  Input::Transport (final)     (key inside)
+//!   |   Action::Send        retry wanted and tries left
+//!   |            |              |
+//!   |            |              v
+//!   |            |         [Sleeping] -- deadline or key age --> Action::Fail
+//!   |            |              |
+//!   +--- Input::Woke -----------+
+//!                               Action::Sleep
+//! ```
+//!
+//! `Call::new` returns the first action (a `Send`, or a `Fail` if the caller's key is already
+//! older than 24 h). After `Done` or `Fail` the call is over: any further input answers
+//! `Fail` with [`FailureKind::OutOfOrder`].
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::advice::Advice;
+use crate::config::Config;
+use crate::failure::{Details, Failure, FailureKind, TransportError};
+use crate::key::IdempotencyKey;
+use crate::policy::RetryPolicy;
+use crate::request::{Method, Request};
+use crate::response::{ApiError, Body, Response};
+use crate::retry::{self, Answer};
+use crate::seed::{Random, Seed};
+
+/// What the driver must do next. Exactly one of four things.
+#[must_use = "an action must be carried out and its result fed back to the call"]
+#[derive(Debug)]
+pub enum Action {
+    /// Send this request, then feed back [`Input::Response`] or [`Input::Transport`].
+    Send(http::Request<Bytes>),
+    /// Sleep this long, then feed back [`Input::Woke`].
+    Sleep(Duration),
+    /// The call is over with this HTTP answer (any status, 4xx and 5xx included).
+    Done(Response),
+    /// The call failed; the failure carries the idempotency key to persist.
+    Fail(Failure),
+}
+
+/// What happened since the last action.
+#[derive(Debug)]
+pub enum Input {
+    /// A whole response arrived (status, headers, body bytes).
+    Response(http::Response<Bytes>),
+    /// The attempt got no response.
+    Transport(TransportError),
+    /// The sleep asked for is over.
+    Woke,
+}
+
+impl From<Result<http::Response<Bytes>, TransportError>> for Input {
+    fn from(r: Result<http::Response<Bytes>, TransportError>) -> Self {
+        match r {
+            Ok(resp) => Self::Response(resp),
+            Err(e) => Self::Transport(e),
+        }
+    }
+}
+
+/// Why the call is sleeping before its next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryReason {
+    /// The last attempt was answered with this status.
+    Status(StatusCode),
+    /// The last attempt got no response.
+    Transport(TransportError),
+}
+
+#[derive(Debug)]
+enum State {
+    Awaiting,
+    Sleeping { until: Instant },
+    Over,
+}
+
+/// One logical Stripe operation with all its attempts. It owns the idempotency key, the
+/// attempt counter, the retry policy and the random stream; it performs no I/O and reads no
+/// clock.
+#[derive(Debug)]
+pub struct Call {
+    method: Method,
+    path: String,
+    uri: http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    key: Option<IdempotencyKey>,
+    policy: RetryPolicy,
+    random: Random,
+    started: Instant,
+    wall_started: SystemTime,
+    attempts: u32,
+    max_body_bytes: usize,
+    state: State,
+    last: Option<RetryReason>,
+}
+
+impl Call {
+    /// Starts a call of `request` under `config`, with randomness from `seed`, at monotonic
+    /// time `now` and wall-clock time `wall` (used for the key's timestamp and age).
+    ///
+    /// Returns the call and its first action.
+    pub fn new(
+        request: Request,
+        config: &Config,
+        seed: Seed,
+        now: Instant,
+        wall: SystemTime,
+    ) -> (Self, Action) {
+        let mut random = Random::new(seed);
+        let key = match request.method {
+            Method::Post => Some(
+                request
+                    .idempotency_key
+                    .unwrap_or_else(|| IdempotencyKey::generate(wall, &mut random)),
+            ),
+            Method::Get | Method::Delete => None,
+        };
+        let headers = build_headers(config, request.method, key.as_ref(), request.stripe_account);
+        let uri_text = format!("{}{}", config.api_base, request.path);
+        // Both halves were validated (API base by the config, path by the request), so this
+        // parse cannot fail; a failure would still be reported below, never a panic.
+        let (uri, uri_ok) = match uri_text.parse::<http::Uri>() {
+            Ok(uri) => (uri, true),
+            Err(_) => (http::Uri::default(), false),
+        };
+        let mut call = Self {
+            method: request.method,
+            path: request.path,
+            uri,
+            headers,
+            body: Bytes::from(request.body),
+            key,
+            policy: request.policy.unwrap_or_else(|| config.policy.clone()),
+            random,
+            started: now,
+            wall_started: wall,
+            attempts: 0,
+            max_body_bytes: config.max_body_bytes,
+            state: State::Awaiting,
+            last: None,
+        };
+        if !uri_ok {
+            let action = call.fail(FailureKind::OutOfOrder { expected: "a valid URI" }, None);
+            return (call, action);
+        }
+        if let Some(age) = call.key.as_ref().filter(|k| k.is_expired(wall)).and_then(|k| k.age(wall)) {
+            let action = call.fail(FailureKind::KeyExpired { age }, None);
+            return (call, action);
+        }
+        let action = call.send();
+        (call, action)
+    }
+
+    /// Feeds what happened at time `now`; returns the next action.
+    pub fn handle(&mut self, now: Instant, input: Input) -> Action {
+        match (&self.state, input) {
+            (State::Awaiting, Input::Response(resp)) => self.on_response(now, resp),
+            (State::Awaiting, Input::Transport(e)) => self.on_transport(now, e),
+            (State::Sleeping { until }, Input::Woke) => {
+                if now < *until {
+                    Action::Sleep(*until - now)
+                } else {
+                    self.send()
+                }
+            }
+            (State::Awaiting, Input::Woke) => self.out_of_order("a response or a transport error"),
+            (State::Sleeping { .. }, _) => self.out_of_order("Input::Woke"),
+            (State::Over, _) => self.out_of_order("nothing: the call is over"),
+        }
+    }
+
+    /// The idempotency key every attempt carries (`None` for GET and DELETE). Known before the
+    /// first byte is sent, so it can be persisted first (write-ahead).
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.key.as_ref()
+    }
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+    /// The path with its query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// Attempts started so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// The policy's `max_tries`.
+    pub fn max_tries(&self) -> u32 {
+        self.policy.max_tries
+    }
+    /// The policy in force.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+    /// Why the previous attempt is being retried, if it is.
+    pub fn retry_reason(&self) -> Option<RetryReason> {
+        self.last
+    }
+    /// Whether the call is over (after `Done` or `Fail`).
+    pub fn is_over(&self) -> bool {
+        matches!(self.state, State::Over)
+    }
+
+    /// How long the driver may let the current attempt run at `now`: the policy's attempt
+    /// timeout, cut to what is left of the deadline.
+    pub fn attempt_timeout(&self, now: Instant) -> Option<Duration> {
+        let left = self
+            .policy
+            .deadline
+            .map(|d| d.saturating_sub(now.saturating_duration_since(self.started)));
+        match (self.policy.attempt_timeout, left) {
+            (Some(a), Some(l)) => Some(a.min(l)),
+            (a, l) => a.or(l),
+        }
+    }
+
+    fn send(&mut self) -> Action {
+        self.attempts += 1;
+        self.state = State::Awaiting;
+        let mut req = http::Request::new(self.body.clone());
+        *req.method_mut() = self.method.as_http();
+        *req.uri_mut() = self.uri.clone();
+        *req.headers_mut() = self.headers.clone();
+        Action::Send(req)
+    }
+
+    fn on_response(&mut self, now: Instant, resp: http::Response<Bytes>) -> Action {
+        let (parts, bytes) = resp.into_parts();
+        if bytes.len() > self.max_body_bytes {
+            let status = parts.status;
+            let advice = match (self.method, status.is_success()) {
+                (Method::Post, true) => Advice::Reconcile,
+                _ => Advice::for_status(self.method, status),
+            };
+            let mut failure = self.failure(
+                FailureKind::ResponseTooLarge {
+                    status,
+                    limit: self.max_body_bytes,
+                },
+                None,
+            );
+            failure.0.advice = advice;
+            failure.0.headers = Some(parts.headers);
+            return Action::Fail(failure);
+        }
+        let body = Body::parse(bytes);
+        let code = match &body {
+            Body::Json(v) => ApiError::from_body(v).and_then(|e| e.code),
+            Body::Raw(_) => None,
+        };
+        let answer = Answer {
+            status: parts.status,
+            should_retry: retry::should_retry(&parts.headers),
+            replayed: retry::replayed(&parts.headers),
+            code: code.as_deref(),
+        };
+        let wants_retry = retry::wants_retry(&self.policy, self.method, &answer);
+        let replayed = answer.replayed;
+        let retry_after = retry::retry_after(&parts.headers);
+        let response = Response {
+            status: parts.status,
+            request_id: retry::request_id(&parts.headers),
+            headers: parts.headers,
+            body,
+            idempotency_key: self.key.clone(),
+            replayed,
+            attempts: self.attempts,
+            advice: Advice::for_status(self.method, parts.status),
+        };
+        if !wants_retry {
+            self.state = State::Over;
+            return Action::Done(response);
+        }
+        self.last = Some(RetryReason::Status(response.status));
+        if self.attempts >= self.policy.max_tries {
+            return self.fail(FailureKind::RetriesExhausted, Some(response));
+        }
+        self.schedule(now, retry_after, Some(response))
+    }
+
+    fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
+        self.last = Some(RetryReason::Transport(error));
+        if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
+            return self.fail(FailureKind::Transport(error), None);
+        }
+        self.schedule(now, None, None)
+    }
+
+    fn schedule(&mut self, now: Instant, retry_after: Option<Duration>, last: Option<Response>) -> Action {
+        let wait = self.policy.wait(self.attempts, retry_after, &mut self.random);
+        let elapsed = now.saturating_duration_since(self.started);
+        let wake_elapsed = elapsed.saturating_add(wait);
+        if self.policy.deadline.is_some_and(|d| wake_elapsed > d) {
+            let last_transport = match self.last {
+                Some(RetryReason::Transport(e)) if last.is_none() => Some(e),
+                _ => None,
+            };
+            return self.fail(FailureKind::DeadlineExceeded { last_transport }, last);
+        }
+        let wall_at_wake = self.wall_started.checked_add(wake_elapsed);
+        if let Some(age) = self
+            .key
+            .as_ref()
+            .zip(wall_at_wake)
+            .filter(|(k, wall)| k.is_expired(*wall))
+            .and_then(|(k, wall)| k.age(wall))
+        {
+            return self.fail(FailureKind::KeyExpired { age }, last);
+        }
+        match now.checked_add(wait) {
+            Some(until) => {
+                self.state = State::Sleeping { until };
+                Action::Sleep(wait)
+            }
+            None => self.fail(FailureKind::DeadlineExceeded { last_transport: None }, last),
+        }
+    }
+
+    fn failure(&mut self, kind: FailureKind, last: Option<Response>) -> Failure {
+        self.state = State::Over;
+        let advice = match (&kind, &last) {
+            (FailureKind::KeyExpired { .. }, _) => Advice::Reconcile,
+            (_, Some(resp)) => resp.advice,
+            _ => Advice::RetrySameKey,
+        };
+        Failure(Box::new(Details {
+            kind,
+            key: self.key.clone(),
+            attempts: self.attempts,
+            advice,
+            last_response: last,
+            headers: None,
+        }))
+    }
+
+    fn fail(&mut self, kind: FailureKind, last: Option<Response>) -> Action {
+        Action::Fail(self.failure(kind, last))
+    }
+
+    fn out_of_order(&mut self, expected: &'static str) -> Action {
+        self.fail(FailureKind::OutOfOrder { expected }, None)
+    }
+}
+
+/// The headers every attempt carries, in a fixed order.
+fn build_headers(
+    config: &Config,
+    method: Method,
+    key: Option<&IdempotencyKey>,
+    account: Option<HeaderValue>,
+) -> HeaderMap {
+    let mut h = HeaderMap::with_capacity(8);
+    h.insert(header::AUTHORIZATION, config.authorization.clone());
+    h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    if method == Method::Post {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+    }
+    if let Some(key) = key.and_then(|k| HeaderValue::try_from(k.as_str()).ok()) {
+        h.insert("idempotency-key", key);
+    }
+    if let Some(v) = &config.stripe_version {
+        h.insert("stripe-version", v.clone());
+    }
+    if let Some(v) = account.as_ref().or(config.stripe_account.as_ref()) {
+        h.insert("stripe-account", v.clone());
+    }
+    h.insert(header::USER_AGENT, config.user_agent.clone());
+    h
+}

@@ -1,0 +1,198 @@
+//! Errors raised before any request exists: bad configuration, bad paths, bad params,
+//! bad header values, bad idempotency keys.
+
+use std::fmt;
+
+/// What was wrong with a header value given by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderProblem {
+    /// The value is empty.
+    Empty,
+    /// The value holds a control character (CR, LF, NUL, ...) or a non-ASCII byte.
+    ControlOrNonAscii,
+    /// The value holds whitespace where none is allowed.
+    Whitespace,
+    /// The value is longer than allowed.
+    TooLong,
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "is empty",
+            Self::ControlOrNonAscii => "holds a control character or a non-ASCII byte",
+            Self::Whitespace => "holds whitespace",
+            Self::TooLong => "is too long",
+        })
+    }
+}
+
+/// A configuration that cannot be used; raised by [`ConfigBuilder::build`](crate::ConfigBuilder::build).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The secret key is unusable (the key itself is never shown).
+    SecretKey(HeaderProblem),
+    /// The API base is not an absolute `https://` URL (or `http://` to a loopback host).
+    ApiBase {
+        /// The rejected base.
+        base: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A header value (`Stripe-Version`, `Stripe-Account`, `User-Agent`) is unusable.
+    Header {
+        /// The header's name.
+        name: &'static str,
+        /// What is wrong with it.
+        problem: HeaderProblem,
+    },
+    /// The retry policy contradicts itself (for example `max_tries` of 0).
+    Policy(&'static str),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SecretKey(p) => write!(f, "the secret key {p}"),
+            Self::ApiBase { base, reason } => write!(f, "API base {base:?}: {reason}"),
+            Self::Header { name, problem } => write!(f, "the {name} header value {problem}"),
+            Self::Policy(why) => write!(f, "retry policy: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A request that cannot be built; nothing was sent.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The path is not a relative Stripe path such as `/v1/charges`.
+    Path {
+        /// The rejected path (control characters escaped by `Debug`).
+        path: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// The params cannot be form-encoded.
+    Params(ParamsError),
+    /// A per-request header value (`Stripe-Account`) is unusable.
+    Header {
+        /// The header's name.
+        name: &'static str,
+        /// What is wrong with it.
+        problem: HeaderProblem,
+    },
+    /// The idempotency key is unusable.
+    IdempotencyKey(HeaderProblem),
+    /// An idempotency key was given for a GET or DELETE, which never carry one.
+    KeyOnIdempotentMethod,
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Path { path, reason } => write!(f, "path {path:?}: {reason}"),
+            Self::Params(e) => write!(f, "params: {e}"),
+            Self::Header { name, problem } => write!(f, "the {name} header value {problem}"),
+            Self::IdempotencyKey(p) => write!(
+                f,
+                "the idempotency key {p} (1 to 255 printable ASCII characters, no whitespace)"
+            ),
+            Self::KeyOnIdempotentMethod => {
+                f.write_str("GET and DELETE requests never carry an idempotency key")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RequestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Params(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParamsError> for RequestError {
+    fn from(e: ParamsError) -> Self {
+        Self::Params(e)
+    }
+}
+
+/// Why params could not be form-encoded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// The value failed to serialize (for example a map with non-string keys).
+    Serialize(serde_json::Error),
+    /// The top-level value is not a map (a struct, a map, or nothing).
+    NotAMap {
+        /// The JSON type found instead, e.g. `"array"`.
+        found: &'static str,
+    },
+    /// A key is empty or holds `[`, `]`, or a control character, which the bracket form cannot carry.
+    Key {
+        /// The full bracketed name up to the bad key.
+        at: String,
+    },
+    /// A pre-encoded string is not valid `application/x-www-form-urlencoded` text.
+    Encoded {
+        /// Byte offset of the first bad character.
+        offset: usize,
+    },
+    /// The nesting is deeper than the encoder accepts (32 levels).
+    TooDeep,
+}
+
+impl fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Serialize(e) => write!(f, "cannot serialize: {e}"),
+            Self::NotAMap { found } => write!(f, "the top level must be a map, found {found}"),
+            Self::Key { at } => write!(
+                f,
+                "key at {at:?} is empty or holds '[', ']' or a control character"
+            ),
+            Self::Encoded { offset } => write!(
+                f,
+                "pre-encoded params are not form-urlencoded text (bad byte at offset {offset})"
+            ),
+            Self::TooDeep => f.write_str("nesting deeper than 32 levels"),
+        }
+    }
+}
+
+impl std::error::Error for ParamsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Serialize(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Checks a header value given by the caller: visible ASCII, optionally spaces, bounded length.
+pub(crate) fn check_header_value(
+    value: &str,
+    allow_spaces: bool,
+    max_len: usize,
+) -> Result<(), HeaderProblem> {
+    if value.is_empty() {
+        return Err(HeaderProblem::Empty);
+    }
+    if value.len() > max_len {
+        return Err(HeaderProblem::TooLong);
+    }
+    for b in value.bytes() {
+        match b {
+            b' ' if allow_spaces => {}
+            b' ' | b'\t' => return Err(HeaderProblem::Whitespace),
+            0x21..=0x7e => {}
+            _ => return Err(HeaderProblem::ControlOrNonAscii),
+        }
+    }
+    Ok(())
+}

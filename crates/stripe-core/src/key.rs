@@ -1,0 +1,109 @@
+//! Idempotency keys: generated from the seed as UUID v7, or supplied by the caller and validated.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::{RequestError, check_header_value};
+use crate::seed::Random;
+
+/// How long Stripe keeps an idempotency key: 24 hours. An older key no longer protects
+/// against a duplicate.
+pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A validated idempotency key: 1 to 255 printable ASCII characters, no whitespace.
+///
+/// Keys this crate generates are UUID v7, so a persisted key tells its own age.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    key: String,
+    created_at: Option<SystemTime>,
+}
+
+impl IdempotencyKey {
+    /// Validates a caller-supplied key (for example one persisted before a crash).
+    ///
+    /// If the key is a UUID v7 its creation time is read from it; otherwise use
+    /// [`IdempotencyKey::created_at_time`] to tell it, or its age stays unknown.
+    pub fn new(key: impl Into<String>) -> Result<Self, RequestError> {
+        let key = key.into();
+        check_header_value(&key, false, 255).map_err(RequestError::IdempotencyKey)?;
+        let created_at = uuid_v7_time(&key);
+        Ok(Self { key, created_at })
+    }
+
+    /// Records when this key was first used, for keys that are not UUID v7.
+    #[must_use]
+    pub fn created_at_time(mut self, at: SystemTime) -> Self {
+        self.created_at = Some(at);
+        self
+    }
+
+    /// A fresh UUID v7 key from the wall-clock time and the call's random stream.
+    pub(crate) fn generate(wall: SystemTime, random: &mut Random) -> Self {
+        let millis = wall
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let mut bytes = [0u8; 10];
+        random.fill(&mut bytes);
+        let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid();
+        let key = uuid.hyphenated().to_string();
+        let created_at = uuid_v7_time(&key);
+        Self { key, created_at }
+    }
+
+    /// The key as sent in the `Idempotency-Key` header.
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    /// When the key was created, if known.
+    pub fn created_at(&self) -> Option<SystemTime> {
+        self.created_at
+    }
+
+    /// The key's age at `now`, if its creation time is known (zero if it lies in the future).
+    pub fn age(&self, now: SystemTime) -> Option<Duration> {
+        self.created_at
+            .map(|t| now.duration_since(t).unwrap_or(Duration::ZERO))
+    }
+
+    /// When Stripe forgets the key, if its creation time is known.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.created_at.and_then(|t| t.checked_add(KEY_LIFETIME))
+    }
+
+    /// Whether the key is known to be older than [`KEY_LIFETIME`] at `now`.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.age(now).is_some_and(|age| age > KEY_LIFETIME)
+    }
+}
+
+impl fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdempotencyKey({:?})", self.key)
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key)
+    }
+}
+
+impl std::str::FromStr for IdempotencyKey {
+    type Err = RequestError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+/// The creation time embedded in a UUID v7, if `key` is one.
+fn uuid_v7_time(key: &str) -> Option<SystemTime> {
+    let uuid = uuid::Uuid::try_parse(key).ok()?;
+    if uuid.get_version_num() != 7 {
+        return None;
+    }
+    let b = uuid.as_bytes();
+    let millis = b[..6].iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
+    UNIX_EPOCH.checked_add(Duration::from_millis(millis))
+}

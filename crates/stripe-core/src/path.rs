@@ -1,0 +1,113 @@
+//! Validation of request paths: only relative Stripe paths such as `/v1/charges/ch_1?expand[]=x`
+//! are accepted, so the secret key can never be sent anywhere but the configured API base.
+
+use crate::error::RequestError;
+
+fn reject(path: &str, reason: &'static str) -> RequestError {
+    RequestError::Path {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+/// Checks that `path` is `/v<digits>/...` with an optional query, and nothing that could
+/// change the host, escape the API root, or split the request line.
+pub(crate) fn validate(path: &str) -> Result<(), RequestError> {
+    if path.is_empty() {
+        return Err(reject(path, "is empty"));
+    }
+    if path.len() > 4096 {
+        return Err(reject(path, "is longer than 4096 bytes"));
+    }
+    if let Some(b) = path.bytes().find(|b| !b.is_ascii_graphic()) {
+        return Err(reject(
+            path,
+            if b == b' ' {
+                "holds a space"
+            } else {
+                "holds a control character or a non-ASCII byte"
+            },
+        ));
+    }
+    if path.starts_with("//") {
+        return Err(reject(path, "starts with '//' (an authority), not a path"));
+    }
+    if !path.starts_with('/') {
+        return Err(reject(
+            path,
+            "is not relative: it must start with '/v1/' (a scheme or host is never accepted)",
+        ));
+    }
+    if path.contains('#') {
+        return Err(reject(path, "holds a fragment ('#')"));
+    }
+    if path.contains('\\') {
+        return Err(reject(path, "holds a backslash"));
+    }
+    let (route, query) = match path.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (path, None),
+    };
+    let mut segments = route[1..].split('/');
+    let version = segments.next().unwrap_or("");
+    let digits = version.strip_prefix('v').unwrap_or("");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(reject(path, "must start with an API version such as '/v1/'"));
+    }
+    for segment in route[1..].split('/') {
+        let decoded = percent_decode(segment).ok_or_else(|| reject(path, "holds a bad %-escape"))?;
+        if decoded == b"." || decoded == b".." {
+            return Err(reject(path, "holds a '.' or '..' segment"));
+        }
+        if decoded
+            .iter()
+            .any(|&b| b == b'/' || b == b'\\' || !b.is_ascii_graphic())
+        {
+            return Err(reject(
+                path,
+                "holds an escaped '/', '\\', space or control character",
+            ));
+        }
+        if segment.contains(':') && segment.contains('@') {
+            return Err(reject(path, "looks like it carries credentials or a host"));
+        }
+    }
+    if route.len() <= version.len() + 2 {
+        return Err(reject(path, "names no resource after the version"));
+    }
+    if format!("https://h{path}").parse::<http::Uri>().is_err() {
+        return Err(reject(path, "is not a valid URI path"));
+    }
+    if let Some(q) = query {
+        percent_decode(q).ok_or_else(|| reject(path, "holds a bad %-escape in the query"))?;
+    }
+    Ok(())
+}
+
+/// Decodes `%XX` escapes; `None` if an escape is malformed.
+pub(crate) fn percent_decode(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hi = hex(*bytes.get(i + 1)?)?;
+            let lo = hex(*bytes.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}

@@ -1,0 +1,198 @@
+//! The request builder: method, relative path, params and per-request overrides.
+
+use std::fmt;
+
+use http::HeaderValue;
+use serde::Serialize;
+
+use crate::error::{HeaderProblem, RequestError, check_header_value};
+use crate::key::IdempotencyKey;
+use crate::params;
+use crate::path;
+use crate::policy::RetryPolicy;
+
+/// The three methods of Stripe's API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Read; never carries an idempotency key.
+    Get,
+    /// Create or update; always carries an idempotency key.
+    Post,
+    /// Delete; never carries an idempotency key.
+    Delete,
+}
+
+impl Method {
+    /// The `http` crate's method.
+    pub fn as_http(self) -> http::Method {
+        match self {
+            Self::Get => http::Method::GET,
+            Self::Post => http::Method::POST,
+            Self::Delete => http::Method::DELETE,
+        }
+    }
+
+    /// `GET`, `POST` or `DELETE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One logical request, validated: every problem is found here, before anything is sent.
+///
+/// ```
+/// use stripe_core::Request;
+/// use serde_json::json;
+///
+/// let charge = Request::post("/v1/charges", &json!({
+///     "amount": 2000,
+///     "currency": "usd",
+///     "metadata": { "order": "42" },
+/// }))?;
+/// assert_eq!(charge.body(), "amount=2000&currency=usd&metadata%5Border%5D=42");
+///
+/// let list = Request::get("/v1/charges")?.params(&json!({ "limit": 3 }))?;
+/// assert_eq!(list.path(), "/v1/charges?limit=3");
+/// # Ok::<(), stripe_core::RequestError>(())
+/// ```
+#[derive(Clone)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) body: String,
+    pub(crate) idempotency_key: Option<IdempotencyKey>,
+    pub(crate) stripe_account: Option<HeaderValue>,
+    pub(crate) policy: Option<RetryPolicy>,
+}
+
+impl Request {
+    /// A request to `path`, which must be a relative Stripe path such as `/v1/charges`
+    /// (a query string is allowed).
+    pub fn new(method: Method, path: &str) -> Result<Self, RequestError> {
+        path::validate(path)?;
+        Ok(Self {
+            method,
+            path: path.to_owned(),
+            body: String::new(),
+            idempotency_key: None,
+            stripe_account: None,
+            policy: None,
+        })
+    }
+
+    /// `GET path`.
+    pub fn get(path: &str) -> Result<Self, RequestError> {
+        Self::new(Method::Get, path)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(path: &str) -> Result<Self, RequestError> {
+        Self::new(Method::Delete, path)
+    }
+
+    /// `POST path` with `params` (any `Serialize` map) form-encoded in the body.
+    pub fn post<T: Serialize + ?Sized>(path: &str, params: &T) -> Result<Self, RequestError> {
+        Self::new(Method::Post, path)?.params(params)
+    }
+
+    /// Adds params: to the body of a POST, to the query string of a GET or DELETE.
+    pub fn params<T: Serialize + ?Sized>(self, params: &T) -> Result<Self, RequestError> {
+        let encoded = params::encode(params)?;
+        Ok(self.append(&encoded))
+    }
+
+    /// Adds params that are already `application/x-www-form-urlencoded`, such as
+    /// `"amount=2000&currency=usd"`; they are checked, not re-encoded.
+    pub fn encoded_params(self, encoded: &str) -> Result<Self, RequestError> {
+        params::check_encoded(encoded)?;
+        Ok(self.append(encoded))
+    }
+
+    fn append(mut self, encoded: &str) -> Self {
+        if encoded.is_empty() {
+            return self;
+        }
+        let target = match self.method {
+            Method::Post => &mut self.body,
+            Method::Get | Method::Delete => {
+                self.path.push(if self.path.contains('?') { '&' } else { '?' });
+                &mut self.path
+            }
+        };
+        if target.ends_with(|c| c != '?' && c != '&') && !target.is_empty() {
+            target.push('&');
+        }
+        target.push_str(encoded);
+        self
+    }
+
+    /// Uses `key` instead of a generated one, e.g. to resume a POST after a crash.
+    /// GET and DELETE never carry a key: giving one is an error.
+    pub fn idempotency_key(mut self, key: IdempotencyKey) -> Result<Self, RequestError> {
+        if self.method != Method::Post {
+            return Err(RequestError::KeyOnIdempotentMethod);
+        }
+        self.idempotency_key = Some(key);
+        Ok(self)
+    }
+
+    /// Sends this request on behalf of a connected account (`Stripe-Account`), overriding the
+    /// configuration's.
+    pub fn stripe_account(mut self, account: &str) -> Result<Self, RequestError> {
+        let header = |problem| RequestError::Header {
+            name: "Stripe-Account",
+            problem,
+        };
+        check_header_value(account, false, 255).map_err(header)?;
+        let value =
+            HeaderValue::try_from(account).map_err(|_| header(HeaderProblem::ControlOrNonAscii))?;
+        self.stripe_account = Some(value);
+        Ok(self)
+    }
+
+    /// Uses `policy` for this request instead of the configuration's.
+    #[must_use]
+    pub fn policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+    /// The path with its query string.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The form-encoded body (empty for GET and DELETE).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+    /// The caller-supplied idempotency key, if any.
+    pub fn key(&self) -> Option<&IdempotencyKey> {
+        self.idempotency_key.as_ref()
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_len", &self.body.len())
+            .field("idempotency_key", &self.idempotency_key)
+            .field("stripe_account", &self.stripe_account)
+            .finish_non_exhaustive()
+    }
+}

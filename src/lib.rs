@@ -1,0 +1,1 @@
+//! Root package of the workspace: it only hosts the cross-adapter `tests/` and the `examples/`.

@@ -151,10 +151,20 @@ impl Call {
             last: None,
         };
         if !uri_ok {
-            let action = call.fail(FailureKind::OutOfOrder { expected: "a valid URI" }, None);
+            let action = call.fail(
+                FailureKind::OutOfOrder {
+                    expected: "a valid URI",
+                },
+                None,
+            );
             return (call, action);
         }
-        if let Some(age) = call.key.as_ref().filter(|k| k.is_expired(wall)).and_then(|k| k.age(wall)) {
+        if let Some(age) = call
+            .key
+            .as_ref()
+            .filter(|k| k.is_expired(wall))
+            .and_then(|k| k.age(wall))
+        {
             let action = call.fail(FailureKind::KeyExpired { age }, None);
             return (call, action);
         }
@@ -299,8 +309,15 @@ impl Call {
         self.schedule(now, None, None)
     }
 
-    fn schedule(&mut self, now: Instant, retry_after: Option<Duration>, last: Option<Response>) -> Action {
-        let wait = self.policy.wait(self.attempts, retry_after, &mut self.random);
+    fn schedule(
+        &mut self,
+        now: Instant,
+        retry_after: Option<Duration>,
+        last: Option<Response>,
+    ) -> Action {
+        let wait = self
+            .policy
+            .wait(self.attempts, retry_after, &mut self.random);
         let elapsed = now.saturating_duration_since(self.started);
         let wake_elapsed = elapsed.saturating_add(wait);
         if self.policy.deadline.is_some_and(|d| wake_elapsed > d) {
@@ -325,7 +342,12 @@ impl Call {
                 self.state = State::Sleeping { until };
                 Action::Sleep(wait)
             }
-            None => self.fail(FailureKind::DeadlineExceeded { last_transport: None }, last),
+            None => self.fail(
+                FailureKind::DeadlineExceeded {
+                    last_transport: None,
+                },
+                last,
+            ),
         }
     }
 

@@ -193,7 +193,9 @@ impl ConfigBuilder {
         let header = |name: &'static str, v: Option<String>, spaces: bool| {
             v.map(|v| {
                 check_header_value(&v, spaces, 1024)
-                    .and_then(|()| HeaderValue::try_from(v).map_err(|_| HeaderProblem::ControlOrNonAscii))
+                    .and_then(|()| {
+                        HeaderValue::try_from(v).map_err(|_| HeaderProblem::ControlOrNonAscii)
+                    })
                     .map_err(|problem| ConfigError::Header { name, problem })
             })
             .transpose()
@@ -234,7 +236,11 @@ fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -253,7 +259,9 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Confi
         reason,
     };
     if base.bytes().any(|b| !b.is_ascii_graphic()) {
-        return Err(fail("holds whitespace, a control character or a non-ASCII byte"));
+        return Err(fail(
+            "holds whitespace, a control character or a non-ASCII byte",
+        ));
     }
     let uri: http::Uri = base.parse().map_err(|_| fail("is not a URL"))?;
     let authority = uri.authority().ok_or_else(|| fail("has no host"))?;
@@ -288,7 +296,13 @@ fn is_loopback(host: &str) -> bool {
 mod tests {
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+        ] {
             assert_eq!(super::base64(i.as_bytes()), o);
         }
     }

@@ -72,7 +72,10 @@ impl<E: std::error::Error + 'static> std::error::Error for DriveError<E> {
 pub fn run_blocking<E>(
     start: (Call, Action),
     mut clock: impl FnMut() -> Instant,
-    mut send: impl FnMut(http::Request<Bytes>, Option<Duration>) -> Result<http::Response<Bytes>, SendError<E>>,
+    mut send: impl FnMut(
+        http::Request<Bytes>,
+        Option<Duration>,
+    ) -> Result<http::Response<Bytes>, SendError<E>>,
     mut sleep: impl FnMut(Duration),
 ) -> Result<Response, DriveError<E>> {
     let (mut call, mut action) = start;

@@ -104,6 +104,8 @@ fn uuid_v7_time(key: &str) -> Option<SystemTime> {
         return None;
     }
     let b = uuid.as_bytes();
-    let millis = b[..6].iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
+    let millis = b[..6]
+        .iter()
+        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
     UNIX_EPOCH.checked_add(Duration::from_millis(millis))
 }

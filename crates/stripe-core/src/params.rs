@@ -49,7 +49,8 @@ pub(crate) fn check_encoded(encoded: &str) -> Result<(), ParamsError> {
         if !b.is_ascii_graphic() {
             return Err(ParamsError::Encoded { offset });
         }
-        if b == b'%' && percent_decode(&encoded[offset..(offset + 3).min(encoded.len())]).is_none() {
+        if b == b'%' && percent_decode(&encoded[offset..(offset + 3).min(encoded.len())]).is_none()
+        {
             return Err(ParamsError::Encoded { offset });
         }
         if b == b'#' {

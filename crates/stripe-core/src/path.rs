@@ -52,10 +52,14 @@ pub(crate) fn validate(path: &str) -> Result<(), RequestError> {
     let version = segments.next().unwrap_or("");
     let digits = version.strip_prefix('v').unwrap_or("");
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(reject(path, "must start with an API version such as '/v1/'"));
+        return Err(reject(
+            path,
+            "must start with an API version such as '/v1/'",
+        ));
     }
     for segment in route[1..].split('/') {
-        let decoded = percent_decode(segment).ok_or_else(|| reject(path, "holds a bad %-escape"))?;
+        let decoded =
+            percent_decode(segment).ok_or_else(|| reject(path, "holds a bad %-escape"))?;
         if decoded == b"." || decoded == b".." {
             return Err(reject(path, "holds a '.' or '..' segment"));
         }

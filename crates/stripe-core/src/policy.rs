@@ -76,7 +76,10 @@ impl Backoff {
             }
             Self::Official { initial, max } => {
                 let top = initial.saturating_mul(pow2(n.saturating_sub(1))).min(max);
-                ((top / 2).max(initial).min(top.max(initial)), top.max(initial))
+                (
+                    (top / 2).max(initial).min(top.max(initial)),
+                    top.max(initial),
+                )
             }
             Self::Fixed(d) => (d, d),
         }
@@ -232,7 +235,12 @@ impl RetryPolicy {
     }
 
     /// The wait before retry `n`: the backoff, raised to `Retry-After` (capped) if asked.
-    pub(crate) fn wait(&self, n: u32, retry_after: Option<Duration>, random: &mut Random) -> Duration {
+    pub(crate) fn wait(
+        &self,
+        n: u32,
+        retry_after: Option<Duration>,
+        random: &mut Random,
+    ) -> Duration {
         let wait = self.backoff.wait(n, random);
         match retry_after {
             Some(ra) if self.honor_retry_after => wait.max(ra.min(self.retry_after_cap)),

@@ -125,7 +125,8 @@ impl Request {
         let target = match self.method {
             Method::Post => &mut self.body,
             Method::Get | Method::Delete => {
-                self.path.push(if self.path.contains('?') { '&' } else { '?' });
+                self.path
+                    .push(if self.path.contains('?') { '&' } else { '?' });
                 &mut self.path
             }
         };

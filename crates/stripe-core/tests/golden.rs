@@ -1,0 +1,109 @@
+//! Golden tests: the exact request line, headers and body of a few requests.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::json;
+use stripe_core::{Action, Call, Config, Request, Seed};
+
+fn first_send(request: Request, config: &Config) -> http::Request<bytes::Bytes> {
+    let wall = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    match Call::new(request, config, Seed::from_u64(42), Instant::now(), wall).1 {
+        Action::Send(req) => req,
+        other => panic!("expected a send, got {other:?}"),
+    }
+}
+
+fn render(req: &http::Request<bytes::Bytes>) -> String {
+    let mut out = format!("{} {}\n", req.method(), req.uri());
+    for (name, value) in req.headers() {
+        out.push_str(&format!("{}: {}\n", name, value.to_str().expect("ascii")));
+    }
+    out.push('\n');
+    out.push_str(std::str::from_utf8(req.body()).expect("utf-8"));
+    out
+}
+
+const KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
+#[test]
+fn post_with_nested_params_basic_auth() {
+    let config = Config::builder(KEY).build().expect("config");
+    let req = Request::post(
+        "/v1/payment_intents",
+        &json!({
+            "amount": 2000,
+            "currency": "usd",
+            "capture": false,
+            "metadata": {"order": "42", "note": "a b&c"},
+            "payment_method_types": ["card"],
+            "items": [{"price": "p_1", "quantity": 2}],
+        }),
+    )
+    .expect("valid");
+    let got = render(&first_send(req, &config));
+    let want = "POST https://api.stripe.com/v1/payment_intents
+authorization: Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6
+accept: application/json
+content-type: application/x-www-form-urlencoded
+idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
+user-agent: stripe-core-rs/0.1.0
+
+amount=2000&capture=false&currency=usd&items%5B0%5D%5Bprice%5D=p_1&items%5B0%5D%5Bquantity%5D=2&metadata%5Bnote%5D=a+b%26c&metadata%5Border%5D=42&payment_method_types%5B0%5D=card";
+    assert_eq!(got, want);
+}
+
+#[test]
+fn get_with_query_bearer_auth() {
+    let config = Config::builder(KEY)
+        .bearer(true)
+        .stripe_version("2024-06-20")
+        .build()
+        .expect("config");
+    let req = Request::get("/v1/charges")
+        .expect("valid")
+        .params(&json!({"limit": 3, "customer": "cus_1"}))
+        .expect("valid");
+    let got = render(&first_send(req, &config));
+    let want = "GET https://api.stripe.com/v1/charges?customer=cus_1&limit=3
+authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc
+accept: application/json
+stripe-version: 2024-06-20
+user-agent: stripe-core-rs/0.1.0
+
+";
+    assert_eq!(got, want);
+}
+
+#[test]
+fn stripe_account_from_config_and_overridden_per_request() {
+    let config = Config::builder(KEY)
+        .stripe_account("acct_config")
+        .api_base("http://127.0.0.1:12111/")
+        .build()
+        .expect("config");
+    let req = Request::delete("/v1/customers/cus_1").expect("valid");
+    let got = render(&first_send(req.clone(), &config));
+    assert!(
+        got.starts_with("DELETE http://127.0.0.1:12111/v1/customers/cus_1\n"),
+        "{got}"
+    );
+    assert!(got.contains("\nstripe-account: acct_config\n"), "{got}");
+    assert!(!got.contains("idempotency-key"), "{got}");
+    let got = render(&first_send(
+        req.stripe_account("acct_other").expect("valid"),
+        &config,
+    ));
+    assert!(got.contains("\nstripe-account: acct_other\n"), "{got}");
+    assert!(!got.contains("acct_config"), "{got}");
+}
+
+#[test]
+fn pre_encoded_params_are_sent_as_given() {
+    let config = Config::builder(KEY).build().expect("config");
+    let req = Request::new(stripe_core::Method::Post, "/v1/customers")
+        .expect("valid")
+        .encoded_params("email=a%40b.c&metadata[k]=v")
+        .expect("valid");
+    let sent = first_send(req, &config);
+    assert_eq!(sent.body().as_ref(), b"email=a%40b.c&metadata[k]=v");
+}

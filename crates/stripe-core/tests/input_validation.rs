@@ -1,0 +1,262 @@
+//! Bad input is a typed error before any request exists, and never a panic.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use stripe_core::{
+    Config, ConfigError, HeaderProblem, IdempotencyKey, ParamsError, Request, RequestError,
+    RetryPolicy,
+};
+
+fn path_err(path: &str) -> bool {
+    matches!(Request::get(path), Err(RequestError::Path { .. }))
+}
+
+#[test]
+fn only_relative_stripe_paths() {
+    for bad in [
+        "",
+        "v1/charges",
+        "https://evil.example/v1/charges",
+        "//evil.example/v1/charges",
+        "/v1/../admin",
+        "/v1/charges/%2e%2e/x",
+        "/v1/charges/%2Fetc",
+        "/v1/charges\r\nHost: evil",
+        "/v1/char ges",
+        "/v1/charges\0",
+        "/v1/charges#frag",
+        "/v1/",
+        "/charges",
+        "/vx/charges",
+        "/v1/ch\u{e9}",
+        "/v1/charges/%zz",
+        "/v1/user:pw@evil",
+        "/v1\\charges",
+    ] {
+        assert!(path_err(bad), "{bad:?} should be rejected");
+    }
+    for good in [
+        "/v1/charges",
+        "/v1/charges/ch_1",
+        "/v1/charges?limit=3&expand[]=data.customer",
+        "/v2/core/events",
+    ] {
+        assert!(Request::get(good).is_ok(), "{good:?} should be accepted");
+    }
+}
+
+#[test]
+fn params_that_cannot_be_encoded() {
+    assert!(matches!(
+        Request::post("/v1/customers", &json!([1, 2])),
+        Err(RequestError::Params(ParamsError::NotAMap { .. }))
+    ));
+    assert!(matches!(
+        Request::post("/v1/customers", &json!("x")),
+        Err(RequestError::Params(ParamsError::NotAMap { .. }))
+    ));
+    assert!(matches!(
+        Request::post("/v1/customers", &json!({"meta[x]": 1})),
+        Err(RequestError::Params(ParamsError::Key { .. }))
+    ));
+    assert!(matches!(
+        Request::post("/v1/customers", &json!({"": 1})),
+        Err(RequestError::Params(ParamsError::Key { .. }))
+    ));
+    let mut bad_keys = HashMap::new();
+    bad_keys.insert(vec![1u8], 2);
+    assert!(matches!(
+        Request::post("/v1/customers", &bad_keys),
+        Err(RequestError::Params(ParamsError::Serialize(_)))
+    ));
+    let mut deep = json!(1);
+    for _ in 0..40 {
+        deep = json!({ "a": deep });
+    }
+    assert!(matches!(
+        Request::post("/v1/customers", &deep),
+        Err(RequestError::Params(ParamsError::TooDeep))
+    ));
+    let enc = Request::new(stripe_core::Method::Post, "/v1/customers").expect("valid");
+    for bad in ["a=b c", "a=%zz", "a=\r\n", "a=\u{e9}", "a=b#c"] {
+        assert!(
+            matches!(
+                enc.clone().encoded_params(bad),
+                Err(RequestError::Params(ParamsError::Encoded { .. }))
+            ),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn empty_containers_and_null_encode_as_unset() {
+    let r = Request::post(
+        "/v1/customers/cus_1",
+        &json!({"metadata": {}, "tax_ids": [], "email": null}),
+    )
+    .expect("valid");
+    assert_eq!(r.body(), "email=&metadata=&tax_ids=");
+}
+
+#[test]
+fn idempotency_keys_are_validated() {
+    assert!(matches!(
+        IdempotencyKey::new(""),
+        Err(RequestError::IdempotencyKey(HeaderProblem::Empty))
+    ));
+    assert!(matches!(
+        IdempotencyKey::new("a".repeat(256)),
+        Err(RequestError::IdempotencyKey(HeaderProblem::TooLong))
+    ));
+    assert!(IdempotencyKey::new("a".repeat(255)).is_ok());
+    assert!(matches!(
+        IdempotencyKey::new("a b"),
+        Err(RequestError::IdempotencyKey(HeaderProblem::Whitespace))
+    ));
+    assert!(matches!(
+        IdempotencyKey::new("a\r\nb"),
+        Err(RequestError::IdempotencyKey(
+            HeaderProblem::ControlOrNonAscii
+        ))
+    ));
+    assert!(matches!(
+        IdempotencyKey::new("clé"),
+        Err(RequestError::IdempotencyKey(
+            HeaderProblem::ControlOrNonAscii
+        ))
+    ));
+    let key = IdempotencyKey::new("order-42").expect("valid");
+    assert!(matches!(
+        Request::get("/v1/charges")
+            .expect("valid")
+            .idempotency_key(key),
+        Err(RequestError::KeyOnIdempotentMethod)
+    ));
+}
+
+#[test]
+fn uuid_v7_keys_tell_their_age() {
+    let key = IdempotencyKey::new("018bcfe5-687b-78f7-96c6-7836ecff0d97").expect("valid");
+    let created = key.created_at().expect("a v7 key knows its time");
+    assert_eq!(
+        created
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after epoch")
+            .as_millis(),
+        1_700_000_000_123
+    );
+    assert!(!key.is_expired(created + stripe_core::KEY_LIFETIME));
+    assert!(
+        key.is_expired(created + stripe_core::KEY_LIFETIME + std::time::Duration::from_secs(1))
+    );
+    assert!(
+        IdempotencyKey::new("order-42")
+            .expect("valid")
+            .created_at()
+            .is_none()
+    );
+}
+
+#[test]
+fn header_values_are_validated() {
+    let k = "sk_test_123";
+    assert!(matches!(
+        Config::builder("sk_test\r\nX: y").build(),
+        Err(ConfigError::SecretKey(_))
+    ));
+    assert!(matches!(
+        Config::builder("").build(),
+        Err(ConfigError::SecretKey(HeaderProblem::Empty))
+    ));
+    assert!(matches!(
+        Config::builder(k).stripe_version("2024\n").build(),
+        Err(ConfigError::Header {
+            name: "Stripe-Version",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Config::builder(k).stripe_account("acct\r").build(),
+        Err(ConfigError::Header {
+            name: "Stripe-Account",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Config::builder(k).user_agent("me\n").build(),
+        Err(ConfigError::Header {
+            name: "User-Agent",
+            ..
+        })
+    ));
+    assert!(Config::builder(k).user_agent("my app/1.0").build().is_ok());
+    let r = Request::get("/v1/charges").expect("valid");
+    assert!(matches!(
+        r.stripe_account("acct_1\r\n"),
+        Err(RequestError::Header {
+            name: "Stripe-Account",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn api_base_must_be_https_or_loopback_http() {
+    let k = "sk_test_123";
+    for bad in [
+        "http://api.example.com",
+        "ftp://x",
+        "api.stripe.com",
+        "https://user:pw@api.stripe.com",
+        "https://api.stripe.com?x=1",
+        "https://a b",
+    ] {
+        assert!(
+            matches!(
+                Config::builder(k).api_base(bad).build(),
+                Err(ConfigError::ApiBase { .. })
+            ),
+            "{bad}"
+        );
+    }
+    for good in [
+        "https://api.stripe.com",
+        "http://127.0.0.1:12111",
+        "http://localhost:8080/",
+        "http://[::1]:9",
+    ] {
+        assert!(Config::builder(k).api_base(good).build().is_ok(), "{good}");
+    }
+    assert!(
+        Config::builder(k)
+            .api_base("http://10.0.0.5")
+            .allow_insecure_http(true)
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
+fn policy_contradictions_are_config_errors() {
+    let r = Config::builder("sk_test_123")
+        .policy(RetryPolicy::default().with_max_tries(0))
+        .build();
+    assert!(matches!(r, Err(ConfigError::Policy(_))));
+}
+
+#[test]
+fn secrets_never_shown() {
+    let secret = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+    let config = Config::builder(secret).build().expect("valid");
+    let debug = format!("{config:?}");
+    assert!(!debug.contains(secret), "{debug}");
+    assert!(debug.contains("sk_test_...p7dc"), "{debug}");
+    assert_eq!(config.secret_key().to_string(), "sk_test_...p7dc");
+    assert!(!format!("{:?}", Config::builder(secret)).contains(secret));
+    let err = Config::builder("sk_test_abc\ndef")
+        .build()
+        .expect_err("bad");
+    assert!(!format!("{err} {err:?}").contains("abc"));
+}

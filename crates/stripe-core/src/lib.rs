@@ -94,6 +94,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod advice;
 mod call;
@@ -110,6 +111,8 @@ mod response;
 mod retry;
 mod secret;
 mod seed;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use advice::Advice;
 pub use call::{Action, Call, Input, RetryReason};

@@ -33,6 +33,7 @@ use crate::request::{Method, Request};
 use crate::response::{ApiError, Body, Response};
 use crate::retry::{self, Answer};
 use crate::seed::{Random, Seed};
+use crate::telemetry::RequestMetrics;
 
 /// What the driver must do next. Exactly one of four things.
 #[must_use = "an action must be carried out and its result fed back to the call"]
@@ -103,6 +104,7 @@ pub struct Call {
     max_body_bytes: usize,
     state: State,
     last: Option<RetryReason>,
+    attempt_started: Instant,
 }
 
 impl Call {
@@ -126,7 +128,18 @@ impl Call {
             ),
             Method::Get | Method::Delete => None,
         };
-        let headers = build_headers(config, request.method, key.as_ref(), request.stripe_account);
+        let telemetry = request
+            .previous
+            .as_ref()
+            .filter(|_| config.telemetry)
+            .and_then(RequestMetrics::header);
+        let headers = build_headers(
+            config,
+            request.method,
+            key.as_ref(),
+            request.stripe_account,
+            telemetry,
+        );
         let uri_text = format!("{}{}", config.api_base, request.path);
         // Both halves were validated (API base by the config, path by the request), so this
         // parse cannot fail; a failure would still be reported below, never a panic.
@@ -149,6 +162,7 @@ impl Call {
             max_body_bytes: config.max_body_bytes,
             state: State::Awaiting,
             last: None,
+            attempt_started: now,
         };
         if !uri_ok {
             let action = call.fail(
@@ -181,6 +195,7 @@ impl Call {
                 if now < *until {
                     Action::Sleep(*until - now)
                 } else {
+                    self.attempt_started = now;
                     self.send()
                 }
             }
@@ -240,6 +255,7 @@ impl Call {
     fn send(&mut self) -> Action {
         self.attempts += 1;
         self.state = State::Awaiting;
+        event!(debug, method = %self.method, path = %self.path, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe attempt");
         let mut req = http::Request::new(self.body.clone());
         *req.method_mut() = self.method.as_http();
         *req.uri_mut() = self.uri.clone();
@@ -289,9 +305,19 @@ impl Call {
             replayed,
             attempts: self.attempts,
             advice: Advice::for_status(self.method, parts.status),
+            attempt_duration: now.saturating_duration_since(self.attempt_started),
         };
+        event!(
+            debug,
+            status = response.status.as_u16(),
+            request_id = response.request_id.as_deref().unwrap_or(""),
+            replayed,
+            attempt = self.attempts,
+            "stripe response"
+        );
         if !wants_retry {
             self.state = State::Over;
+            event!(info, method = %self.method, path = %self.path, status = response.status.as_u16(), attempts = self.attempts, advice = ?response.advice, "stripe call done");
             return Action::Done(response);
         }
         self.last = Some(RetryReason::Status(response.status));
@@ -303,6 +329,7 @@ impl Call {
 
     fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
         self.last = Some(RetryReason::Transport(error));
+        event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
         if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
             return self.fail(FailureKind::Transport(error), None);
         }
@@ -340,6 +367,7 @@ impl Call {
         match now.checked_add(wait) {
             Some(until) => {
                 self.state = State::Sleeping { until };
+                event!(info, sleep_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), reason = ?self.last, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe retry scheduled");
                 Action::Sleep(wait)
             }
             None => self.fail(
@@ -369,7 +397,9 @@ impl Call {
     }
 
     fn fail(&mut self, kind: FailureKind, last: Option<Response>) -> Action {
-        Action::Fail(self.failure(kind, last))
+        let failure = self.failure(kind, last);
+        event!(warn, method = %self.method, path = %self.path, attempts = failure.attempts(), advice = ?failure.advice(), idempotency_key = failure.idempotency_key().map_or("", |k| k.as_str()), failure = %failure, "stripe call failed");
+        Action::Fail(failure)
     }
 
     fn out_of_order(&mut self, expected: &'static str) -> Action {
@@ -383,8 +413,9 @@ fn build_headers(
     method: Method,
     key: Option<&IdempotencyKey>,
     account: Option<HeaderValue>,
+    telemetry: Option<HeaderValue>,
 ) -> HeaderMap {
-    let mut h = HeaderMap::with_capacity(8);
+    let mut h = HeaderMap::with_capacity(10);
     h.insert(header::AUTHORIZATION, config.authorization.clone());
     h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     if method == Method::Post {
@@ -403,5 +434,12 @@ fn build_headers(
         h.insert("stripe-account", v.clone());
     }
     h.insert(header::USER_AGENT, config.user_agent.clone());
+    h.insert(
+        "x-stripe-client-user-agent",
+        config.client_user_agent.clone(),
+    );
+    if let Some(v) = telemetry {
+        h.insert("x-stripe-client-telemetry", v);
+    }
     h
 }

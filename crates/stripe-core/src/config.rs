@@ -38,6 +38,8 @@ pub struct Config {
     pub(crate) policy: RetryPolicy,
     pub(crate) connect_timeout: Duration,
     pub(crate) max_body_bytes: usize,
+    pub(crate) telemetry: bool,
+    pub(crate) client_user_agent: HeaderValue,
 }
 
 impl Config {
@@ -55,6 +57,7 @@ impl Config {
             connect_timeout: Duration::from_secs(30),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
+            telemetry: true,
         }
     }
 
@@ -82,6 +85,10 @@ impl Config {
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
     }
+    /// Whether `X-Stripe-Client-Telemetry` is sent (on by default, as in the official SDKs).
+    pub fn telemetry(&self) -> bool {
+        self.telemetry
+    }
     /// The `User-Agent` header value.
     pub fn user_agent(&self) -> &str {
         // Built from visible ASCII in `build`, so `to_str` cannot fail.
@@ -101,6 +108,7 @@ impl fmt::Debug for Config {
             .field("policy", &self.policy)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("telemetry", &self.telemetry)
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +126,7 @@ pub struct ConfigBuilder {
     connect_timeout: Duration,
     max_body_bytes: usize,
     allow_insecure_http: bool,
+    telemetry: bool,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -178,6 +187,13 @@ impl ConfigBuilder {
         self.max_body_bytes = max;
         self
     }
+    /// Send `X-Stripe-Client-Telemetry` (the previous request's id and duration) as the
+    /// official SDKs do; on by default.
+    #[must_use]
+    pub fn telemetry(mut self, on: bool) -> Self {
+        self.telemetry = on;
+        self
+    }
     /// Allow an `http://` API base whose host is not loopback. Off by default: the secret key
     /// would travel in clear text.
     #[must_use]
@@ -217,6 +233,8 @@ impl ConfigBuilder {
             policy: self.policy,
             connect_timeout: self.connect_timeout,
             max_body_bytes: self.max_body_bytes,
+            telemetry: self.telemetry,
+            client_user_agent: crate::telemetry::client_user_agent(),
         })
     }
 }

@@ -96,6 +96,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// A `tracing` event when the `tracing` feature is on; nothing otherwise.
+macro_rules! event {
+    ($level:ident, $($arg:tt)*) => {
+        #[cfg(feature = "tracing")]
+        tracing::$level!(target: "stripe", $($arg)*);
+    };
+}
+
 mod advice;
 mod call;
 mod config;
@@ -111,6 +119,7 @@ mod response;
 mod retry;
 mod secret;
 mod seed;
+mod telemetry;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 
@@ -125,6 +134,7 @@ pub use request::{Method, Request};
 pub use response::{ApiError, Body, Response};
 pub use secret::SecretKey;
 pub use seed::Seed;
+pub use telemetry::RequestMetrics;
 
 /// The default `User-Agent`: this crate's name and version.
 pub const USER_AGENT: &str = concat!("stripe-core-rs/", env!("CARGO_PKG_VERSION"));

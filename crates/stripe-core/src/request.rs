@@ -10,6 +10,7 @@ use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
 use crate::policy::RetryPolicy;
+use crate::telemetry::RequestMetrics;
 
 /// The three methods of Stripe's API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +74,7 @@ pub struct Request {
     pub(crate) idempotency_key: Option<IdempotencyKey>,
     pub(crate) stripe_account: Option<HeaderValue>,
     pub(crate) policy: Option<RetryPolicy>,
+    pub(crate) previous: Option<RequestMetrics>,
 }
 
 impl Request {
@@ -87,6 +89,7 @@ impl Request {
             idempotency_key: None,
             stripe_account: None,
             policy: None,
+            previous: None,
         })
     }
 
@@ -165,6 +168,14 @@ impl Request {
     #[must_use]
     pub fn policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = Some(policy);
+        self
+    }
+
+    /// The previous request's id and duration, sent as `X-Stripe-Client-Telemetry` when the
+    /// configuration's telemetry is on (drivers fill this in).
+    #[must_use]
+    pub fn previous_request(mut self, metrics: Option<RequestMetrics>) -> Self {
+        self.previous = metrics;
         self
     }
 

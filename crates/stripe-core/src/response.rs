@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::advice::Advice;
 use crate::key::IdempotencyKey;
+use crate::telemetry::RequestMetrics;
+use std::time::Duration;
 
 /// A response body: JSON when it parses, otherwise the raw bytes (never dropped).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +51,8 @@ pub struct Response {
     pub attempts: u32,
     /// What to do next.
     pub advice: Advice,
+    /// How long the last attempt took, from send to the whole response.
+    pub attempt_duration: Duration,
 }
 
 impl Response {
@@ -58,6 +62,14 @@ impl Response {
             Body::Json(v) => Some(v),
             Body::Raw(_) => None,
         }
+    }
+
+    /// This response's id and duration, for the next request's telemetry.
+    pub fn metrics(&self) -> Option<RequestMetrics> {
+        Some(RequestMetrics {
+            request_id: self.request_id.clone()?,
+            duration: self.attempt_duration,
+        })
     }
 
     /// Whether the status is 2xx.

@@ -23,6 +23,14 @@ fn render(req: &http::Request<bytes::Bytes>) -> String {
     out
 }
 
+fn client_ua() -> String {
+    format!(
+        r#"x-stripe-client-user-agent: {{"bindings_version":"0.1.0","lang":"rust","publisher":"stripe-sansio","uname":"{} {}"}}"#,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
 const KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
 
 #[test]
@@ -47,8 +55,9 @@ accept: application/json
 content-type: application/x-www-form-urlencoded
 idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
 user-agent: stripe-core-rs/0.1.0
+{ua}
 
-amount=2000&capture=false&currency=usd&items%5B0%5D%5Bprice%5D=p_1&items%5B0%5D%5Bquantity%5D=2&metadata%5Bnote%5D=a+b%26c&metadata%5Border%5D=42&payment_method_types%5B0%5D=card";
+amount=2000&capture=false&currency=usd&items%5B0%5D%5Bprice%5D=p_1&items%5B0%5D%5Bquantity%5D=2&metadata%5Bnote%5D=a+b%26c&metadata%5Border%5D=42&payment_method_types%5B0%5D=card".replace("{ua}", &client_ua());
     assert_eq!(got, want);
 }
 
@@ -69,8 +78,10 @@ authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc
 accept: application/json
 stripe-version: 2024-06-20
 user-agent: stripe-core-rs/0.1.0
+{ua}
 
-";
+"
+    .replace("{ua}", &client_ua());
     assert_eq!(got, want);
 }
 
@@ -106,4 +117,44 @@ fn pre_encoded_params_are_sent_as_given() {
         .expect("valid");
     let sent = first_send(req, &config);
     assert_eq!(sent.body().as_ref(), b"email=a%40b.c&metadata[k]=v");
+}
+
+#[test]
+fn telemetry_header_carries_the_previous_request_unless_switched_off() {
+    let previous = stripe_core::RequestMetrics {
+        request_id: "req_abc123".to_owned(),
+        duration: Duration::from_millis(87),
+    };
+    let req = Request::get("/v1/charges")
+        .expect("valid")
+        .previous_request(Some(previous));
+    let on = Config::builder(KEY).build().expect("config");
+    let sent = first_send(req.clone(), &on);
+    assert_eq!(
+        sent.headers()["x-stripe-client-telemetry"],
+        r#"{"last_request_metrics":{"request_id":"req_abc123","request_duration_ms":87}}"#
+    );
+    let off = Config::builder(KEY)
+        .telemetry(false)
+        .build()
+        .expect("config");
+    assert!(
+        first_send(req, &off)
+            .headers()
+            .get("x-stripe-client-telemetry")
+            .is_none()
+    );
+    let hostile = stripe_core::RequestMetrics {
+        request_id: "req\"}\r\n".to_owned(),
+        duration: Duration::ZERO,
+    };
+    let req = Request::get("/v1/charges")
+        .expect("valid")
+        .previous_request(Some(hostile));
+    assert!(
+        first_send(req, &on)
+            .headers()
+            .get("x-stripe-client-telemetry")
+            .is_none()
+    );
 }

@@ -46,7 +46,8 @@ fn every_way_a_header_can_be_wrong() {
     let tol = Some(DEFAULT_TOLERANCE);
     let good = sign(PAYLOAD, SECRET, 1_700_000_000);
     let v1 = good.split_once(",v1=").expect("v1").1;
-    let cases: Vec<(String, fn(&WebhookError) -> bool)> = vec![
+    type Check = fn(&WebhookError) -> bool;
+    let cases: Vec<(String, Check)> = vec![
         (String::new(), |e| matches!(e, WebhookError::HeaderLength)),
         ("x".repeat(9000), |e| {
             matches!(e, WebhookError::HeaderLength)

@@ -1,0 +1,95 @@
+//! `stripe-fake`: serve the fake Stripe API on a loopback port.
+//!
+//! ```text
+//! stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N]
+//! ```
+//! The first line on stdout is `listening on http://HOST:PORT`.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use stripe_fake::FaultPlan;
+use stripe_fake::server::{ServerOptions, run_foreground};
+
+const USAGE: &str = "\
+usage: stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N]
+
+Serves a fake Stripe API (customers, charges, payment_intents, refunds) with Stripe's
+idempotency rules and an optional fault plan.
+
+options:
+  --port N      port to listen on (default 0: any free port)
+  --host ADDR   address to bind (default 127.0.0.1)
+  --plan FILE   JSON fault plan, e.g.
+                [{\"method\": \"POST\", \"path\": \"/v1/charges\", \"fault\": \"drop_after\", \"times\": 1}]
+  --seed N      seed of the generated ids (default 24301)
+  -h, --help    show this help
+
+The first line on stdout is `listening on http://HOST:PORT`.
+Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock.";
+
+fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
+    let mut options = ServerOptions::default();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        if !matches!(flag, "--port" | "--host" | "--plan" | "--seed") {
+            return Err(format!("unknown argument `{arg}`"));
+        }
+        let value = match inline.or_else(|| iter.next().cloned()) {
+            Some(value) => value,
+            None => return Err(format!("`{flag}` needs a value")),
+        };
+        match flag {
+            "--port" => {
+                options.port = value
+                    .parse()
+                    .map_err(|_| format!("invalid port `{value}` (expected 0..=65535)"))?;
+            }
+            "--host" => {
+                options.host = value
+                    .parse::<IpAddr>()
+                    .map_err(|_| format!("invalid host `{value}` (expected an IP address)"))?;
+            }
+            "--seed" => {
+                options.seed = value.parse().map_err(|_| {
+                    format!("invalid seed `{value}` (expected an unsigned integer)")
+                })?;
+            }
+            _ => {
+                let text = std::fs::read_to_string(&value)
+                    .map_err(|e| format!("cannot read plan file `{value}`: {e}"))?;
+                options.plan = FaultPlan::from_json(&text)
+                    .map_err(|e| format!("invalid plan file `{value}`: {e}"))?;
+            }
+        }
+    }
+    Ok(Some(options))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args) {
+        Ok(None) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(options)) => match run_foreground(options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("stripe-fake: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(message) => {
+            eprintln!("stripe-fake: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Stripe's test tokens and payment methods, and the outcome of charging them.
+
+use super::errors::ApiError;
+
+/// How a card answers a charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Card {
+    pub(crate) brand: &'static str,
+    pub(crate) last4: &'static str,
+    pub(crate) decline: Option<Decline>,
+}
+
+/// A card error: `code`, `decline_code` and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decline {
+    pub(crate) code: &'static str,
+    pub(crate) decline_code: &'static str,
+    pub(crate) message: &'static str,
+}
+
+const fn ok(brand: &'static str, last4: &'static str) -> Card {
+    Card {
+        brand,
+        last4,
+        decline: None,
+    }
+}
+
+const fn declined(
+    last4: &'static str,
+    code: &'static str,
+    decline_code: &'static str,
+    message: &'static str,
+) -> Card {
+    Card {
+        brand: "visa",
+        last4,
+        decline: Some(Decline {
+            code,
+            decline_code,
+            message,
+        }),
+    }
+}
+
+/// The card a customer without an explicit source pays with.
+pub(crate) const DEFAULT_CARD: Card = ok("visa", "4242");
+
+/// Test cards by suffix: `tok_<suffix>`, `pm_card_<suffix>` and `pm_card_visa_<suffix>`.
+const CARDS: [(&str, Card); 9] = [
+    ("visa", ok("visa", "4242")),
+    ("mastercard", ok("mastercard", "4444")),
+    ("amex", ok("amex", "8431")),
+    (
+        "chargeDeclined",
+        declined(
+            "0002",
+            "card_declined",
+            "generic_decline",
+            "Your card was declined.",
+        ),
+    ),
+    (
+        "chargeDeclinedInsufficientFunds",
+        declined(
+            "9995",
+            "card_declined",
+            "insufficient_funds",
+            "Your card has insufficient funds.",
+        ),
+    ),
+    (
+        "chargeDeclinedExpiredCard",
+        declined(
+            "0069",
+            "expired_card",
+            "expired_card",
+            "Your card has expired.",
+        ),
+    ),
+    (
+        "chargeDeclinedIncorrectCvc",
+        declined(
+            "0127",
+            "incorrect_cvc",
+            "incorrect_cvc",
+            "Your card's security code is incorrect.",
+        ),
+    ),
+    (
+        "chargeDeclinedProcessingError",
+        declined(
+            "0119",
+            "processing_error",
+            "processing_error",
+            "An error occurred while processing your card. Try again in a little bit.",
+        ),
+    ),
+    (
+        "chargeDeclinedFraudulent",
+        declined(
+            "0019",
+            "card_declined",
+            "fraudulent",
+            "Your card was declined.",
+        ),
+    ),
+];
+
+fn by_suffix(suffix: &str) -> Option<Card> {
+    CARDS
+        .iter()
+        .find(|(s, _)| *s == suffix)
+        .map(|(_, card)| *card)
+}
+
+/// A `source` (`tok_...`) parameter; 400 `resource_missing` for an unknown token.
+pub(crate) fn token(id: &str) -> Result<Card, ApiError> {
+    id.strip_prefix("tok_")
+        .and_then(by_suffix)
+        .ok_or_else(|| ApiError::no_such("token", id, "source"))
+}
+
+/// A `payment_method` (`pm_card_...`) parameter; 400 `resource_missing` when unknown.
+pub(crate) fn payment_method(id: &str) -> Result<Card, ApiError> {
+    id.strip_prefix("pm_card_visa_")
+        .or_else(|| id.strip_prefix("pm_card_"))
+        .and_then(by_suffix)
+        .ok_or_else(|| ApiError::no_such("PaymentMethod", id, "payment_method"))
+}
+
+impl Decline {
+    /// The 402 card error for this decline.
+    pub(crate) fn error(&self) -> ApiError {
+        ApiError::card(self.code, Some(self.decline_code), self.message)
+    }
+}

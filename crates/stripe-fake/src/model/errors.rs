@@ -1,0 +1,203 @@
+//! Stripe's error shape: `{"error": {"type", "code", "message", "param", "decline_code"}}`.
+//!
+//! Absent fields are omitted (never `null`), consistently for every error.
+
+use serde_json::{Map, Value, json};
+
+/// One Stripe error, with its HTTP status (boxed: errors travel in `Result`s everywhere).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError(Box<ErrorData>);
+
+/// The members of an [`ApiError`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ErrorData {
+    pub(crate) status: u16,
+    pub(crate) kind: &'static str,
+    pub(crate) code: Option<String>,
+    pub(crate) message: String,
+    pub(crate) param: Option<String>,
+    pub(crate) decline_code: Option<String>,
+    /// Extra members (`charge`, `payment_intent`) attached to card errors.
+    pub(crate) extra: Vec<(&'static str, Value)>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
+impl ApiError {
+    fn new(status: u16, kind: &'static str, message: String) -> Self {
+        Self(Box::new(ErrorData {
+            status,
+            kind,
+            code: None,
+            message,
+            param: None,
+            decline_code: None,
+            extra: Vec::new(),
+        }))
+    }
+
+    fn code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_owned());
+        self
+    }
+
+    fn param(mut self, param: &str) -> Self {
+        self.param = Some(param.to_owned());
+        self
+    }
+
+    /// 400 `parameter_missing`.
+    pub(crate) fn missing(param: &str) -> Self {
+        Self::new(
+            400,
+            "invalid_request_error",
+            format!("Missing required param: {param}."),
+        )
+        .code("parameter_missing")
+        .param(param)
+    }
+
+    /// 400 with a given code on a given parameter.
+    pub(crate) fn invalid_param(param: &str, code: &str, message: String) -> Self {
+        Self::new(400, "invalid_request_error", message)
+            .code(code)
+            .param(param)
+    }
+
+    /// 400 `parameter_unknown`.
+    pub(crate) fn unknown_parameter(param: &str) -> Self {
+        Self::invalid_param(
+            param,
+            "parameter_unknown",
+            format!("Received unknown parameter: {param}"),
+        )
+    }
+
+    /// 400 when a hash parameter (`metadata`) is malformed.
+    pub(crate) fn invalid_object(param: &str) -> Self {
+        Self::invalid_param(
+            param,
+            "parameter_invalid_empty",
+            format!("Invalid object: {param} must be a hash of string keys to string values"),
+        )
+    }
+
+    /// 400 for a plain invalid request without code.
+    pub(crate) fn invalid_request(message: String) -> Self {
+        Self::new(400, "invalid_request_error", message)
+    }
+
+    /// 400 with a code and no parameter.
+    pub(crate) fn invalid_state(code: &str, message: String) -> Self {
+        Self::new(400, "invalid_request_error", message).code(code)
+    }
+
+    /// `resource_missing`: 404 for an id in the path, 400 for an id given as parameter.
+    pub(crate) fn no_such(object: &str, id: &str, param: &str) -> Self {
+        let status = if param == "id" { 404 } else { 400 };
+        Self::new(
+            status,
+            "invalid_request_error",
+            format!("No such {object}: '{id}'"),
+        )
+        .code("resource_missing")
+        .param(param)
+    }
+
+    /// 404 for a URL that names no endpoint.
+    pub(crate) fn unrecognized_url(method: &str, path: &str) -> Self {
+        Self::new(
+            404,
+            "invalid_request_error",
+            format!(
+                "Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
+            ),
+        )
+    }
+
+    /// 401 without code.
+    pub(crate) fn unauthorized(message: String) -> Self {
+        Self::new(401, "invalid_request_error", message)
+    }
+
+    /// 402 `card_error`.
+    pub(crate) fn card(code: &str, decline_code: Option<&str>, message: &str) -> Self {
+        let mut err = Self::new(402, "card_error", message.to_owned()).code(code);
+        err.decline_code = decline_code.map(str::to_owned);
+        err
+    }
+
+    /// 400 `idempotency_error` (same key, other request).
+    pub(crate) fn idempotency_mismatch(message: String) -> Self {
+        Self::new(400, "idempotency_error", message)
+    }
+
+    /// 409 `idempotency_error` with code `idempotency_key_in_use`.
+    pub(crate) fn idempotency_in_use(key: &str) -> Self {
+        Self::new(
+            409,
+            "idempotency_error",
+            format!(
+                "There is currently another in-progress request using this Stripe-Idempotency-Key (that probably means you submitted twice, and the other request is still going through): {key}. Please try again later."
+            ),
+        )
+        .code("idempotency_key_in_use")
+    }
+
+    /// A fault-injected or internal error with a given status and optional code.
+    pub(crate) fn injected(status: u16, code: Option<&str>) -> Self {
+        let (kind, message) = match status {
+            429 => (
+                "invalid_request_error",
+                "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+            ),
+            409 => (
+                "invalid_request_error",
+                "This object cannot be accessed right now because another API request or Stripe process is currently accessing it. Please retry the request.",
+            ),
+            _ => (
+                "api_error",
+                "Sorry, something went wrong. We've already been notified of the problem, but if you need any help, you can reach us at support.stripe.com/contact.",
+            ),
+        };
+        let default_code = match status {
+            429 => Some("rate_limit"),
+            409 => Some("lock_timeout"),
+            _ => None,
+        };
+        let mut err = Self::new(status, kind, message.to_owned());
+        err.code = code.or(default_code).map(str::to_owned);
+        err
+    }
+
+    /// The JSON body.
+    pub(crate) fn to_json(&self) -> Value {
+        let mut inner = Map::new();
+        inner.insert("type".into(), json!(self.kind));
+        if let Some(code) = &self.code {
+            inner.insert("code".into(), json!(code));
+        }
+        inner.insert("message".into(), json!(self.message));
+        if let Some(param) = &self.param {
+            inner.insert("param".into(), json!(param));
+        }
+        if let Some(decline) = &self.decline_code {
+            inner.insert("decline_code".into(), json!(decline));
+        }
+        for (name, value) in &self.extra {
+            inner.insert((*name).into(), value.clone());
+        }
+        json!({ "error": inner })
+    }
+}

@@ -1,0 +1,141 @@
+//! Decoded request parameters in Stripe's bracket notation.
+
+use std::collections::BTreeMap;
+
+use super::errors::ApiError;
+
+/// The decoded `application/x-www-form-urlencoded` pairs of one request, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// Decodes a form body or a query string.
+    pub(crate) fn parse(raw: &[u8]) -> Self {
+        let pairs = form_urlencoded::parse(raw)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Self { pairs }
+    }
+
+    /// The pairs sorted, the form compared by the idempotency layer.
+    pub(crate) fn sorted(&self) -> Vec<(String, String)> {
+        let mut pairs = self.pairs.clone();
+        pairs.sort();
+        pairs
+    }
+
+    /// The last value of a top-level scalar parameter.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `name[key]=value` entries as a map (`metadata[order]=42`).
+    pub(crate) fn map(&self, name: &str) -> Result<BTreeMap<String, String>, ApiError> {
+        let mut out = BTreeMap::new();
+        for (k, v) in &self.pairs {
+            let Some(rest) = k.strip_prefix(name) else {
+                continue;
+            };
+            if rest.is_empty() {
+                if v.is_empty() {
+                    continue; // `metadata=` unsets everything; nothing to add.
+                }
+                return Err(ApiError::invalid_object(name));
+            }
+            let Some(bracketed) = rest.strip_prefix('[') else {
+                continue; // another parameter sharing the prefix (`metadatax`)
+            };
+            let Some(inner) = bracketed.strip_suffix(']') else {
+                return Err(ApiError::invalid_object(name));
+            };
+            if inner.is_empty() || inner.contains('[') || inner.contains(']') {
+                return Err(ApiError::invalid_object(name));
+            }
+            out.insert(inner.to_owned(), v.clone());
+        }
+        Ok(out)
+    }
+
+    /// Whether `metadata=` (empty) was sent, which clears the whole map on update.
+    pub(crate) fn cleared(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, v)| k == name && v.is_empty())
+    }
+
+    /// Rejects top-level parameters outside `allowed` (`expand` is always accepted).
+    pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
+        for (k, _) in &self.pairs {
+            let top = k.split('[').next().unwrap_or(k);
+            if top != "expand" && !allowed.contains(&top) {
+                return Err(ApiError::unknown_parameter(top));
+            }
+        }
+        Ok(())
+    }
+
+    /// A required positive integer amount (`amount=1000`).
+    pub(crate) fn amount(&self, name: &str) -> Result<u64, ApiError> {
+        match self.get(name) {
+            None => Err(ApiError::missing(name)),
+            Some(v) => parse_amount(name, v),
+        }
+    }
+
+    /// An optional positive integer amount.
+    pub(crate) fn opt_amount(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        self.get(name).map(|v| parse_amount(name, v)).transpose()
+    }
+
+    /// An optional boolean (`true`/`false`).
+    pub(crate) fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid_param(
+                name,
+                "parameter_invalid_boolean",
+                format!("Invalid boolean: {name} must be `true` or `false`"),
+            )),
+        }
+    }
+
+    /// A required three-letter currency, lower-cased.
+    pub(crate) fn currency(&self) -> Result<String, ApiError> {
+        let raw = self
+            .get("currency")
+            .ok_or_else(|| ApiError::missing("currency"))?;
+        if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Ok(raw.to_ascii_lowercase())
+        } else {
+            Err(ApiError::invalid_param(
+                "currency",
+                "parameter_invalid_string",
+                format!("Invalid currency: {raw}. Stripe currencies are three-letter ISO codes."),
+            ))
+        }
+    }
+}
+
+fn parse_amount(name: &str, value: &str) -> Result<u64, ApiError> {
+    let amount = value.parse::<u64>().map_err(|_| {
+        ApiError::invalid_param(
+            name,
+            "parameter_invalid_integer",
+            format!("Invalid integer: {value}"),
+        )
+    })?;
+    if amount == 0 {
+        return Err(ApiError::invalid_param(
+            name,
+            "amount_too_small",
+            "Amount must be at least 1 unit of the currency.".to_owned(),
+        ));
+    }
+    Ok(amount)
+}

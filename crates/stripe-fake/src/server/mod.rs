@@ -1,0 +1,232 @@
+//! A loopback HTTP/1.1 server around the [`Model`] and a [`FaultPlan`].
+//!
+//! It runs its own single-threaded tokio runtime on a background thread, so it works the same
+//! from blocking tests and from inside `#[tokio::test]`s. Connections are kept alive and served
+//! concurrently, so Stripe's 409 for a key in flight is real (a `delay_ms` fault holds the key
+//! while it waits). Dropping the [`ServerHandle`] stops the server and joins its thread.
+//!
+//! Besides `/v1/...`, it answers admin endpoints (never faulted, never authenticated):
+//! - `POST /_fake/plan`: a JSON fault plan replaces the current one (200, or 400 with a message);
+//! - `GET /_fake/log`: the request log as a JSON array of [`LogEntry`];
+//! - `GET /_fake/counts`: object counts (`customers`, `charges`, `successful_charges`, ...);
+//! - `POST /_fake/clock`: `{"advance_secs": N}` moves the model's clock forward.
+
+mod service;
+
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener as StdListener};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::watch;
+
+use crate::fault::FaultPlan;
+use crate::model::{Kind, LogEntry, Model};
+
+/// How to start a server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Address to bind (default `127.0.0.1`).
+    pub host: IpAddr,
+    /// Port to bind; 0 (the default) picks a free one.
+    pub port: u16,
+    /// The initial fault plan (default: none).
+    pub plan: FaultPlan,
+    /// Seed of the model's identifiers.
+    pub seed: u64,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            plan: FaultPlan::new(),
+            seed: 0x5EED,
+        }
+    }
+}
+
+/// State shared by the handle and the server's tasks.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    model: Mutex<Model>,
+    plan: Mutex<FaultPlan>,
+    clock_offset: Mutex<Duration>,
+    connections: AtomicU64,
+    /// Bumped each time the model handles a request (for `deliver_late`).
+    handled: watch::Sender<u64>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock would be a bug elsewhere; the data stays usable.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn model(&self) -> MutexGuard<'_, Model> {
+        lock(&self.model)
+    }
+
+    pub(crate) fn plan(&self) -> MutexGuard<'_, FaultPlan> {
+        lock(&self.plan)
+    }
+
+    /// The model's clock: the wall clock plus any advance.
+    pub(crate) fn now(&self) -> SystemTime {
+        SystemTime::now() + *lock(&self.clock_offset)
+    }
+
+    pub(crate) fn advance(&self, by: Duration) {
+        let mut offset = lock(&self.clock_offset);
+        *offset = offset.saturating_add(by);
+    }
+
+    pub(crate) fn bump_handled(&self) {
+        self.handled.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// A running server; stops when dropped.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Starts a server on `127.0.0.1` with a free port and no faults.
+pub fn start() -> io::Result<ServerHandle> {
+    start_with(ServerOptions::default())
+}
+
+/// Starts a server with these options.
+pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
+    let listener = StdListener::bind((options.host, options.port))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let listener = {
+        let _context = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let (handled, _) = watch::channel(0);
+    let shared = Arc::new(Shared {
+        model: Mutex::new(Model::new(options.seed)),
+        plan: Mutex::new(options.plan),
+        clock_offset: Mutex::new(Duration::ZERO),
+        connections: AtomicU64::new(0),
+        handled,
+    });
+    let (shutdown, stop) = watch::channel(false);
+    let task_shared = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name(format!("stripe-fake-{}", addr.port()))
+        .spawn(move || {
+            runtime.block_on(service::accept_loop(listener, task_shared, stop));
+            // Dropping the runtime cancels every connection task (hanging ones included).
+            drop(runtime);
+        })?;
+    Ok(ServerHandle {
+        addr,
+        shared,
+        shutdown,
+        thread: Some(thread),
+    })
+}
+
+impl ServerHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Replaces the fault plan.
+    pub fn set_plan(&self, plan: FaultPlan) {
+        *self.shared.plan() = plan;
+    }
+
+    /// A copy of the current fault plan (with the remaining `times`).
+    pub fn plan(&self) -> FaultPlan {
+        self.shared.plan().clone()
+    }
+
+    /// A copy of the request log.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.shared.model().log().to_vec()
+    }
+
+    /// Runs a closure on the model (for inspection or direct set-up).
+    pub fn with_model<R>(&self, f: impl FnOnce(&mut Model) -> R) -> R {
+        f(&mut self.shared.model())
+    }
+
+    /// Number of objects of a kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.shared.model().count(kind)
+    }
+
+    /// Number of charges that succeeded.
+    pub fn successful_charges(&self) -> usize {
+        self.shared.model().successful_charges()
+    }
+
+    /// Number of TCP connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Moves the model's clock forward (e.g. 24 h to expire idempotency keys).
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.advance(by);
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown_and_join();
+    }
+
+    /// Blocks until the server stops (it only stops when the handle is dropped, so this serves
+    /// forever: used by [`run_foreground`]).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn shutdown_and_join(&mut self) {
+        self.shutdown.send_replace(true);
+        if let Some(thread) = self.thread.take() {
+            // The thread only returns; a join error would mean it panicked, nothing to do then.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.shutdown_and_join();
+    }
+}
+
+/// Starts a server, prints `listening on http://HOST:PORT` as the first stdout line (flushed),
+/// and serves until the process is killed.
+pub fn run_foreground(options: ServerOptions) -> io::Result<()> {
+    let handle = start_with(options)?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "listening on {}", handle.base_url())?;
+    out.flush()?;
+    drop(out);
+    handle.wait();
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! Helpers shared by the integration tests: request builders for the model and a tiny
+//! hand-written HTTP/1.1 client over `std::net::TcpStream`.
+#![allow(dead_code)]
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use serde_json::Value;
+
+/// The test secret key.
+pub const SECRET: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
+/// A fixed model clock.
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+/// A request with Bearer auth.
+pub fn request(method: &str, path: &str, body: &str, key: Option<&str>) -> Request<Bytes> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {SECRET}"));
+    if method == "POST" {
+        builder = builder.header("content-type", "application/x-www-form-urlencoded");
+    }
+    if let Some(key) = key {
+        builder = builder.header("idempotency-key", key);
+    }
+    builder
+        .body(Bytes::from(body.to_owned()))
+        .expect("valid test request")
+}
+
+/// `POST path` with a form body and no idempotency key.
+pub fn post(path: &str, body: &str) -> Request<Bytes> {
+    request("POST", path, body, None)
+}
+
+/// `POST path` with a form body and an idempotency key.
+pub fn post_key(path: &str, body: &str, key: &str) -> Request<Bytes> {
+    request("POST", path, body, Some(key))
+}
+
+/// `GET path` (query string included in `path`).
+pub fn get(path: &str) -> Request<Bytes> {
+    request("GET", path, "", None)
+}
+
+/// `DELETE path`.
+pub fn delete(path: &str) -> Request<Bytes> {
+    request("DELETE", path, "", None)
+}
+
+/// The JSON body of a model response.
+pub fn json(resp: &Response<Bytes>) -> Value {
+    serde_json::from_slice(resp.body()).expect("JSON body")
+}
+
+/// A header of a model response as text.
+pub fn header<'a>(resp: &'a Response<Bytes>, name: &str) -> Option<&'a str> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A response read off the wire.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("JSON body")
+    }
+}
+
+/// One keep-alive connection to the server.
+pub struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    /// Connects to `base_url` (`http://127.0.0.1:PORT`).
+    pub fn open(base_url: &str) -> Self {
+        let addr = base_url.trim_start_matches("http://");
+        let stream = TcpStream::connect(addr).expect("connect to the fake");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("set timeout");
+        Self {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// Sends a request with Bearer auth and extra headers.
+    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) {
+        let mut text = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {SECRET}\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if method == "POST" {
+            text.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        }
+        for (name, value) in headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        text.push_str("\r\n");
+        text.push_str(body);
+        self.reader
+            .get_mut()
+            .write_all(text.as_bytes())
+            .expect("write request");
+    }
+
+    /// Reads one response; `Ok(None)` when the server closed the connection without one.
+    pub fn read(&mut self) -> io::Result<Option<RawResponse>> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line)?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(Some(RawResponse {
+            status,
+            headers,
+            body: String::from_utf8(body).expect("UTF-8 body"),
+        }))
+    }
+
+    /// Sends and reads one response.
+    pub fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Option<RawResponse> {
+        self.send(method, path, headers, body);
+        self.read().expect("read response")
+    }
+}
+
+/// One request on a fresh connection.
+pub fn call(
+    base_url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<RawResponse> {
+    Conn::open(base_url).call(method, path, headers, body)
+}

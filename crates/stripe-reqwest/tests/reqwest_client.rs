@@ -1,0 +1,404 @@
+//! The reqwest driver through its public API, against a canned HTTP/1.1 server on loopback.
+
+use std::error::Error as _;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use stripe_core::{Backoff, FailureKind, Request, RetryPolicy, Seed, TransportError};
+use stripe_reqwest::{Client, Config, Error};
+
+// ---------------------------------------------------------------- canned server
+
+/// What the server does with one connection.
+enum Reply {
+    /// Write these bytes, then close.
+    Send(Vec<u8>),
+    /// Read the request, then hold the connection open this long without answering.
+    Hang(Duration),
+    /// Write these bytes (say, the head and part of the body), then hang as above.
+    Stall(Vec<u8>, Duration),
+}
+
+fn http(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut out = format!(
+        "HTTP/1.1 {status} Canned\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    Reply::Send(out.into_bytes())
+}
+
+struct Server {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Answers one connection per reply, in order, recording each raw request.
+    fn start(replies: Vec<Reply>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        thread::spawn(move || {
+            for reply in replies {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                let raw = read_request(&mut stream);
+                seen.lock().expect("lock").push(raw);
+                match reply {
+                    Reply::Send(bytes) => {
+                        let _ = stream.write_all(&bytes);
+                        let _ = stream.flush();
+                    }
+                    Reply::Hang(d) => thread::sleep(d),
+                    Reply::Stall(bytes, d) => {
+                        let _ = stream.write_all(&bytes);
+                        let _ = stream.flush();
+                        thread::sleep(d);
+                    }
+                }
+            }
+        });
+        Self { addr, requests }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> String {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                break;
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&data).into_owned()
+}
+
+/// The value of header `name` in a raw request (names compared case-insensitively).
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn dead_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+fn fast_policy() -> RetryPolicy {
+    RetryPolicy::default().with_backoff(Backoff::Fixed(Duration::from_millis(10)))
+}
+
+fn client(base: &str) -> Client {
+    client_with(base, fast_policy(), stripe_core::DEFAULT_MAX_BODY_BYTES)
+}
+
+fn client_with(base: &str, policy: RetryPolicy, max_body: usize) -> Client {
+    let config = Config::builder("sk_test_123")
+        .api_base(base)
+        .policy(policy)
+        .max_body_bytes(max_body)
+        .build()
+        .expect("config");
+    Client::new(config)
+}
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test]
+async fn get_success() {
+    let server = Server::start(vec![http(
+        200,
+        &[("request-id", "req_1")],
+        r#"{"object":"balance"}"#,
+    )]);
+    let response = client(&server.base())
+        .get("/v1/balance?expand[]=x")
+        .await
+        .expect("response");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.attempts, 1);
+    assert_eq!(response.idempotency_key, None);
+    assert_eq!(response.request_id.as_deref(), Some("req_1"));
+    assert_eq!(response.json().expect("json")["object"], "balance");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0].starts_with("GET /v1/balance?expand[]=x HTTP/1.1\r\n"),
+        "{}",
+        requests[0]
+    );
+    assert_eq!(header(&requests[0], "idempotency-key"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_carries_key_auth_and_form_body() {
+    let server = Server::start(vec![http(200, &[], r#"{"id":"ch_1"}"#)]);
+    let client = client(&server.base());
+    let request =
+        Request::post("/v1/charges", &[("amount", "2000"), ("currency", "usd")]).expect("request");
+    let prepared = client.prepare(request);
+    let key = prepared
+        .idempotency_key()
+        .expect("a POST has a key")
+        .clone();
+    let response = prepared.run().await.expect("response");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.idempotency_key.as_ref(), Some(&key));
+
+    let raw = &server.requests()[0];
+    assert!(raw.starts_with("POST /v1/charges HTTP/1.1\r\n"), "{raw}");
+    assert_eq!(header(raw, "idempotency-key"), Some(key.as_str()));
+    // base64("sk_test_123:")
+    assert_eq!(header(raw, "authorization"), Some("Basic c2tfdGVzdF8xMjM6"));
+    assert_eq!(
+        header(raw, "content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert!(raw.ends_with("\r\n\r\namount=2000&currency=usd"), "{raw}");
+}
+
+#[tokio::test]
+async fn a_429_then_200_is_retried_with_the_same_key() {
+    let server = Server::start(vec![
+        http(429, &[], r#"{"error":{"type":"rate_limit_error"}}"#),
+        http(200, &[], "{}"),
+    ]);
+    let response = client(&server.base())
+        .send_with_seed(
+            Request::post("/v1/charges", &[("amount", "1")]).expect("request"),
+            Seed::from_u64(1),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.attempts, 2);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let key = response.idempotency_key.expect("key");
+    assert_eq!(header(&requests[0], "idempotency-key"), Some(key.as_str()));
+    assert_eq!(header(&requests[1], "idempotency-key"), Some(key.as_str()));
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_connect_failure_with_the_key_and_the_reqwest_error() {
+    let base = format!("http://{}", dead_port());
+    let err = client(&base)
+        .post("/v1/charges", &[("amount", "1")])
+        .await
+        .expect_err("no server");
+    let failure = err.failure().expect("a call failure");
+    assert_eq!(
+        failure.kind(),
+        &FailureKind::Transport(TransportError::Connect)
+    );
+    assert_eq!(
+        failure.attempts(),
+        5,
+        "transport errors are retried under the default policy"
+    );
+    assert!(err.idempotency_key().is_some());
+    assert!(err.transport_error().is_some());
+    let mut source = err.source();
+    let mut found = false;
+    while let Some(e) = source {
+        found |= e.downcast_ref::<stripe_reqwest::reqwest::Error>().is_some();
+        source = e.source();
+    }
+    assert!(found, "source() reaches reqwest's error: {err}");
+    assert!(matches!(err, Error::Call(_)));
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_with_the_key() {
+    let server = Server::start(vec![Reply::Hang(Duration::from_secs(5))]);
+    let timeout = Duration::from_millis(300);
+    let policy = RetryPolicy::default()
+        .with_max_tries(1)
+        .with_attempt_timeout(Some(timeout));
+    let client = client_with(&server.base(), policy, 1024);
+    let started = Instant::now();
+    let err = client
+        .post("/v1/charges", &[("amount", "1")])
+        .await
+        .expect_err("timeout");
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < timeout + Duration::from_secs(1),
+        "took {elapsed:?}"
+    );
+    assert_eq!(
+        err.failure().expect("failure").kind(),
+        &FailureKind::Transport(TransportError::Timeout)
+    );
+    assert!(err.idempotency_key().is_some());
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_bounded_by_the_attempt_timeout() {
+    let head = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789".to_vec();
+    let server = Server::start(vec![Reply::Stall(head, Duration::from_secs(5))]);
+    let timeout = Duration::from_millis(300);
+    let policy = RetryPolicy::never().with_attempt_timeout(Some(timeout));
+    let started = Instant::now();
+    let err = client_with(&server.base(), policy, 1024)
+        .get("/v1/balance")
+        .await
+        .expect_err("timeout");
+    assert!(
+        started.elapsed() < timeout + Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err.failure().expect("failure").kind(),
+        &FailureKind::Transport(TransportError::Timeout)
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_typed_failure() {
+    let server = Server::start(vec![http(200, &[], &"x".repeat(100))]);
+    let client = client_with(&server.base(), fast_policy(), 10);
+    let err = client.get("/v1/balance").await.expect_err("too large");
+    assert_eq!(
+        err.failure().expect("failure").kind(),
+        &FailureKind::ResponseTooLarge {
+            status: http::StatusCode::OK,
+            limit: 10
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_body_at_the_limit_is_accepted() {
+    let server = Server::start(vec![http(200, &[], "0123456789")]);
+    let response = client_with(&server.base(), fast_policy(), 10)
+        .get("/v1/balance")
+        .await
+        .expect("response");
+    assert_eq!(response.status, 200);
+}
+
+#[tokio::test]
+async fn statuses_4xx_and_5xx_are_responses_even_with_a_users_client() {
+    let server = Server::start(vec![
+        http(
+            404,
+            &[],
+            r#"{"error":{"type":"invalid_request_error","message":"No such charge"}}"#,
+        ),
+        http(500, &[], "oops"),
+    ]);
+    let config = Config::builder("sk_test_123")
+        .api_base(server.base())
+        .policy(RetryPolicy::never())
+        .build()
+        .expect("config");
+    let http = stripe_reqwest::reqwest::Client::builder()
+        .build()
+        .expect("reqwest client");
+    let client = Client::with_http_client(config, http);
+    let not_found = client
+        .get("/v1/charges/ch_missing")
+        .await
+        .expect("a 404 is a response");
+    assert_eq!(not_found.status, 404);
+    assert_eq!(
+        not_found.error().expect("api error").message.as_deref(),
+        Some("No such charge")
+    );
+    let server_error = client
+        .delete("/v1/customers/cus_1")
+        .await
+        .expect("a 500 is a response");
+    assert_eq!(server_error.status, 500);
+}
+
+#[tokio::test]
+async fn invalid_input_is_an_error_before_any_io() {
+    let client = client(&format!("http://{}", dead_port()));
+    let err = client
+        .get("https://evil.example/v1/charges")
+        .await
+        .expect_err("bad path");
+    assert!(matches!(err, Error::Request(_)));
+    assert!(err.idempotency_key().is_none() && err.failure().is_none());
+}
+
+#[test]
+fn os_seeds_give_distinct_keys_and_debug_hides_the_secret() {
+    let client = client("https://api.stripe.com");
+    let a = client.prepare(Request::post("/v1/charges", &[("amount", "1")]).expect("request"));
+    let b = client.prepare(Request::post("/v1/charges", &[("amount", "1")]).expect("request"));
+    assert_ne!(a.idempotency_key(), b.idempotency_key());
+    assert!(!format!("{client:?} {a:?}").contains("sk_test_123"));
+}
+
+#[test]
+fn calls_are_send_and_run_on_a_current_thread_runtime() {
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let server = Server::start(vec![http(429, &[], "{}"), http(200, &[], r#"{"ok":true}"#)]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = client(&server.base());
+    let response = runtime
+        .block_on(assert_send(client.post("/v1/charges", &[("amount", "1")])))
+        .expect("response");
+    assert_eq!((response.status.as_u16(), response.attempts), (200, 2));
+}
+
+#[tokio::test]
+async fn a_dropped_call_makes_no_further_attempt() {
+    let server = Server::start(vec![http(429, &[], "{}"), http(200, &[], "{}")]);
+    let policy = RetryPolicy::default().with_backoff(Backoff::Fixed(Duration::from_millis(400)));
+    let client = client_with(&server.base(), policy, 1024);
+    let prepared =
+        client.prepare(Request::post("/v1/charges", &[("amount", "1")]).expect("request"));
+    let key = prepared.idempotency_key().expect("key").clone(); // persisted first
+    let dropped = tokio::time::timeout(Duration::from_millis(150), prepared.run()).await;
+    assert!(
+        dropped.is_err(),
+        "the call was still sleeping before its retry"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "no attempt after the drop");
+    assert_eq!(header(&requests[0], "idempotency-key"), Some(key.as_str()));
+}

@@ -1,0 +1,197 @@
+//! # stripe-ureq: the blocking driver of `stripe-core`
+//!
+//! A thin [`ureq`] 3 driver around the sans-IO engine [`stripe_core`]: every policy (retries,
+//! backoff, idempotency keys, advice) lives in the core; this crate only sends one attempt,
+//! sleeps and reads the clock when the core says so.
+//!
+//! - [`Client::get`], [`Client::post`] and [`Client::delete`] make one logical call each, with
+//!   every retry the policy allows; [`Client::send`] takes any [`Request`].
+//! - 4xx and 5xx are [`Response`]s, not errors. An [`Error`] is either an invalid request
+//!   (nothing was sent) or a failed call that carries the idempotency key to persist.
+//! - Write-ahead: [`Client::prepare`] gives the idempotency key *before* anything is sent, so
+//!   it can be persisted first; [`Prepared::run`] then makes the call.
+//! - Each attempt is bounded as a whole (connect, send, read the whole body) by the policy's
+//!   attempt timeout; connecting is bounded by [`Config::connect_timeout`]; at most
+//!   [`Config::max_body_bytes`] + 1 bytes of a body are read.
+//! - The seed of each call comes from the OS ([`getrandom`]); [`Client::send_with_seed`] fixes
+//!   it for deterministic tests.
+//!
+//! ## Example
+//! Preparing a call performs no I/O:
+//! ```
+//! use stripe_ureq::{Client, Config, Request};
+//!
+//! let client = Client::new(Config::builder("sk_test_123").build()?);
+//! let prepared = client.prepare(Request::post("/v1/refunds", &[("charge", "ch_1")])?);
+//! let key = prepared.idempotency_key().expect("every POST carries a key").to_string();
+//! // Persist `key` next to your own record here, then run the call with `prepared.run()`.
+//! assert!(!key.is_empty());
+//! assert!(!format!("{client:?}").contains("sk_test_123")); // secrets never in Debug
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//! The calls themselves need a Stripe (or a fake one):
+//! ```no_run
+//! use stripe_ureq::{Client, Config, Error};
+//!
+//! let client = Client::new(Config::builder("sk_test_123").build()?);
+//! let balance = client.get("/v1/balance")?;
+//! println!("{} {:?}", balance.status, balance.json());
+//! match client.post("/v1/charges", &[("amount", "2000"), ("currency", "usd")]) {
+//!     Ok(charge) => println!("{} after {} attempt(s)", charge.status, charge.attempts),
+//!     Err(Error::Call(e)) => eprintln!("persist {:?}, then {}", e.idempotency_key(), e.failure.advice()),
+//!     Err(e) => eprintln!("{e}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod transport;
+
+use std::fmt;
+use std::time::{Instant, SystemTime};
+
+use serde::Serialize;
+use stripe_core::{Action, Call};
+
+pub use error::Error;
+pub use stripe_core::{
+    self, Config, Failure, FailureKind, IdempotencyKey, Request, Response, RetryPolicy, Seed,
+    TransportError,
+};
+pub use ureq;
+
+/// A blocking Stripe client: a [`Config`] and a [`ureq::Agent`] (which pools connections).
+///
+/// Cloning is cheap enough and shares the agent's connection pool.
+#[derive(Clone)]
+pub struct Client {
+    config: Config,
+    agent: ureq::Agent,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client with its own agent: connect timeout from the config, 4xx/5xx as responses,
+    /// redirects not followed.
+    pub fn new(config: Config) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(config.connect_timeout()))
+            .build()
+            .new_agent();
+        Self::with_agent(config, agent)
+    }
+
+    /// A client around your own agent (its pool, proxy and TLS settings are kept). Each
+    /// attempt still sets, on the request: 4xx/5xx as responses, no redirects, the config's
+    /// connect timeout and the policy's attempt timeout.
+    pub fn with_agent(config: Config, agent: ureq::Agent) -> Self {
+        Self { config, agent }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The agent.
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
+    /// `GET path` (a relative Stripe path such as `/v1/balance`, query allowed).
+    pub fn get(&self, path: &str) -> Result<Response, Error> {
+        self.send(Request::get(path)?)
+    }
+
+    /// `POST path` with `params` (any `Serialize` map) form-encoded, under a fresh idempotency
+    /// key. To persist the key before sending, use [`Client::prepare`].
+    pub fn post<T: Serialize + ?Sized>(&self, path: &str, params: &T) -> Result<Response, Error> {
+        self.send(Request::post(path, params)?)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> Result<Response, Error> {
+        self.send(Request::delete(path)?)
+    }
+
+    /// Makes the call `request` to its end, with a seed from the OS.
+    pub fn send(&self, request: Request) -> Result<Response, Error> {
+        self.prepare(request).run()
+    }
+
+    /// Makes the call `request` with a fixed seed: the same seed gives the same key and the
+    /// same backoff jitter.
+    pub fn send_with_seed(&self, request: Request, seed: Seed) -> Result<Response, Error> {
+        self.prepare_with_seed(request, seed).run()
+    }
+
+    /// Prepares the call without sending anything: read [`Prepared::idempotency_key`],
+    /// persist it, then [`Prepared::run`].
+    pub fn prepare(&self, request: Request) -> Prepared<'_> {
+        self.prepare_with_seed(request, transport::os_seed())
+    }
+
+    /// [`Client::prepare`] with a fixed seed.
+    pub fn prepare_with_seed(&self, request: Request, seed: Seed) -> Prepared<'_> {
+        let (call, first) = Call::new(
+            request,
+            &self.config,
+            seed,
+            Instant::now(),
+            SystemTime::now(),
+        );
+        Prepared {
+            client: self,
+            call,
+            first,
+        }
+    }
+}
+
+/// A call whose idempotency key is known and nothing of which has been sent yet.
+#[must_use = "a prepared call does nothing until it is run"]
+pub struct Prepared<'a> {
+    client: &'a Client,
+    call: Call,
+    first: Action,
+}
+
+impl fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prepared")
+            .field("method", &self.call.method())
+            .field("path", &self.call.path())
+            .field("idempotency_key", &self.call.idempotency_key())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Prepared<'_> {
+    /// The key every attempt will carry (`None` for GET and DELETE): persist it before
+    /// [`Prepared::run`] to resume safely after a crash.
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.call.idempotency_key()
+    }
+
+    /// The core's call (method, path, policy), not started yet.
+    pub fn call(&self) -> &Call {
+        &self.call
+    }
+
+    /// Makes the call to its end: attempts, sleeps between them, and the final outcome.
+    pub fn run(self) -> Result<Response, Error> {
+        transport::run(self.client, (self.call, self.first))
+    }
+}

@@ -58,9 +58,10 @@ impl<E: fmt::Display> fmt::Display for DriveError<E> {
 
 impl<E: std::error::Error + 'static> std::error::Error for DriveError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        // `Display` already shows the failure, so the chain goes on below it.
         match &self.transport {
             Some(e) => Some(e),
-            None => Some(&self.failure),
+            None => std::error::Error::source(&self.failure),
         }
     }
 }

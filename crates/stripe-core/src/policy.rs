@@ -28,7 +28,8 @@ pub enum Retry429 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry5xxPost {
     /// Retry until the answer is an idempotent replay (`idempotent-replayed: true`), which ends
-    /// the call at once: further tries would only replay the same stored 5xx.
+    /// the call at once, even with `Stripe-Should-Retry: true`: further tries would only replay
+    /// the same stored answer.
     UntilReplay,
     /// Retry every 5xx (the official SDKs).
     Always,

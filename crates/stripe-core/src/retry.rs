@@ -23,6 +23,11 @@ pub(crate) fn wants_retry(policy: &RetryPolicy, method: Method, answer: &Answer<
     if status < 400 {
         return false;
     }
+    // A replay is Stripe's stored answer: the same key can only replay it again, whatever
+    // `Stripe-Should-Retry` says, so under `UntilReplay` it ends the call at once.
+    if answer.replayed && policy.retry_5xx_post == Retry5xxPost::UntilReplay {
+        return false;
+    }
     if policy.honor_should_retry {
         match answer.should_retry {
             Some(false) => return false,

@@ -232,3 +232,36 @@ fn signature_made_here_verifies_with_the_pypi_stripe_package() {
         "a wrong secret must fail there too"
     );
 }
+
+mod fuzz {
+    use proptest::prelude::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use stripe_core::webhook::{parse_header, verify};
+
+    fn cases() -> u32 {
+        std::env::var("FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000)
+    }
+
+    fn header() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "(t=[0-9-]{0,12}|v1=[0-9a-f]{0,70}|v0=[a-z]{0,4}|[a-z0-9=, ]{0,10})(,(t=[0-9-]{0,12}|v1=[0-9a-fA-F]{0,66}|[ -~]{0,8})){0,5}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// Any header, any payload: a typed answer, never a panic, never a false accept.
+        #[test]
+        fn any_header_is_parsed_or_refused_typed(h in header(), payload in prop::collection::vec(any::<u8>(), 0..64)) {
+            let _ = parse_header(&h);
+            let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            prop_assert!(verify(&payload, &h, "whsec_fuzz", now, Some(Duration::from_secs(300))).is_err());
+            let _ = SystemTime::now();
+        }
+    }
+}

@@ -29,7 +29,7 @@ pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> 
         Value::Array(pairs) if pairs.iter().all(is_pair) => {
             for pair in pairs {
                 if let [Value::String(k), v] = pair.as_array().map(Vec::as_slice).unwrap_or(&[]) {
-                    check_key(k, "")?;
+                    check_pair_name(k)?;
                     flatten(k, v, &mut out, 1)?;
                 }
             }
@@ -85,6 +85,23 @@ fn check_key(key: &str, parent: &str) -> Result<(), ParamsError> {
                 format!("{parent}[{key}]")
             },
         });
+    }
+    Ok(())
+}
+
+/// A pair's name may already be in bracket form (`metadata[order]`, `items[0][price]`), as
+/// with curl's `-d`; it must be well formed: `head` then `[segment]`s, none empty.
+fn check_pair_name(name: &str) -> Result<(), ParamsError> {
+    let bad = || ParamsError::Key {
+        at: name.to_owned(),
+    };
+    let (head, mut rest) = name.split_once('[').map_or((name, ""), |(h, r)| (h, r));
+    check_key(head, "").map_err(|_| bad())?;
+    if name.contains('[') {
+        rest = rest.strip_suffix(']').ok_or_else(bad)?;
+        for segment in rest.split("][") {
+            check_key(segment, "").map_err(|_| bad())?;
+        }
     }
     Ok(())
 }

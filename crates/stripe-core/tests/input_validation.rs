@@ -91,6 +91,39 @@ fn params_that_cannot_be_encoded() {
 }
 
 #[test]
+fn pairs_may_use_bracket_names_but_only_well_formed() {
+    let r = Request::post(
+        "/v1/charges",
+        &[
+            ("amount", "100"),
+            ("metadata[order]", "42"),
+            ("items[0][price]", "p_1"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(
+        r.body(),
+        "amount=100&metadata%5Border%5D=42&items%5B0%5D%5Bprice%5D=p_1"
+    );
+    for bad in [
+        "metadata[",
+        "metadata[]",
+        "meta]data",
+        "[x]",
+        "a[b]c",
+        "a[b][]",
+    ] {
+        assert!(
+            matches!(
+                Request::post("/v1/charges", &[(bad, "1")]),
+                Err(RequestError::Params(ParamsError::Key { .. }))
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
 fn empty_containers_and_null_encode_as_unset() {
     let r = Request::post(
         "/v1/customers/cus_1",

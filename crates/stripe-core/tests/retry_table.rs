@@ -93,12 +93,27 @@ fn status_5xx_on_post_stops_at_replay_with_reconcile() {
 
 #[test]
 fn a_replay_is_final_even_when_told_to_retry() {
-    let replay = http(500, &[("idempotent-replayed", "true"), ("stripe-should-retry", "true")], "{}");
+    let replay = http(
+        500,
+        &[
+            ("idempotent-replayed", "true"),
+            ("stripe-should-retry", "true"),
+        ],
+        "{}",
+    );
     let t = run(post(), fast(), &[status(500), replay.clone(), status(200)]);
-    assert_eq!(t.sent.len(), 2, "the stored 500 would only be replayed again");
+    assert_eq!(
+        t.sent.len(),
+        2,
+        "the stored 500 would only be replayed again"
+    );
     assert_eq!(t.outcome.expect("response").advice, Advice::Reconcile);
     // The official SDKs retry it anyway: their preset keeps that behaviour.
-    let t = run(post(), RetryPolicy::official(), &[status(500), replay.clone(), replay]);
+    let t = run(
+        post(),
+        RetryPolicy::official(),
+        &[status(500), replay.clone(), replay],
+    );
     assert_eq!(t.sent.len(), 3);
 }
 

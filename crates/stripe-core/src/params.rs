@@ -6,7 +6,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ParamsError;
-use crate::path::percent_decode;
 
 const MAX_DEPTH: usize = 32;
 
@@ -45,15 +44,13 @@ pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> 
 
 /// Checks pre-encoded params: visible ASCII only, `%` escapes well formed.
 pub(crate) fn check_encoded(encoded: &str) -> Result<(), ParamsError> {
-    for (offset, b) in encoded.bytes().enumerate() {
-        if !b.is_ascii_graphic() {
-            return Err(ParamsError::Encoded { offset });
-        }
-        if b == b'%' && percent_decode(&encoded[offset..(offset + 3).min(encoded.len())]).is_none()
-        {
-            return Err(ParamsError::Encoded { offset });
-        }
-        if b == b'#' {
+    let bytes = encoded.as_bytes();
+    for (offset, &b) in bytes.iter().enumerate() {
+        let bad_escape = b == b'%'
+            && !bytes
+                .get(offset + 1..offset + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit));
+        if !b.is_ascii_graphic() || b == b'#' || bad_escape {
             return Err(ParamsError::Encoded { offset });
         }
     }

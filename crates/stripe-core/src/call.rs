@@ -88,7 +88,6 @@ enum State {
 /// One logical Stripe operation with all its attempts. It owns the idempotency key, the
 /// attempt counter, the retry policy and the random stream; it performs no I/O and reads no
 /// clock.
-#[derive(Debug)]
 pub struct Call {
     method: Method,
     path: String,
@@ -105,6 +104,20 @@ pub struct Call {
     state: State,
     last: Option<RetryReason>,
     attempt_started: Instant,
+}
+
+impl std::fmt::Debug for Call {
+    /// Method, path, key, attempts and state; never the headers or the random stream.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("idempotency_key", &self.key)
+            .field("attempts", &self.attempts)
+            .field("max_tries", &self.policy.max_tries)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Call {

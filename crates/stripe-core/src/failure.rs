@@ -118,8 +118,10 @@ impl fmt::Display for Failure {
         match &self.0.kind {
             FailureKind::Transport(e) => write!(f, "no response from Stripe: {e}")?,
             FailureKind::RetriesExhausted => {
-                let status = self.0.last_response.as_ref().map(|r| r.status.as_u16());
-                write!(f, "retries exhausted; last status {status:?}")?;
+                f.write_str("retries exhausted")?;
+                if let Some(r) = &self.0.last_response {
+                    write!(f, "; last status {}", r.status.as_u16())?;
+                }
             }
             FailureKind::DeadlineExceeded { .. } => f.write_str("deadline exceeded")?,
             FailureKind::KeyExpired { age } => write!(

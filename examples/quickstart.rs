@@ -1,0 +1,253 @@
+//! Quickstart: a customer, a charge whose response is lost on the way back, the retry that
+//! gets Stripe's stored answer instead of charging twice, the proof, and a declined card.
+//!
+//! ```text
+//! cargo run --example quickstart                                  # an embedded fake Stripe
+//! STRIPE_SECRET_KEY=sk_test_... cargo run --example quickstart    # Stripe's test mode
+//! ```
+//! Steps 1-3 use the blocking client (`stripe-ureq`), steps 4-5 the async one
+//! (`stripe-reqwest`). It exits non-zero if anything is not as it says.
+
+use std::process::ExitCode;
+
+use serde_json::Value;
+use stripe_core::{Advice, Backoff, Config, Request, Response, RetryPolicy};
+use stripe_fake::server::{self, ServerHandle};
+use stripe_fake::{Fault, FaultPlan, Rule};
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nquickstart FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Fails the example with `message` unless `ok`.
+fn check(ok: bool, message: &str) -> Result<(), Error> {
+    if ok { Ok(()) } else { Err(message.into()) }
+}
+
+fn field<'a>(response: &'a Response, name: &str) -> &'a str {
+    response
+        .json()
+        .and_then(|v| v.get(name))
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+}
+
+/// With the fake only: a fault on the next `POST /v1/charges`.
+fn fault_next_charge(fake: Option<&ServerHandle>, fault: Fault) {
+    if let Some(fake) = fake {
+        let rule = Rule::new(fault)
+            .method(http::Method::POST)
+            .path("/v1/charges");
+        fake.set_plan(FaultPlan::new().rule(rule));
+    }
+}
+
+fn run() -> Result<(), Error> {
+    // The default retry table, with the official SDKs' 0.5 s backoff to keep the demo short.
+    let policy = RetryPolicy::default().with_backoff(Backoff::OFFICIAL);
+    let key = std::env::var("STRIPE_SECRET_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    let (config, fake) = match key {
+        Some(key) if key.contains("_live_") => {
+            return Err("STRIPE_SECRET_KEY is a live key: this demo makes charges, \
+                        so it only runs with a test-mode key (sk_test_...)"
+                .into());
+        }
+        Some(key) => {
+            println!("Running against Stripe's test mode (STRIPE_SECRET_KEY is set).");
+            (Config::builder(key).policy(policy).build()?, None)
+        }
+        None => {
+            let fake = server::start()?;
+            println!(
+                "No STRIPE_SECRET_KEY set: running against the embedded fake Stripe at {}\n\
+                 (set STRIPE_SECRET_KEY=sk_test_... to use Stripe's test mode instead).",
+                fake.base_url()
+            );
+            let config = Config::builder("sk_test_quickstart_demo_key")
+                .api_base(fake.base_url())
+                .policy(policy)
+                .build()?;
+            (config, Some(fake))
+        }
+    };
+    let blocking = stripe_ureq::Client::new(config.clone());
+
+    println!("\n1. Create a customer (blocking client, stripe-ureq).");
+    let mut params = vec![("name", "Ada Lovelace"), ("email", "ada@example.com")];
+    if fake.is_none() {
+        params.push(("source", "tok_visa")); // a card on file for Stripe's test mode
+    }
+    let customer = blocking.post("/v1/customers", &params)?;
+    check(customer.is_success(), "the customer was not created")?;
+    let customer_id = field(&customer, "id").to_owned();
+    println!(
+        "   {customer_id} created (request {})",
+        customer.request_id.as_deref().unwrap_or("?")
+    );
+
+    println!("\n2. Charge them $20.00.");
+    let charge_params = [
+        ("amount", "2000"),
+        ("currency", "usd"),
+        ("customer", customer_id.as_str()),
+        ("description", "quickstart order #1"),
+    ];
+    fault_next_charge(fake.as_ref(), Fault::DropAfter);
+    let prepared = blocking.prepare(Request::post("/v1/charges", &charge_params)?);
+    let key = prepared
+        .idempotency_key()
+        .ok_or("a POST has a key")?
+        .clone();
+    println!("   idempotency key {key} (known before sending: persist it first)");
+    let charge = match &fake {
+        Some(fake) => {
+            println!("   The fake will execute the charge, then drop the connection (drop_after).");
+            let charge = prepared.run()?;
+            for (n, entry) in fake
+                .log()
+                .iter()
+                .filter(|e| e.idempotency_key.as_deref() == Some(key.as_str()))
+                .enumerate()
+            {
+                match entry.status {
+                    None => println!(
+                        "   attempt {}: the charge was made, but the answer was lost (connection dropped)",
+                        n + 1
+                    ),
+                    Some(status) => println!(
+                        "   attempt {}: same key -> {status}, idempotent-replayed: {}",
+                        n + 1,
+                        entry.replayed
+                    ),
+                }
+            }
+            check(charge.attempts == 2, "expected two attempts")?;
+            charge
+        }
+        None => {
+            // Stripe will not lose a response on demand: send the same request again with the
+            // same key, as the retry after a lost response would.
+            let first = prepared.run()?;
+            println!(
+                "   attempt 1: {}; suppose that answer was lost on the way back",
+                first.status
+            );
+            let again =
+                Request::post("/v1/charges", &charge_params)?.idempotency_key(key.clone())?;
+            let charge = blocking.send(again)?;
+            println!(
+                "   retry with the same key -> {}, idempotent-replayed: {}",
+                charge.status, charge.replayed
+            );
+            check(
+                field(&first, "id") == field(&charge, "id"),
+                "the replay is another charge",
+            )?;
+            charge
+        }
+    };
+    check(
+        charge.is_success() && charge.replayed,
+        "expected a replayed 2xx",
+    )?;
+    let charge_id = field(&charge, "id").to_owned();
+    println!(
+        "   result: {charge_id}, {}, after {} attempt(s), replayed = {}",
+        field(&charge, "status"),
+        charge.attempts,
+        charge.replayed
+    );
+
+    println!("\n3. Exactly one charge? GET /v1/charges?customer={customer_id}");
+    let list = blocking.get(&format!("/v1/charges?customer={customer_id}"))?;
+    let ids: Vec<&str> = list
+        .json()
+        .and_then(|v| v["data"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    println!("   {} charge(s): {}", ids.len(), ids.join(", "));
+    check(ids == [charge_id.as_str()], "not exactly one charge")?;
+
+    // The async half: the same core, driven by stripe-reqwest on a Tokio runtime.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async_half(config, fake.as_ref(), &customer_id))?;
+
+    println!("\nAll checked: every payment was charged once, lost answers included.");
+    Ok(())
+}
+
+async fn async_half(
+    config: Config,
+    fake: Option<&ServerHandle>,
+    customer: &str,
+) -> Result<(), Error> {
+    let client = stripe_reqwest::Client::new(config);
+
+    println!("\n4. A second order with the async client (stripe-reqwest).");
+    fault_next_charge(fake, Fault::status(503));
+    if fake.is_some() {
+        println!("   The fake answers 503 before doing anything; the client waits and retries.");
+    }
+    let params = [
+        ("amount", "1500"),
+        ("currency", "usd"),
+        ("customer", customer),
+        ("description", "quickstart order #2"),
+    ];
+    let second = client.post("/v1/charges", &params).await?;
+    check(second.is_success(), "the second charge failed")?;
+    println!(
+        "   {} after {} attempt(s), both with key {}",
+        field(&second, "id"),
+        second.attempts,
+        second.idempotency_key.as_ref().map_or("?", |k| k.as_str())
+    );
+    let list = client
+        .get(&format!("/v1/charges?customer={customer}"))
+        .await?;
+    let count = list
+        .json()
+        .and_then(|v| v["data"].as_array())
+        .map_or(0, Vec::len);
+    println!("   the customer now has {count} charges (one per order)");
+    check(count == 2, "expected exactly two charges")?;
+
+    println!("\n5. A declined card (source=tok_chargeDeclined).");
+    let declined = client
+        .post(
+            "/v1/charges",
+            &[
+                ("amount", "2000"),
+                ("currency", "usd"),
+                ("source", "tok_chargeDeclined"),
+            ],
+        )
+        .await?;
+    let error = declined.error().unwrap_or_default();
+    println!(
+        "   {} {}: {}",
+        declined.status,
+        error.kind,
+        error.message.as_deref().unwrap_or("?")
+    );
+    println!("   advice: {}", declined.advice.describe());
+    check(
+        declined.status == 402 && declined.advice == Advice::NewKeyAfterCustomerAction,
+        "expected a 402 card error",
+    )?;
+    Ok(())
+}

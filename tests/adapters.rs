@@ -589,7 +589,51 @@ fn tracing_tells_the_story_without_secrets<A: Adapter>() {
     println!("[{}] tracing output:\n{text}", A::NAME);
 }
 
+/// The total deadline bounds attempts and waits together: every attempt hangs, each attempt's
+/// timeout is cut to what is left, and the call ends within the deadline plus a second with the
+/// key, never starting a wait that would pass it.
+fn deadline_bounds_the_whole_call<A: Adapter>() {
+    let fake = fake();
+    fake.set_plan(plan(on_charges(Fault::Hang).times(10)));
+    let deadline = Duration::from_millis(900);
+    let policy = fast_policy()
+        .with_backoff(Backoff::Fixed(Duration::from_millis(100)))
+        .with_attempt_timeout(Some(Duration::from_millis(400)))
+        .with_max_tries(10)
+        .with_deadline(Some(deadline));
+    let client = A::with(&fake.base_url(), policy);
+    let started = Instant::now();
+    let error = client.expect_error(charge());
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < deadline + Duration::from_secs(1),
+        "[{}] took {elapsed:?}",
+        A::NAME
+    );
+    let failure = A::failure(&error).expect("a failure");
+    assert!(
+        matches!(
+            failure.kind(),
+            FailureKind::DeadlineExceeded {
+                last_transport: Some(TransportError::Timeout)
+            } | FailureKind::Transport(TransportError::Timeout)
+        ),
+        "[{}] {:?}",
+        A::NAME,
+        failure.kind()
+    );
+    assert!(
+        (2..=3).contains(&failure.attempts()),
+        "[{}] {} attempts",
+        A::NAME,
+        failure.attempts()
+    );
+    assert!(failure.idempotency_key().is_some());
+    assert_eq!(failure.advice(), Advice::RetrySameKey);
+}
+
 run_on_adapters!(
+    deadline_bounds_the_whole_call,
     success,
     rate_limited_twice_then_success,
     lost_response_is_replayed,

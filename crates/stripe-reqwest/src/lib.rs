@@ -15,6 +15,10 @@
 //!   [`Config::max_body_bytes`] + 1 bytes of a body are read.
 //! - The seed of each call comes from the OS ([`getrandom`]); [`Client::send_with_seed`] fixes
 //!   it for deterministic tests.
+//! - [`Client::list`] walks every object of a list endpoint, page after page, each page one
+//!   call with its own retries: a [`Pages`] stream ([`futures_core::Stream`]).
+//! - [`Client::on_retry`] is told before each retry's sleep ([`RetryNotice`]), e.g. to show
+//!   progress.
 //! - Sleeping uses [`tokio::time::sleep`], so calls need a Tokio runtime with the timer enabled
 //!   (current-thread or multi-thread). The futures are `Send`.
 //!
@@ -62,15 +66,20 @@
 #![deny(missing_docs)]
 
 mod error;
+mod notice;
+mod pages;
 mod transport;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 use stripe_core::{Action, Call};
 
 pub use error::Error;
+pub use notice::RetryNotice;
+pub use pages::{PageError, PageProblem, Pages};
 pub use reqwest;
 pub use stripe_core::{
     self, Config, Failure, FailureKind, IdempotencyKey, Request, Response, RetryPolicy, Seed,
@@ -84,7 +93,11 @@ pub use stripe_core::{
 pub struct Client {
     config: Config,
     http: reqwest::Client,
+    on_retry: Option<OnRetry>,
 }
+
+/// The retry hook of a [`Client`].
+type OnRetry = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,7 +134,31 @@ impl Client {
     /// are kept, and so is its connect timeout: the config's cannot be applied to it). Each
     /// attempt is still bounded by the policy's attempt timeout.
     pub fn with_http_client(config: Config, http: reqwest::Client) -> Self {
-        Self { config, http }
+        Self {
+            config,
+            http,
+            on_retry: None,
+        }
+    }
+
+    /// Calls `hook` before the sleep that precedes each retry, with the attempt about to be
+    /// made, the policy's `max_tries`, the reason and the wait. It only observes: the core
+    /// alone decides. Replaces any previous hook; clones of the client share it. It runs on
+    /// the call's task, so keep it short and non-blocking.
+    ///
+    /// ```
+    /// use stripe_reqwest::{Client, Config};
+    ///
+    /// let client = Client::new(Config::builder("sk_test_123").build()?).on_retry(|n| {
+    ///     eprintln!("attempt {}/{} after {:?}: retrying in {:?}", n.attempt, n.max_tries, n.reason, n.wait);
+    /// });
+    /// # drop(client);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn on_retry(mut self, hook: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(hook));
+        self
     }
 
     /// The configuration.
@@ -152,6 +189,33 @@ impl Client {
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Result<Response, Error> {
         self.send(Request::delete(path)?).await
+    }
+
+    /// Every object of the list endpoint `path` (such as `/v1/customers`), page after page, as
+    /// a [`Stream`](futures_core::Stream): `params` (`limit`, filters) are kept on every page,
+    /// and each next page asks for `starting_after=<id of the last object>` while `has_more`
+    /// is true. Each page is one call through the core, so its retries apply. Given
+    /// `ending_before`, the walk goes the other way (`ending_before=<id of the first object>`,
+    /// each page's objects reversed), as Stripe's SDKs do.
+    ///
+    /// Nothing is sent until the stream is polled. It ends after the first error, which it
+    /// yields: an invalid request, a failed call, or a page that is not a 2xx list
+    /// ([`Error::Page`]). [`Pages::next`] needs no extra crate; any `StreamExt` works too.
+    ///
+    /// ```no_run
+    /// use stripe_reqwest::{Client, Config};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = Client::new(Config::builder("sk_test_123").build()?);
+    /// let mut customers = client.list("/v1/customers", &[("limit", "100")]);
+    /// while let Some(customer) = customers.next().await {
+    ///     println!("{}", customer?["id"]);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list<T: Serialize + ?Sized>(&self, path: &str, params: &T) -> Pages<'_> {
+        Pages::new(self, path, params)
     }
 
     /// Makes the call `request` to its end, with a seed from the OS.

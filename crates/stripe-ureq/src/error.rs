@@ -5,6 +5,8 @@ use std::fmt;
 use stripe_core::drive::DriveError;
 use stripe_core::{Failure, IdempotencyKey, RequestError};
 
+use crate::PageError;
+
 /// Why a call gave no [`Response`](crate::Response). 4xx and 5xx are responses, not errors.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -15,6 +17,10 @@ pub enum Error {
     /// advice, and the last response if any; `transport` holds ureq's error when the last
     /// attempt got no response.
     Call(DriveError<ureq::Error>),
+    /// A page of a list ([`Client::list`](crate::Client::list)) was answered with a status
+    /// other than 2xx, or is not a list: the page's whole response, Stripe's error object, and
+    /// the cursor to resume from are inside.
+    Page(Box<PageError>),
 }
 
 impl Error {
@@ -28,7 +34,7 @@ impl Error {
     pub fn failure(&self) -> Option<&Failure> {
         match self {
             Self::Call(e) => Some(&e.failure),
-            Self::Request(_) => None,
+            Self::Request(_) | Self::Page(_) => None,
         }
     }
 
@@ -36,7 +42,7 @@ impl Error {
     pub fn transport_error(&self) -> Option<&ureq::Error> {
         match self {
             Self::Call(e) => e.transport.as_ref(),
-            Self::Request(_) => None,
+            Self::Request(_) | Self::Page(_) => None,
         }
     }
 }
@@ -46,6 +52,7 @@ impl fmt::Display for Error {
         match self {
             Self::Request(e) => write!(f, "invalid request, nothing sent: {e}"),
             Self::Call(e) => e.failure.fmt(f),
+            Self::Page(e) => e.fmt(f),
         }
     }
 }
@@ -60,6 +67,7 @@ impl std::error::Error for Error {
                 transport: Some(e), ..
             }) => Some(e),
             Self::Call(e) => e.failure.source(),
+            Self::Page(_) => None,
         }
     }
 }

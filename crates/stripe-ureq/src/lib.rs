@@ -15,6 +15,10 @@
 //!   [`Config::max_body_bytes`] + 1 bytes of a body are read.
 //! - The seed of each call comes from the OS ([`getrandom`]); [`Client::send_with_seed`] fixes
 //!   it for deterministic tests.
+//! - [`Client::list`] walks every object of a list endpoint, page after page, each page one
+//!   call with its own retries ([`Pages`]).
+//! - [`Client::on_retry`] is told before each retry's sleep ([`RetryNotice`]), e.g. to show
+//!   progress.
 //!
 //! ## Example
 //! Preparing a call performs no I/O:
@@ -48,15 +52,20 @@
 #![deny(missing_docs)]
 
 mod error;
+mod notice;
+mod pages;
 mod transport;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
 use stripe_core::{Action, Call};
 
 pub use error::Error;
+pub use notice::RetryNotice;
+pub use pages::{PageError, PageProblem, Pages};
 pub use stripe_core::{
     self, Config, Failure, FailureKind, IdempotencyKey, Request, Response, RetryPolicy, Seed,
     TransportError,
@@ -70,7 +79,11 @@ pub use ureq;
 pub struct Client {
     config: Config,
     agent: ureq::Agent,
+    on_retry: Option<OnRetry>,
 }
+
+/// The retry hook of a [`Client`].
+type OnRetry = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -97,7 +110,30 @@ impl Client {
     /// attempt still sets, on the request: 4xx/5xx as responses, no redirects, the config's
     /// connect timeout and the policy's attempt timeout.
     pub fn with_agent(config: Config, agent: ureq::Agent) -> Self {
-        Self { config, agent }
+        Self {
+            config,
+            agent,
+            on_retry: None,
+        }
+    }
+
+    /// Calls `hook` before the sleep that precedes each retry, with the attempt about to be
+    /// made, the policy's `max_tries`, the reason and the wait. It only observes: the core
+    /// alone decides. Replaces any previous hook; clones of the client share it.
+    ///
+    /// ```
+    /// use stripe_ureq::{Client, Config};
+    ///
+    /// let client = Client::new(Config::builder("sk_test_123").build()?).on_retry(|n| {
+    ///     eprintln!("attempt {}/{} after {:?}: retrying in {:?}", n.attempt, n.max_tries, n.reason, n.wait);
+    /// });
+    /// # drop(client);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn on_retry(mut self, hook: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(hook));
+        self
     }
 
     /// The configuration.
@@ -124,6 +160,30 @@ impl Client {
     /// `DELETE path`.
     pub fn delete(&self, path: &str) -> Result<Response, Error> {
         self.send(Request::delete(path)?)
+    }
+
+    /// Every object of the list endpoint `path` (such as `/v1/customers`), page after page:
+    /// `params` (`limit`, filters) are kept on every page, and each next page asks for
+    /// `starting_after=<id of the last object>` while `has_more` is true. Each page is one
+    /// call through the core, so its retries apply. Given `ending_before`, the walk goes the
+    /// other way (`ending_before=<id of the first object>`, each page's objects reversed), as
+    /// Stripe's SDKs do.
+    ///
+    /// Nothing is sent until the iterator is advanced. It stops after the first error, which it
+    /// yields: an invalid request, a failed call, or a page that is not a 2xx list
+    /// ([`Error::Page`]).
+    ///
+    /// ```no_run
+    /// use stripe_ureq::{Client, Config};
+    ///
+    /// let client = Client::new(Config::builder("sk_test_123").build()?);
+    /// for customer in client.list("/v1/customers", &[("limit", "100")]) {
+    ///     println!("{}", customer?["id"]);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn list<T: Serialize + ?Sized>(&self, path: &str, params: &T) -> Pages<'_> {
+        Pages::new(self, path, params)
     }
 
     /// Makes the call `request` to its end, with a seed from the OS.

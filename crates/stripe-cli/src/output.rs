@@ -1,0 +1,159 @@
+//! What the tool prints: the body on stdout, everything else on stderr, never a secret.
+//! Write errors (a closed pipe) are ignored: printing never panics.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::Value;
+use stripe_core::{Advice, Body, Failure, FailureKind, IdempotencyKey, Response, RetryReason};
+
+/// The exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// A 2xx answer (or a valid signature, a finished command).
+    Success = 0,
+    /// Any other HTTP answer (or an invalid signature).
+    Http = 1,
+    /// Invalid input or usage: nothing was sent.
+    Usage = 2,
+    /// No response, or retries exhausted: the idempotency key was printed.
+    Failed = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Writes one line to stdout.
+pub fn out(line: &str) {
+    let _ = writeln!(io::stdout().lock(), "{line}");
+}
+
+/// Writes one line to stderr.
+pub fn err(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// An `error: ...` line on stderr (printed even with `--quiet`).
+pub fn error(message: &str) {
+    err(&format!("stripe-cli: error: {message}"));
+}
+
+/// The stderr lines of a request; `quiet` keeps only the errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Report {
+    pub quiet: bool,
+}
+
+impl Report {
+    /// An informational line (suppressed by `--quiet`).
+    pub fn info(self, line: &str) {
+        if !self.quiet {
+            err(line);
+        }
+    }
+
+    /// `idempotency-key: KEY`, printed before the first byte is sent.
+    pub fn key(self, key: Option<&IdempotencyKey>) {
+        if let Some(key) = key {
+            self.info(&format!("idempotency-key: {key}"));
+        }
+    }
+
+    /// The live line before a retry: `attempt 2/5 after 429: retrying in 2.4 s`.
+    pub fn retry(self, attempt: u32, max_tries: u32, reason: RetryReason, wait: Duration) {
+        let after = match reason {
+            RetryReason::Status(status) => status.as_u16().to_string(),
+            RetryReason::Transport(e) => format!("no response ({e})"),
+        };
+        self.info(&format!(
+            "attempt {attempt}/{max_tries} after {after}: retrying in {}",
+            human(wait)
+        ));
+    }
+
+    /// The stderr lines of a final answer, then its body on stdout.
+    pub fn response(self, response: &Response) {
+        self.info(&status_line(response));
+        if let Some(id) = &response.request_id {
+            self.info(&format!("request-id: {id}"));
+        }
+        if response.replayed {
+            self.info("idempotent-replayed: true");
+        }
+        self.info(&format!("attempts: {}", response.attempts));
+        self.info(&format!("advice: {}", response.advice.describe()));
+        if let Some(e) = response.error() {
+            let mut line = e.kind;
+            for part in [e.code, e.decline_code].into_iter().flatten() {
+                line.push_str(&format!(" ({part})"));
+            }
+            if let Some(message) = e.message {
+                line.push_str(&format!(": {message}"));
+            }
+            error(&format!("{}: {line}", response.status));
+        }
+        body(&response.body);
+    }
+
+    /// A failed call: the reason, the key to resume with (always, even with `--quiet`), the
+    /// attempts, the advice, and the last answer's body if there was one.
+    pub fn failure(self, failure: &Failure, transport: Option<&str>) {
+        match transport {
+            Some(t) => error(&format!("{failure} ({t})")),
+            None => error(&failure.to_string()),
+        }
+        if let Some(last) = failure.last_response() {
+            self.info(&format!("last answer: {}", status_line(last)));
+            if let Some(id) = &last.request_id {
+                self.info(&format!("request-id: {id}"));
+            }
+        }
+        if let Some(key) = failure.idempotency_key() {
+            err(&format!("idempotency-key: {key}"));
+        }
+        err(&format!("attempts: {}", failure.attempts()));
+        err(&format!("advice: {}", failure.advice().describe()));
+        if let (Some(key), Advice::RetrySameKey) = (failure.idempotency_key(), failure.advice()) {
+            if !matches!(failure.kind(), FailureKind::KeyExpired { .. }) {
+                err(&format!(
+                    "resume safely: run the same command with --idempotency-key {key}"
+                ));
+            }
+        }
+        if let Some(last) = failure.last_response() {
+            body(&last.body);
+        }
+    }
+}
+
+/// `HTTP 402 Payment Required`.
+pub fn status_line(response: &Response) -> String {
+    format!("HTTP {}", response.status)
+}
+
+/// A body on stdout: JSON pretty-printed, anything else as text.
+pub fn body(body: &Body) {
+    match body {
+        Body::Json(v) => out(&pretty(v)),
+        Body::Raw(bytes) if bytes.is_empty() => {}
+        Body::Raw(bytes) => out(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// JSON, pretty-printed.
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+/// `250 ms`, `2.4 s`.
+fn human(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}

@@ -111,6 +111,7 @@ pub mod drive;
 mod error;
 mod failure;
 mod key;
+pub mod list;
 pub mod params;
 mod path;
 mod policy;

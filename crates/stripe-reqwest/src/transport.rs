@@ -1,40 +1,26 @@
 //! All the I/O: the driving loop's closures, the OS seed, one attempt over reqwest, and the
 //! reduction of reqwest's errors to the core's three transport error kinds.
 
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use stripe_core::drive::{self, SendError};
 use stripe_core::{Action, Call, Response, Seed, TransportError};
 
-use crate::notice::Tracker;
 use crate::{Client, Error};
 
 /// Drives the call to its end: the core decides, this sends, sleeps and reads the clock.
 /// Before each retry's sleep, the client's retry hook (if any) is told about it.
 pub(crate) async fn run(client: &Client, start: (Call, Action)) -> Result<Response, Error> {
-    let max_tries = start.0.max_tries();
-    let tracker = Mutex::new(Tracker::default());
-    let tracker = &tracker;
-    let seen = || tracker.lock().unwrap_or_else(PoisonError::into_inner);
-    drive::run_async(
+    drive::run_async_notify(
         start,
         Instant::now,
-        move |request, timeout| async move {
-            let result = send(client, request, timeout).await;
-            let mut t = seen();
-            *t = t.after_send(&result);
-            result
-        },
-        move |wait| {
+        |request, timeout| send(client, request, timeout),
+        tokio::time::sleep,
+        |notice| {
             if let Some(hook) = &client.on_retry {
-                let notice = seen().notice(max_tries, wait);
-                if let Some(notice) = notice {
-                    hook(&notice);
-                }
+                hook(notice);
             }
-            tokio::time::sleep(wait)
         },
     )
     .await

@@ -52,7 +52,6 @@
 #![deny(missing_docs)]
 
 mod error;
-mod notice;
 mod pages;
 mod transport;
 
@@ -64,8 +63,9 @@ use serde::Serialize;
 use stripe_core::{Action, Call};
 
 pub use error::Error;
-pub use notice::RetryNotice;
-pub use pages::{PageError, PageProblem, Pages};
+pub use pages::Pages;
+pub use stripe_core::drive::RetryNotice;
+pub use stripe_core::list::{PageError, PageProblem};
 pub use stripe_core::{
     self, Config, Failure, FailureKind, IdempotencyKey, Request, Response, RetryPolicy, Seed,
     TransportError,

@@ -5,228 +5,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::iter::FusedIterator;
 
-use http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
-use stripe_core::{ApiError, Body, Request, RequestError, Response};
+use stripe_core::list::ListWalk;
 
 use crate::{Client, Error};
-
-/// Why a page of a list could not be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PageProblem {
-    /// The page was answered with a status other than 2xx; Stripe's error object, if any, is
-    /// [`PageError::api_error`].
-    Status,
-    /// The 2xx body is not a Stripe list object
-    /// (`{"object": "list", "data": [...], "has_more": bool}`).
-    NotAList,
-    /// `has_more` is true but the page gives no new cursor: no objects, an edge object without
-    /// an `id`, or the same cursor as before (which would loop forever).
-    NoCursor,
-}
-
-/// A page of a list that could not be used: which page, why, and its whole response (status,
-/// headers, `request-id`, body).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct PageError {
-    /// Why the page could not be used.
-    pub problem: PageProblem,
-    /// Which page, from 1.
-    pub page: u32,
-    /// The cursor the page was asked with (`None` for the first page): pass it as
-    /// `starting_after` (or `ending_before`) to resume the walk there.
-    pub cursor: Option<String>,
-    /// The page's response.
-    pub response: Response,
-}
-
-impl PageError {
-    /// The page's status.
-    pub fn status(&self) -> StatusCode {
-        self.response.status
-    }
-
-    /// Stripe's error object (`type`, `code`, `message`, ...), when the body holds one.
-    pub fn api_error(&self) -> Option<ApiError> {
-        self.response.error()
-    }
-}
-
-impl fmt::Display for PageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (page, status) = (self.page, self.response.status);
-        match self.problem {
-            PageProblem::Status => {
-                write!(f, "page {page} of the list was answered {status}")?;
-                if let Some(e) = self.api_error() {
-                    write!(f, ": {}", e.kind)?;
-                    if let Some(code) = &e.code {
-                        write!(f, " ({code})")?;
-                    }
-                    if let Some(message) = &e.message {
-                        write!(f, ": {message}")?;
-                    }
-                }
-                Ok(())
-            }
-            PageProblem::NotAList => {
-                write!(f, "page {page} ({status}) is not a Stripe list object")
-            }
-            PageProblem::NoCursor => write!(
-                f,
-                "page {page} says has_more but gives no new cursor to continue from"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PageError {}
-
-/// The walk through a list, without I/O: which request comes next, and what a page says.
-#[derive(Debug, Default)]
-struct Walk {
-    /// The path without its query.
-    path: String,
-    /// Every param of the first page, pre-encoded.
-    first_query: String,
-    /// The params of the next pages: the first page's without the cursor param.
-    rest_query: String,
-    /// `ending_before` was given: walk towards newer objects.
-    backward: bool,
-    /// The id the next page starts after (or before, walking backward).
-    cursor: Option<String>,
-    /// Pages received.
-    pages: u32,
-    /// No more pages to ask for.
-    done: bool,
-}
-
-impl Walk {
-    fn new<T: Serialize + ?Sized>(path: &str, params: &T) -> Result<Self, RequestError> {
-        Request::get(path)?;
-        let (base, path_query) = path.split_once('?').unwrap_or((path, ""));
-        let encoded = stripe_core::params::encode(params)?;
-        let pairs: Vec<&str> = path_query
-            .split('&')
-            .chain(encoded.split('&'))
-            .filter(|pair| !pair.is_empty())
-            .collect();
-        fn name<'p>(pair: &&'p str) -> &'p str {
-            pair.split_once('=').map_or(*pair, |(name, _)| name)
-        }
-        let backward = pairs.iter().any(|p| name(p) == "ending_before")
-            && !pairs.iter().any(|p| name(p) == "starting_after");
-        let cursor_name = if backward {
-            "ending_before"
-        } else {
-            "starting_after"
-        };
-        let rest: Vec<&str> = pairs
-            .iter()
-            .filter(|p| name(p) != cursor_name)
-            .copied()
-            .collect();
-        Ok(Self {
-            path: base.to_owned(),
-            first_query: pairs.join("&"),
-            rest_query: rest.join("&"),
-            backward,
-            ..Self::default()
-        })
-    }
-
-    /// A walk that yields nothing more.
-    fn over() -> Self {
-        Self {
-            done: true,
-            ..Self::default()
-        }
-    }
-
-    fn cursor_name(&self) -> &'static str {
-        if self.backward {
-            "ending_before"
-        } else {
-            "starting_after"
-        }
-    }
-
-    /// The request for the next page.
-    fn request(&self) -> Result<Request, RequestError> {
-        let request = Request::get(&self.path)?;
-        match &self.cursor {
-            None => request.encoded_params(&self.first_query),
-            Some(id) => request
-                .encoded_params(&self.rest_query)?
-                .params(&[(self.cursor_name(), id.as_str())]),
-        }
-    }
-
-    /// Reads a page: its objects in walking order, and where the next page starts.
-    fn absorb(&mut self, response: Response) -> Result<VecDeque<Value>, Box<PageError>> {
-        self.pages = self.pages.saturating_add(1);
-        let problem = if response.status.is_success() {
-            self.next_cursor(&response)
-        } else {
-            Err(PageProblem::Status)
-        };
-        let next = match problem {
-            Ok(next) => next,
-            Err(problem) => {
-                self.done = true;
-                return Err(Box::new(PageError {
-                    problem,
-                    page: self.pages,
-                    cursor: self.cursor.clone(),
-                    response,
-                }));
-            }
-        };
-        match next {
-            Some(id) => self.cursor = Some(id),
-            None => self.done = true,
-        }
-        let mut data = match response.body {
-            Body::Json(mut v) => match v.get_mut("data").map(Value::take) {
-                Some(Value::Array(data)) => data,
-                _ => Vec::new(),
-            },
-            Body::Raw(_) => Vec::new(),
-        };
-        if self.backward {
-            data.reverse();
-        }
-        Ok(data.into())
-    }
-
-    /// The cursor of the page after this one (`None`: this is the last page).
-    fn next_cursor(&self, response: &Response) -> Result<Option<String>, PageProblem> {
-        let list = response.json().ok_or(PageProblem::NotAList)?;
-        let data = list.get("data").and_then(Value::as_array);
-        let has_more = list.get("has_more").and_then(Value::as_bool);
-        let (Some(data), Some(has_more)) = (data, has_more) else {
-            return Err(PageProblem::NotAList);
-        };
-        if list.get("object").and_then(Value::as_str) != Some("list") {
-            return Err(PageProblem::NotAList);
-        }
-        if !has_more {
-            return Ok(None);
-        }
-        let edge = if self.backward {
-            data.first()
-        } else {
-            data.last()
-        };
-        match edge.and_then(|o| o.get("id")).and_then(Value::as_str) {
-            Some(id) if self.cursor.as_deref() != Some(id) => Ok(Some(id.to_owned())),
-            _ => Err(PageProblem::NoCursor),
-        }
-    }
-}
 
 /// Every object of a Stripe list, page after page: an [`Iterator`] of
 /// `Result<serde_json::Value, Error>` from [`Client::list`].
@@ -236,7 +19,7 @@ impl Walk {
 #[must_use = "an iterator does nothing until it is advanced"]
 pub struct Pages<'a> {
     client: &'a Client,
-    walk: Walk,
+    walk: ListWalk,
     buffer: VecDeque<Value>,
     pending: Option<Error>,
 }
@@ -244,20 +27,19 @@ pub struct Pages<'a> {
 impl fmt::Debug for Pages<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pages")
-            .field("path", &self.walk.path)
-            .field("cursor", &self.walk.cursor)
-            .field("pages", &self.walk.pages)
+            .field("cursor", &self.walk.cursor())
+            .field("pages", &self.walk.pages())
             .field("buffered", &self.buffer.len())
-            .field("done", &self.walk.done)
+            .field("done", &self.walk.is_done())
             .finish_non_exhaustive()
     }
 }
 
 impl<'a> Pages<'a> {
     pub(crate) fn new<T: Serialize + ?Sized>(client: &'a Client, path: &str, params: &T) -> Self {
-        let (walk, pending) = match Walk::new(path, params) {
+        let (walk, pending) = match ListWalk::new(path, params) {
             Ok(walk) => (walk, None),
-            Err(e) => (Walk::over(), Some(Error::Request(e))),
+            Err(e) => (ListWalk::over(), Some(Error::Request(e))),
         };
         Self {
             client,
@@ -269,13 +51,13 @@ impl<'a> Pages<'a> {
 
     /// Pages received so far.
     pub fn pages(&self) -> u32 {
-        self.walk.pages
+        self.walk.pages()
     }
 
     /// The id the next page starts after (`ending_before` when walking backward); after an
     /// error, the cursor of the page that failed, to resume from.
     pub fn cursor(&self) -> Option<&str> {
-        self.walk.cursor.as_deref()
+        self.walk.cursor()
     }
 }
 
@@ -290,19 +72,19 @@ impl Iterator for Pages<'_> {
             if let Some(e) = self.pending.take() {
                 return Some(Err(e));
             }
-            if self.walk.done {
+            if self.walk.is_done() {
                 return None;
             }
             let page = self
                 .walk
-                .request()
+                .next_request()?
                 .map_err(Error::Request)
                 .and_then(|request| self.client.send(request))
                 .and_then(|response| self.walk.absorb(response).map_err(Error::Page));
             match page {
                 Ok(objects) => self.buffer = objects,
                 Err(e) => {
-                    self.walk.done = true;
+                    self.walk.finish();
                     return Some(Err(e));
                 }
             }

@@ -1,7 +1,6 @@
 //! All the I/O: the driving loop's closures, the OS seed, one attempt over ureq, and the
 //! reduction of ureq's errors to the core's three transport error kinds.
 
-use std::cell::Cell;
 use std::io::{self, Read};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -9,31 +8,20 @@ use bytes::Bytes;
 use stripe_core::drive::{self, SendError};
 use stripe_core::{Action, Call, Response, Seed, TransportError};
 
-use crate::notice::Tracker;
 use crate::{Client, Error};
 
 /// Drives the call to its end: the core decides, this sends, sleeps and reads the clock.
 /// Before each retry's sleep, the client's retry hook (if any) is told about it.
 pub(crate) fn run(client: &Client, start: (Call, Action)) -> Result<Response, Error> {
-    let max_tries = start.0.max_tries();
-    let tracker = Cell::new(Tracker::default());
-    drive::run_blocking(
+    drive::run_blocking_notify(
         start,
         Instant::now,
-        |request, timeout| {
-            let result = send(client, request, timeout);
-            tracker.set(tracker.get().after_send(&result));
-            result
-        },
-        |wait| {
+        |request, timeout| send(client, request, timeout),
+        std::thread::sleep,
+        |notice| {
             if let Some(hook) = &client.on_retry {
-                let mut seen = tracker.get();
-                if let Some(notice) = seen.notice(max_tries, wait) {
-                    hook(&notice);
-                }
-                tracker.set(seen);
+                hook(notice);
             }
-            std::thread::sleep(wait);
         },
     )
     .map_err(Error::Call)

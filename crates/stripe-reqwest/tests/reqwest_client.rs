@@ -402,3 +402,22 @@ async fn a_dropped_call_makes_no_further_attempt() {
     assert_eq!(requests.len(), 1, "no attempt after the drop");
     assert_eq!(header(&requests[0], "idempotency-key"), Some(key.as_str()));
 }
+
+#[tokio::test]
+async fn a_name_that_does_not_resolve_is_a_connect_failure() {
+    let config = Config::builder("sk_test_123")
+        .api_base("https://stripe-sansio-test.invalid")
+        .policy(RetryPolicy::never())
+        .build()
+        .expect("valid");
+    let err = Client::new(config)
+        .get("/v1/charges")
+        .await
+        .expect_err("no such host");
+    let failure = err.failure().expect("a call failure");
+    assert_eq!(
+        failure.kind(),
+        &FailureKind::Transport(TransportError::Connect),
+        "{err:?}"
+    );
+}

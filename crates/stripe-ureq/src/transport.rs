@@ -80,6 +80,8 @@ fn classify(error: &ureq::Error) -> TransportError {
             | io::ErrorKind::NetworkDown
             | io::ErrorKind::AddrNotAvailable => TransportError::Connect,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportError::Timeout,
+            // std reports a failed name lookup as an uncategorized I/O error; nothing was sent.
+            _ if e.to_string().contains("failed to lookup address") => TransportError::Connect,
             _ => TransportError::Io,
         },
         _ => TransportError::Io,

@@ -355,3 +355,21 @@ fn os_seeds_give_distinct_keys_and_debug_hides_the_secret() {
     assert_ne!(a.idempotency_key(), b.idempotency_key());
     assert!(!format!("{client:?} {a:?}").contains("sk_test_123"));
 }
+
+#[test]
+fn a_name_that_does_not_resolve_is_a_connect_failure() {
+    let config = Config::builder("sk_test_123")
+        .api_base("https://stripe-sansio-test.invalid")
+        .policy(RetryPolicy::never())
+        .build()
+        .expect("valid");
+    let err = Client::new(config)
+        .get("/v1/charges")
+        .expect_err("no such host");
+    let failure = err.failure().expect("a call failure");
+    assert_eq!(
+        failure.kind(),
+        &FailureKind::Transport(TransportError::Connect),
+        "{err:?}"
+    );
+}

@@ -47,6 +47,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod canned;
 pub mod fault;
 mod ids;
 pub mod model;

@@ -1,120 +1,36 @@
 //! The reqwest driver through its public API, against a canned HTTP/1.1 server on loopback.
 
 use std::error::Error as _;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use stripe_core::{Backoff, FailureKind, Request, RetryPolicy, Seed, TransportError};
+use stripe_fake::canned::{self, CannedServer, Reply, header};
 use stripe_reqwest::{Client, Config, Error};
 
 // ---------------------------------------------------------------- canned server
 
-/// What the server does with one connection.
-enum Reply {
-    /// Write these bytes, then close.
-    Send(Vec<u8>),
-    /// Read the request, then hold the connection open this long without answering.
-    Hang(Duration),
-    /// Write these bytes (say, the head and part of the body), then hang as above.
-    Stall(Vec<u8>, Duration),
-}
-
 fn http(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-    let mut out = format!(
-        "HTTP/1.1 {status} Canned\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(body);
-    Reply::Send(out.into_bytes())
+    Reply::http(status, headers, body)
 }
 
-struct Server {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<String>>>,
-}
+struct Server(CannedServer);
 
 impl Server {
-    /// Answers one connection per reply, in order, recording each raw request.
     fn start(replies: Vec<Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&requests);
-        thread::spawn(move || {
-            for reply in replies {
-                let Ok((mut stream, _)) = listener.accept() else {
-                    return;
-                };
-                let raw = read_request(&mut stream);
-                seen.lock().expect("lock").push(raw);
-                match reply {
-                    Reply::Send(bytes) => {
-                        let _ = stream.write_all(&bytes);
-                        let _ = stream.flush();
-                    }
-                    Reply::Hang(d) => thread::sleep(d),
-                    Reply::Stall(bytes, d) => {
-                        let _ = stream.write_all(&bytes);
-                        let _ = stream.flush();
-                        thread::sleep(d);
-                    }
-                }
-            }
-        });
-        Self { addr, requests }
+        Self(CannedServer::start(replies).expect("the canned server starts"))
     }
 
     fn base(&self) -> String {
-        format!("http://{}", self.addr)
+        self.0.base_url()
     }
 
     fn requests(&self) -> Vec<String> {
-        self.requests.lock().expect("lock").clone()
+        self.0.requests()
     }
 }
 
-fn read_request(stream: &mut TcpStream) -> String {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut data = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                break;
-            }
-        }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-        }
-    }
-    String::from_utf8_lossy(&data).into_owned()
-}
-
-/// The value of header `name` in a raw request (names compared case-insensitively).
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
-    raw.lines().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
-fn dead_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
+fn dead_port() -> std::net::SocketAddr {
+    canned::dead_port().expect("a free port")
 }
 
 fn fast_policy() -> RetryPolicy {

@@ -632,7 +632,64 @@ fn deadline_bounds_the_whole_call<A: Adapter>() {
     assert_eq!(failure.advice(), Advice::RetrySameKey);
 }
 
+/// Telemetry, on by default as in the official SDKs: each request after the first carries
+/// the previous response's `request-id` and duration; switched off, none does. Every request
+/// names this library in `X-Stripe-Client-User-Agent`.
+fn telemetry_names_the_previous_request<A: Adapter>() {
+    use stripe_fake::canned::{CannedServer, Reply, header};
+    for on in [true, false] {
+        let replies = (1..=3)
+            .map(|i| Reply::http(200, &[("request-id", &format!("req_{i}"))], "{}"))
+            .collect();
+        let server = CannedServer::start(replies).expect("canned server");
+        let config = stripe_core::Config::builder(SECRET)
+            .api_base(server.base_url())
+            .policy(fast_policy())
+            .telemetry(on)
+            .build()
+            .expect("config");
+        let client = A::new(config);
+        for _ in 0..3 {
+            client.expect_response(Request::get("/v1/charges").expect("valid"));
+        }
+        let sent = server.requests();
+        assert_eq!(sent.len(), 3);
+        let telemetry: Vec<_> = sent
+            .iter()
+            .map(|raw| header(raw, "x-stripe-client-telemetry"))
+            .collect();
+        if on {
+            assert_eq!(telemetry[0], None, "[{}] nothing before the first", A::NAME);
+            for (i, t) in telemetry.iter().enumerate().skip(1) {
+                let t: Value = serde_json::from_str(t.expect("telemetry sent")).expect("JSON");
+                assert_eq!(
+                    t["last_request_metrics"]["request_id"],
+                    format!("req_{i}"),
+                    "[{}]",
+                    A::NAME
+                );
+                assert!(t["last_request_metrics"]["request_duration_ms"].is_u64());
+            }
+        } else {
+            assert!(
+                telemetry.iter().all(Option::is_none),
+                "[{}] {telemetry:?}",
+                A::NAME
+            );
+        }
+        for raw in &sent {
+            let ua = header(raw, "x-stripe-client-user-agent").expect("client user agent");
+            assert!(
+                ua.contains("\"lang\":\"rust\"") && ua.contains("bindings_version"),
+                "{ua}"
+            );
+            assert!(header(raw, "user-agent").is_some_and(|u| u.starts_with("stripe-core-rs/")));
+        }
+    }
+}
+
 run_on_adapters!(
+    telemetry_names_the_previous_request,
     deadline_bounds_the_whole_call,
     success,
     rate_limited_twice_then_success,

@@ -70,11 +70,11 @@ mod pages;
 mod transport;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
 use serde::Serialize;
-use stripe_core::{Action, Call};
+use stripe_core::{Action, Call, RequestMetrics};
 
 pub use error::Error;
 pub use pages::Pages;
@@ -94,6 +94,7 @@ pub struct Client {
     config: Config,
     http: reqwest::Client,
     on_retry: Option<OnRetry>,
+    last_request: Arc<Mutex<Option<RequestMetrics>>>,
 }
 
 /// The retry hook of a [`Client`].
@@ -138,6 +139,7 @@ impl Client {
             config,
             http,
             on_retry: None,
+            last_request: Arc::default(),
         }
     }
 
@@ -229,6 +231,25 @@ impl Client {
         self.prepare_with_seed(request, seed).run().await
     }
 
+    /// The previous response's id and duration, sent as `X-Stripe-Client-Telemetry` with the
+    /// next request when the config's telemetry is on (as the official SDKs do).
+    fn last_request(&self) -> Option<RequestMetrics> {
+        self.last_request
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Remembers a response's id and duration for the next request's telemetry.
+    pub(crate) fn remember(&self, response: &Response) {
+        if let Some(metrics) = response.metrics() {
+            *self
+                .last_request
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(metrics);
+        }
+    }
+
     /// Prepares the call without sending anything: read [`Prepared::idempotency_key`],
     /// persist it, then [`Prepared::run`].
     pub fn prepare(&self, request: Request) -> Prepared<'_> {
@@ -237,6 +258,7 @@ impl Client {
 
     /// [`Client::prepare`] with a fixed seed.
     pub fn prepare_with_seed(&self, request: Request, seed: Seed) -> Prepared<'_> {
+        let request = request.previous_request(self.last_request());
         let (call, first) = Call::new(
             request,
             &self.config,

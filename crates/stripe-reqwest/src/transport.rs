@@ -24,6 +24,7 @@ pub(crate) async fn run(client: &Client, start: (Call, Action)) -> Result<Respon
         },
     )
     .await
+    .inspect(|response| client.remember(response))
     .map_err(Error::Call)
 }
 

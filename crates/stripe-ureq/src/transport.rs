@@ -24,6 +24,7 @@ pub(crate) fn run(client: &Client, start: (Call, Action)) -> Result<Response, Er
             }
         },
     )
+    .inspect(|response| client.remember(response))
     .map_err(Error::Call)
 }
 

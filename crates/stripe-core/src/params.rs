@@ -17,11 +17,14 @@ const MAX_DEPTH: usize = 32;
 pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> {
     let value = serde_json::to_value(params).map_err(ParamsError::Serialize)?;
     let mut out = form_urlencoded::Serializer::new(String::new());
+    let mut name = String::with_capacity(64);
     match &value {
         Value::Object(map) => {
             for (k, v) in map {
                 check_key(k, "")?;
-                flatten(k, v, &mut out, 1)?;
+                name.clear();
+                name.push_str(k);
+                flatten(&mut name, v, &mut out, 1)?;
             }
         }
         Value::Null => {}
@@ -29,7 +32,9 @@ pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> 
             for pair in pairs {
                 if let [Value::String(k), v] = pair.as_array().map(Vec::as_slice).unwrap_or(&[]) {
                     check_pair_name(k)?;
-                    flatten(k, v, &mut out, 1)?;
+                    name.clear();
+                    name.push_str(k);
+                    flatten(&mut name, v, &mut out, 1)?;
                 }
             }
         }
@@ -103,8 +108,10 @@ fn check_pair_name(name: &str) -> Result<(), ParamsError> {
     Ok(())
 }
 
+/// Appends `value` under `name`; `name` is a buffer that nested keys extend and then restore,
+/// so a deep tree costs no allocation per name.
 fn flatten(
-    name: &str,
+    name: &mut String,
     value: &Value,
     out: &mut form_urlencoded::Serializer<'_, String>,
     depth: usize,
@@ -129,17 +136,27 @@ fn flatten(
             out.append_pair(name, "");
         }
         Value::Array(items) => {
+            let len = name.len();
             for (i, item) in items.iter().enumerate() {
-                flatten(&format!("{name}[{i}]"), item, out, depth + 1)?;
+                use std::fmt::Write as _;
+                // Writing to a String cannot fail.
+                let _ = write!(name, "[{i}]");
+                flatten(name, item, out, depth + 1)?;
+                name.truncate(len);
             }
         }
         Value::Object(map) if map.is_empty() => {
             out.append_pair(name, "");
         }
         Value::Object(map) => {
+            let len = name.len();
             for (k, v) in map {
                 check_key(k, name)?;
-                flatten(&format!("{name}[{k}]"), v, out, depth + 1)?;
+                name.push('[');
+                name.push_str(k);
+                name.push(']');
+                flatten(name, v, out, depth + 1)?;
+                name.truncate(len);
             }
         }
     }

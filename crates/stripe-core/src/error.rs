@@ -126,8 +126,9 @@ impl From<ParamsError> for RequestError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ParamsError {
-    /// The value failed to serialize (for example a map with non-string keys).
-    Serialize(serde_json::Error),
+    /// The value holds something the form cannot carry (bytes, a non-finite float) or its
+    /// `Serialize` implementation failed.
+    Unsupported(String),
     /// The top-level value is not a map (a struct, a map, or nothing).
     NotAMap {
         /// The JSON type found instead, e.g. `"array"`.
@@ -150,7 +151,7 @@ pub enum ParamsError {
 impl fmt::Display for ParamsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Serialize(e) => write!(f, "cannot serialize: {e}"),
+            Self::Unsupported(what) => write!(f, "cannot encode {what}"),
             Self::NotAMap { found } => write!(f, "the top level must be a map, found {found}"),
             Self::Key { at } => write!(
                 f,
@@ -165,14 +166,7 @@ impl fmt::Display for ParamsError {
     }
 }
 
-impl std::error::Error for ParamsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Serialize(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for ParamsError {}
 
 /// Checks a header value given by the caller: visible ASCII, optionally spaces, bounded length.
 pub(crate) fn check_header_value(

@@ -68,7 +68,7 @@ fn params_that_cannot_be_encoded() {
     bad_keys.insert(vec![1u8], 2);
     assert!(matches!(
         Request::post("/v1/customers", &bad_keys),
-        Err(RequestError::Params(ParamsError::Serialize(_)))
+        Err(RequestError::Params(ParamsError::Key { .. }))
     ));
     let mut deep = json!(1);
     for _ in 0..40 {
@@ -129,6 +129,95 @@ fn pairs_may_use_bracket_names_but_only_well_formed() {
             ),
             "{bad}"
         );
+    }
+}
+
+#[test]
+fn structs_keep_their_field_order_and_leave_none_out() {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Capture {
+        Automatic,
+        Manual,
+    }
+    #[derive(serde::Serialize)]
+    struct Shipping<'a> {
+        name: &'a str,
+        phone: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    struct NewIntent<'a> {
+        amount: u64,
+        currency: &'a str,
+        description: Option<&'a str>,
+        capture_method: Capture,
+        shipping: Shipping<'a>,
+        payment_method_types: Vec<&'a str>,
+        metadata: std::collections::BTreeMap<&'a str, u32>,
+        unset_me: (),
+    }
+    let params = NewIntent {
+        amount: 2000,
+        currency: "eur",
+        description: None,
+        capture_method: Capture::Manual,
+        shipping: Shipping {
+            name: "Jenny Rosen",
+            phone: None,
+        },
+        payment_method_types: vec!["card", "sepa_debit"],
+        metadata: [("order", 42)].into_iter().collect(),
+        unset_me: (),
+    };
+    let r = Request::post("/v1/payment_intents", &params).expect("valid");
+    assert_eq!(
+        r.body(),
+        "amount=2000&currency=eur&capture_method=manual&shipping%5Bname%5D=Jenny+Rosen\
+         &payment_method_types%5B0%5D=card&payment_method_types%5B1%5D=sepa_debit\
+         &metadata%5Border%5D=42&unset_me="
+    );
+    let _ = Capture::Automatic;
+}
+
+#[test]
+fn what_the_form_cannot_carry_is_a_typed_error() {
+    let bytes = RawBytes(vec![0, 1]);
+    assert!(matches!(
+        Request::post("/v1/files", &[("file", bytes)]),
+        Err(RequestError::Params(ParamsError::Unsupported(_)))
+    ));
+    assert!(
+        matches!(Request::post("/v1/x", &json!({"a": 1})).map(|r| r.body().to_owned()), Ok(b) if b == "a=1")
+    );
+    assert!(matches!(
+        Request::post("/v1/x", &[("ratio", f64::NAN)]),
+        Err(RequestError::Params(ParamsError::Unsupported(_)))
+    ));
+    assert!(matches!(
+        Request::post("/v1/x", &[("a", "1", "2")]),
+        Err(RequestError::Params(ParamsError::NotAMap { .. }))
+    ));
+    assert!(matches!(
+        Request::post("/v1/x", &42),
+        Err(RequestError::Params(ParamsError::NotAMap {
+            found: "a number"
+        }))
+    ));
+    let ints: std::collections::BTreeMap<u32, &str> = [(7, "x")].into_iter().collect();
+    assert_eq!(
+        Request::post("/v1/x", &json!({"m": ints}))
+            .expect("integer keys are text")
+            .body(),
+        "m%5B7%5D=x"
+    );
+}
+
+/// A `Serialize` that emits bytes, as `serde_bytes` does, without another dependency.
+struct RawBytes(Vec<u8>);
+
+impl serde::Serialize for RawBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
     }
 }
 

@@ -1,0 +1,295 @@
+//! The top level of the bracket-form serializer: a map, a struct, a list of `(name, value)`
+//! pairs, or nothing.
+
+use serde::ser::{self, Impossible, Serialize};
+
+use super::check_pair_name;
+use super::key::KeySer;
+use super::value::{Fields, ValueSer};
+use crate::error::ParamsError;
+
+/// The form being written.
+pub(super) type Form<'o> = form_urlencoded::Serializer<'o, String>;
+
+impl ser::Error for ParamsError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        Self::Unsupported(msg.to_string())
+    }
+}
+
+/// The top level: a map, a struct, a sequence of `(name, value)` pairs, or nothing.
+pub(super) struct Top<'a, 'o> {
+    pub(super) out: &'a mut Form<'o>,
+}
+
+fn not_a_map(found: &'static str) -> ParamsError {
+    ParamsError::NotAMap { found }
+}
+
+macro_rules! top_rejects {
+    ($($method:ident($($ty:ty),*) => $found:literal;)*) => {
+        $(fn $method(self, $(_: $ty),*) -> Result<(), ParamsError> { Err(not_a_map($found)) })*
+    };
+}
+
+impl<'a, 'o> ser::Serializer for Top<'a, 'o> {
+    type Ok = ();
+    type Error = ParamsError;
+    type SerializeSeq = Pairs<'a, 'o>;
+    type SerializeTuple = Pairs<'a, 'o>;
+    type SerializeTupleStruct = Impossible<(), ParamsError>;
+    type SerializeTupleVariant = Impossible<(), ParamsError>;
+    type SerializeMap = Fields<'a, 'o>;
+    type SerializeStruct = Fields<'a, 'o>;
+    type SerializeStructVariant = Impossible<(), ParamsError>;
+
+    top_rejects! {
+        serialize_bool(bool) => "a boolean";
+        serialize_i8(i8) => "a number";
+        serialize_i16(i16) => "a number";
+        serialize_i32(i32) => "a number";
+        serialize_i64(i64) => "a number";
+        serialize_i128(i128) => "a number";
+        serialize_u8(u8) => "a number";
+        serialize_u16(u16) => "a number";
+        serialize_u32(u32) => "a number";
+        serialize_u64(u64) => "a number";
+        serialize_u128(u128) => "a number";
+        serialize_f32(f32) => "a number";
+        serialize_f64(f64) => "a number";
+        serialize_char(char) => "a string";
+        serialize_str(&str) => "a string";
+        serialize_bytes(&[u8]) => "bytes";
+        serialize_unit_variant(&'static str, u32, &'static str) => "an enum";
+    }
+
+    fn serialize_none(self) -> Result<(), ParamsError> {
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), ParamsError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), ParamsError> {
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), ParamsError> {
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), ParamsError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), ParamsError> {
+        Err(not_a_map("an enum"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Pairs<'a, 'o>, ParamsError> {
+        Ok(Pairs { out: self.out })
+    }
+    /// An array such as `[("amount", "2000"), ("currency", "usd")]` serializes as a tuple.
+    fn serialize_tuple(self, _: usize) -> Result<Pairs<'a, 'o>, ParamsError> {
+        Ok(Pairs { out: self.out })
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, ParamsError> {
+        Err(not_a_map("a tuple"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ParamsError> {
+        Err(not_a_map("an enum"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Fields<'a, 'o>, ParamsError> {
+        Ok(Fields::top(self.out))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Fields<'a, 'o>, ParamsError> {
+        Ok(Fields::top(self.out))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ParamsError> {
+        Err(not_a_map("an enum"))
+    }
+}
+
+/// A top-level sequence: each element must be a `(name, value)` pair.
+pub(super) struct Pairs<'a, 'o> {
+    out: &'a mut Form<'o>,
+}
+
+macro_rules! pairs_impl {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Pairs<'_, '_> {
+            type Ok = ();
+            type Error = ParamsError;
+            fn serialize_element<T: Serialize + ?Sized>(&mut self, pair: &T) -> Result<(), ParamsError> {
+                pair.serialize(PairSer { out: self.out })
+            }
+            fn end(self) -> Result<(), ParamsError> {
+                Ok(())
+            }
+        }
+    )*};
+}
+pairs_impl!(SerializeSeq, SerializeTuple);
+
+/// One `(name, value)` pair of a top-level sequence.
+struct PairSer<'a, 'o> {
+    out: &'a mut Form<'o>,
+}
+
+/// The pair's two halves as they arrive.
+struct PairFields<'a, 'o> {
+    out: &'a mut Form<'o>,
+    name: Option<String>,
+}
+
+impl<'a, 'o> ser::Serializer for PairSer<'a, 'o> {
+    type Ok = ();
+    type Error = ParamsError;
+    type SerializeSeq = Impossible<(), ParamsError>;
+    type SerializeTuple = PairFields<'a, 'o>;
+    type SerializeTupleStruct = Impossible<(), ParamsError>;
+    type SerializeTupleVariant = Impossible<(), ParamsError>;
+    type SerializeMap = Impossible<(), ParamsError>;
+    type SerializeStruct = Impossible<(), ParamsError>;
+    type SerializeStructVariant = Impossible<(), ParamsError>;
+
+    top_rejects! {
+        serialize_bool(bool) => "a list of values";
+        serialize_i8(i8) => "a list of values";
+        serialize_i16(i16) => "a list of values";
+        serialize_i32(i32) => "a list of values";
+        serialize_i64(i64) => "a list of values";
+        serialize_i128(i128) => "a list of values";
+        serialize_u8(u8) => "a list of values";
+        serialize_u16(u16) => "a list of values";
+        serialize_u32(u32) => "a list of values";
+        serialize_u64(u64) => "a list of values";
+        serialize_u128(u128) => "a list of values";
+        serialize_f32(f32) => "a list of values";
+        serialize_f64(f64) => "a list of values";
+        serialize_char(char) => "a list of values";
+        serialize_str(&str) => "a list of values";
+        serialize_bytes(&[u8]) => "a list of values";
+        serialize_none() => "a list of values";
+        serialize_unit() => "a list of values";
+        serialize_unit_struct(&'static str) => "a list of values";
+        serialize_unit_variant(&'static str, u32, &'static str) => "a list of values";
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), ParamsError> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), ParamsError> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), ParamsError> {
+        Err(not_a_map("a list of values"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, ParamsError> {
+        Err(not_a_map("a list of lists"))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<PairFields<'a, 'o>, ParamsError> {
+        if len == 2 {
+            Ok(PairFields {
+                out: self.out,
+                name: None,
+            })
+        } else {
+            Err(not_a_map("a list of tuples that are not pairs"))
+        }
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, ParamsError> {
+        Err(not_a_map("a list of values"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ParamsError> {
+        Err(not_a_map("a list of values"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ParamsError> {
+        Err(not_a_map("a list of maps"))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, ParamsError> {
+        Err(not_a_map("a list of structs"))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ParamsError> {
+        Err(not_a_map("a list of values"))
+    }
+}
+
+impl ser::SerializeTuple for PairFields<'_, '_> {
+    type Ok = ();
+    type Error = ParamsError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ParamsError> {
+        match self.name.take() {
+            None => {
+                let name = v.serialize(KeySer)?;
+                check_pair_name(&name)?;
+                self.name = Some(name);
+                Ok(())
+            }
+            Some(mut name) => {
+                let result = v.serialize(ValueSer {
+                    out: self.out,
+                    name: &mut name,
+                    depth: 1,
+                });
+                // The pair is complete: a third element would find no name and be refused.
+                self.name = Some(String::new());
+                result
+            }
+        }
+    }
+    fn end(self) -> Result<(), ParamsError> {
+        Ok(())
+    }
+}

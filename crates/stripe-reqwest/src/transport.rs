@@ -50,19 +50,27 @@ async fn attempt(
         *request.timeout_mut() = timeout;
     }
     let mut response = client.http.execute(request).await?;
-    let limit = client.config.max_body_bytes().saturating_add(1);
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() == limit {
-            break;
-        }
-    }
-    let mut out = http::Response::new(Bytes::from(body));
+    let mut out = http::Response::new(Bytes::new());
     *out.status_mut() = response.status();
     *out.version_mut() = response.version();
     *out.headers_mut() = std::mem::take(response.headers_mut());
+    let max = client.config.max_body_bytes();
+    *out.body_mut() = match response.content_length() {
+        // A declared length within the cap: read it whole, without copying chunk by chunk.
+        Some(n) if usize::try_from(n).is_ok_and(|n| n <= max) => response.bytes().await?,
+        _ => {
+            let limit = max.saturating_add(1);
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                let room = limit - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() == limit {
+                    break;
+                }
+            }
+            Bytes::from(body)
+        }
+    };
     Ok(out)
 }
 

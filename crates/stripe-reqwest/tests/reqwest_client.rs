@@ -337,3 +337,30 @@ async fn a_name_that_does_not_resolve_is_a_connect_failure() {
         "{err:?}"
     );
 }
+
+/// The TLS stack (rustls + aws-lc-rs + the platform verifier) starts, and a handshake that fails
+/// (here: a loopback server that does not speak TLS) is a `Connect` failure: nothing was sent.
+#[tokio::test]
+async fn tls_starts_and_a_failed_handshake_is_a_connect_failure() {
+    use std::io::Write as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("https://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = stream.write_all(b"HTTP/1.1 400 this is not TLS\r\n\r\n");
+        }
+    });
+    let config = Config::builder("sk_test_123")
+        .api_base(base)
+        .policy(RetryPolicy::never())
+        .build()
+        .expect("valid");
+    let client = Client::try_new(config).expect("the TLS backend starts");
+    let err = client.get("/v1/charges").await.expect_err("no TLS there");
+    let failure = err.failure().expect("a call failure");
+    assert_eq!(
+        failure.kind(),
+        &FailureKind::Transport(TransportError::Connect),
+        "{err:?}"
+    );
+}

@@ -46,9 +46,13 @@ impl IdempotencyKey {
         let mut bytes = [0u8; 10];
         random.fill(&mut bytes);
         let uuid = uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid();
-        let key = uuid.hyphenated().to_string();
-        let created_at = uuid_v7_time(&key);
-        Self { key, created_at }
+        // The UUID keeps the low 48 bits of the milliseconds; so does the creation time, as
+        // if it were read back from the key, without parsing the text just written.
+        let created_at = UNIX_EPOCH.checked_add(Duration::from_millis(millis & 0xFFFF_FFFF_FFFF));
+        Self {
+            key: uuid.hyphenated().to_string(),
+            created_at,
+        }
     }
 
     /// The key as sent in the `Idempotency-Key` header.

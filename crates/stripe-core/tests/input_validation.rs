@@ -391,3 +391,21 @@ fn secrets_never_shown() {
         .expect_err("bad");
     assert!(!format!("{err} {err:?}").contains("abc"));
 }
+
+#[test]
+fn a_generated_key_tells_the_same_age_as_its_text() {
+    let wall = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+    let config = Config::builder("sk_test_123").build().expect("valid");
+    let req = Request::post("/v1/charges", &[("amount", "1")]).expect("valid");
+    let (call, _) = stripe_core::Call::new(
+        req,
+        &config,
+        stripe_core::Seed::from_u64(5),
+        std::time::Instant::now(),
+        wall,
+    );
+    let generated = call.idempotency_key().expect("a POST key").clone();
+    assert_eq!(generated.created_at(), Some(wall));
+    let reread = IdempotencyKey::new(generated.as_str()).expect("valid");
+    assert_eq!(reread.created_at(), generated.created_at());
+}

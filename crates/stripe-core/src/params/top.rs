@@ -277,16 +277,13 @@ impl ser::SerializeTuple for PairFields<'_, '_> {
                 self.name = Some(name);
                 Ok(())
             }
-            Some(mut name) => {
-                let result = v.serialize(ValueSer {
-                    out: self.out,
-                    name: &mut name,
-                    depth: 1,
-                });
-                // The pair is complete: a third element would find no name and be refused.
-                self.name = Some(String::new());
-                result
-            }
+            // The second element: the value. `serialize_tuple` took only pairs, so no third
+            // element follows.
+            Some(mut name) => v.serialize(ValueSer {
+                out: self.out,
+                name: &mut name,
+                depth: 1,
+            }),
         }
     }
     fn end(self) -> Result<(), ParamsError> {

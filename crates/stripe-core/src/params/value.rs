@@ -107,35 +107,25 @@ impl ser::SerializeMap for Fields<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Fields<'_, '_> {
-    type Ok = ();
-    type Error = ParamsError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), ParamsError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), ParamsError> {
-        self.finish()
-    }
+macro_rules! struct_fields_impl {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Fields<'_, '_> {
+            type Ok = ();
+            type Error = ParamsError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), ParamsError> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), ParamsError> {
+                self.finish()
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeStructVariant for Fields<'_, '_> {
-    type Ok = ();
-    type Error = ParamsError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), ParamsError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), ParamsError> {
-        self.finish()
-    }
-}
+struct_fields_impl!(SerializeStruct, SerializeStructVariant);
 
 // ------------------------------------------------------------------------ sequences
 

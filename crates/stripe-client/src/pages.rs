@@ -109,7 +109,11 @@ impl<T> fmt::Debug for Pages<'_, T> {
 }
 
 impl<'a, T: Transport> Pages<'a, T> {
-    pub(crate) fn new<P: Serialize + ?Sized>(client: &'a Client<T>, path: &str, params: &P) -> Self {
+    pub(crate) fn new<P: Serialize + ?Sized>(
+        client: &'a Client<T>,
+        path: &str,
+        params: &P,
+    ) -> Self {
         Self {
             client,
             walk: Walk::new(path, params),

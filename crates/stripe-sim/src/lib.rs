@@ -29,9 +29,7 @@ pub mod strategy;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use stripe_core::{
-    Action, Config, Error, Input, Request, Response, Seed, Session, TransportError,
-};
+use stripe_core::{Action, Config, Error, Input, Request, Response, Seed, Session, TransportError};
 use stripe_fake::model::{Begin, Kind, Model, Pending};
 use stripe_fake::{Fault, Outcome};
 

@@ -82,7 +82,8 @@ impl Ureq {
         } else {
             let config = self.agent.configure_request(request);
             let config = config.http_status_as_error(false).max_redirects(0);
-            self.agent.run(config.timeout_global(left.or(global)).build())?
+            self.agent
+                .run(config.timeout_global(left.or(global)).build())?
         };
         let (parts, body) = response.into_parts();
         let limit = u64::try_from(max_body_bytes).map_or(u64::MAX, |n| n.saturating_add(1));

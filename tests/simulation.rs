@@ -24,8 +24,12 @@ use stripe_sim::{Sim, strategy};
 fn max_wait(policy: &RetryPolicy, n: u32) -> Duration {
     let pow = |base: Duration, e: u32| base.saturating_mul(1u32.checked_shl(e).unwrap_or(u32::MAX));
     let hi = match policy.backoff {
-        Backoff::PowerOfTwo { cap } => (pow(Duration::from_secs(1), n) + Duration::from_secs(1)).min(cap),
-        Backoff::Doubling { initial, max } => pow(initial, n.saturating_sub(1)).min(max).max(initial),
+        Backoff::PowerOfTwo { cap } => {
+            (pow(Duration::from_secs(1), n) + Duration::from_secs(1)).min(cap)
+        }
+        Backoff::Doubling { initial, max } => {
+            pow(initial, n.saturating_sub(1)).min(max).max(initial)
+        }
         Backoff::Fixed(d) => d,
         _ => Duration::MAX,
     };
@@ -255,7 +259,10 @@ fn the_harness_catches_a_naive_client_charging_twice() {
             let first = session
                 .call(charge(None), Instant::now(), SystemTime::UNIX_EPOCH)
                 .map(|(_, first)| first);
-            let Ok(Action::Send { request: mut req, .. }) = first else {
+            let Ok(Action::Send {
+                request: mut req, ..
+            }) = first
+            else {
                 return Err(TestCaseError::fail("no send"));
             };
             req.headers_mut().remove("idempotency-key");
@@ -291,8 +298,8 @@ fn a_run_is_reproducible() {
                 let mut sim = Sim::new(s);
                 let run = sim.run(
                     charge(None)
-                .with_policy(policy.clone())
-                .expect("a valid policy"),
+                        .with_policy(policy.clone())
+                        .expect("a valid policy"),
                     &config,
                     Seed::from_u64(seed),
                     &schedule,

@@ -276,11 +276,11 @@ impl Call {
     /// When the attempt starting at `now` must be over: the attempt timeout, cut to the
     /// deadline.
     fn attempt_by(&self, now: Instant) -> Option<Instant> {
-        let attempt = self
+        let attempt = self.policy.attempt_timeout.and_then(|t| now.checked_add(t));
+        let deadline = self
             .policy
-            .attempt_timeout
-            .and_then(|t| now.checked_add(t));
-        let deadline = self.policy.deadline.and_then(|d| self.started.checked_add(d));
+            .deadline
+            .and_then(|d| self.started.checked_add(d));
         match (attempt, deadline) {
             (Some(a), Some(d)) => Some(a.min(d)),
             (a, d) => a.or(d),

@@ -227,7 +227,11 @@ impl fmt::Display for Error {
                 write!(f, "response ({status}) larger than {limit} bytes")?;
             }
             ErrorKind::Page(problem) => {
-                write!(f, "page {} of the list: {problem}", self.page().unwrap_or(0))?;
+                write!(
+                    f,
+                    "page {} of the list: {problem}",
+                    self.page().unwrap_or(0)
+                )?;
             }
             ErrorKind::OutOfOrder { expected } => {
                 write!(f, "driver bug: input out of order, expected {expected}")?;

@@ -8,18 +8,11 @@ use std::time::Duration;
 
 use stripe_core::{Backoff, Config, ErrorKind, Request, RetryPolicy, TransportError};
 use stripe_reqwest::{Client, Reqwest};
-use support::canned::{CannedServer, Reply, header};
-
-fn canned(replies: Vec<Reply>) -> CannedServer {
-    CannedServer::start(replies).expect("the canned server starts")
-}
+use support::canned::{Reply, header};
+use support::wire::{canned, config_with};
 
 fn config(base: &str, policy: RetryPolicy) -> Config {
-    Config::builder("sk_test_123")
-        .api_base(base)
-        .policy(policy)
-        .build()
-        .expect("config")
+    config_with(base, policy, stripe_core::DEFAULT_MAX_BODY_BYTES)
 }
 
 #[test]

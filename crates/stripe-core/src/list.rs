@@ -1,7 +1,7 @@
 //! Walking a Stripe list endpoint page by page (`has_more` + `starting_after`), without I/O.
 //! The adapters wrap it in an `Iterator` (blocking) and a `Stream` (async).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 
 use http::StatusCode;
@@ -20,10 +20,18 @@ pub enum PageProblem {
     /// The 2xx body is not a Stripe list object
     /// (`{"object": "list", "data": [...], "has_more": bool}`).
     NotAList,
-    /// `has_more` is true but the page gives no new cursor: no objects, an edge object without
-    /// an `id`, or the same cursor as before (which would loop forever).
+    /// `has_more` is true but the page gives no cursor: no objects, or an edge object without
+    /// an `id`.
     NoCursor,
+    /// `has_more` is true but the page's cursor was already seen in this walk (the starting
+    /// cursor included): following it would fetch the same pages forever.
+    CursorRepeated,
+    /// `has_more` is true on the last page the walk may fetch ([`ListWalk::with_max_pages`]).
+    TooManyPages,
 }
+
+/// The most pages a walk fetches unless told otherwise ([`ListWalk::with_max_pages`]).
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 /// A page of a list that could not be used: which page, why, and its whole response (status,
 /// headers, `request-id`, body).
@@ -39,12 +47,19 @@ pub struct PageError {
     pub cursor: Option<String>,
     /// The page's response.
     pub response: Response,
+    /// For [`PageProblem::CursorRepeated`], the cursor seen before.
+    repeated: Option<String>,
 }
 
 impl PageError {
     /// The page's status.
     pub fn status(&self) -> StatusCode {
         self.response.status
+    }
+
+    /// For [`PageProblem::CursorRepeated`], the cursor that was already seen.
+    pub fn repeated_cursor(&self) -> Option<&str> {
+        self.repeated.as_deref()
     }
 
     /// Stripe's error object (`type`, `code`, `message`, ...), when the body holds one.
@@ -75,7 +90,16 @@ impl fmt::Display for PageError {
             }
             PageProblem::NoCursor => write!(
                 f,
-                "page {page} says has_more but gives no new cursor to continue from"
+                "page {page} says has_more but gives no cursor to continue from"
+            ),
+            PageProblem::CursorRepeated => write!(
+                f,
+                "page {page} says has_more but its cursor {} was already seen: the list loops",
+                self.repeated.as_deref().unwrap_or("?")
+            ),
+            PageProblem::TooManyPages => write!(
+                f,
+                "page {page} says has_more but the walk may fetch at most {page} page(s)"
             ),
         }
     }
@@ -89,6 +113,10 @@ impl std::error::Error for PageError {}
 /// [`Call`](crate::Call), so retries apply), [`ListWalk::absorb`] reads its response and gives
 /// its objects in walking order, until [`ListWalk::is_done`].
 ///
+/// A walk always ends: a page whose cursor was already seen ends it with
+/// [`PageProblem::CursorRepeated`], and it fetches at most [`ListWalk::max_pages`] pages
+/// ([`DEFAULT_MAX_PAGES`] unless set by [`ListWalk::with_max_pages`]).
+///
 /// ```
 /// use stripe_core::list::ListWalk;
 /// let walk = ListWalk::new("/v1/customers", &[("limit", "10")])?;
@@ -96,7 +124,7 @@ impl std::error::Error for PageError {}
 /// assert_eq!(first.path(), "/v1/customers?limit=10");
 /// # Ok::<(), stripe_core::RequestError>(())
 /// ```
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct ListWalk {
     /// The path without its query.
     path: String,
@@ -112,6 +140,26 @@ pub struct ListWalk {
     pages: u32,
     /// No more pages to ask for.
     done: bool,
+    /// Every cursor of this walk so far, the starting one included.
+    seen: HashSet<String>,
+    /// The most pages to fetch.
+    max_pages: u32,
+}
+
+impl Default for ListWalk {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            first_query: String::new(),
+            rest_query: String::new(),
+            backward: false,
+            cursor: None,
+            pages: 0,
+            done: false,
+            seen: HashSet::new(),
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
 }
 
 impl ListWalk {
@@ -136,18 +184,32 @@ impl ListWalk {
         } else {
             "starting_after"
         };
-        let rest: Vec<&str> = pairs
-            .iter()
-            .filter(|p| name(p) != cursor_name)
-            .copied()
+        let (start, rest): (Vec<&str>, Vec<&str>) =
+            pairs.iter().partition(|p| name(p) == cursor_name);
+        let seen = form_urlencoded::parse(start.join("&").as_bytes())
+            .map(|(_, id)| id.into_owned())
             .collect();
         Ok(Self {
             path: base.to_owned(),
             first_query: pairs.join("&"),
             rest_query: rest.join("&"),
             backward,
+            seen,
             ..Self::default()
         })
+    }
+
+    /// The same walk fetching at most `max_pages` pages (at least 1): a list with more ends
+    /// with [`PageProblem::TooManyPages`] on the last page allowed, whose cursor resumes it.
+    #[must_use]
+    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = max_pages.max(1);
+        self
+    }
+
+    /// The most pages this walk fetches.
+    pub fn max_pages(&self) -> u32 {
+        self.max_pages
     }
 
     /// A walk that yields nothing more.
@@ -206,12 +268,21 @@ impl ListWalk {
     /// is not a 2xx list (or gives no new cursor) ends the walk with a [`PageError`].
     pub fn absorb(&mut self, response: Response) -> Result<VecDeque<Value>, Box<PageError>> {
         self.pages = self.pages.saturating_add(1);
-        let problem = if response.status.is_success() {
+        let mut repeated = None;
+        let next = if response.status.is_success() {
             self.next_cursor(&response)
         } else {
             Err(PageProblem::Status)
-        };
-        let next = match problem {
+        }
+        .and_then(|next| match next {
+            Some(id) if self.seen.contains(&id) => {
+                repeated = Some(id);
+                Err(PageProblem::CursorRepeated)
+            }
+            Some(_) if self.pages >= self.max_pages => Err(PageProblem::TooManyPages),
+            next => Ok(next),
+        });
+        let next = match next {
             Ok(next) => next,
             Err(problem) => {
                 self.done = true;
@@ -220,11 +291,15 @@ impl ListWalk {
                     page: self.pages,
                     cursor: self.cursor.clone(),
                     response,
+                    repeated,
                 }));
             }
         };
         match next {
-            Some(id) => self.cursor = Some(id),
+            Some(id) => {
+                self.seen.insert(id.clone());
+                self.cursor = Some(id);
+            }
             None => self.done = true,
         }
         let mut data = match response.body {
@@ -240,7 +315,7 @@ impl ListWalk {
         Ok(data.into())
     }
 
-    /// The cursor of the page after this one (`None`: this is the last page).
+    /// The edge id of a 2xx list page that says `has_more` (`None`: this is the last page).
     fn next_cursor(&self, response: &Response) -> Result<Option<String>, PageProblem> {
         let list = response.json().ok_or(PageProblem::NotAList)?;
         let data = list.get("data").and_then(Value::as_array);
@@ -260,8 +335,8 @@ impl ListWalk {
             data.last()
         };
         match edge.and_then(|o| o.get("id")).and_then(Value::as_str) {
-            Some(id) if self.cursor.as_deref() != Some(id) => Ok(Some(id.to_owned())),
-            _ => Err(PageProblem::NoCursor),
+            Some(id) => Ok(Some(id.to_owned())),
+            None => Err(PageProblem::NoCursor),
         }
     }
 }

@@ -117,7 +117,7 @@ mod path;
 mod policy;
 mod request;
 mod response;
-mod retry;
+pub mod retry;
 mod secret;
 mod seed;
 mod telemetry;

@@ -35,7 +35,10 @@ fn drive(
     let mut fetched = 0;
     while let Some(request) = walk.next_request() {
         request.expect("a valid page request");
-        assert!(fetched < limit, "the walk fetched {fetched} pages and goes on");
+        assert!(
+            fetched < limit,
+            "the walk fetched {fetched} pages and goes on"
+        );
         fetched += 1;
         let response = answer(walk.cursor());
         if let Err(e) = walk.absorb(response) {
@@ -54,7 +57,10 @@ fn cursors_alternating_between_two_ids_end_the_walk_with_a_typed_error() {
         _ => more(&["cus_a"]),
     });
     assert_eq!(problem, Some(PageProblem::CursorRepeated));
-    assert_eq!(fetched, 3, "pages: first (-> a), after a (-> b), after b (-> a again)");
+    assert_eq!(
+        fetched, 3,
+        "pages: first (-> a), after a (-> b), after b (-> a again)"
+    );
     assert!(walk.is_done());
 }
 

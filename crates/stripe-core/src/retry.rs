@@ -91,7 +91,7 @@ pub fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> 
 /// value is malformed (then it is ignored, never fatal).
 ///
 /// - Seconds: digits, optionally with a decimal fraction (`120`, `1.5`); any size, however
-///   large (saturating): the [`RetryPolicy`](crate::RetryPolicy) caps the wait, so a longer
+///   large (saturating): the [`RetryPolicy`] caps the wait, so a longer
 ///   wait asked never gives a shorter wait taken.
 /// - An HTTP-date in the IMF-fixdate form (`Wed, 21 Oct 2026 07:28:00 GMT`, see
 ///   [`parse_http_date`]): the time left until then, zero for a date not after `now`. The

@@ -76,14 +76,8 @@ pub(crate) fn replayed(headers: &HeaderMap) -> bool {
     header(headers, "idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
-/// `Retry-After` in seconds, read without a wall clock (an HTTP-date needs one: see
-/// [`retry_after_at`]). Any number of seconds is kept, however large: the policy caps it.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    seconds(header(headers, "retry-after")?)
-}
-
 /// `Retry-After` of `headers` at wall-clock time `now`: see [`parse_retry_after`].
-pub fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     parse_retry_after(header(headers, "retry-after")?, now)
 }
 
@@ -98,7 +92,7 @@ pub fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> 
 ///   obsolete RFC 850 and asctime forms are not read.
 ///
 /// Optional whitespace around the value is ignored.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim_matches([' ', '\t']);
     if let Some(wait) = seconds(value) {
         return Some(wait);
@@ -136,7 +130,7 @@ const MONTHS: [&str; 12] = [
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`), read strictly: exactly that layout, case included, a
 /// real calendar date whose day name matches, hours to 23, minutes to 59, seconds to 60 (a
 /// leap second). Anything else is `None`.
-pub fn parse_http_date(text: &str) -> Option<SystemTime> {
+pub(crate) fn parse_http_date(text: &str) -> Option<SystemTime> {
     let b = text.as_bytes();
     if b.len() != 29 || !text.is_ascii() {
         return None;
@@ -201,4 +195,105 @@ fn days_from_epoch(year: u32, month: u32, day: u32) -> i64 {
 /// Stripe's `request-id`.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     header(headers, "request-id").map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn imf_fixdates_parse_to_their_instant() {
+        for (text, secs) in [
+            ("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777),
+            ("Wed, 21 Oct 2026 07:28:00 GMT", 1_792_567_680),
+            ("Thu, 29 Feb 2024 00:00:00 GMT", 1_709_164_800),
+            ("Tue, 29 Feb 2000 00:00:00 GMT", 951_782_400),
+            ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", 253_402_300_799),
+        ] {
+            assert_eq!(parse_http_date(text), Some(at(secs)), "{text}");
+        }
+        // A leap second is one past the minute's last.
+        assert_eq!(
+            parse_http_date("Wed, 31 Dec 2025 23:59:60 GMT"),
+            parse_http_date("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        // Before the epoch: still an instant, long past.
+        assert_eq!(
+            parse_http_date("Wed, 31 Dec 1969 23:59:59 GMT"),
+            UNIX_EPOCH.checked_sub(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn anything_but_a_well_formed_imf_fixdate_is_refused() {
+        for bad in [
+            "",
+            "Wed, 21 Oct 2026 07:28:00",
+            "Wed, 21 Oct 2026 07:28:00 UTC",
+            "Wed, 21 Oct 2026 07:28:00 gmt",
+            "wed, 21 Oct 2026 07:28:00 GMT",
+            "Thu, 21 Oct 2026 07:28:00 GMT",
+            "Wed, 21 oct 2026 07:28:00 GMT",
+            "Wed,  21 Oct 2026 07:28:00 GMT",
+            "Wed, 1 Oct 2026 07:28:00 GMT",
+            "Wed, 21 Oct 26 07:28:00 GMT",
+            "Wed, 21 Oct 2026 7:28:00 GMT",
+            "Wed, 21 Oct 2026 24:00:00 GMT",
+            "Wed, 21 Oct 2026 07:60:00 GMT",
+            "Wed, 21 Oct 2026 07:28:61 GMT",
+            "Wed, 00 Oct 2026 07:28:00 GMT",
+            "Sun, 32 Oct 2026 07:28:00 GMT",
+            "Sun, 31 Nov 2026 07:28:00 GMT",
+            "Sun, 29 Feb 2026 00:00:00 GMT",
+            "Mon, 29 Feb 2100 00:00:00 GMT",
+            "Wed, 21 Oct 2026 07:28:00 GMT ",
+            "Wednesday, 21-Oct-26 07:28:00 GMT",
+            "Wed Oct 21 07:28:00 2026",
+            "Wed, 21 Oct +026 07:28:00 GMT",
+            "Wed, 21 Oct 2026 07:28:0\u{e9}GMT",
+            "Wed, 21 Oct 2026 07:28:00 GMT\u{0}",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_as_a_date_is_the_time_left_and_a_past_date_is_zero() {
+        let date = "Wed, 21 Oct 2026 07:28:00 GMT";
+        let instant = 1_792_567_680;
+        assert_eq!(
+            parse_retry_after(date, at(instant - 30)),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after(date, at(instant - 86_401)),
+            Some(Duration::from_secs(86_401)),
+            "the policy caps it, not the parser"
+        );
+        assert_eq!(parse_retry_after(date, at(instant)), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after(date, at(instant + 5)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 31 Dec 1969 23:59:59 GMT", at(instant)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after(" 120 ", at(instant)),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("1.5", at(instant)),
+            Some(Duration::from_millis(1_500))
+        );
+        assert_eq!(parse_retry_after("soon", at(instant)), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2026", at(instant)), None);
+    }
 }

@@ -13,8 +13,18 @@ impl Model {
         for charge in &self.charges {
             let currency = charge["currency"].as_str().unwrap_or("usd").to_owned();
             let captured = charge["amount_captured"].as_i64().unwrap_or_default();
+            // A partial capture shows the released remainder as refunded: only refunds of
+            // captured money leave the balance.
+            let released = charge["amount"]
+                .as_i64()
+                .unwrap_or_default()
+                .saturating_sub(captured);
             let refunded = if charge["captured"] == true {
-                charge["amount_refunded"].as_i64().unwrap_or_default()
+                charge["amount_refunded"]
+                    .as_i64()
+                    .unwrap_or_default()
+                    .saturating_sub(released)
+                    .max(0)
             } else {
                 0
             };

@@ -91,7 +91,7 @@ fn params_that_cannot_be_encoded() {
     ] {
         assert!(
             matches!(
-                enc.clone().encoded_params(bad),
+                enc.clone().with_encoded_params(bad),
                 Err(RequestError::Params(ParamsError::Encoded { .. }))
             ),
             "{bad:?}"
@@ -267,7 +267,7 @@ fn idempotency_keys_are_validated() {
     assert!(matches!(
         Request::get("/v1/charges")
             .expect("valid")
-            .idempotency_key(key),
+            .with_idempotency_key(key),
         Err(RequestError::KeyOnIdempotentMethod)
     ));
 }
@@ -330,7 +330,7 @@ fn header_values_are_validated() {
     assert!(Config::builder(k).user_agent("my app/1.0").build().is_ok());
     let r = Request::get("/v1/charges").expect("valid");
     assert!(matches!(
-        r.stripe_account("acct_1\r\n"),
+        r.with_stripe_account("acct_1\r\n"),
         Err(RequestError::Header {
             name: "Stripe-Account",
             ..
@@ -402,13 +402,10 @@ fn a_generated_key_tells_the_same_age_as_its_text() {
     let wall = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
     let config = Config::builder("sk_test_123").build().expect("valid");
     let req = Request::post("/v1/charges", &[("amount", "1")]).expect("valid");
-    let (call, _) = stripe_core::Call::new(
-        req,
-        &config,
-        stripe_core::Seed::from_u64(5),
-        std::time::Instant::now(),
-        wall,
-    );
+    let mut session = stripe_core::Session::new(config, stripe_core::Seed::from_u64(5));
+    let (call, _) = session
+        .call(req, std::time::Instant::now(), wall)
+        .expect("a valid call");
     let generated = call.idempotency_key().expect("a POST key").clone();
     assert_eq!(generated.created_at(), Some(wall));
     let reread = IdempotencyKey::new(generated.as_str()).expect("valid");

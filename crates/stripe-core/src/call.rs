@@ -306,8 +306,10 @@ impl Call {
         let (parts, bytes) = resp.into_parts();
         if bytes.len() > self.max_body_bytes {
             let status = parts.status;
+            // A 2xx whose body is lost: a POST may have taken effect; a read needs a larger cap.
             let advice = match (self.method, status.is_success()) {
                 (Method::Post, true) => Advice::Reconcile,
+                (_, true) => Advice::FixRequest,
                 _ => Advice::for_status(self.method, status),
             };
             self.state = State::Over;

@@ -41,7 +41,9 @@ impl fmt::Display for PageProblem {
             Self::CursorRepeated => {
                 "says has_more but its cursor was already seen in this walk: the list loops"
             }
-            Self::TooManyPages => "says has_more on the last page the walk may fetch",
+            Self::TooManyPages => {
+                "says has_more on the last page the walk may fetch (the page cap)"
+            }
         })
     }
 }

@@ -411,3 +411,29 @@ fn a_generated_key_tells_the_same_age_as_its_text() {
     let reread = IdempotencyKey::new(generated.as_str()).expect("valid");
     assert_eq!(reread.created_at(), generated.created_at());
 }
+
+#[test]
+fn params_after_a_bare_question_mark_make_one_separator() {
+    let r = Request::get("/v1/charges?")
+        .and_then(|r| r.with_params(&[("limit", "3")]))
+        .expect("valid");
+    assert_eq!(r.path(), "/v1/charges?limit=3");
+    let r = Request::get("/v1/charges?limit=3&")
+        .and_then(|r| r.with_params(&[("customer", "cus_1")]))
+        .expect("valid");
+    assert_eq!(r.path(), "/v1/charges?limit=3&customer=cus_1");
+}
+
+#[test]
+fn one_length_limit_however_the_path_was_built() {
+    let long = format!("/v1/charges/{}", "x".repeat(stripe_core::MAX_PATH_BYTES));
+    assert!(matches!(
+        Request::get(&long),
+        Err(stripe_core::RequestError::TooLong { .. })
+    ));
+    let query = "x".repeat(stripe_core::MAX_PATH_BYTES);
+    assert!(matches!(
+        Request::get("/v1/charges").and_then(|r| r.with_params(&[("q", query.as_str())])),
+        Err(stripe_core::RequestError::TooLong { .. })
+    ));
+}

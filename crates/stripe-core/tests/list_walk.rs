@@ -5,7 +5,7 @@ mod common;
 use common::{http, run};
 use serde_json::json;
 use stripe_core::list::{DEFAULT_MAX_PAGES, ListWalk, PageProblem};
-use stripe_core::{Response, RetryPolicy};
+use stripe_core::{ErrorKind, Response, RetryPolicy};
 
 /// A 200 answer with `body`, as the walk would receive it from a call.
 fn page(body: &serde_json::Value) -> Response {
@@ -25,6 +25,14 @@ fn more(ids: &[&str]) -> Response {
     page(&json!({"object": "list", "data": data, "has_more": true}))
 }
 
+/// The page problem of a walk's error.
+fn problem(e: &stripe_core::Error) -> PageProblem {
+    match e.kind() {
+        ErrorKind::Page(p) => *p,
+        other => panic!("not a page error: {other:?}"),
+    }
+}
+
 /// Drives `walk` against `answer` (which gets the page's cursor) for at most `limit` pages:
 /// the problem that ended it, if any, and the pages fetched.
 fn drive(
@@ -42,7 +50,7 @@ fn drive(
         fetched += 1;
         let response = answer(walk.cursor());
         if let Err(e) = walk.absorb(response) {
-            return (Some(e.problem), fetched);
+            return (Some(problem(&e)), fetched);
         }
     }
     (None, fetched)
@@ -127,12 +135,13 @@ fn the_errors_say_what_happened() {
     let mut walk = ListWalk::new("/v1/customers", &()).expect("valid");
     let _ = walk.absorb(more(&["cus_x"])).expect("a first page");
     let e = walk.absorb(more(&["cus_x"])).expect_err("a repeat");
-    assert_eq!(e.cursor.as_deref(), Some("cus_x"));
+    assert_eq!(e.page_cursor(), Some("cus_x"));
     assert!(e.to_string().contains("cus_x"), "{e}");
     let mut walk = ListWalk::new("/v1/customers", &())
         .expect("valid")
         .with_max_pages(1);
     let e = walk.absorb(more(&["cus_y"])).expect_err("past the cap");
-    assert_eq!(e.problem, PageProblem::TooManyPages);
-    assert!(e.to_string().contains("1 page"), "{e}");
+    assert_eq!(problem(&e), PageProblem::TooManyPages);
+    assert!(e.to_string().contains("page 1 of the list"), "{e}");
+    assert!(e.to_string().contains("cap"), "{e}");
 }

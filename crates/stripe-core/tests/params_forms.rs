@@ -33,7 +33,7 @@ fn expand_brackets_are_sent_as_written_as_stripe_documents() {
     assert_eq!(r.body(), "expand%5B%5D=customer&expand%5B%5D=invoice");
     // The server reads exactly what the pre-encoded form sends.
     let pre = Request::new(Method::Post, "/v1/payment_intents/pi_1")
-        .and_then(|r| r.encoded_params("expand[]=customer&expand[]=invoice"))
+        .and_then(|r| r.with_encoded_params("expand[]=customer&expand[]=invoice"))
         .expect("valid");
     assert_eq!(decoded(r.body()), decoded(pre.body()));
 }
@@ -51,7 +51,7 @@ fn nested_names_may_end_with_empty_brackets() {
     );
     // A GET's query takes them too.
     let r = Request::get("/v1/customers/cus_1")
-        .and_then(|r| r.params(&[("expand[]", "default_source")]))
+        .and_then(|r| r.with_params(&[("expand[]", "default_source")]))
         .expect("valid");
     assert_eq!(r.path(), "/v1/customers/cus_1?expand%5B%5D=default_source");
 }

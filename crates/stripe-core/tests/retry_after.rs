@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use common::{http, run, status};
 use stripe_core::{Backoff, Request, RetryPolicy};
@@ -58,4 +58,28 @@ fn malformed_seconds_are_ignored() {
     ] {
         assert_eq!(slept(junk), Duration::from_secs(1), "{junk:?}: the backoff");
     }
+}
+
+#[test]
+fn an_http_date_is_read_against_the_calls_wall_clock() {
+    // The scripted driver's wall clock starts at 1,700,000,000 s: Tue, 14 Nov 2023 22:13:20 GMT.
+    assert_eq!(
+        common::wall(),
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    );
+    let wait = slept("Tue, 14 Nov 2023 22:13:50 GMT");
+    assert!(
+        wait > Duration::from_secs(29) && wait <= Duration::from_secs(30),
+        "30 s ahead of the answer's time, less the attempt's own time: {wait:?}"
+    );
+    assert_eq!(
+        slept("Tue, 14 Nov 2023 22:13:00 GMT"),
+        Duration::from_secs(1),
+        "a past date asks nothing: the backoff"
+    );
+    assert_eq!(
+        slept("Wed, 15 Nov 2023 22:13:20 GMT"),
+        Duration::from_secs(60),
+        "a day ahead waits the cap"
+    );
 }

@@ -7,6 +7,7 @@
 mod args;
 mod output;
 mod run;
+mod safe;
 mod webhook_cmd;
 mod words;
 

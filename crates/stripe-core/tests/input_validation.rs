@@ -114,14 +114,8 @@ fn pairs_may_use_bracket_names_but_only_well_formed() {
         r.body(),
         "amount=100&metadata%5Border%5D=42&items%5B0%5D%5Bprice%5D=p_1"
     );
-    for bad in [
-        "metadata[",
-        "metadata[]",
-        "meta]data",
-        "[x]",
-        "a[b]c",
-        "a[b][]",
-    ] {
+    // Empty brackets end a name only (`expand[]`, `a[b][]`): see tests/params_forms.rs.
+    for bad in ["metadata[", "meta]data", "[x]", "a[b]c", "a[][b]"] {
         assert!(
             matches!(
                 Request::post("/v1/charges", &[(bad, "1")]),
@@ -154,7 +148,8 @@ fn structs_keep_their_field_order_and_leave_none_out() {
         shipping: Shipping<'a>,
         payment_method_types: Vec<&'a str>,
         metadata: std::collections::BTreeMap<&'a str, u32>,
-        unset_me: (),
+        nothing: (),
+        unset_me: stripe_core::params::Unset,
     }
     let params = NewIntent {
         amount: 2000,
@@ -167,7 +162,8 @@ fn structs_keep_their_field_order_and_leave_none_out() {
         },
         payment_method_types: vec!["card", "sepa_debit"],
         metadata: [("order", 42)].into_iter().collect(),
-        unset_me: (),
+        nothing: (),
+        unset_me: stripe_core::params::Unset,
     };
     let r = Request::post("/v1/payment_intents", &params).expect("valid");
     assert_eq!(
@@ -221,11 +217,20 @@ impl serde::Serialize for RawBytes {
     }
 }
 
+/// Empty values once were sent as `name=`, which Stripe reads as an unset (an empty
+/// `metadata` wiped every key): now they send nothing, and an unset is asked with `Unset`.
 #[test]
-fn empty_containers_and_null_encode_as_unset() {
+fn empty_containers_and_null_send_nothing_and_unset_is_explicit() {
+    use stripe_core::params::Unset;
     let r = Request::post(
         "/v1/customers/cus_1",
         &json!({"metadata": {}, "tax_ids": [], "email": null}),
+    )
+    .expect("valid");
+    assert_eq!(r.body(), "");
+    let r = Request::post(
+        "/v1/customers/cus_1",
+        &json!({"metadata": Unset, "tax_ids": Unset, "email": Unset}),
     )
     .expect("valid");
     assert_eq!(r.body(), "email=&metadata=&tax_ids=");
@@ -405,4 +410,30 @@ fn a_generated_key_tells_the_same_age_as_its_text() {
     assert_eq!(generated.created_at(), Some(wall));
     let reread = IdempotencyKey::new(generated.as_str()).expect("valid");
     assert_eq!(reread.created_at(), generated.created_at());
+}
+
+#[test]
+fn params_after_a_bare_question_mark_make_one_separator() {
+    let r = Request::get("/v1/charges?")
+        .and_then(|r| r.with_params(&[("limit", "3")]))
+        .expect("valid");
+    assert_eq!(r.path(), "/v1/charges?limit=3");
+    let r = Request::get("/v1/charges?limit=3&")
+        .and_then(|r| r.with_params(&[("customer", "cus_1")]))
+        .expect("valid");
+    assert_eq!(r.path(), "/v1/charges?limit=3&customer=cus_1");
+}
+
+#[test]
+fn one_length_limit_however_the_path_was_built() {
+    let long = format!("/v1/charges/{}", "x".repeat(stripe_core::MAX_PATH_BYTES));
+    assert!(matches!(
+        Request::get(&long),
+        Err(stripe_core::RequestError::TooLong { .. })
+    ));
+    let query = "x".repeat(stripe_core::MAX_PATH_BYTES);
+    assert!(matches!(
+        Request::get("/v1/charges").and_then(|r| r.with_params(&[("q", query.as_str())])),
+        Err(stripe_core::RequestError::TooLong { .. })
+    ));
 }

@@ -246,6 +246,51 @@ proptest! {
         let req = Request::post("/v1/customers", &v).expect("valid");
         prop_assert_eq!(req.body(), encoded.as_str());
     }
+
+    #[test]
+    fn nulls_and_empty_containers_send_nothing_and_leave_no_hole(v in params_value_with_gaps()) {
+        let encoded = stripe_core::params::encode(&v).expect("encodable");
+        let Value::Object(top) = &v else { unreachable!("the strategy makes objects") };
+        let expected: Map<String, Value> = top
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), stringify(&prune(v)?))))
+            .collect();
+        prop_assert_eq!(decode(&encoded), Value::Object(expected));
+    }
+}
+
+/// Like `params_value`, with `null`s and empty containers anywhere.
+fn params_value_with_gaps() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![leaf(), Just(Value::Null)];
+    let inner = leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(key(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map(key(), inner, 0..5)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
+}
+
+/// What a value sends: nothing for `null` and for containers left empty once pruned; arrays
+/// close up over what is gone.
+fn prune(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Array(a) => {
+            let kept: Vec<Value> = a.iter().filter_map(prune).collect();
+            (!kept.is_empty()).then_some(Value::Array(kept))
+        }
+        Value::Object(m) => {
+            let kept: Map<String, Value> = m
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), prune(v)?)))
+                .collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
+        leaf => Some(leaf.clone()),
+    }
 }
 
 fn leaf() -> impl Strategy<Value = Value> {

@@ -212,12 +212,9 @@ impl Client {
 /// The objects of a list, as an iterator over either driver's pages.
 pub enum Pages<'a> {
     /// `stripe-ureq`'s iterator.
-    Ureq(stripe_ureq::Pages<'a, stripe_ureq::Ureq>),
+    Ureq(stripe_ureq::Pages<'a>),
     /// `stripe-reqwest`'s stream, polled on the client's runtime.
-    Reqwest(
-        &'a Runtime,
-        stripe_reqwest::Pages<'a, stripe_reqwest::Reqwest>,
-    ),
+    Reqwest(&'a Runtime, stripe_reqwest::Pages<'a>),
 }
 
 impl Pages<'_> {

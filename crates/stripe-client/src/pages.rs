@@ -130,7 +130,6 @@ impl<T> Pages<'_, T> {
     /// [`DEFAULT_MAX_PAGES`](stripe_core::list::DEFAULT_MAX_PAGES)); a longer list ends with a
     /// [`PageProblem::TooManyPages`](stripe_core::list::PageProblem::TooManyPages) error whose
     /// cursor resumes it. A cursor seen twice always ends the walk.
-    #[must_use]
     pub fn with_max_pages(mut self, max_pages: u32) -> Self {
         self.walk.cap(max_pages);
         self
@@ -199,7 +198,6 @@ impl<'a, T: AsyncTransport> AsyncPages<'a, T> {
 
 impl<T> AsyncPages<'_, T> {
     /// The same walk fetching at most `max_pages` pages (see [`Pages::with_max_pages`]).
-    #[must_use]
     pub fn with_max_pages(mut self, max_pages: u32) -> Self {
         self.walk.cap(max_pages);
         self

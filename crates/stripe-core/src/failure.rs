@@ -41,7 +41,7 @@ impl fmt::Display for TransportError {
 impl StdError for TransportError {}
 
 /// Why a call failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The request was refused before anything existed or was sent (path, params, header

@@ -199,7 +199,7 @@ impl ListWalk {
 
     /// Reads a page: its objects in walking order, and where the next page starts. A page that
     /// is not a 2xx list (or gives no new cursor, a cursor seen before, or passes the page cap)
-    /// ends the walk with an [`Error`] of kind [`ErrorKind::Page`](crate::ErrorKind::Page),
+    /// ends the walk with an [`Error`] of kind [`ErrorKind::Page`],
     /// which holds the page's whole response, its number and the cursor to resume from.
     pub fn absorb(&mut self, response: Response) -> Result<VecDeque<Value>, Error> {
         self.pages = self.pages.saturating_add(1);

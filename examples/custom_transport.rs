@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use stripe_client::{Client, SendError, Transport};
+use stripe_client::{Attempt, Client, SendError, Transport};
 use stripe_core::TransportError::{Connect, Io, Timeout};
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::{Fault, FaultPlan, Rule};
@@ -23,12 +23,9 @@ struct Tcp(SocketAddr);
 impl Transport for Tcp {
     type Error = io::Error;
 
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
-    ) -> Result<http::Response<Bytes>, SendError<io::Error>> {
+    fn send(&self, attempt: Attempt) -> Result<http::Response<Bytes>, SendError<io::Error>> {
+        let (by, max_body_bytes) = (attempt.by(), attempt.max_body_bytes());
+        let request = attempt.into_request();
         println!("  attempt, key {:?}", request.headers()["idempotency-key"]);
         // A failed connect means the request surely never left: `Connect`.
         let stream = TcpStream::connect(self.0).map_err(|e| SendError::new(Connect, e))?;

@@ -9,7 +9,7 @@ use stripe_core::{Config, Error, Request, Response, RetryNotice, Seed};
 use crate::pages::Pages;
 use crate::prepared::Prepared;
 use crate::shell::{Shell, Step};
-use crate::transport::{FromConfig, Transport};
+use crate::transport::{Attempt, FromConfig, Transport};
 
 /// A blocking Stripe client: a [`Config`], one session (seed stream, telemetry memory) and a
 /// [`Transport`]. Cloning shares the session and, for the drivers' transports, the connection
@@ -128,7 +128,8 @@ impl<T: Transport> Client<T> {
         loop {
             step = match step {
                 Step::Send(request, by) => {
-                    let result = self.transport.send(request, by, max_body_bytes);
+                    let attempt = Attempt::new(request, by, max_body_bytes);
+                    let result = self.transport.send(attempt);
                     drive.sent(self.transport.now(), result)
                 }
                 Step::Sleep(until) => {

@@ -40,4 +40,34 @@ pub use pages::{AsyncPages, Pages};
 pub use prepared::Prepared;
 pub(crate) use seed::os_seed;
 pub use stripe_core::{self, Error, ErrorKind, Request, Response, RetryNotice};
-pub use transport::{AsyncTransport, FromConfig, SendError, Transport};
+pub use transport::{AsyncTransport, Attempt, FromConfig, SendError, Transport};
+
+/// What a driver crate re-exports, so that its users need no other import for everyday use.
+pub mod exports {
+    pub use crate as stripe_client;
+    pub use stripe_core::{
+        self, Config, Error, ErrorKind, IdempotencyKey, Request, Response, RetryPolicy,
+    };
+}
+
+/// Declares a driver crate's `Client`, `Pages` and `Prepared` over its transport:
+/// `driver!(blocking Ureq)` or `driver!(async Reqwest)`.
+#[macro_export]
+macro_rules! driver {
+    (blocking $transport:ty) => {
+        /// A blocking Stripe client: [`stripe_client::Client`] over this crate's transport.
+        pub type Client = $crate::Client<$transport>;
+        /// Every object of a list, page after page ([`stripe_client::Pages`]).
+        pub type Pages<'a> = $crate::Pages<'a, $transport>;
+        /// A call whose key is known and nothing of which was sent ([`stripe_client::Prepared`]).
+        pub type Prepared<'a> = $crate::Prepared<'a, Client>;
+    };
+    (async $transport:ty) => {
+        /// An async Stripe client: [`stripe_client::AsyncClient`] over this crate's transport.
+        pub type Client = $crate::AsyncClient<$transport>;
+        /// Every object of a list, page after page, as a stream ([`stripe_client::AsyncPages`]).
+        pub type Pages<'a> = $crate::AsyncPages<'a, $transport>;
+        /// A call whose key is known and nothing of which was sent ([`stripe_client::Prepared`]).
+        pub type Prepared<'a> = $crate::Prepared<'a, Client>;
+    };
+}

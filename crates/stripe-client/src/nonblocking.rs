@@ -10,7 +10,7 @@ use stripe_core::{Config, Error, Request, Response, RetryNotice, Seed};
 use crate::pages::AsyncPages;
 use crate::prepared::Prepared;
 use crate::shell::{Shell, Step};
-use crate::transport::{AsyncTransport, FromConfig};
+use crate::transport::{AsyncTransport, Attempt, FromConfig};
 
 /// An async Stripe client: a [`Config`], one session (seed stream, telemetry memory) and an
 /// [`AsyncTransport`]. Cloning shares the session and, for the drivers' transports, the
@@ -133,7 +133,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
         loop {
             step = match step {
                 Step::Send(request, by) => {
-                    let result = self.transport.send(request, by, max_body_bytes).await;
+                    let attempt = Attempt::new(request, by, max_body_bytes);
+                    let result = self.transport.send(attempt).await;
                     drive.sent(self.transport.now(), result)
                 }
                 Step::Sleep(until) => {

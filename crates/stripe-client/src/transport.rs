@@ -8,6 +8,50 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use stripe_core::{Config, Error, TransportError};
 
+/// One attempt to make: the request, with every header, the instant by which the attempt
+/// (connect, send, read the whole body) must be over, and the body cap. Everything in it was
+/// decided by the core.
+#[derive(Debug)]
+pub struct Attempt {
+    request: http::Request<Bytes>,
+    by: Option<Instant>,
+    max_body_bytes: usize,
+}
+
+impl Attempt {
+    pub(crate) fn new(
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        max_body_bytes: usize,
+    ) -> Self {
+        Self {
+            request,
+            by,
+            max_body_bytes,
+        }
+    }
+    /// The request to send.
+    pub fn request(&self) -> &http::Request<Bytes> {
+        &self.request
+    }
+    /// When the attempt must be over (`None`: the policy bounds neither attempts nor calls).
+    pub fn by(&self) -> Option<Instant> {
+        self.by
+    }
+    /// What is left of the attempt's time at `now` (`None`: unbounded).
+    pub fn time_left(&self, now: Instant) -> Option<std::time::Duration> {
+        self.by.map(|by| by.saturating_duration_since(now))
+    }
+    /// Read at most this many bytes of the body, plus one (so that an oversized body is seen).
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+    /// The request, to send it.
+    pub fn into_request(self) -> http::Request<Bytes> {
+        self.request
+    }
+}
+
 /// A transport's failure to get a response: the kind the core needs to decide, and the
 /// transport's own error, which becomes the [`Error::source`](std::error::Error::source) of the
 /// caller's error.
@@ -37,7 +81,7 @@ impl<E> SendError<E> {
 /// ```
 /// use std::time::Instant;
 /// use bytes::Bytes;
-/// use stripe_client::{SendError, Transport};
+/// use stripe_client::{Attempt, SendError, Transport};
 /// use stripe_core::TransportError;
 ///
 /// /// A transport that never reaches anything (a real one sends `request` over HTTP/1.1).
@@ -45,8 +89,7 @@ impl<E> SendError<E> {
 ///
 /// impl Transport for Offline {
 ///     type Error = std::io::Error;
-///     fn send(&self, _request: http::Request<Bytes>, _by: Option<Instant>, _max_body_bytes: usize)
-///         -> Result<http::Response<Bytes>, SendError<std::io::Error>> {
+///     fn send(&self, _attempt: Attempt) -> Result<http::Response<Bytes>, SendError<std::io::Error>> {
 ///         let e = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "offline");
 ///         Err(SendError::new(TransportError::Connect, e))
 ///     }
@@ -67,15 +110,10 @@ pub trait Transport {
     /// The transport's own error.
     type Error: StdError + Send + Sync + 'static;
 
-    /// Sends `request` and returns the whole response, reading at most `max_body_bytes + 1`
-    /// bytes of its body, all before the instant `by` (when given). Never follows a redirect:
-    /// a 3xx is a response like any other.
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
-    ) -> Result<http::Response<Bytes>, SendError<Self::Error>>;
+    /// Sends the attempt's request and returns the whole response, reading at most
+    /// [`Attempt::max_body_bytes`] + 1 bytes of its body, all before [`Attempt::by`]. Never
+    /// follows a redirect: a 3xx is a response like any other.
+    fn send(&self, attempt: Attempt) -> Result<http::Response<Bytes>, SendError<Self::Error>>;
 
     /// Returns at `until` or later.
     fn sleep_until(&self, until: Instant);
@@ -96,13 +134,10 @@ pub trait AsyncTransport: Send + Sync {
     /// The transport's own error.
     type Error: StdError + Send + Sync + 'static;
 
-    /// Sends `request` and returns the whole response, reading at most `max_body_bytes + 1`
-    /// bytes of its body, all before the instant `by` (when given). Never follows a redirect.
+    /// Sends the attempt's request and returns the whole response, as [`Transport::send`].
     fn send(
         &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
+        attempt: Attempt,
     ) -> impl Future<Output = Result<http::Response<Bytes>, SendError<Self::Error>>> + Send;
 
     /// Completes at `until` or later.

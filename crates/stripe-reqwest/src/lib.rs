@@ -38,19 +38,9 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
-mod transport;
-
 pub use reqwest;
-pub use stripe_client;
-pub use stripe_core::{
-    self, Config, Error, ErrorKind, IdempotencyKey, Request, Response, RetryPolicy,
-};
+pub use stripe_client::exports::*;
 pub use transport::Reqwest;
+stripe_client::driver!(async Reqwest);
 
-/// An async Stripe client over reqwest: [`stripe_client::AsyncClient`] with the [`Reqwest`]
-/// transport.
-pub type Client = stripe_client::AsyncClient<Reqwest>;
-/// Every object of a list, page after page, as a stream ([`stripe_client::AsyncPages`]).
-pub type Pages<'a> = stripe_client::AsyncPages<'a, Reqwest>;
-/// A call whose key is known and nothing of which was sent ([`stripe_client::Prepared`]).
-pub type Prepared<'a> = stripe_client::Prepared<'a, Client>;
+mod transport;

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use stripe_client::{AsyncTransport, FromConfig, SendError};
+use stripe_client::{AsyncTransport, Attempt, FromConfig, SendError};
 use stripe_core::{Config, Error, TransportError};
 
 /// The reqwest transport: a `reqwest::Client` that follows no redirect. Cloning shares the
@@ -39,11 +39,9 @@ impl AsyncTransport for Reqwest {
 
     async fn send(
         &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
+        attempt: Attempt,
     ) -> Result<http::Response<Bytes>, SendError<reqwest::Error>> {
-        self.attempt(request, by, max_body_bytes)
+        self.attempt(attempt)
             .await
             .map_err(|e| SendError::new(classify(&e), e))
     }
@@ -54,15 +52,12 @@ impl AsyncTransport for Reqwest {
 }
 
 impl Reqwest {
-    async fn attempt(
-        &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
-    ) -> Result<http::Response<Bytes>, reqwest::Error> {
-        let mut request = reqwest::Request::try_from(request)?;
+    async fn attempt(&self, attempt: Attempt) -> Result<http::Response<Bytes>, reqwest::Error> {
+        let max_body_bytes = attempt.max_body_bytes();
         // reqwest's request timeout runs until the whole body is read.
-        *request.timeout_mut() = by.map(|by| by.saturating_duration_since(Instant::now()));
+        let timeout = attempt.time_left(Instant::now());
+        let mut request = reqwest::Request::try_from(attempt.into_request())?;
+        *request.timeout_mut() = timeout;
         let mut response = self.http.execute(request).await?;
         let mut out = http::Response::new(Bytes::new());
         *out.status_mut() = response.status();

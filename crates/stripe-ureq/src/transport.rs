@@ -4,7 +4,7 @@ use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use stripe_client::{FromConfig, SendError, Transport};
+use stripe_client::{Attempt, FromConfig, SendError, Transport};
 use stripe_core::{Config, Error, TransportError};
 use ureq::unversioned::transport::DefaultConnector;
 
@@ -48,13 +48,8 @@ impl FromConfig for Ureq {
 impl Transport for Ureq {
     type Error = ureq::Error;
 
-    fn send(
-        &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
-    ) -> Result<http::Response<Bytes>, SendError<ureq::Error>> {
-        self.attempt(request, by, max_body_bytes)
+    fn send(&self, attempt: Attempt) -> Result<http::Response<Bytes>, SendError<ureq::Error>> {
+        self.attempt(attempt)
             .map_err(|e| SendError::new(classify(&e), e))
     }
 
@@ -64,13 +59,10 @@ impl Transport for Ureq {
 }
 
 impl Ureq {
-    fn attempt(
-        &self,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
-    ) -> Result<http::Response<Bytes>, ureq::Error> {
-        let left = by.map(|by| by.saturating_duration_since(Instant::now()));
+    fn attempt(&self, attempt: Attempt) -> Result<http::Response<Bytes>, ureq::Error> {
+        let left = attempt.time_left(Instant::now());
+        let max_body_bytes = attempt.max_body_bytes();
+        let request = attempt.into_request();
         // The agent's own overall timeout may already end the attempt by `by` (10 ms slack for
         // the time between the core's decision and now): then no per-request settings.
         let global = self.agent.config().timeouts().global;

@@ -73,7 +73,11 @@ fn a_declined_card_exits_1_with_advice() {
 #[test]
 fn invalid_input_exits_2_and_sends_nothing() {
     let fake = server::start().expect("fake");
+    // A GET whose query cannot be sent (over stripe_core::MAX_PATH_BYTES): refused when built.
+    let long = format!("q={}", "x".repeat(9_000));
     let cases: &[&[&str]] = &[
+        &["get", "/v1/customers", "-d", &long],
+        &["delete", "/v1/customers/cus_1", "--data-raw", &long],
         &["get", "customers"],
         &["get", "/v1/../v2/x"],
         &["--bogus", "get", "/v1/customers"],

@@ -1,0 +1,179 @@
+//! `Journal`: a store, a policy and this process's holder name, with the clock and the OS
+//! randomness filled in.
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, SystemTime};
+
+use crate::decide::{BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution};
+use crate::error::JournalError;
+use crate::fingerprint::Fingerprint;
+use crate::intent::{Intent, IntentId, State, StateKind};
+use crate::open::open_store;
+use crate::store::Store;
+
+/// The journal as a process uses it. Share it between threads (`Arc<Journal>`); from async code,
+/// call it through `tokio::task::spawn_blocking`.
+pub struct Journal {
+    store: Box<dyn Store>,
+    policy: Policy,
+    owner: String,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("policy", &self.policy)
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// Opens the store `url` names (see [`open_store`]) with the default policy.
+    pub fn open(url: &str) -> Result<Self, JournalError> {
+        Ok(Self::new(open_store(url)?))
+    }
+
+    /// A journal over `store`, holder name `pid<pid>-<random>` (unique per process start, so a
+    /// restarted process never mistakes its dead predecessor's lease for its own).
+    pub fn new(store: Box<dyn Store>) -> Self {
+        let r = random10();
+        let owner = format!(
+            "pid{}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+            std::process::id(),
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5]
+        );
+        Self {
+            store,
+            policy: Policy::default(),
+            owner,
+        }
+    }
+
+    /// Sets the timings.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets the holder name (unique per live process: two holders with one name would each see
+    /// the other's lease as busy, never as their own).
+    #[must_use]
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = owner.into();
+        self
+    }
+
+    /// The timings.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// This process's holder name.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// Begins operation `id` for the request with `fingerprint`: see the crate docs' table.
+    pub fn begin(
+        &self,
+        id: &IntentId,
+        fingerprint: Fingerprint,
+        options: BeginOptions,
+    ) -> Result<Begun, JournalError> {
+        let input = BeginInput {
+            id,
+            fingerprint,
+            owner: &self.owner,
+            now: SystemTime::now(),
+            key_random: random10(),
+            options,
+        };
+        self.store.begin(&input, &self.policy)
+    }
+
+    /// Marks the held intent sent; call it right before the request leaves.
+    pub fn mark_sent(&self, claim: &Claim) -> Result<Claim, JournalError> {
+        self.store.mark_sent(claim, SystemTime::now(), &self.policy)
+    }
+
+    /// Renews the held intent's lease (every third of the lease while a call runs).
+    pub fn renew(&self, claim: &Claim) -> Result<Claim, JournalError> {
+        self.store.renew(claim, SystemTime::now(), &self.policy)
+    }
+
+    /// Releases the held intent without an outcome: the next `begin` resumes it at once.
+    pub fn release(&self, claim: &Claim) -> Result<(), JournalError> {
+        self.store.release(claim, SystemTime::now())
+    }
+
+    /// Records how the call ended.
+    pub fn record(&self, claim: &Claim, result: CallResult) -> Result<State, JournalError> {
+        self.store.record(claim, result, SystemTime::now())
+    }
+
+    /// Settles an intent to reconcile.
+    pub fn resolve(&self, id: &IntentId, resolution: Resolution) -> Result<(), JournalError> {
+        self.store.resolve(id, resolution, SystemTime::now())
+    }
+
+    /// The intent, if any.
+    pub fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
+        self.store.load(id)
+    }
+
+    /// Up to `limit` intents in state `kind`.
+    pub fn list(&self, kind: StateKind, limit: usize) -> Result<Vec<Intent>, JournalError> {
+        self.store.list(kind, limit)
+    }
+
+    /// Takes over up to `limit` intents whose holders died (see [`Store::recover`]).
+    pub fn recover(&self, limit: usize) -> Result<Vec<(IntentId, Begun)>, JournalError> {
+        self.store.recover(
+            &self.owner,
+            SystemTime::now(),
+            &self.policy,
+            &mut random10,
+            limit,
+        )
+    }
+
+    /// Deletes done and failed intents unchanged for `age`; never an in-flight one.
+    pub fn prune(&self, age: Duration) -> Result<u64, JournalError> {
+        let before = SystemTime::now()
+            .checked_sub(age)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        self.store.prune(before)
+    }
+}
+
+/// Ten random bytes from the OS; if it has none to give, from the standard library's
+/// randomly seeded hasher mixed with the time.
+pub(crate) fn random10() -> [u8; 10] {
+    let mut bytes = [0u8; 10];
+    if getrandom::fill(&mut bytes).is_err() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        let a = h.finish().to_le_bytes();
+        h.write_u64(u64::from(std::process::id()));
+        let b = h.finish().to_le_bytes();
+        bytes[..8].copy_from_slice(&a);
+        bytes[8..].copy_from_slice(&b[..2]);
+    }
+    bytes
+}

@@ -1,0 +1,143 @@
+//! A durable intent journal: a named Stripe operation reaches Stripe at most once with one
+//! idempotency key, and its outcome is known, across crashes, restarts, re-deliveries and
+//! machines.
+//!
+//! An idempotency key held in memory protects a charge only while its process lives: killed
+//! after Stripe charged and before the result was recorded, or re-delivered by a job queue, the
+//! code runs again with a new key and charges twice. Here the caller names the operation (an id
+//! it owns, such as `order-42/charge`); the journal writes the key down before any byte is sent,
+//! and every later attempt of that operation, in any process, uses that same key or gets the
+//! recorded answer.
+//!
+//! ```no_run
+//! use stripe_journal::{BeginOptions, Begun, CallResult, Answer, Fingerprint, IntentId, Journal};
+//! # fn send(_key: &str) -> Result<(u16, String), ()> { Ok((200, String::new())) }
+//! let journal = Journal::open("sqlite:journal.db")?;
+//! let id = IntentId::op("order-42/charge")?;
+//! let fp = Fingerprint::of("POST", "/v1/payment_intents", b"amount=2000&currency=usd");
+//! match journal.begin(&id, fp, BeginOptions::default())? {
+//!     Begun::Proceed(claim) => {
+//!         let claim = journal.mark_sent(&claim)?; // durable before the request leaves
+//!         let result = match send(claim.key().as_str()) {
+//!             Ok((status, body)) => CallResult::Answered(Answer::new(status, body)),
+//!             Err(()) => CallResult::NoResponse,
+//!         };
+//!         journal.record(&claim, result)?;
+//!     }
+//!     Begun::Done(answer) => println!("already done: {:?}", answer.object_id()),
+//!     other => println!("not now: {other:?}"),
+//! }
+//! # Ok::<(), stripe_journal::JournalError>(())
+//! ```
+//!
+//! # An intent's states
+//!
+//! ```text
+//!              begin (unknown op): new key, lease              begin/recover: lease expired,
+//!                        |                                     key too old, never sent: new key
+//!                        v                                          +-------+
+//!                   +---------+  lease expired, key young: take over|       |
+//!                   | claimed |<----------------------------------- +-------+
+//!                   +---------+   (same key, new epoch)
+//!                        | mark_sent (durable, then the request leaves)
+//!                        v
+//!   lease expired  +---------+  record: no response, 409, 429
+//!   key young:     |  sent   |<------------+ (lease released: resume with the same key)
+//!   take over ---->+---------+-------------+
+//!   (same key)      |   |   |
+//!         2xx      |   |   +-- 5xx, unknown outcome; or lease expired with key too old
+//!      +-----------+   |                        |
+//!      v               | 4xx (402: customer,    v
+//!  +------+            |  other: fix request)  +--------------+
+//!  | done |            v                       | to_reconcile |
+//!  +------+       +--------+                   +--------------+
+//!      ^          | failed |<-- resolve: NotApplied --+   |
+//!      |          +--------+                            |   |
+//!      +------------ resolve: Applied(answer) ----------+---+
+//!                     |  begin with retry_failed, or advice NotApplied:
+//!                     +---> claimed (new key, new epoch)
+//! ```
+//!
+//! # The decision table of `begin`
+//!
+//! | stored row | lease | key | answer | write |
+//! |---|---|---|---|---|
+//! | none | - | - | `Proceed` (new key) | insert (claimed) |
+//! | other fingerprint | any | any | `Err(Conflict)`, nothing sent | none |
+//! | done | - | - | `Done(first answer)`, Stripe not called | none |
+//! | failed (4xx) | - | - | `Failed(advice, answer)` | none |
+//! | failed, `retry_failed` asked, or advice `NotApplied` | - | - | `Proceed` (new key) | claimed |
+//! | to_reconcile | - | - | `ToReconcile(reason)` | none |
+//! | claimed or sent | live, anyone's | any | `Busy { owner, until }` | none |
+//! | claimed or sent | expired or released | younger than 24 h less the margin | `Proceed` (same key, `is_resumed` if sent) | lease, epoch + 1 |
+//! | claimed | expired or released | older | `Proceed` (new key: the old one never left) | claimed |
+//! | sent | expired or released | older | `ToReconcile(KeyExpired)` | to_reconcile |
+//!
+//! A failed intent (a final 4xx) is **not** attempted again unless the caller asks with
+//! [`BeginOptions::with_retry_failed`]: a re-delivered job gets the first failure back, and a new
+//! attempt (new key, since the old one would only replay the error) is a decision about the
+//! request or the customer, which only the caller can make.
+//!
+//! The outcome of a call ([`Store::record`]): 2xx is done (status, object id, body); 402 failed
+//! (customer action); other 4xx failed (fix the request); 409, 429 and no response leave it sent
+//! with the lease released, so the next `begin` resumes with the same key; 5xx on the POST and an
+//! unknown outcome go to reconcile.
+//!
+//! # Holders, leases and epochs
+//!
+//! A `Proceed` makes the caller the holder: its lease (default 30 s) must be renewed while the
+//! call runs ([`Journal::renew`]). A holder whose lease expired keeps the intent as long as
+//! nobody took it over; a take-over raises the epoch, and every write of the old holder fails
+//! with [`JournalError::LeaseLost`] from then on: it must not send. Two holders of one intent can
+//! only overlap while the first one's lease is live, and they share one key, so Stripe runs the
+//! request at most once.
+//!
+//! # What is durable when
+//!
+//! - `begin`'s `Proceed`: the row with its key is committed (SQLite: WAL, `synchronous=FULL`,
+//!   fsync before the method returns; PostgreSQL: committed). Nothing has been sent.
+//! - `mark_sent`: committed before the first byte; from here on a dead holder's intent is
+//!   resumed with the same key, or reconciled once that key is too old.
+//! - `record`: committed after the answer; until then a crash leaves the intent sent, and the
+//!   next holder's request with the same key gets Stripe's stored answer.
+//! - With [`PgStore::claim_in`] the intent commits with the caller's own rows, or not at all.
+//!
+//! # In scope, out of scope
+//!
+//! In: exactly-once per operation id for POSTs with idempotency keys, across processes sharing
+//! a store; recovery of dead holders ([`Store::recover`]); pruning of finished intents.
+//! Out: reconciling itself (looking at Stripe is the caller's, through list/retrieve or webhook
+//! events, then [`Store::resolve`]); GET and DELETE (safe to repeat, no journal needed); keeping
+//! a key useful past Stripe's 24 h; a clock wildly wrong on one machine (leases compare wall
+//! times from every machine of the fleet: keep clocks synchronised well within the lease).
+
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+#[cfg(feature = "postgres")]
+pub use pg::PgStore;
+
+pub use decide::{
+    BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution, Write, new_key,
+};
+pub use error::JournalError;
+pub use fingerprint::Fingerprint;
+pub use intent::{
+    Answer, FailureAdvice, Intent, IntentId, Lease, MAX_ID_LEN, ReconcileReason, State, StateKind,
+};
+pub use journal::Journal;
+pub use open::open_store;
+pub use store::Store;
+
+mod codec;
+pub mod decide;
+mod error;
+mod fingerprint;
+mod intent;
+mod journal;
+mod open;
+#[cfg(feature = "postgres")]
+pub mod pg;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+mod store;

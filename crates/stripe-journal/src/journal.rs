@@ -2,6 +2,7 @@
 //! randomness filled in.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 use crate::decide::{BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution};
@@ -111,6 +112,40 @@ impl Journal {
     /// Renews the held intent's lease (every third of the lease while a call runs).
     pub fn renew(&self, claim: &Claim) -> Result<Claim, JournalError> {
         self.store.renew(claim, SystemTime::now(), &self.policy)
+    }
+
+    /// Runs `call` (the request) while a helper thread renews the claim's lease every third
+    /// of the lease. Returns what `call` returned and the claim as last renewed, or the error
+    /// that stopped the renewals (a [`JournalError::LeaseLost`] means another holder took over:
+    /// its record will fail, and the new holder resumes with the same key).
+    pub fn with_renewal<R>(
+        &self,
+        claim: &Claim,
+        call: impl FnOnce(&Claim) -> R,
+    ) -> (R, Result<Claim, JournalError>) {
+        let period = (self.policy.lease() / 3).max(Duration::from_millis(10));
+        let (stop, stopped) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let renewer = scope.spawn(move || {
+                let mut current = claim.clone();
+                loop {
+                    match stopped.recv_timeout(period) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => match self.renew(&current) {
+                            Ok(renewed) => current = renewed,
+                            Err(e) => return Err(e),
+                        },
+                        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(current),
+                    }
+                }
+            });
+            let out = call(claim);
+            // The renewer ends on this message, or on the channel closing if it is gone.
+            let _ = stop.send(());
+            let renewed = renewer
+                .join()
+                .unwrap_or_else(|_| Err(JournalError::Store("the lease renewer panicked".into())));
+            (out, renewed)
+        })
     }
 
     /// Releases the held intent without an outcome: the next `begin` resumes it at once.

@@ -93,14 +93,8 @@ impl Journal {
         fingerprint: Fingerprint,
         options: BeginOptions,
     ) -> Result<Begun, JournalError> {
-        let input = BeginInput {
-            id,
-            fingerprint,
-            owner: &self.owner,
-            now: SystemTime::now(),
-            key_random: random10(),
-            options,
-        };
+        let input = BeginInput::new(id, fingerprint, &self.owner, SystemTime::now(), random10())
+            .with_options(options);
         self.store.begin(&input, &self.policy)
     }
 

@@ -33,30 +33,35 @@
 //! # An intent's states
 //!
 //! ```text
-//!              begin (unknown op): new key, lease              begin/recover: lease expired,
-//!                        |                                     key too old, never sent: new key
-//!                        v                                          +-------+
-//!                   +---------+  lease expired, key young: take over|       |
-//!                   | claimed |<----------------------------------- +-------+
-//!                   +---------+   (same key, new epoch)
-//!                        | mark_sent (durable, then the request leaves)
-//!                        v
-//!   lease expired  +---------+  record: no response, 409, 429
-//!   key young:     |  sent   |<------------+ (lease released: resume with the same key)
-//!   take over ---->+---------+-------------+
-//!   (same key)      |   |   |
-//!         2xx      |   |   +-- 5xx, unknown outcome; or lease expired with key too old
-//!      +-----------+   |                        |
-//!      v               | 4xx (402: customer,    v
-//!  +------+            |  other: fix request)  +--------------+
-//!  | done |            v                       | to_reconcile |
-//!  +------+       +--------+                   +--------------+
-//!      ^          | failed |<-- resolve: NotApplied --+   |
-//!      |          +--------+                            |   |
-//!      +------------ resolve: Applied(answer) ----------+---+
-//!                     |  begin with retry_failed, or advice NotApplied:
-//!                     +---> claimed (new key, new epoch)
+//!   begin, unknown op: new key, lease
+//!           |
+//!           v             mark_sent (durable, then the first byte)
+//!      +---------+ -------------------------------------> +------+
+//!      | claimed |                                        | sent | <--+ record: no response,
+//!      +---------+ <--+                                   +------+ ---+ 409, 429 (lease released)
+//!        |    ^       | lease expired/released:              |  |  ^
+//!        |    |       | take over, same key (key young)      |  |  | lease expired/released:
+//!        |    +-------+ or new key (key old: never sent)     |  |  | take over, same key (key young)
+//!        |                                                   |  |  +---+
+//!        | (record before mark_sent counts as sent)          |  |      |
+//!        v                                                   |  +------+
+//!   record: 2xx --> +------+ <------------------------------ + record: 2xx
+//!                   | done |  <-- resolve: Applied --+
+//!                   +------+                         |
+//!   record: 4xx --> +--------+ (402: customer action, | other 4xx: fix the request)
+//!                   | failed |  <-- resolve: NotApplied (advice NotApplied)
+//!                   +--------+                       |
+//!                     | begin with retry_failed, or advice NotApplied: claimed, NEW key
+//!                     v                              |
+//!                   claimed                          |
+//!   record: 5xx, unknown;                            |
+//!   sent + lease expired + key old --> +--------------+
+//!                                      | to_reconcile |
+//!                                      +--------------+
 //! ```
+//!
+//! Done and failed are final for a re-delivered job (the first answer comes back). Every take-
+//! over raises the epoch, fencing off the previous holder.
 //!
 //! # The decision table of `begin`
 //!

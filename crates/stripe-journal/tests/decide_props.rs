@@ -191,14 +191,9 @@ impl World {
                 let fingerprint = if other_request { fp(2) } else { fp(1) };
                 let key_random = self.key_random();
                 let owner_name = name(owner);
-                let input = BeginInput {
-                    id: &self.id,
-                    fingerprint,
-                    owner: &owner_name,
-                    now: self.now,
-                    key_random,
-                    options: BeginOptions::default().with_retry_failed(retry),
-                };
+                let input =
+                    BeginInput::new(&self.id, fingerprint, &owner_name, self.now, key_random)
+                        .with_options(BeginOptions::default().with_retry_failed(retry));
                 let before = self.row.clone();
                 match decide::begin(self.row.as_ref(), &input, &self.policy) {
                     Ok((begun, write)) => {

@@ -64,14 +64,14 @@ fn renewal_keeps_a_slow_call_held_and_others_busy() {
         for _ in 0..4 {
             std::thread::sleep(Duration::from_millis(300));
             let probe = journal.store().begin(
-                &stripe_journal::BeginInput {
-                    id: &other,
-                    fingerprint: fp(),
-                    owner: "rival",
-                    now: std::time::SystemTime::now(),
-                    key_random: [1; 10],
-                    options: BeginOptions::default(),
-                },
+                &stripe_journal::BeginInput::new(
+                    &other,
+                    fp(),
+                    "rival",
+                    std::time::SystemTime::now(),
+                    [1; 10],
+                )
+                .with_options(BeginOptions::default()),
                 &policy,
             );
             seen.push(matches!(probe, Ok(Begun::Busy { .. })));

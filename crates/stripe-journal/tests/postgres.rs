@@ -11,7 +11,7 @@ use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use stripe_journal::{
-    BeginInput, BeginOptions, Begun, Fingerprint, IntentId, PgStore, Policy, Store, open_store,
+    BeginInput, Begun, Fingerprint, IntentId, PgStore, Policy, Store, open_store,
 };
 
 fn url() -> String {
@@ -67,14 +67,13 @@ fn harness(test: &str) -> Option<Harness> {
 conformance_tests!(harness);
 
 fn input<'a>(id: &'a IntentId, owner: &'a str, now: SystemTime) -> BeginInput<'a> {
-    BeginInput {
+    BeginInput::new(
         id,
-        fingerprint: Fingerprint::of("POST", "/v1/charges", b"amount=1"),
+        Fingerprint::of("POST", "/v1/charges", b"amount=1"),
         owner,
         now,
-        key_random: [7; 10],
-        options: BeginOptions::default(),
-    }
+        [7; 10],
+    )
 }
 
 #[test]

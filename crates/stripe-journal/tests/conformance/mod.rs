@@ -75,14 +75,7 @@ fn begin_with(
     now: SystemTime,
     options: BeginOptions,
 ) -> Result<Begun, JournalError> {
-    let input = BeginInput {
-        id: op,
-        fingerprint,
-        owner,
-        now,
-        key_random: random(),
-        options,
-    };
+    let input = BeginInput::new(op, fingerprint, owner, now, random()).with_options(options);
     store.begin(&input, &Policy::default())
 }
 

@@ -1,5 +1,6 @@
-//! Drive `stripe_core` with a transport of your own: a tiny HTTP/1.1 client over
-//! `std::net::TcpStream`, plugged into `stripe_core::drive::run_blocking` as a closure.
+//! Plug your own transport into the client: a tiny HTTP/1.1 client over
+//! `std::net::TcpStream`, as a `stripe_client::Transport` (one attempt before an instant, the
+//! sleep). Every decision (key, retries, waits) stays the core's.
 //!
 //! It creates a charge on the embedded fake Stripe, whose first answer is a dropped connection
 //! (`drop_before`), so the retry with the same idempotency key is visible.
@@ -8,37 +9,56 @@
 use std::io::ErrorKind::{TimedOut, WouldBlock};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use stripe_client::{Client, SendError, Transport};
 use stripe_core::TransportError::{Connect, Io, Timeout};
-use stripe_core::drive::{self, SendError};
-use stripe_core::{Backoff, Call, Config, Method, Request, RetryPolicy, Seed};
+use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::{Fault, FaultPlan, Rule};
 
-type HttpResult = Result<http::Response<Bytes>, SendError<io::Error>>;
+/// One connection per attempt to a fixed address.
+struct Tcp(SocketAddr);
 
-/// One attempt to the server at `addr`. The core only needs to know which of three things went
-/// wrong, so the error is reduced to a `TransportError` kind; the `io::Error` rides along.
-fn send(addr: SocketAddr, request: http::Request<Bytes>, timeout: Option<Duration>) -> HttpResult {
-    // A failed connect means the request surely never left: `Connect`.
-    let stream = TcpStream::connect(addr).map_err(|e| SendError::new(Connect, e))?;
-    // After that, it may have been processed: `Timeout` or `Io`.
-    exchange(stream, addr, &request, timeout).map_err(|e| match e.kind() {
-        TimedOut | WouldBlock => SendError::new(Timeout, e),
-        _ => SendError::new(Io, e),
-    })
+impl Transport for Tcp {
+    type Error = io::Error;
+
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        max_body_bytes: usize,
+    ) -> Result<http::Response<Bytes>, SendError<io::Error>> {
+        println!("  attempt, key {:?}", request.headers()["idempotency-key"]);
+        // A failed connect means the request surely never left: `Connect`.
+        let stream = TcpStream::connect(self.0).map_err(|e| SendError::new(Connect, e))?;
+        // After that, it may have been processed: `Timeout` or `Io`.
+        exchange(stream, self.0, &request, by, max_body_bytes).map_err(|e| match e.kind() {
+            TimedOut | WouldBlock => SendError::new(Timeout, e),
+            _ => SendError::new(Io, e),
+        })
+    }
+
+    fn sleep_until(&self, until: Instant) {
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+    }
 }
 
-/// Writes the request (`Connection: close`, so one exchange per connection), then reads the
-/// status line, the headers and a `Content-Length` body.
+/// Writes the request (`Connection: close`), then reads the status line, the headers and a
+/// `Content-Length` body, each read bounded by what is left until `by`.
 fn exchange(
     mut stream: TcpStream,
     host: SocketAddr,
     request: &http::Request<Bytes>,
-    timeout: Option<Duration>,
+    by: Option<Instant>,
+    max_body_bytes: usize,
 ) -> io::Result<http::Response<Bytes>> {
-    stream.set_read_timeout(timeout)?; // per read: a real client would bound the whole attempt
+    let left = by.map(|by| {
+        by.saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    });
+    stream.set_read_timeout(left)?; // per read: a production client bounds the whole attempt
+    stream.set_write_timeout(left)?;
     let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
     let (method, length) = (request.method(), request.body().len());
     let mut head = format!("{method} {target} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
@@ -57,7 +77,7 @@ fn exchange(
     let status = line.split(' ').nth(1).and_then(|s| s.parse::<u16>().ok());
     let mut response =
         http::Response::builder().status(status.ok_or_else(|| invalid("no answer"))?);
-    let mut length = 0;
+    let mut length = 0usize;
     loop {
         line.clear();
         reader.read_line(&mut line)?;
@@ -69,7 +89,7 @@ fn exchange(
         }
         response = response.header(name, value.trim());
     }
-    let mut body = vec![0; length];
+    let mut body = vec![0; length.min(max_body_bytes.saturating_add(1))];
     reader.read_exact(&mut body)?;
     response
         .body(Bytes::from(body))
@@ -88,36 +108,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .api_base(fake.base_url())
         .policy(policy)
         .build()?;
-    let request = Request::new(Method::Post, "/v1/charges")?
-        .encoded_params("amount=2000&currency=usd&source=tok_visa")?;
+    let client = Client::with_transport(config, Tcp(fake.addr())).with_retry_hook(|n| {
+        println!(
+            "  the core says: sleep {:?}, then attempt {}",
+            n.wait(),
+            n.attempt()
+        );
+    });
 
-    // The seed gives the key and the jitter: take it from the OS in real code (the adapters use
-    // `getrandom`); the clock will do for a demo.
-    let seed = Seed::from_u64(SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64);
-    let start = Call::new(request, &config, seed, Instant::now(), SystemTime::now());
-    let key = start.0.idempotency_key().ok_or("a POST has a key")?;
+    let request = Request::post("/v1/charges", &[("amount", "2000"), ("currency", "usd")])?
+        .with_encoded_params("source=tok_visa")?;
+    let prepared = client.prepare(request)?;
+    let key = prepared.idempotency_key().ok_or("a POST has a key")?;
     println!("POST /v1/charges, idempotency key {key} (known before sending)");
-
-    // The three closures: the clock, one attempt (with a line of narration), the sleep.
-    let mut attempt = 0;
-    let narrated_send = |request: http::Request<Bytes>, timeout| {
-        attempt += 1;
-        let sent = request.headers()["idempotency-key"].clone();
-        let result = send(fake.addr(), request, timeout);
-        match &result {
-            Ok(r) => println!("  attempt {attempt}, key {sent:?}: {}", r.status()),
-            Err(e) => println!(
-                "  attempt {attempt}, key {sent:?}: {:?}, {}",
-                e.kind, e.error
-            ),
-        }
-        result
-    };
-    let sleep = |wait: Duration| {
-        println!("  the core says: sleep {wait:?}, then retry");
-        std::thread::sleep(wait);
-    };
-    let response = drive::run_blocking(start, Instant::now, narrated_send, sleep)?;
+    let response = prepared.run()?;
 
     let id = response
         .json()
@@ -126,9 +130,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let charges = fake.successful_charges();
     println!(
         "{} {id} after {} attempts; charges made: {charges}",
-        response.status, response.attempts
+        response.status(),
+        response.attempts()
     );
-    if !response.is_success() || response.attempts != 2 || charges != 1 {
+    if !response.is_success() || response.attempts() != 2 || charges != 1 {
         return Err("expected one charge after two attempts".into());
     }
     Ok(())

@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 
 use serde_json::Value;
-use stripe_core::{Advice, Backoff, Config, Request, Response, RetryPolicy};
+use stripe_core::{Advice, Config, Request, Response, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, Rule};
 
@@ -52,7 +52,7 @@ fn fault_next_charge(fake: Option<&ServerHandle>, fault: Fault) {
 
 fn run() -> Result<(), Error> {
     // The default retry table, with the official SDKs' 0.5 s backoff to keep the demo short.
-    let policy = RetryPolicy::default().with_backoff(Backoff::OFFICIAL);
+    let policy = RetryPolicy::default().with_backoff(RetryPolicy::official().backoff);
     let key = std::env::var("STRIPE_SECRET_KEY")
         .ok()
         .filter(|k| !k.is_empty());
@@ -92,7 +92,7 @@ fn run() -> Result<(), Error> {
     let customer_id = field(&customer, "id").to_owned();
     println!(
         "   {customer_id} created (request {})",
-        customer.request_id.as_deref().unwrap_or("?")
+        customer.request_id().unwrap_or("?")
     );
 
     println!("\n2. Charge them $20.00.");
@@ -103,7 +103,7 @@ fn run() -> Result<(), Error> {
         ("description", "quickstart order #1"),
     ];
     fault_next_charge(fake.as_ref(), Fault::DropAfter);
-    let prepared = blocking.prepare(Request::post("/v1/charges", &charge_params)?);
+    let prepared = blocking.prepare(Request::post("/v1/charges", &charge_params)?)?;
     let key = prepared
         .idempotency_key()
         .ok_or("a POST has a key")?
@@ -131,7 +131,7 @@ fn run() -> Result<(), Error> {
                     ),
                 }
             }
-            check(charge.attempts == 2, "expected two attempts")?;
+            check(charge.attempts() == 2, "expected two attempts")?;
             charge
         }
         None => {
@@ -140,14 +140,15 @@ fn run() -> Result<(), Error> {
             let first = prepared.run()?;
             println!(
                 "   attempt 1: {}; suppose that answer was lost on the way back",
-                first.status
+                first.status()
             );
             let again =
-                Request::post("/v1/charges", &charge_params)?.idempotency_key(key.clone())?;
+                Request::post("/v1/charges", &charge_params)?.with_idempotency_key(key.clone())?;
             let charge = blocking.send(again)?;
             println!(
                 "   retry with the same key -> {}, idempotent-replayed: {}",
-                charge.status, charge.replayed
+                charge.status(),
+                charge.is_replayed()
             );
             check(
                 field(&first, "id") == field(&charge, "id"),
@@ -157,15 +158,15 @@ fn run() -> Result<(), Error> {
         }
     };
     check(
-        charge.is_success() && charge.replayed,
+        charge.is_success() && charge.is_replayed(),
         "expected a replayed 2xx",
     )?;
     let charge_id = field(&charge, "id").to_owned();
     println!(
         "   result: {charge_id}, {}, after {} attempt(s), replayed = {}",
         field(&charge, "status"),
-        charge.attempts,
-        charge.replayed
+        charge.attempts(),
+        charge.is_replayed()
     );
 
     println!("\n3. Exactly one charge? GET /v1/charges?customer={customer_id}");
@@ -213,8 +214,8 @@ async fn async_half(
     println!(
         "   {} after {} attempt(s), both with key {}",
         field(&second, "id"),
-        second.attempts,
-        second.idempotency_key.as_ref().map_or("?", |k| k.as_str())
+        second.attempts(),
+        second.idempotency_key().map_or("?", |k| k.as_str())
     );
     let list = client
         .get(&format!("/v1/charges?customer={customer}"))
@@ -240,13 +241,13 @@ async fn async_half(
     let error = declined.error().unwrap_or_default();
     println!(
         "   {} {}: {}",
-        declined.status,
+        declined.status(),
         error.kind,
         error.message.as_deref().unwrap_or("?")
     );
-    println!("   advice: {}", declined.advice.describe());
+    println!("   advice: {}", declined.advice().describe());
     check(
-        declined.status == 402 && declined.advice == Advice::NewKeyAfterCustomerAction,
+        declined.status() == 402 && declined.advice() == Advice::NewKeyAfterCustomerAction,
         "expected a 402 card error",
     )?;
     Ok(())

@@ -75,7 +75,7 @@ fn request(order: u32, key: Option<IdempotencyKey>) -> Request {
     )
     .expect("valid request");
     match key {
-        Some(k) => req.idempotency_key(k).expect("POST"),
+        Some(k) => req.with_idempotency_key(k).expect("POST"),
         None => req,
     }
 }
@@ -86,9 +86,9 @@ fn outcome(
 ) -> Outcome {
     match result {
         Ok(r) => Outcome {
-            advice: r.advice,
+            advice: r.advice(),
             charge: r.json().and_then(|j| j["id"].as_str().map(str::to_owned)),
-            key: r.idempotency_key,
+            key: r.idempotency_key().cloned(),
         },
         // No failure at all means invalid input: nothing was sent.
         Err((advice, key)) => Outcome {
@@ -173,12 +173,11 @@ fn main() {
     let ok_ureq = soak("stripe-ureq", n, seed, deadline, |config| {
         let client = stripe_ureq::Client::new(config);
         move |req| {
-            outcome(client.send(req).map_err(|e| {
-                (
-                    e.failure().map(|f| f.advice()),
-                    e.idempotency_key().cloned(),
-                )
-            }))
+            outcome(
+                client
+                    .send(req)
+                    .map_err(|e| (Some(e.advice()), e.idempotency_key().cloned())),
+            )
         }
     });
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -188,12 +187,10 @@ fn main() {
     let ok_reqwest = soak("stripe-reqwest", n, seed ^ 0x5eed, deadline, |config| {
         let client = stripe_reqwest::Client::new(config);
         move |req| {
-            outcome(rt.block_on(client.send(req)).map_err(|e| {
-                (
-                    e.failure().map(|f| f.advice()),
-                    e.idempotency_key().cloned(),
-                )
-            }))
+            outcome(
+                rt.block_on(client.send(req))
+                    .map_err(|e| (Some(e.advice()), e.idempotency_key().cloned())),
+            )
         }
     });
     if !(ok_ureq && ok_reqwest) {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 use stripe_core::{Advice, Config, IdempotencyKey, Request, Seed};
-use stripe_fake::sim::{Sim, strategy};
+use stripe_sim::{Sim, strategy};
 
 /// The shop's outcome for an order.
 #[derive(Debug, PartialEq)]
@@ -44,14 +44,14 @@ fn pay_order(
     .expect("a valid request");
     if let Some(key) = keys.get(&order) {
         request = request
-            .idempotency_key(key.clone())
+            .with_idempotency_key(key.clone())
             .expect("POST takes a key");
     }
     let run = sim.run(request, config, Seed::from_u64(seed), faults);
     let (advice, key, id) = match &run.outcome {
         Ok(r) => (
-            r.advice,
-            r.idempotency_key.clone(),
+            r.advice(),
+            r.idempotency_key().cloned(),
             r.json().and_then(|j| j["id"].as_str().map(str::to_owned)),
         ),
         Err(f) => (f.advice(), f.idempotency_key().cloned(), None),

@@ -1,4 +1,4 @@
-//! The no-double-charge simulation: `stripe-core`'s `Call` against the fake's pure model,
+//! The no-double-charge simulation: `stripe-core`'s calls against the fake's pure model,
 //! through a simulated network in virtual time, over many random fault schedules.
 //!
 //! `cargo test --test simulation -- --nocapture` prints the figures. CI runs 10,000 cases (the
@@ -14,10 +14,31 @@ use proptest::test_runner::{
     Config as RunnerConfig, FileFailurePersistence, TestCaseError, TestRunner,
 };
 use stripe_core::{
-    Action, Advice, Call, Config, IdempotencyKey, Input, Request, RetryPolicy, Seed,
+    Action, Advice, Backoff, Config, IdempotencyKey, Input, Request, RetryPolicy, Seed, Session,
 };
 use stripe_fake::Fault;
-use stripe_fake::sim::{Sim, strategy};
+use stripe_sim::{Sim, strategy};
+
+/// The largest wait the policy may choose before retry `n`, from the formulas of the retry
+/// table in stripe-core's crate docs (computed here independently of the core).
+fn max_wait(policy: &RetryPolicy, n: u32) -> Duration {
+    let pow = |base: Duration, e: u32| base.saturating_mul(1u32.checked_shl(e).unwrap_or(u32::MAX));
+    let hi = match policy.backoff {
+        Backoff::PowerOfTwo { cap } => {
+            (pow(Duration::from_secs(1), n) + Duration::from_secs(1)).min(cap)
+        }
+        Backoff::Doubling { initial, max } => {
+            pow(initial, n.saturating_sub(1)).min(max).max(initial)
+        }
+        Backoff::Fixed(d) => d,
+        _ => Duration::MAX,
+    };
+    if policy.honor_retry_after {
+        hi.max(policy.retry_after_cap)
+    } else {
+        hi
+    }
+}
 
 fn cases() -> u32 {
     std::env::var("SIM_CASES")
@@ -43,7 +64,7 @@ fn charge(key: Option<IdempotencyKey>) -> Request {
     )
     .expect("valid");
     match key {
-        Some(k) => req.idempotency_key(k).expect("POST takes a key"),
+        Some(k) => req.with_idempotency_key(k).expect("POST takes a key"),
         None => req,
     }
 }
@@ -79,7 +100,9 @@ fn never_charges_twice_never_loses_a_charge() {
     let result = runner(cases()).run(&strategy, |((policy, schedule), seed, model_seed)| {
         let mut sim = Sim::new(model_seed);
         let run = sim.run(
-            charge(None).policy(policy.clone()),
+            charge(None)
+                .with_policy(policy.clone())
+                .expect("a valid policy"),
             &config,
             Seed::from_u64(seed),
             &schedule,
@@ -87,7 +110,7 @@ fn never_charges_twice_never_loses_a_charge() {
 
         // 5. attempts and virtual sleep within the policy's bounds.
         prop_assert!(run.attempts >= 1 && run.attempts <= policy.max_tries);
-        let bound: Duration = (1..run.attempts).map(|n| policy.max_wait(n)).sum();
+        let bound: Duration = (1..run.attempts).map(|n| max_wait(&policy, n)).sum();
         prop_assert!(
             run.slept() <= bound,
             "slept {:?} > bound {:?}",
@@ -106,14 +129,14 @@ fn never_charges_twice_never_loses_a_charge() {
         }
         let (status, advice, key, body_id, label) = match &run.outcome {
             Ok(r) => (
-                Some(r.status.as_u16()),
-                r.advice,
-                r.idempotency_key.clone(),
+                Some(r.status().as_u16()),
+                r.advice(),
+                r.idempotency_key().cloned(),
                 id_of(r.json()),
-                format!("done {}", r.status.as_u16()),
+                format!("done {}", r.status().as_u16()),
             ),
             Err(f) => {
-                let status = f.last_response().map(|r| r.status.as_u16());
+                let status = f.response().map(|r| r.status().as_u16());
                 (
                     status,
                     f.advice(),
@@ -174,9 +197,9 @@ fn never_charges_twice_never_loses_a_charge() {
                     }
                     Ok(r) => {
                         stored_5xx
-                            && r.replayed
-                            && r.status.is_server_error()
-                            && r.advice == Advice::Reconcile
+                            && r.is_replayed()
+                            && r.status().is_server_error()
+                            && r.advice() == Advice::Reconcile
                             && sim.charges() == 1
                     }
                     Err(_) => false,
@@ -232,14 +255,14 @@ fn the_harness_catches_a_naive_client_charging_twice() {
         &(strategy::schedule(7), any::<u64>()),
         |(schedule, model_seed)| {
             let mut sim = Sim::new(model_seed);
-            let (_, first) = Call::new(
-                charge(None),
-                &config,
-                Seed::from_u64(0),
-                Instant::now(),
-                SystemTime::UNIX_EPOCH,
-            );
-            let Action::Send(mut req) = first else {
+            let mut session = Session::new(config.clone(), Seed::from_u64(0));
+            let first = session
+                .call(charge(None), Instant::now(), SystemTime::UNIX_EPOCH)
+                .map(|(_, first)| first);
+            let Ok(Action::Send {
+                request: mut req, ..
+            }) = first
+            else {
                 return Err(TestCaseError::fail("no send"));
             };
             req.headers_mut().remove("idempotency-key");
@@ -274,7 +297,9 @@ fn a_run_is_reproducible() {
             let once = |s: u64| {
                 let mut sim = Sim::new(s);
                 let run = sim.run(
-                    charge(None).policy(policy.clone()),
+                    charge(None)
+                        .with_policy(policy.clone())
+                        .expect("a valid policy"),
                     &config,
                     Seed::from_u64(seed),
                     &schedule,
@@ -282,7 +307,7 @@ fn a_run_is_reproducible() {
                 format!(
                     "{:?} {:?} {:?} {:?}",
                     run.outcome
-                        .map(|r| (r.status, r.body, r.idempotency_key))
+                        .map(|r| (r.status(), r.bytes().clone(), r.idempotency_key().cloned()))
                         .map_err(|f| f.to_string()),
                     run.sleeps,
                     run.faults,
@@ -294,5 +319,4 @@ fn a_run_is_reproducible() {
         },
     )
     .expect("reproducible");
-    let _ = RetryPolicy::default();
 }

@@ -261,27 +261,12 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     Ok(Command::Request(r))
 }
 
-/// `key=value`, the key a name in Stripe's bracket form: `head` then `[segment]`s.
+/// `key=value`; the key's bracket form is checked by the core when the request is built.
 fn data(arg: &str) -> Result<(String, String), ArgsError> {
-    let bad = |reason| ArgsError::BadData {
+    let (key, value) = arg.split_once('=').ok_or_else(|| ArgsError::BadData {
         data: arg.to_owned(),
-        reason,
-    };
-    let (key, value) = arg
-        .split_once('=')
-        .ok_or_else(|| bad("expected key=value"))?;
-    let plain = |s: &str| !s.is_empty() && !s.contains(['[', ']']) && !s.contains(char::is_control);
-    let (head, rest) = key.split_once('[').unwrap_or((key, ""));
-    let well_formed = plain(head)
-        && (!key.contains('[')
-            || rest
-                .strip_suffix(']')
-                .is_some_and(|inner| inner.split("][").all(plain)));
-    if !well_formed {
-        return Err(bad(
-            "the key must be a name or a bracket form such as metadata[order]",
-        ));
-    }
+        reason: "expected key=value",
+    })?;
     Ok((key.to_owned(), value.to_owned()))
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::Value;
-use stripe_core::{Advice, Body, Failure, FailureKind, IdempotencyKey, Response, RetryReason};
+use stripe_core::{Advice, Error, IdempotencyKey, Response, RetryReason};
 
 /// The exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,7 @@ impl Report {
         let after = match reason {
             RetryReason::Status(status) => status.as_u16().to_string(),
             RetryReason::Transport(e) => format!("no response ({e})"),
+            _ => "an answer".to_owned(),
         };
         self.info(&format!(
             "attempt {attempt}/{max_tries} after {after}: retrying in {}",
@@ -78,14 +79,14 @@ impl Report {
     /// The stderr lines of a final answer, then its body on stdout.
     pub fn response(self, response: &Response) {
         self.info(&status_line(response));
-        if let Some(id) = &response.request_id {
+        if let Some(id) = response.request_id() {
             self.info(&format!("request-id: {id}"));
         }
-        if response.replayed {
+        if response.is_replayed() {
             self.info("idempotent-replayed: true");
         }
-        self.info(&format!("attempts: {}", response.attempts));
-        self.info(&format!("advice: {}", response.advice.describe()));
+        self.info(&format!("attempts: {}", response.attempts()));
+        self.info(&format!("advice: {}", response.advice().describe()));
         if let Some(e) = response.error() {
             let mut line = e.kind;
             for part in [e.code, e.decline_code].into_iter().flatten() {
@@ -94,21 +95,18 @@ impl Report {
             if let Some(message) = e.message {
                 line.push_str(&format!(": {message}"));
             }
-            error(&format!("{}: {line}", response.status));
+            error(&format!("{}: {line}", response.status()));
         }
-        body(&response.body);
+        body(response);
     }
 
-    /// A failed call: the reason, the key to resume with (always, even with `--quiet`), the
-    /// attempts, the advice, and the last answer's body if there was one.
-    pub fn failure(self, failure: &Failure, transport: Option<&str>) {
-        match transport {
-            Some(t) => error(&format!("{failure} ({t})")),
-            None => error(&failure.to_string()),
-        }
-        if let Some(last) = failure.last_response() {
+    /// A failed call: the reason and its causes (each once), the key to resume with (always,
+    /// even with `--quiet`), the attempts, the advice, and the last answer's body if any.
+    pub fn failure(self, failure: &Error) {
+        error(&chain(failure));
+        if let Some(last) = failure.response() {
             self.info(&format!("last answer: {}", status_line(last)));
-            if let Some(id) = &last.request_id {
+            if let Some(id) = last.request_id() {
                 self.info(&format!("request-id: {id}"));
             }
         }
@@ -118,30 +116,44 @@ impl Report {
         err(&format!("attempts: {}", failure.attempts()));
         err(&format!("advice: {}", failure.advice().describe()));
         if let (Some(key), Advice::RetrySameKey) = (failure.idempotency_key(), failure.advice()) {
-            if !matches!(failure.kind(), FailureKind::KeyExpired { .. }) {
-                err(&format!(
-                    "resume safely: run the same command with --idempotency-key {key}"
-                ));
-            }
+            err(&format!(
+                "resume safely: run the same command with --idempotency-key {key}"
+            ));
         }
-        if let Some(last) = failure.last_response() {
-            body(&last.body);
+        if let Some(last) = failure.response() {
+            body(last);
         }
     }
+}
+
+/// An error and its causes, each once: `a: b: c`.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(&format!(": {e}"));
+        cause = e.source();
+    }
+    text
 }
 
 /// `HTTP 402 Payment Required`.
 pub fn status_line(response: &Response) -> String {
-    format!("HTTP {}", response.status)
+    format!("HTTP {}", response.status())
 }
 
 /// A body on stdout: JSON pretty-printed, anything else as text.
-pub fn body(body: &Body) {
-    match body {
-        Body::Json(v) => out(&pretty(v)),
-        Body::Raw(bytes) if bytes.is_empty() => {}
-        Body::Raw(bytes) => out(&String::from_utf8_lossy(bytes)),
+pub fn body(response: &Response) {
+    match response.json() {
+        Some(v) => out(&pretty(v)),
+        None if response.bytes().is_empty() => {}
+        None => out(&String::from_utf8_lossy(response.bytes())),
     }
+}
+
+/// One JSON value on one line (`--all`).
+pub fn json_line(v: &Value) {
+    out(&v.to_string());
 }
 
 /// JSON, pretty-printed.

@@ -1,7 +1,10 @@
-//! Executing a request (either adapter), a list walk (`--all`), or the fake server.
+//! Executing a request or a list walk (`--all`) through either adapter, by one path; the fake
+//! server. Every decision (validation, advice, list walking) is the core's.
+
+use std::ops::ControlFlow;
 
 use stripe_core::{
-    Backoff, Config, DEFAULT_API_BASE, Failure, FailureKind, IdempotencyKey, Method, Request,
+    Backoff, Config, ConfigBuilder, DEFAULT_API_BASE, Error, ErrorKind, IdempotencyKey, Request,
     Response, RetryPolicy,
 };
 use stripe_fake::server::{self, ServerHandle, ServerOptions};
@@ -12,20 +15,80 @@ use crate::output::{self, Exit, Report};
 /// The key used against the embedded fake.
 const EMBEDDED_KEY: &str = "sk_test_embedded";
 
-/// How a call ended, whichever adapter made it.
-enum Sent {
-    Done(Response),
-    Failed(Failure, Option<String>),
-    Invalid(String),
-    /// A local failure before anything was sent (no runtime, no TLS backend).
-    Local(String),
+/// Either client, behind one interface.
+enum Driver {
+    Blocking(stripe_ureq::Client),
+    Async(tokio::runtime::Runtime, stripe_reqwest::Client),
+}
+
+impl Driver {
+    fn new(adapter: Adapter, config: Config, report: Report) -> Result<Self, Error> {
+        let hook = move |n: &stripe_core::RetryNotice| {
+            report.retry(n.attempt(), n.max_tries(), n.reason(), n.wait());
+        };
+        Ok(match adapter {
+            Adapter::Ureq => {
+                Self::Blocking(stripe_ureq::Client::try_new(config)?.with_retry_hook(hook))
+            }
+            Adapter::Reqwest => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(Error::local)?;
+                let client = stripe_reqwest::Client::try_new(config)?.with_retry_hook(hook);
+                Self::Async(runtime, client)
+            }
+        })
+    }
+
+    /// Prepares the call, prints its key before anything is sent, then runs it.
+    fn send(&self, request: Request, report: Report) -> Result<Response, Error> {
+        match self {
+            Self::Blocking(client) => {
+                let prepared = client.prepare(request)?;
+                report.key(prepared.idempotency_key());
+                prepared.run()
+            }
+            Self::Async(runtime, client) => {
+                let prepared = client.prepare(request)?;
+                report.key(prepared.idempotency_key());
+                runtime.block_on(prepared.run())
+            }
+        }
+    }
+
+    /// Every object of the list at `path`, given to `each` until it breaks; the pages read.
+    fn list(
+        &self,
+        path: &str,
+        mut each: impl FnMut(Result<serde_json::Value, Error>) -> ControlFlow<Exit>,
+    ) -> (u32, Option<Exit>) {
+        match self {
+            Self::Blocking(client) => {
+                let mut pages = client.list(path, &());
+                let exit = pages.by_ref().find_map(|item| each(item).break_value());
+                (pages.pages(), exit)
+            }
+            Self::Async(runtime, client) => {
+                let mut pages = client.list(path, &());
+                let exit = runtime.block_on(async {
+                    while let Some(item) = pages.next().await {
+                        if let ControlFlow::Break(exit) = each(item) {
+                            return Some(exit);
+                        }
+                    }
+                    None
+                });
+                (pages.pages(), exit)
+            }
+        }
+    }
 }
 
 /// Sends the request of `args` and reports it; returns the exit status.
 pub fn request(args: RequestArgs) -> Exit {
     let report = Report { quiet: args.quiet };
-    let encoded = encode(&args);
-    let request = match build(&args, &encoded) {
+    let request = match build(&args) {
         Ok(r) => r,
         Err(e) => return usage(&e),
     };
@@ -34,8 +97,9 @@ pub fn request(args: RequestArgs) -> Exit {
         (None, None) => EMBEDDED_KEY.to_owned(),
         (None, Some(_)) => return usage("no secret key: set STRIPE_SECRET_KEY or --secret-key"),
     };
+    let builder = builder(&args, &key);
     // Everything is checked before anything starts or is sent.
-    if let Err(e) = config(&args, "http://127.0.0.1", &key) {
+    if let Err(e) = config(builder.clone(), args.api_base.as_deref()) {
         return usage(&e);
     }
     let mut _embedded: Option<ServerHandle> = None;
@@ -57,24 +121,22 @@ pub fn request(args: RequestArgs) -> Exit {
             }
         },
     };
-    let config = match config(&args, &base, &key) {
-        Ok(c) => c,
-        Err(e) => return usage(&e),
+    let driver = match config(builder, Some(&base))
+        .map_err(|e| (Exit::Usage, e))
+        .and_then(|c| {
+            Driver::new(args.adapter, c, report).map_err(|e| (Exit::Failed, output::chain(&e)))
+        }) {
+        Ok(driver) => driver,
+        Err((exit, e)) => {
+            output::error(&e);
+            return exit;
+        }
     };
     if args.all {
-        let path = match (encoded.is_empty(), args.path.contains('?')) {
-            (true, _) => args.path.clone(),
-            (false, true) => format!("{}&{encoded}", args.path),
-            (false, false) => format!("{}?{encoded}", args.path),
-        };
-        return all(&args, config, &path, report);
+        return all(&driver, request.path(), report);
     }
-    let sent = match args.adapter {
-        Adapter::Ureq => ureq(config, request, report),
-        Adapter::Reqwest => reqwest(config, request, report),
-    };
-    match sent {
-        Sent::Done(response) => {
+    match driver.send(request, report) {
+        Ok(response) => {
             report.response(&response);
             if response.is_success() {
                 Exit::Success
@@ -82,18 +144,17 @@ pub fn request(args: RequestArgs) -> Exit {
                 Exit::Http
             }
         }
-        Sent::Failed(failure, transport) => {
-            report.failure(&failure, transport.as_deref());
-            match failure.kind() {
-                FailureKind::KeyExpired { .. } if failure.attempts() == 0 => Exit::Usage,
-                _ => Exit::Failed,
-            }
-        }
-        Sent::Invalid(e) => usage(&e),
-        Sent::Local(e) => {
-            output::error(&e);
-            Exit::Failed
-        }
+        Err(e) => fail(&e, report),
+    }
+}
+
+/// The exit status of an error, which the core classified.
+fn fail(error: &Error, report: Report) -> Exit {
+    report.failure(error);
+    match error.kind() {
+        ErrorKind::InvalidRequest => Exit::Usage,
+        ErrorKind::Page(_) => Exit::Http,
+        _ => Exit::Failed,
     }
 }
 
@@ -102,29 +163,21 @@ fn usage(message: &str) -> Exit {
     Exit::Usage
 }
 
-/// The `-d` pairs form-encoded (brackets escaped), then the `--data-raw` strings.
-fn encode(args: &RequestArgs) -> String {
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &args.params {
-        form.append_pair(k, v);
-    }
-    let mut encoded = form.finish();
-    for raw in args.data_raw.iter().filter(|r| !r.is_empty()) {
-        if !encoded.is_empty() {
-            encoded.push('&');
-        }
-        encoded.push_str(raw);
-    }
-    encoded
-}
-
-fn build(args: &RequestArgs, encoded: &str) -> Result<Request, String> {
+/// The request, built and checked by the core: `-d` pairs, then the `--data-raw` strings.
+fn build(args: &RequestArgs) -> Result<Request, String> {
     let mut request = Request::new(args.method, &args.path)
-        .and_then(|r| r.encoded_params(encoded))
+        .and_then(|r| r.with_params(&args.params))
         .map_err(|e| e.to_string())?;
+    for raw in args.data_raw.iter().filter(|r| !r.is_empty()) {
+        request = request
+            .with_encoded_params(raw)
+            .map_err(|e| e.to_string())?;
+    }
     if let Some(key) = &args.idempotency_key {
         let key = IdempotencyKey::new(key.as_str()).map_err(|e| e.to_string())?;
-        request = request.idempotency_key(key).map_err(|e| e.to_string())?;
+        request = request
+            .with_idempotency_key(key)
+            .map_err(|e| e.to_string())?;
     }
     Ok(request)
 }
@@ -147,11 +200,8 @@ fn policy(args: &RequestArgs) -> RetryPolicy {
     policy
 }
 
-/// The configuration; its errors never show the key, nor an API base (which may carry
-/// credentials).
-fn config(args: &RequestArgs, base: &str, key: &str) -> Result<Config, String> {
+fn builder(args: &RequestArgs, key: &str) -> ConfigBuilder {
     let mut builder = Config::builder(key)
-        .api_base(base)
         .bearer(args.bearer)
         .policy(policy(args));
     if let Some(v) = &args.stripe_version {
@@ -160,6 +210,16 @@ fn config(args: &RequestArgs, base: &str, key: &str) -> Result<Config, String> {
     if let Some(a) = &args.stripe_account {
         builder = builder.stripe_account(a.as_str());
     }
+    builder
+}
+
+/// The configuration at `base` (Stripe's when none is given); its errors never show the key,
+/// nor an API base (which may carry credentials).
+fn config(builder: ConfigBuilder, base: Option<&str>) -> Result<Config, String> {
+    let builder = match base {
+        Some(base) => builder.api_base(base),
+        None => builder,
+    };
     builder.build().map_err(|e| match e {
         stripe_core::ConfigError::ApiBase { reason, .. } => format!("invalid API base: {reason}"),
         stripe_core::ConfigError::SecretKey(problem) => format!("invalid secret key: {problem}"),
@@ -167,148 +227,20 @@ fn config(args: &RequestArgs, base: &str, key: &str) -> Result<Config, String> {
     })
 }
 
-fn ureq(config: Config, request: Request, report: Report) -> Sent {
-    let client = stripe_ureq::Client::new(config).on_retry(move |n| {
-        report.retry(n.attempt, n.max_tries, n.reason, n.wait);
-    });
-    let prepared = client.prepare(request);
-    report.key(prepared.idempotency_key());
-    match prepared.run() {
-        Ok(response) => Sent::Done(response),
-        Err(stripe_ureq::Error::Call(e)) => {
-            Sent::Failed(e.failure, e.transport.map(|t| t.to_string()))
-        }
-        Err(e) => Sent::Invalid(e.to_string()),
-    }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
-}
-
-fn reqwest_client(config: Config, report: Report) -> Result<stripe_reqwest::Client, String> {
-    let client = stripe_reqwest::Client::try_new(config)
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    Ok(client.on_retry(move |n| report.retry(n.attempt, n.max_tries, n.reason, n.wait)))
-}
-
-fn reqwest(config: Config, request: Request, report: Report) -> Sent {
-    let (runtime, client) = match runtime().and_then(|rt| Ok((rt, reqwest_client(config, report)?)))
-    {
-        Ok(pair) => pair,
-        Err(e) => return Sent::Local(e),
-    };
-    let prepared = client.prepare(request);
-    report.key(prepared.idempotency_key());
-    match runtime.block_on(prepared.run()) {
-        Ok(response) => Sent::Done(response),
-        Err(stripe_reqwest::Error::Call(e)) => {
-            Sent::Failed(e.failure, e.transport.map(|t| t.to_string()))
-        }
-        Err(e) => Sent::Invalid(e.to_string()),
-    }
-}
-
-/// One object of a list walk, or why the walk stopped.
-enum Item {
-    Object(serde_json::Value),
-    Page(Box<Response>, String),
-    Failed(Failure, Option<String>),
-    Invalid(String),
-}
-
 /// `--all`: every object of the list as a JSON line.
-fn all(args: &RequestArgs, config: Config, path: &str, report: Report) -> Exit {
+fn all(driver: &Driver, path: &str, report: Report) -> Exit {
     let mut count = 0u64;
-    let mut emit = |item: Item| -> Option<Exit> {
-        match item {
-            Item::Object(v) => {
-                output::out(&v.to_string());
-                count += 1;
-                None
-            }
-            Item::Page(response, message) => {
-                output::error(&message);
-                report.info(&output::status_line(&response));
-                if let Some(id) = &response.request_id {
-                    report.info(&format!("request-id: {id}"));
-                }
-                let advice = stripe_core::Advice::for_status(Method::Get, response.status);
-                report.info(&format!("advice: {}", advice.describe()));
-                output::body(&response.body);
-                Some(Exit::Http)
-            }
-            Item::Failed(failure, transport) => {
-                report.failure(&failure, transport.as_deref());
-                Some(Exit::Failed)
-            }
-            Item::Invalid(e) => Some(usage(&e)),
+    let (pages, exit) = driver.list(path, |item| match item {
+        Ok(v) => {
+            output::json_line(&v);
+            count += 1;
+            ControlFlow::Continue(())
         }
-    };
-    let (pages, exit) = match args.adapter {
-        Adapter::Ureq => {
-            let client = stripe_ureq::Client::new(config).on_retry(move |n| {
-                report.retry(n.attempt, n.max_tries, n.reason, n.wait);
-            });
-            let mut pages = client.list(path, &());
-            let exit = pages.by_ref().find_map(|item| emit(ureq_item(item)));
-            (pages.pages(), exit)
-        }
-        Adapter::Reqwest => {
-            let (runtime, client) =
-                match runtime().and_then(|rt| Ok((rt, reqwest_client(config, report)?))) {
-                    Ok(pair) => pair,
-                    Err(e) => {
-                        output::error(&e);
-                        return Exit::Failed;
-                    }
-                };
-            let mut pages = client.list(path, &());
-            let exit = runtime.block_on(async {
-                while let Some(item) = pages.next().await {
-                    if let Some(exit) = emit(reqwest_item(item)) {
-                        return Some(exit);
-                    }
-                }
-                None
-            });
-            (pages.pages(), exit)
-        }
-    };
+        Err(e) => ControlFlow::Break(fail(&e, report)),
+    });
     report.info(&format!("pages: {pages}"));
     report.info(&format!("objects: {count}"));
     exit.unwrap_or(Exit::Success)
-}
-
-fn ureq_item(item: Result<serde_json::Value, stripe_ureq::Error>) -> Item {
-    match item {
-        Ok(v) => Item::Object(v),
-        Err(stripe_ureq::Error::Page(e)) => {
-            let message = e.to_string();
-            Item::Page(Box::new(e.response), message)
-        }
-        Err(stripe_ureq::Error::Call(e)) => {
-            Item::Failed(e.failure, e.transport.map(|t| t.to_string()))
-        }
-        Err(e) => Item::Invalid(e.to_string()),
-    }
-}
-
-fn reqwest_item(item: Result<serde_json::Value, stripe_reqwest::Error>) -> Item {
-    match item {
-        Ok(v) => Item::Object(v),
-        Err(stripe_reqwest::Error::Page(e)) => {
-            let message = e.to_string();
-            Item::Page(Box::new(e.response), message)
-        }
-        Err(stripe_reqwest::Error::Call(e)) => {
-            Item::Failed(e.failure, e.transport.map(|t| t.to_string()))
-        }
-        Err(e) => Item::Invalid(e.to_string()),
-    }
 }
 
 /// `stripe-cli fake`: serves in the foreground until killed.

@@ -1,13 +1,5 @@
-//! Advice: what the caller should do next, for every final outcome.
-//!
-//! | outcome | advice |
-//! |---|---|
-//! | 2xx | [`Advice::Success`] |
-//! | no response (transport error), 409, 429 | [`Advice::RetrySameKey`] (within 24 h of the key's creation) |
-//! | 5xx on GET or DELETE | [`Advice::RetrySameKey`] (no key: a plain retry is safe) |
-//! | 400, 401, 403, 404, `idempotency_error`, other 4xx, 1xx/3xx | [`Advice::NewKeyAfterFix`] |
-//! | 402 (declines, bad numbers, expired cards) | [`Advice::NewKeyAfterCustomerAction`] |
-//! | 5xx on POST, a key older than 24 h, a lost 2xx body | [`Advice::Reconcile`] |
+//! Advice: what the caller should do next, for every final outcome. The table lives in the
+//! crate docs ("Advice table"); this module is its one implementation.
 
 use std::fmt;
 
@@ -17,33 +9,52 @@ use crate::request::Method;
 
 /// What to do after a final outcome, from the rules of Stripe's idempotency layer: a key
 /// protects only while no response was received and for 24 hours.
+///
+/// POSTs get the `...Key...` and `Reconcile` variants; GET and DELETE carry no key, so they get
+/// [`Advice::Retry`] and [`Advice::FixRequest`], whose words never mention one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Advice {
     /// The request succeeded.
     Success,
-    /// Retry later with the same key (persist it): no response was received, or 409/429 was the
-    /// last answer. Safe within 24 h of the key's creation. For GET/DELETE, a plain retry.
+    /// A POST: retry later with the same key (persist it): no response was received, or 409/429
+    /// was the last answer. Safe within 24 h of the key's creation.
     RetrySameKey,
-    /// The request itself is wrong (400, 401, 403, 404, `idempotency_error`): fix it, then send it
-    /// with a new key. The same key would only replay the stored error.
+    /// A GET or DELETE: retry later; it has no side effect to fear.
+    Retry,
+    /// A POST that is wrong (400, 401, 403, 404, `idempotency_error`): fix it, then send it with
+    /// a new key. The same key would only replay the stored error.
     NewKeyAfterFix,
+    /// A GET or DELETE that is wrong (4xx), or any request refused before sending: fix it.
+    FixRequest,
     /// A card error (402): after the customer acts (new card, new details), use a new key.
     NewKeyAfterCustomerAction,
-    /// The original may have taken effect (a final 5xx on a POST, or a key older than 24 h):
-    /// check with a list/retrieve or the webhook events before retrying with a new key.
+    /// The original POST may have taken effect (a final 5xx, or a key older than 24 h): check
+    /// with a list/retrieve, a search or the webhook events before retrying with a new key.
     Reconcile,
 }
 
 impl Advice {
     /// The advice for a final HTTP answer to `method`.
     pub fn for_status(method: Method, status: StatusCode) -> Self {
+        let post = method == Method::Post;
         match status.as_u16() {
             200..=299 => Self::Success,
-            402 => Self::NewKeyAfterCustomerAction,
-            409 | 429 => Self::RetrySameKey,
-            500..=599 if method == Method::Post => Self::Reconcile,
-            500..=599 => Self::RetrySameKey,
-            _ => Self::NewKeyAfterFix,
+            402 if post => Self::NewKeyAfterCustomerAction,
+            409 | 429 => Self::no_response(method),
+            500..=599 if post => Self::Reconcile,
+            500..=599 => Self::Retry,
+            _ if post => Self::NewKeyAfterFix,
+            _ => Self::FixRequest,
+        }
+    }
+
+    /// The advice when no answer came back (or only 409/429): the same key for a POST, a plain
+    /// retry otherwise.
+    pub(crate) fn no_response(method: Method) -> Self {
+        match method {
+            Method::Post => Self::RetrySameKey,
+            Method::Get | Method::Delete => Self::Retry,
         }
     }
 
@@ -54,14 +65,16 @@ impl Advice {
             Self::RetrySameKey => {
                 "retry with the same idempotency key (persist it; safe within 24 h of its creation)"
             }
+            Self::Retry => "retry later: a GET or DELETE has no side effect to fear",
             Self::NewKeyAfterFix => {
                 "the request itself is wrong: fix it, then send it with a new idempotency key"
             }
+            Self::FixRequest => "the request itself is wrong: fix it, then send it again",
             Self::NewKeyAfterCustomerAction => {
                 "card error: after the customer acts (new card or details), use a new idempotency key"
             }
             Self::Reconcile => {
-                "reconcile first: the original may have taken effect; check with a list/retrieve or webhook events before retrying with a new key"
+                "reconcile first: the original may have taken effect; check with a list/retrieve, a search or webhook events before retrying with a new key"
             }
         }
     }

@@ -1,23 +1,23 @@
 //! The `Call` state machine: one logical operation and all its attempts.
 //!
 //! ```text
-//!            Call::new
+//!        Session::call
 //!                |
 //!                v                 Input::Response (final) ---> Action::Done
 //!   +------> [Awaiting] --------+-------------------------------> Action::Fail
 //!   |            |              |  Input::Transport (final)     (key inside)
-//!   |   Action::Send        retry wanted and tries left
+//!   |   Action::Send { by }  retry wanted and tries left
 //!   |            |              |
 //!   |            |              v
 //!   |            |         [Sleeping] -- deadline or key age --> Action::Fail
 //!   |            |              |
 //!   +--- Input::Woke -----------+
-//!                               Action::Sleep
+//!                     Action::Sleep { until, notice }
 //! ```
 //!
-//! `Call::new` returns the first action (a `Send`, or a `Fail` if the caller's key is already
-//! older than 24 h). After `Done` or `Fail` the call is over: any further input answers
-//! `Fail` with [`FailureKind::OutOfOrder`].
+//! [`Session::call`](crate::Session::call) returns the first action (a `Send`, or a `Fail` if
+//! the caller's key is already older than 24 h). After `Done` or `Fail` the call is over: any
+//! further input answers `Fail` with [`ErrorKind::OutOfOrder`].
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,31 +26,45 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::advice::Advice;
 use crate::config::Config;
-use crate::failure::{Details, Failure, FailureKind, TransportError};
+use crate::failure::{Error, ErrorKind, TransportError};
 use crate::key::IdempotencyKey;
 use crate::policy::RetryPolicy;
 use crate::request::{Method, Request};
-use crate::response::{ApiError, Body, Response};
+use crate::response::{self, Response};
 use crate::retry::{self, Answer};
 use crate::seed::{Random, Seed};
-use crate::telemetry::RequestMetrics;
 
 /// What the driver must do next. Exactly one of four things.
 #[must_use = "an action must be carried out and its result fed back to the call"]
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Action {
-    /// Send this request, then feed back [`Input::Response`] or [`Input::Transport`].
-    Send(http::Request<Bytes>),
-    /// Sleep this long, then feed back [`Input::Woke`].
-    Sleep(Duration),
+    /// Send this request and have the attempt over (connect, send, read the whole body) by
+    /// the instant `by` (`None`: the policy bounds neither the attempt nor the call); then feed
+    /// back [`Input::Response`] or [`Input::Transport`].
+    Send {
+        /// The request, with every header.
+        request: http::Request<Bytes>,
+        /// When the attempt must be over: the attempt timeout, cut to the call's deadline.
+        by: Option<Instant>,
+    },
+    /// Sleep until the instant `until`, then feed back [`Input::Woke`].
+    Sleep {
+        /// When to wake.
+        until: Instant,
+        /// The retry about to happen, given once per retry (`None` when a driver woke early
+        /// and is told to sleep on).
+        notice: Option<RetryNotice>,
+    },
     /// The call is over with this HTTP answer (any status, 4xx and 5xx included).
     Done(Response),
-    /// The call failed; the failure carries the idempotency key to persist.
-    Fail(Failure),
+    /// The call failed; the error carries the idempotency key to persist.
+    Fail(Error),
 }
 
 /// What happened since the last action.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Input {
     /// A whole response arrived (status, headers, body bytes).
     Response(http::Response<Bytes>),
@@ -71,11 +85,43 @@ impl From<Result<http::Response<Bytes>, TransportError>> for Input {
 
 /// Why the call is sleeping before its next attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RetryReason {
     /// The last attempt was answered with this status.
     Status(StatusCode),
     /// The last attempt got no response.
     Transport(TransportError),
+}
+
+/// A retry about to happen: the call sleeps [`wait`](RetryNotice::wait), then makes attempt
+/// [`attempt`](RetryNotice::attempt) of at most [`max_tries`](RetryNotice::max_tries), because
+/// of [`reason`](RetryNotice::reason). Built by the core, given once per retry in
+/// [`Action::Sleep`], e.g. to show a live line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryNotice {
+    attempt: u32,
+    max_tries: u32,
+    reason: RetryReason,
+    wait: Duration,
+}
+
+impl RetryNotice {
+    /// The attempt about to be made (2 for the first retry).
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+    /// The policy's `max_tries`.
+    pub fn max_tries(&self) -> u32 {
+        self.max_tries
+    }
+    /// Why the previous attempt is retried: its status, or its transport error.
+    pub fn reason(&self) -> RetryReason {
+        self.reason
+    }
+    /// How long the call sleeps before the attempt.
+    pub fn wait(&self) -> Duration {
+        self.wait
+    }
 }
 
 #[derive(Debug)]
@@ -121,17 +167,15 @@ impl std::fmt::Debug for Call {
 }
 
 impl Call {
-    /// Starts a call of `request` under `config`, with randomness from `seed`, at monotonic
-    /// time `now` and wall-clock time `wall` (used for the key's timestamp and age).
-    ///
-    /// Returns the call and its first action.
-    pub fn new(
+    /// Starts a call of `request` under `config` at monotonic time `now` and wall-clock time
+    /// `wall`; a [`Session`](crate::Session) is the way in. An unparsable URI is invalid input.
+    pub(crate) fn start(
         request: Request,
         config: &Config,
         seed: Seed,
-        now: Instant,
-        wall: SystemTime,
-    ) -> (Self, Action) {
+        telemetry: Option<HeaderValue>,
+        (now, wall): (Instant, SystemTime),
+    ) -> Result<(Self, Action), Error> {
         let mut random = Random::new(seed);
         let key = match request.method {
             Method::Post => Some(
@@ -141,25 +185,21 @@ impl Call {
             ),
             Method::Get | Method::Delete => None,
         };
-        let telemetry = request
-            .previous
-            .as_ref()
-            .filter(|_| config.telemetry)
-            .and_then(RequestMetrics::header);
+        let uri = format!("{}{}", config.api_base, request.path)
+            .parse::<http::Uri>()
+            .map_err(|_| {
+                Error::from(crate::RequestError::Path {
+                    path: request.path.clone(),
+                    reason: "does not make a valid URI with the API base",
+                })
+            })?;
         let headers = build_headers(
             config,
             request.method,
             key.as_ref(),
             request.stripe_account,
-            telemetry,
+            telemetry.filter(|_| config.telemetry),
         );
-        let uri_text = format!("{}{}", config.api_base, request.path);
-        // Both halves were validated (API base by the config, path by the request), so this
-        // parse cannot fail; a failure would still be reported below, never a panic.
-        let (uri, uri_ok) = match uri_text.parse::<http::Uri>() {
-            Ok(uri) => (uri, true),
-            Err(_) => (http::Uri::default(), false),
-        };
         let mut call = Self {
             method: request.method,
             path: request.path,
@@ -177,26 +217,17 @@ impl Call {
             last: None,
             attempt_started: now,
         };
-        if !uri_ok {
-            let action = call.fail(
-                FailureKind::OutOfOrder {
-                    expected: "a valid URI",
-                },
-                None,
-            );
-            return (call, action);
-        }
         if let Some(age) = call
             .key
             .as_ref()
             .filter(|k| k.is_expired(wall))
             .and_then(|k| k.age(wall))
         {
-            let action = call.fail(FailureKind::KeyExpired { age }, None);
-            return (call, action);
+            let action = call.fail(ErrorKind::KeyExpired { age }, None);
+            return Ok((call, action));
         }
-        let action = call.send();
-        (call, action)
+        let action = call.send(now);
+        Ok((call, action))
     }
 
     /// Feeds what happened at time `now`; returns the next action.
@@ -206,10 +237,12 @@ impl Call {
             (State::Awaiting, Input::Transport(e)) => self.on_transport(now, e),
             (State::Sleeping { until }, Input::Woke) => {
                 if now < *until {
-                    Action::Sleep(*until - now)
+                    Action::Sleep {
+                        until: *until,
+                        notice: None,
+                    }
                 } else {
-                    self.attempt_started = now;
-                    self.send()
+                    self.send(now)
                 }
             }
             (State::Awaiting, Input::Woke) => self.out_of_order("a response or a transport error"),
@@ -235,45 +268,38 @@ impl Call {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
-    /// The policy's `max_tries`.
-    pub fn max_tries(&self) -> u32 {
-        self.policy.max_tries
-    }
-    /// The policy in force.
-    pub fn policy(&self) -> &RetryPolicy {
-        &self.policy
-    }
-    /// Why the previous attempt is being retried, if it is.
-    pub fn retry_reason(&self) -> Option<RetryReason> {
-        self.last
-    }
     /// Whether the call is over (after `Done` or `Fail`).
     pub fn is_over(&self) -> bool {
         matches!(self.state, State::Over)
     }
 
-    /// How long the driver may let the current attempt run at `now`: the policy's attempt
-    /// timeout, cut to what is left of the deadline.
-    pub fn attempt_timeout(&self, now: Instant) -> Option<Duration> {
-        let left = self
+    /// When the attempt starting at `now` must be over: the attempt timeout, cut to the
+    /// deadline.
+    fn attempt_by(&self, now: Instant) -> Option<Instant> {
+        let attempt = self.policy.attempt_timeout.and_then(|t| now.checked_add(t));
+        let deadline = self
             .policy
             .deadline
-            .map(|d| d.saturating_sub(now.saturating_duration_since(self.started)));
-        match (self.policy.attempt_timeout, left) {
-            (Some(a), Some(l)) => Some(a.min(l)),
-            (a, l) => a.or(l),
+            .and_then(|d| self.started.checked_add(d));
+        match (attempt, deadline) {
+            (Some(a), Some(d)) => Some(a.min(d)),
+            (a, d) => a.or(d),
         }
     }
 
-    fn send(&mut self) -> Action {
+    fn send(&mut self, now: Instant) -> Action {
         self.attempts += 1;
+        self.attempt_started = now;
         self.state = State::Awaiting;
         event!(debug, method = %self.method, path = %self.path, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe attempt");
-        let mut req = http::Request::new(self.body.clone());
-        *req.method_mut() = self.method.as_http();
-        *req.uri_mut() = self.uri.clone();
-        *req.headers_mut() = self.headers.clone();
-        Action::Send(req)
+        let mut request = http::Request::new(self.body.clone());
+        *request.method_mut() = self.method.as_http();
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        Action::Send {
+            request,
+            by: self.attempt_by(now),
+        }
     }
 
     fn on_response(&mut self, now: Instant, resp: http::Response<Bytes>) -> Action {
@@ -284,21 +310,22 @@ impl Call {
                 (Method::Post, true) => Advice::Reconcile,
                 _ => Advice::for_status(self.method, status),
             };
-            let mut failure = self.failure(
-                FailureKind::ResponseTooLarge {
+            self.state = State::Over;
+            let error = Error::new(
+                ErrorKind::ResponseTooLarge {
                     status,
                     limit: self.max_body_bytes,
                 },
-                None,
-            );
-            failure.0.advice = advice;
-            failure.0.headers = Some(parts.headers);
-            return Action::Fail(failure);
+                advice,
+            )
+            .with_call(self.key.clone(), self.attempts)
+            .with_headers(parts.headers);
+            return Action::Fail(error);
         }
-        let body = Body::parse(bytes);
-        let code = match &body {
-            Body::Json(v) => ApiError::from_body(v).and_then(|e| e.code),
-            Body::Raw(_) => None,
+        let code = if parts.status.as_u16() >= 400 {
+            response::error_code(&bytes)
+        } else {
+            None
         };
         let answer = Answer {
             status: parts.status,
@@ -313,7 +340,8 @@ impl Call {
             status: parts.status,
             request_id: retry::request_id(&parts.headers),
             headers: parts.headers,
-            body,
+            bytes,
+            json: std::sync::OnceLock::new(),
             idempotency_key: self.key.clone(),
             replayed,
             attempts: self.attempts,
@@ -335,7 +363,7 @@ impl Call {
         }
         self.last = Some(RetryReason::Status(response.status));
         if self.attempts >= self.policy.max_tries {
-            return self.fail(FailureKind::RetriesExhausted, Some(response));
+            return self.fail(ErrorKind::RetriesExhausted, Some(response));
         }
         self.schedule(now, retry_after, Some(response))
     }
@@ -344,7 +372,7 @@ impl Call {
         self.last = Some(RetryReason::Transport(error));
         event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
         if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
-            return self.fail(FailureKind::Transport(error), None);
+            return self.fail(ErrorKind::Transport(error), None);
         }
         self.schedule(now, None, None)
     }
@@ -360,12 +388,12 @@ impl Call {
             .wait(self.attempts, retry_after, &mut self.random);
         let elapsed = now.saturating_duration_since(self.started);
         let wake_elapsed = elapsed.saturating_add(wait);
+        let last_transport = match self.last {
+            Some(RetryReason::Transport(e)) if last.is_none() => Some(e),
+            _ => None,
+        };
         if self.policy.deadline.is_some_and(|d| wake_elapsed > d) {
-            let last_transport = match self.last {
-                Some(RetryReason::Transport(e)) if last.is_none() => Some(e),
-                _ => None,
-            };
-            return self.fail(FailureKind::DeadlineExceeded { last_transport }, last);
+            return self.fail(ErrorKind::DeadlineExceeded { last_transport }, last);
         }
         let wall_at_wake = self.wall_started.checked_add(wake_elapsed);
         if let Some(age) = self
@@ -375,48 +403,40 @@ impl Call {
             .filter(|(k, wall)| k.is_expired(*wall))
             .and_then(|(k, wall)| k.age(wall))
         {
-            return self.fail(FailureKind::KeyExpired { age }, last);
+            return self.fail(ErrorKind::KeyExpired { age }, last);
         }
-        match now.checked_add(wait) {
-            Some(until) => {
-                self.state = State::Sleeping { until };
-                event!(info, sleep_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), reason = ?self.last, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe retry scheduled");
-                Action::Sleep(wait)
-            }
-            None => self.fail(
-                FailureKind::DeadlineExceeded {
-                    last_transport: None,
-                },
-                last,
-            ),
+        let (Some(until), Some(reason)) = (now.checked_add(wait), self.last) else {
+            return self.fail(ErrorKind::DeadlineExceeded { last_transport }, last);
+        };
+        self.state = State::Sleeping { until };
+        event!(info, sleep_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), reason = ?self.last, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe retry scheduled");
+        Action::Sleep {
+            until,
+            notice: Some(RetryNotice {
+                attempt: self.attempts.saturating_add(1),
+                max_tries: self.policy.max_tries,
+                reason,
+                wait,
+            }),
         }
     }
 
-    fn failure(&mut self, kind: FailureKind, last: Option<Response>) -> Failure {
+    fn fail(&mut self, kind: ErrorKind, last: Option<Response>) -> Action {
         self.state = State::Over;
         let advice = match (&kind, &last) {
-            (FailureKind::KeyExpired { .. }, _) => Advice::Reconcile,
+            (ErrorKind::KeyExpired { .. }, _) => Advice::Reconcile,
             (_, Some(resp)) => resp.advice,
-            _ => Advice::RetrySameKey,
+            _ => Advice::no_response(self.method),
         };
-        Failure(Box::new(Details {
-            kind,
-            key: self.key.clone(),
-            attempts: self.attempts,
-            advice,
-            last_response: last,
-            headers: None,
-        }))
-    }
-
-    fn fail(&mut self, kind: FailureKind, last: Option<Response>) -> Action {
-        let failure = self.failure(kind, last);
-        event!(warn, method = %self.method, path = %self.path, attempts = failure.attempts(), advice = ?failure.advice(), idempotency_key = failure.idempotency_key().map_or("", |k| k.as_str()), failure = %failure, "stripe call failed");
-        Action::Fail(failure)
+        let error = Error::new(kind, advice)
+            .with_call(self.key.clone(), self.attempts)
+            .with_response(last);
+        event!(warn, method = %self.method, path = %self.path, attempts = error.attempts(), advice = ?error.advice(), idempotency_key = error.idempotency_key().map_or("", |k| k.as_str()), error = %error, "stripe call failed");
+        Action::Fail(error)
     }
 
     fn out_of_order(&mut self, expected: &'static str) -> Action {
-        self.fail(FailureKind::OutOfOrder { expected }, None)
+        self.fail(ErrorKind::OutOfOrder { expected }, None)
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 
 /// What was wrong with a header value given by the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderProblem {
     /// The value is empty.
     Empty,
@@ -88,6 +89,15 @@ pub enum RequestError {
     IdempotencyKey(HeaderProblem),
     /// An idempotency key was given for a GET or DELETE, which never carry one.
     KeyOnIdempotentMethod,
+    /// The path with its query is too long to send (GET and DELETE params go there).
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// A per-request retry policy contradicts itself (for example `max_tries` of 0).
+    Policy(&'static str),
 }
 
 impl fmt::Display for RequestError {
@@ -103,6 +113,11 @@ impl fmt::Display for RequestError {
             Self::KeyOnIdempotentMethod => {
                 f.write_str("GET and DELETE requests never carry an idempotency key")
             }
+            Self::TooLong { len, max } => write!(
+                f,
+                "the path with its query is {len} bytes, more than the {max} accepted"
+            ),
+            Self::Policy(why) => write!(f, "retry policy: {why}"),
         }
     }
 }

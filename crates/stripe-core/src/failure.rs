@@ -1,18 +1,24 @@
-//! Failures: the outcomes that are not an HTTP answer to hand over. Each carries the
+//! [`Error`]: the one error type a caller matches on. Every outcome that is not an HTTP answer
+//! to hand over: invalid input (nothing sent), no response, retries exhausted, deadline, an
+//! expired key, an oversized body, an unusable list page. A POST's error carries its
 //! idempotency key to persist.
 
+use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 
 use crate::advice::Advice;
+use crate::error::RequestError;
 use crate::key::IdempotencyKey;
+use crate::list::PageProblem;
 use crate::response::Response;
 
-/// What a driver reports when an attempt got no response. The driver keeps its own error as
-/// the `source()` of its error type.
+/// What a driver reports when an attempt got no response. The driver's own error travels as
+/// the [`Error::source`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransportError {
     /// The connection could not be made: the request surely never left.
     Connect,
@@ -32,25 +38,28 @@ impl fmt::Display for TransportError {
     }
 }
 
-impl std::error::Error for TransportError {}
+impl StdError for TransportError {}
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum FailureKind {
+pub enum ErrorKind {
+    /// The request was refused before anything existed or was sent (path, params, header
+    /// value, key, length); [`Error::source`] is the [`RequestError`].
+    InvalidRequest,
     /// The last attempt got no response, and the policy does not retry it or tries ran out.
+    /// [`Error::source`] is the transport's own error.
     Transport(TransportError),
-    /// Every try was used and the last answer still asked for a retry (see
-    /// [`Failure::last_response`]).
+    /// Every try was used and the last answer still asked for a retry ([`Error::response`]).
     RetriesExhausted,
     /// The next wait would pass the policy's deadline. `last_transport` is set if the last
-    /// attempt got no response; otherwise see [`Failure::last_response`].
+    /// attempt got no response; otherwise see [`Error::response`].
     DeadlineExceeded {
         /// The transport error of the last attempt, if it got no response.
         last_transport: Option<TransportError>,
     },
-    /// The caller's key is older than Stripe's 24 h: it no longer protects against a duplicate,
-    /// so the call was not made (or not retried).
+    /// The key is older than Stripe's 24 h: it no longer protects against a duplicate, so the
+    /// call was not made (or not retried).
     KeyExpired {
         /// The key's age.
         age: Duration,
@@ -62,40 +71,90 @@ pub enum FailureKind {
         /// The cap in bytes.
         limit: usize,
     },
-    /// The driver fed an input the call did not expect (a driver bug); nothing more is sent.
+    /// A page of a list could not be used ([`Error::response`] is the page,
+    /// [`Error::page_cursor`] where to resume).
+    Page(PageProblem),
+    /// The driver could not start (no async runtime, no TLS backend): nothing was sent.
+    Local,
+    /// A custom driver fed an input the call did not expect; nothing more is sent.
     OutOfOrder {
         /// What the call was waiting for.
         expected: &'static str,
     },
 }
 
-/// A failed call: why, the key to persist, the attempts made, and what to do next.
+/// A failed call: why, the key to persist, the attempts made, what to do next, and the cause.
 ///
-/// Boxed inside so that `Result<Response, Failure>` stays small.
-#[derive(Debug, Clone)]
-pub struct Failure(pub(crate) Box<Details>);
+/// `Display` shows this error's own words once; the cause (the request problem, the
+/// transport's error) is [`source`](StdError::source), so a printed chain shows each once.
+pub struct Error(Box<Inner>);
 
-#[derive(Debug, Clone)]
-pub(crate) struct Details {
-    pub(crate) kind: FailureKind,
-    pub(crate) key: Option<IdempotencyKey>,
-    pub(crate) attempts: u32,
-    pub(crate) advice: Advice,
-    pub(crate) last_response: Option<Response>,
-    pub(crate) headers: Option<http::HeaderMap>,
+struct Inner {
+    kind: ErrorKind,
+    key: Option<IdempotencyKey>,
+    attempts: u32,
+    advice: Advice,
+    response: Option<Response>,
+    headers: Option<HeaderMap>,
+    page: Option<(u32, Option<String>)>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
-impl Failure {
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, advice: Advice) -> Self {
+        Self(Box::new(Inner {
+            kind,
+            key: None,
+            attempts: 0,
+            advice,
+            response: None,
+            headers: None,
+            page: None,
+            source: None,
+        }))
+    }
+
+    /// An error of a driver that could not start (nothing sent), with its cause.
+    pub fn local(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::new(ErrorKind::Local, Advice::FixRequest).with_source(cause.into())
+    }
+
+    pub(crate) fn with_call(mut self, key: Option<IdempotencyKey>, attempts: u32) -> Self {
+        self.0.key = key;
+        self.0.attempts = attempts;
+        self
+    }
+    pub(crate) fn with_response(mut self, response: Option<Response>) -> Self {
+        self.0.response = response;
+        self
+    }
+    pub(crate) fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.0.headers = Some(headers);
+        self
+    }
+    pub(crate) fn with_page(mut self, page: u32, cursor: Option<String>) -> Self {
+        self.0.page = Some((page, cursor));
+        self
+    }
+
+    /// The same error with the transport's own error as its cause; used by the client shell
+    /// after a call failed without a response.
+    #[must_use]
+    pub fn with_source(mut self, source: Box<dyn StdError + Send + Sync>) -> Self {
+        self.0.source = Some(source);
+        self
+    }
+
     /// Why the call failed.
-    pub fn kind(&self) -> &FailureKind {
+    pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
     }
-    /// The idempotency key the POST carried: persist it to resume safely (`None` for GET and
-    /// DELETE).
+    /// The idempotency key the POST carried: persist it to resume safely (`None` for GET,
+    /// DELETE and requests refused before a key existed).
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.0.key.as_ref()
     }
-    /// Attempts made.
+    /// Attempts made (0: nothing was sent).
     pub fn attempts(&self) -> u32 {
         self.0.attempts
     }
@@ -103,38 +162,83 @@ impl Failure {
     pub fn advice(&self) -> Advice {
         self.0.advice
     }
-    /// The last HTTP answer, when there was one (exhausted retries, deadline after a response).
-    pub fn last_response(&self) -> Option<&Response> {
-        self.0.last_response.as_ref()
+    /// The last HTTP answer, when there was one (exhausted retries, deadline after a response,
+    /// an unusable list page).
+    pub fn response(&self) -> Option<&Response> {
+        self.0.response.as_ref()
     }
-    /// The headers of an oversized response.
-    pub fn headers(&self) -> Option<&http::HeaderMap> {
+    /// The status and headers of an oversized response.
+    pub fn headers(&self) -> Option<&HeaderMap> {
         self.0.headers.as_ref()
+    }
+    /// For [`ErrorKind::Page`]: which page failed (from 1).
+    pub fn page(&self) -> Option<u32> {
+        self.0.page.as_ref().map(|(n, _)| *n)
+    }
+    /// For [`ErrorKind::Page`]: the cursor the failed page was asked with; pass it as
+    /// `starting_after` (or `ending_before`) to resume the walk there.
+    pub fn page_cursor(&self) -> Option<&str> {
+        self.0.page.as_ref().and_then(|(_, c)| c.as_deref())
+    }
+    /// For [`ErrorKind::InvalidRequest`]: what was wrong.
+    pub fn request_error(&self) -> Option<&RequestError> {
+        self.0.source.as_ref()?.downcast_ref()
+    }
+    /// Whether nothing was sent (invalid input, an expired key, a driver that could not start).
+    pub fn nothing_sent(&self) -> bool {
+        self.0.attempts == 0
     }
 }
 
-impl fmt::Display for Failure {
+impl From<RequestError> for Error {
+    fn from(e: RequestError) -> Self {
+        Self::new(ErrorKind::InvalidRequest, Advice::FixRequest).with_source(Box::new(e))
+    }
+}
+
+impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("idempotency_key", &self.0.key)
+            .field("attempts", &self.0.attempts)
+            .field("advice", &self.0.advice)
+            .field("status", &self.0.response.as_ref().map(Response::status))
+            .field("source", &self.0.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last_status = self.0.response.as_ref().map(|r| r.status().as_u16());
         match &self.0.kind {
-            FailureKind::Transport(e) => write!(f, "no response from Stripe: {e}")?,
-            FailureKind::RetriesExhausted => {
-                f.write_str("retries exhausted")?;
-                if let Some(r) = &self.0.last_response {
-                    write!(f, "; last status {}", r.status.as_u16())?;
-                }
-            }
-            FailureKind::DeadlineExceeded { .. } => f.write_str("deadline exceeded")?,
-            FailureKind::KeyExpired { age } => write!(
+            ErrorKind::InvalidRequest => return f.write_str("invalid request, nothing sent"),
+            ErrorKind::Local => return f.write_str("the driver could not start, nothing sent"),
+            ErrorKind::Transport(_) => f.write_str("no response from Stripe")?,
+            ErrorKind::RetriesExhausted => f.write_str("retries exhausted")?,
+            ErrorKind::DeadlineExceeded { .. } => f.write_str("deadline exceeded")?,
+            ErrorKind::KeyExpired { age } => write!(
                 f,
                 "idempotency key is {} h old, past Stripe's 24 h",
                 age.as_secs() / 3600
             )?,
-            FailureKind::ResponseTooLarge { status, limit } => {
+            ErrorKind::ResponseTooLarge { status, limit } => {
                 write!(f, "response ({status}) larger than {limit} bytes")?;
             }
-            FailureKind::OutOfOrder { expected } => {
+            ErrorKind::Page(problem) => {
+                write!(
+                    f,
+                    "page {} of the list: {problem}",
+                    self.page().unwrap_or(0)
+                )?;
+            }
+            ErrorKind::OutOfOrder { expected } => {
                 write!(f, "driver bug: input out of order, expected {expected}")?;
             }
+        }
+        if let Some(status) = last_status {
+            write!(f, "; last status {status}")?;
         }
         write!(f, " after {} attempt(s)", self.0.attempts)?;
         if let Some(key) = &self.0.key {
@@ -144,11 +248,16 @@ impl fmt::Display for Failure {
     }
 }
 
-impl std::error::Error for Failure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl StdError for Error {
+    /// The request problem, or the transport's own error when the last attempt got no
+    /// response (its kind alone when a custom driver gave none).
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        if let Some(source) = &self.0.source {
+            return Some(source.as_ref());
+        }
         match &self.0.kind {
-            FailureKind::Transport(e)
-            | FailureKind::DeadlineExceeded {
+            ErrorKind::Transport(e)
+            | ErrorKind::DeadlineExceeded {
                 last_transport: Some(e),
             } => Some(e),
             _ => None,

@@ -23,7 +23,7 @@ impl IdempotencyKey {
     /// Validates a caller-supplied key (for example one persisted before a crash).
     ///
     /// If the key is a UUID v7 its creation time is read from it; otherwise use
-    /// [`IdempotencyKey::created_at_time`] to tell it, or its age stays unknown.
+    /// [`IdempotencyKey::with_created_at`] to tell it, or its age stays unknown.
     pub fn new(key: impl Into<String>) -> Result<Self, RequestError> {
         let key = key.into();
         check_header_value(&key, false, 255).map_err(RequestError::IdempotencyKey)?;
@@ -33,7 +33,7 @@ impl IdempotencyKey {
 
     /// Records when this key was first used, for keys that are not UUID v7.
     #[must_use]
-    pub fn created_at_time(mut self, at: SystemTime) -> Self {
+    pub fn with_created_at(mut self, at: SystemTime) -> Self {
         self.created_at = Some(at);
         self
     }
@@ -69,11 +69,6 @@ impl IdempotencyKey {
     pub fn age(&self, now: SystemTime) -> Option<Duration> {
         self.created_at
             .map(|t| now.duration_since(t).unwrap_or(Duration::ZERO))
-    }
-
-    /// When Stripe forgets the key, if its creation time is known.
-    pub fn expires_at(&self) -> Option<SystemTime> {
-        self.created_at.and_then(|t| t.checked_add(KEY_LIFETIME))
     }
 
     /// Whether the key is known to be older than [`KEY_LIFETIME`] at `now`.

@@ -1,10 +1,11 @@
 //! # stripe-core: a sans-IO Stripe API client that never charges a customer twice
 //!
 //! This crate builds Stripe requests and interprets Stripe responses as a pure, deterministic
-//! state machine. It tells its driver only four things ([`Action`]): *send this request*,
-//! *sleep this long*, *done (here is the response)*, or *failed (here is the idempotency key to
-//! persist)*. Thin adapters (`stripe-ureq`, `stripe-reqwest`) drive it with real I/O; you can
-//! drive it with your own transport in a few lines.
+//! state machine. It tells its driver only four things ([`Action`]): *send this request before
+//! this instant*, *sleep until this instant*, *done (here is the response)*, or *failed (here is
+//! the idempotency key to persist)*. The `stripe-client` crate drives it once for every
+//! transport; `stripe-ureq` (blocking) and `stripe-reqwest` (async) are its transports, and you
+//! can plug your own in a few lines.
 //!
 //! ## In scope
 //! - Requests by path: [`Request::get`], [`Request::post`], [`Request::delete`], params from any
@@ -13,7 +14,7 @@
 //!   typed error before a request exists.
 //! - Idempotency keys: every POST carries one (UUID v7 from the seed and the wall-clock time
 //!   passed in), the same on every attempt; a caller's key is validated and kept; a key older
-//!   than Stripe's 24 h is reported ([`FailureKind::KeyExpired`]), never silently reused.
+//!   than Stripe's 24 h is reported ([`ErrorKind::KeyExpired`]), never silently reused.
 //! - Retries ([`RetryPolicy`]): the table below, `max_tries`, backoff, `Retry-After`, a deadline.
 //! - [`Advice`] on every final outcome: what the caller should do next.
 //!
@@ -23,39 +24,55 @@
 //! [`SystemTime`](std::time::SystemTime) for key ages); randomness comes from a [`Seed`]. One
 //! seed and one script of inputs always give the same trace.
 //!
-//! ## Retry table (default policy)
-//! | what came back | retried? | key on the retry |
-//! |---|---|---|
-//! | `Stripe-Should-Retry: false` | never (overrides every row below) | - |
-//! | `Stripe-Should-Retry: true` | yes | same |
-//! | 429 | yes | same |
-//! | 409 | yes | same |
-//! | 5xx on GET or DELETE | yes | - |
-//! | 5xx on POST | yes, until the answer is an idempotent replay, which ends the call with [`Advice::Reconcile`] | same |
-//! | other 4xx, 2xx, 3xx | no | - |
-//! | transport error, any method | yes | same |
+//! ## Retry table
+//! This table and the advice table below are the one source of these rules; the README and
+//! the other crates link here.
 //!
-//! At most `max_tries` attempts (default 5). Backoff before retry n: `min(2^n + U[0,1), 32)`
-//! seconds (the Racket library's), or the official SDKs' schedule; `Retry-After` is a lower
-//! bound, capped. Presets: [`RetryPolicy::default`], [`RetryPolicy::conservative`] (exactly the
-//! Racket library: 429 only), [`RetryPolicy::official`].
+//! | what came back | default | conservative | official | key on the retry |
+//! |---|---|---|---|---|
+//! | `Stripe-Should-Retry: false` | never (overrides every row below) | header ignored | never | - |
+//! | `Stripe-Should-Retry: true` | yes | header ignored | yes | same |
+//! | 429 | yes | yes | only on `lock_timeout` or when told | same |
+//! | 409 | yes | no | yes | same |
+//! | 5xx on GET or DELETE | yes | no | yes | - |
+//! | 5xx on POST | yes, until the answer is an idempotent replay, which ends the call with [`Advice::Reconcile`] | no | yes | same |
+//! | other 4xx, 2xx, 3xx | no | no | no | - |
+//! | transport error, any method | yes | no (the error carries the key) | yes | same |
+//!
+//! | preset | tries | backoff before retry n ([`Backoff`]) |
+//! |---|---|---|
+//! | [`RetryPolicy::default`] | 5 | `PowerOfTwo`: `min(2^n + U[0,1), 32)` s |
+//! | [`RetryPolicy::conservative`] (exactly the Racket `stripe-integration` library) | 5 | `PowerOfTwo`: `min(2^n + U[0,1), 32)` s |
+//! | [`RetryPolicy::official`] (what stripe-ruby, stripe-node, stripe-python do) | 3 | `Doubling`: `max(0.5, min(0.5·2^(n-1), 5)·U[0.5,1])` s |
+//!
+//! `Retry-After` (seconds or an HTTP date) is a lower bound of the wait, capped by
+//! `retry_after_cap` (60 s by default); each attempt is bounded by `attempt_timeout` (80 s by
+//! default) and the whole call by an optional `deadline`. Every rule is a public field of
+//! [`RetryPolicy`] that can be switched on its own.
 //!
 //! ## Advice table
-//! | final outcome | [`Advice`] |
-//! |---|---|
-//! | 2xx | `Success` |
-//! | no response, 409, 429 (and 5xx on GET/DELETE) | `RetrySameKey` |
-//! | 400, 401, 403, 404, `idempotency_error` | `NewKeyAfterFix` |
-//! | 402 card errors | `NewKeyAfterCustomerAction` |
-//! | 5xx on POST, key older than 24 h | `Reconcile` |
+//! | final outcome | POST | GET, DELETE |
+//! |---|---|---|
+//! | 2xx | `Success` | `Success` |
+//! | no response, 409, 429 | `RetrySameKey` (persist the key; safe within 24 h) | `Retry` |
+//! | 5xx | `Reconcile` (it may have happened) | `Retry` |
+//! | 402 card errors | `NewKeyAfterCustomerAction` | `FixRequest` |
+//! | other 4xx (400, 401, 403, 404, `idempotency_error`), 1xx, 3xx | `NewKeyAfterFix` | `FixRequest` |
+//! | a key older than 24 h, a 2xx body over the cap | `Reconcile` | - |
+//! | invalid input (nothing sent) | `FixRequest` | `FixRequest` |
 //!
-//! ## The driver loop, with a custom transport
+//! ## The driver loop
+//! A [`Session`] owns what spans calls (config, seed stream, telemetry memory) and starts each
+//! [`Call`]. Every decision is the core's, including how long an attempt may run (`by`, an
+//! absolute instant) and when to wake (`until`); a driver sends one request before an instant,
+//! classifies its error, and sleeps until an instant. The `stripe-client` crate is this loop
+//! once, generic over a transport; here it is by hand, with a scripted transport:
 //! ```
 //! use std::time::{Duration, Instant, SystemTime};
 //! use bytes::Bytes;
-//! use stripe_core::{Action, Call, Config, Input, Request, Seed, TransportError, Advice};
+//! use stripe_core::{Action, Advice, Config, Input, Request, Seed, Session, TransportError};
 //!
-//! let config = Config::builder("sk_test_123").build()?;
+//! let mut session = Session::new(Config::builder("sk_test_123").build()?, Seed::from_u64(7));
 //! let request = Request::post("/v1/charges", &[("amount", "2000"), ("currency", "usd")])?;
 //!
 //! // A transport that loses the first response, then answers.
@@ -67,33 +84,36 @@
 //! let mut keys = Vec::new();
 //! let mut clock = Instant::now();
 //!
-//! let (mut call, mut action) = Call::new(request, &config, Seed::from_u64(7), clock, SystemTime::now());
+//! let (mut call, mut action) = session.call(request, clock, SystemTime::now())?;
 //! let response = loop {
 //!     action = match action {
-//!         Action::Send(req) => {
-//!             keys.push(req.headers()["idempotency-key"].clone());
+//!         Action::Send { request, by } => {
+//!             assert!(by.is_some_and(|by| by > clock)); // every attempt is bounded
+//!             keys.push(request.headers()["idempotency-key"].clone());
+//!             clock += Duration::from_millis(30); // the attempt takes 30 ms
 //!             let result = script.next().unwrap_or(Err(TransportError::Connect));
 //!             call.handle(clock, Input::from(result))
 //!         }
-//!         Action::Sleep(d) => { clock += d; call.handle(clock, Input::Woke) }
+//!         Action::Sleep { until, .. } => { clock = until; call.handle(clock, Input::Woke) }
 //!         Action::Done(response) => break response,
-//!         Action::Fail(failure) => panic!("persist {:?}: {failure}", failure.idempotency_key()),
+//!         Action::Fail(error) => panic!("persist {:?}: {error}", error.idempotency_key()),
+//!         _ => unreachable!("the four actions above are all there is today"),
 //!     };
 //! };
-//! assert_eq!(response.status, 200);
-//! assert_eq!(response.attempts, 2);
+//! session.learn(&response); // the next request tells Stripe this one's id and duration
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.attempts(), 2);
 //! assert_eq!(keys[0], keys[1]); // the retry reused the key
-//! assert_eq!(response.advice, Advice::Success);
+//! assert_eq!(response.advice(), Advice::Success);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-//! [`drive::run_blocking`] and [`drive::run_async`] are that loop, with the transport, the
-//! sleeper and the clock as closures.
 //!
 //! ## Panics
 //! None: a panic is a bug. Every input, however hostile, gets a typed error or a response.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// A `tracing` event when the `tracing` feature is on; nothing otherwise.
@@ -107,7 +127,6 @@ macro_rules! event {
 mod advice;
 mod call;
 mod config;
-pub mod drive;
 mod error;
 mod failure;
 mod key;
@@ -120,22 +139,23 @@ mod response;
 mod retry;
 mod secret;
 mod seed;
+mod session;
 mod telemetry;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 
 pub use advice::Advice;
-pub use call::{Action, Call, Input, RetryReason};
+pub use call::{Action, Call, Input, RetryNotice, RetryReason};
 pub use config::{Auth, Config, ConfigBuilder, DEFAULT_API_BASE, DEFAULT_MAX_BODY_BYTES};
 pub use error::{ConfigError, HeaderProblem, ParamsError, RequestError};
-pub use failure::{Failure, FailureKind, TransportError};
+pub use failure::{Error, ErrorKind, TransportError};
 pub use key::{IdempotencyKey, KEY_LIFETIME};
 pub use policy::{Backoff, Retry5xxPost, Retry429, RetryPolicy};
-pub use request::{Method, Request};
-pub use response::{ApiError, Body, Response};
+pub use request::{MAX_PATH_BYTES, Method, Request};
+pub use response::{ApiError, Response};
 pub use secret::SecretKey;
 pub use seed::Seed;
-pub use telemetry::RequestMetrics;
+pub use session::Session;
 
 /// The default `User-Agent`: this crate's name and version.
 pub const USER_AGENT: &str = concat!("stripe-core-rs/", env!("CARGO_PKG_VERSION"));

@@ -4,18 +4,17 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{ApiError, Body, Request, RequestError, Response};
+use crate::{Advice, Error, ErrorKind, Method, Request, RequestError, Response};
 
 /// Why a page of a list could not be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PageProblem {
-    /// The page was answered with a status other than 2xx; Stripe's error object, if any, is
-    /// [`PageError::api_error`].
+    /// The page was answered with a status other than 2xx; Stripe's error object, if any, is in
+    /// the error's [`response`](crate::Error::response).
     Status,
     /// The 2xx body is not a Stripe list object
     /// (`{"object": "list", "data": [...], "has_more": bool}`).
@@ -25,63 +24,15 @@ pub enum PageProblem {
     NoCursor,
 }
 
-/// A page of a list that could not be used: which page, why, and its whole response (status,
-/// headers, `request-id`, body).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct PageError {
-    /// Why the page could not be used.
-    pub problem: PageProblem,
-    /// Which page, from 1.
-    pub page: u32,
-    /// The cursor the page was asked with (`None` for the first page): pass it as
-    /// `starting_after` (or `ending_before`) to resume the walk there.
-    pub cursor: Option<String>,
-    /// The page's response.
-    pub response: Response,
-}
-
-impl PageError {
-    /// The page's status.
-    pub fn status(&self) -> StatusCode {
-        self.response.status
-    }
-
-    /// Stripe's error object (`type`, `code`, `message`, ...), when the body holds one.
-    pub fn api_error(&self) -> Option<ApiError> {
-        self.response.error()
-    }
-}
-
-impl fmt::Display for PageError {
+impl fmt::Display for PageProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (page, status) = (self.page, self.response.status);
-        match self.problem {
-            PageProblem::Status => {
-                write!(f, "page {page} of the list was answered {status}")?;
-                if let Some(e) = self.api_error() {
-                    write!(f, ": {}", e.kind)?;
-                    if let Some(code) = &e.code {
-                        write!(f, " ({code})")?;
-                    }
-                    if let Some(message) = &e.message {
-                        write!(f, ": {message}")?;
-                    }
-                }
-                Ok(())
-            }
-            PageProblem::NotAList => {
-                write!(f, "page {page} ({status}) is not a Stripe list object")
-            }
-            PageProblem::NoCursor => write!(
-                f,
-                "page {page} says has_more but gives no new cursor to continue from"
-            ),
-        }
+        f.write_str(match self {
+            Self::Status => "answered with a status other than 2xx",
+            Self::NotAList => "not a Stripe list object",
+            Self::NoCursor => "says has_more but gives no new cursor to continue from",
+        })
     }
 }
-
-impl std::error::Error for PageError {}
 
 /// The walk through a list, without I/O: which request comes next, and what a page says.
 ///
@@ -150,14 +101,6 @@ impl ListWalk {
         })
     }
 
-    /// A walk that yields nothing more.
-    pub fn over() -> Self {
-        Self {
-            done: true,
-            ..Self::default()
-        }
-    }
-
     fn cursor_name(&self) -> &'static str {
         if self.backward {
             "ending_before"
@@ -195,18 +138,20 @@ impl ListWalk {
     fn request(&self) -> Result<Request, RequestError> {
         let request = Request::get(&self.path)?;
         match &self.cursor {
-            None => request.encoded_params(&self.first_query),
+            None => request.with_encoded_params(&self.first_query),
             Some(id) => request
-                .encoded_params(&self.rest_query)?
-                .params(&[(self.cursor_name(), id.as_str())]),
+                .with_encoded_params(&self.rest_query)?
+                .with_params(&[(self.cursor_name(), id.as_str())]),
         }
     }
 
     /// Reads a page: its objects in walking order, and where the next page starts. A page that
-    /// is not a 2xx list (or gives no new cursor) ends the walk with a [`PageError`].
-    pub fn absorb(&mut self, response: Response) -> Result<VecDeque<Value>, Box<PageError>> {
+    /// is not a 2xx list (or gives no new cursor) ends the walk with an [`Error`] of kind
+    /// [`ErrorKind::Page`](crate::ErrorKind::Page), which holds the page's whole response, its
+    /// number and the cursor to resume from.
+    pub fn absorb(&mut self, response: Response) -> Result<VecDeque<Value>, Error> {
         self.pages = self.pages.saturating_add(1);
-        let problem = if response.status.is_success() {
+        let problem = if response.is_success() {
             self.next_cursor(&response)
         } else {
             Err(PageProblem::Status)
@@ -215,24 +160,23 @@ impl ListWalk {
             Ok(next) => next,
             Err(problem) => {
                 self.done = true;
-                return Err(Box::new(PageError {
-                    problem,
-                    page: self.pages,
-                    cursor: self.cursor.clone(),
-                    response,
-                }));
+                let advice = Advice::for_status(Method::Get, response.status());
+                return Err(Error::new(ErrorKind::Page(problem), advice)
+                    .with_call(None, response.attempts())
+                    .with_page(self.pages, self.cursor.clone())
+                    .with_response(Some(response)));
             }
         };
         match next {
             Some(id) => self.cursor = Some(id),
             None => self.done = true,
         }
-        let mut data = match response.body {
-            Body::Json(mut v) => match v.get_mut("data").map(Value::take) {
+        let mut data = match response.json.into_inner().flatten() {
+            Some(mut v) => match v.get_mut("data").map(Value::take) {
                 Some(Value::Array(data)) => data,
                 _ => Vec::new(),
             },
-            Body::Raw(_) => Vec::new(),
+            None => Vec::new(),
         };
         if self.backward {
             data.reverse();

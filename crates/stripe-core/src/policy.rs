@@ -14,6 +14,7 @@ use crate::seed::Random;
 
 /// When a 429 is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Retry429 {
     /// Always (nothing was executed or stored).
     Always,
@@ -26,6 +27,7 @@ pub enum Retry429 {
 
 /// When a 5xx answer to a POST is retried (always with the same key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Retry5xxPost {
     /// Retry until the answer is an idempotent replay (`idempotent-replayed: true`), which ends
     /// the call at once, even with `Stripe-Should-Retry: true`: further tries would only replay
@@ -37,20 +39,24 @@ pub enum Retry5xxPost {
     Never,
 }
 
-/// The wait before retry `n` (1-based), before `Retry-After` is taken into account.
+/// The wait before retry `n` (1-based), before `Retry-After` is taken into account. Named for
+/// what it does; the presets say whose schedule each one is.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Backoff {
-    /// The Racket library's `min(2^n + U[0,1), cap)` seconds; `cap` is 32 s there.
-    Racket {
+    /// `min(2^n + U[0,1), cap)` seconds: doubling whole seconds plus up to one second of
+    /// jitter (the Racket library's schedule, with a 32 s cap, in the default and conservative
+    /// presets).
+    PowerOfTwo {
         /// Upper bound of one wait.
         cap: Duration,
     },
-    /// The official SDKs': `min(initial·2^(n-1), max)` times a factor drawn from `[0.5, 1]`,
-    /// never under `initial`.
-    Official {
-        /// Wait before the first retry (0.5 s in the SDKs), also the floor.
+    /// `min(initial·2^(n-1), max)` times a factor drawn from `[0.5, 1]`, never under
+    /// `initial` (the official SDKs' schedule, 0.5 s to 5 s, in the official preset).
+    Doubling {
+        /// Wait before the first retry, also the floor.
         initial: Duration,
-        /// Upper bound before jitter (5 s in the SDKs).
+        /// Upper bound before jitter.
         max: Duration,
     },
     /// A fixed wait, without jitter (handy in tests and simulations).
@@ -58,41 +64,13 @@ pub enum Backoff {
 }
 
 impl Backoff {
-    /// The Racket library's schedule with its 32 s cap.
-    pub const RACKET: Self = Self::Racket {
-        cap: Duration::from_secs(32),
-    };
-    /// The official SDKs' schedule: 0.5 s doubling to 5 s, jittered to 50-100 %.
-    pub const OFFICIAL: Self = Self::Official {
-        initial: Duration::from_millis(500),
-        max: Duration::from_secs(5),
-    };
-
-    /// The smallest and largest wait this schedule may choose before retry `n`.
-    pub fn bounds(&self, n: u32) -> (Duration, Duration) {
-        match *self {
-            Self::Racket { cap } => {
-                let base = pow2_secs(n);
-                (base.min(cap), (base + Duration::from_secs(1)).min(cap))
-            }
-            Self::Official { initial, max } => {
-                let top = initial.saturating_mul(pow2(n.saturating_sub(1))).min(max);
-                (
-                    (top / 2).max(initial).min(top.max(initial)),
-                    top.max(initial),
-                )
-            }
-            Self::Fixed(d) => (d, d),
-        }
-    }
-
     pub(crate) fn wait(&self, n: u32, random: &mut Random) -> Duration {
         match *self {
-            Self::Racket { cap } => {
+            Self::PowerOfTwo { cap } => {
                 let jitter = Duration::from_secs_f64(random.unit());
                 (pow2_secs(n) + jitter).min(cap)
             }
-            Self::Official { initial, max } => {
+            Self::Doubling { initial, max } => {
                 let top = initial.saturating_mul(pow2(n.saturating_sub(1))).min(max);
                 top.mul_f64(0.5 + 0.5 * random.unit()).max(initial)
             }
@@ -151,7 +129,9 @@ impl Default for RetryPolicy {
             retry_5xx_get_delete: true,
             retry_5xx_post: Retry5xxPost::UntilReplay,
             retry_transport: true,
-            backoff: Backoff::RACKET,
+            backoff: Backoff::PowerOfTwo {
+                cap: Duration::from_secs(32),
+            },
             honor_retry_after: true,
             retry_after_cap: Duration::from_secs(60),
             attempt_timeout: Some(Duration::from_secs(80)),
@@ -184,7 +164,10 @@ impl RetryPolicy {
             max_tries: 3,
             retry_429: Retry429::WhenToldOrLockTimeout,
             retry_5xx_post: Retry5xxPost::Always,
-            backoff: Backoff::OFFICIAL,
+            backoff: Backoff::Doubling {
+                initial: Duration::from_millis(500),
+                max: Duration::from_secs(5),
+            },
             ..Self::default()
         }
     }
@@ -225,16 +208,6 @@ impl RetryPolicy {
         self
     }
 
-    /// The largest wait this policy may choose before retry `n`, `Retry-After` included.
-    pub fn max_wait(&self, n: u32) -> Duration {
-        let (_, hi) = self.backoff.bounds(n);
-        if self.honor_retry_after {
-            hi.max(self.retry_after_cap)
-        } else {
-            hi
-        }
-    }
-
     /// The wait before retry `n`: the backoff, raised to `Retry-After` (capped) if asked.
     pub(crate) fn wait(
         &self,
@@ -256,7 +229,7 @@ impl RetryPolicy {
         if self.max_tries > 100 {
             return Err("max_tries above 100 is surely a mistake");
         }
-        if let Backoff::Official { initial, max } = self.backoff {
+        if let Backoff::Doubling { initial, max } = self.backoff {
             if initial > max {
                 return Err("official backoff: initial above max");
             }

@@ -10,10 +10,10 @@ use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
 use crate::policy::RetryPolicy;
-use crate::telemetry::RequestMetrics;
 
 /// The three methods of Stripe's API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Method {
     /// Read; never carries an idempotency key.
     Get,
@@ -62,7 +62,7 @@ impl fmt::Display for Method {
 /// }))?;
 /// assert_eq!(charge.body(), "amount=2000&currency=usd&metadata%5Border%5D=42");
 ///
-/// let list = Request::get("/v1/charges")?.params(&json!({ "limit": 3 }))?;
+/// let list = Request::get("/v1/charges")?.with_params(&json!({ "limit": 3 }))?;
 /// assert_eq!(list.path(), "/v1/charges?limit=3");
 /// # Ok::<(), stripe_core::RequestError>(())
 /// ```
@@ -74,8 +74,10 @@ pub struct Request {
     pub(crate) idempotency_key: Option<IdempotencyKey>,
     pub(crate) stripe_account: Option<HeaderValue>,
     pub(crate) policy: Option<RetryPolicy>,
-    pub(crate) previous: Option<RequestMetrics>,
 }
+
+/// The longest path with its query a request may have (GET and DELETE params go there).
+pub const MAX_PATH_BYTES: usize = 8 * 1024;
 
 impl Request {
     /// A request to `path`, which must be a relative Stripe path such as `/v1/charges`
@@ -89,7 +91,6 @@ impl Request {
             idempotency_key: None,
             stripe_account: None,
             policy: None,
-            previous: None,
         })
     }
 
@@ -105,25 +106,32 @@ impl Request {
 
     /// `POST path` with `params` (any `Serialize` map) form-encoded in the body.
     pub fn post<T: Serialize + ?Sized>(path: &str, params: &T) -> Result<Self, RequestError> {
-        Self::new(Method::Post, path)?.params(params)
+        Self::new(Method::Post, path)?.with_params(params)
     }
 
-    /// Adds params: to the body of a POST, to the query string of a GET or DELETE.
-    pub fn params<T: Serialize + ?Sized>(self, params: &T) -> Result<Self, RequestError> {
+    /// Adds params: to the body of a POST, to the query string of a GET or DELETE (whose path
+    /// with its query may not pass [`MAX_PATH_BYTES`]).
+    pub fn with_params<T: Serialize + ?Sized>(self, params: &T) -> Result<Self, RequestError> {
         let encoded = params::encode(params)?;
-        Ok(self.append(&encoded))
+        self.append(&encoded)
     }
 
     /// Adds params that are already `application/x-www-form-urlencoded`, such as
     /// `"amount=2000&currency=usd"`; they are checked, not re-encoded.
-    pub fn encoded_params(self, encoded: &str) -> Result<Self, RequestError> {
+    pub fn with_encoded_params(self, encoded: &str) -> Result<Self, RequestError> {
         params::check_encoded(encoded)?;
-        Ok(self.append(encoded))
+        self.append(encoded)
     }
 
-    fn append(mut self, encoded: &str) -> Self {
+    fn append(mut self, encoded: &str) -> Result<Self, RequestError> {
         if encoded.is_empty() {
-            return self;
+            return Ok(self);
+        }
+        if self.method != Method::Post && self.path.len() + 1 + encoded.len() > MAX_PATH_BYTES {
+            return Err(RequestError::TooLong {
+                len: self.path.len() + 1 + encoded.len(),
+                max: MAX_PATH_BYTES,
+            });
         }
         let target = match self.method {
             Method::Post => &mut self.body,
@@ -137,12 +145,12 @@ impl Request {
             target.push('&');
         }
         target.push_str(encoded);
-        self
+        Ok(self)
     }
 
     /// Uses `key` instead of a generated one, e.g. to resume a POST after a crash.
     /// GET and DELETE never carry a key: giving one is an error.
-    pub fn idempotency_key(mut self, key: IdempotencyKey) -> Result<Self, RequestError> {
+    pub fn with_idempotency_key(mut self, key: IdempotencyKey) -> Result<Self, RequestError> {
         if self.method != Method::Post {
             return Err(RequestError::KeyOnIdempotentMethod);
         }
@@ -152,7 +160,7 @@ impl Request {
 
     /// Sends this request on behalf of a connected account (`Stripe-Account`), overriding the
     /// configuration's.
-    pub fn stripe_account(mut self, account: &str) -> Result<Self, RequestError> {
+    pub fn with_stripe_account(mut self, account: &str) -> Result<Self, RequestError> {
         let header = |problem| RequestError::Header {
             name: "Stripe-Account",
             problem,
@@ -164,19 +172,12 @@ impl Request {
         Ok(self)
     }
 
-    /// Uses `policy` for this request instead of the configuration's.
-    #[must_use]
-    pub fn policy(mut self, policy: RetryPolicy) -> Self {
+    /// Uses `policy` for this request instead of the configuration's; it is checked as
+    /// [`ConfigBuilder::policy`](crate::ConfigBuilder::policy)'s is.
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Result<Self, RequestError> {
+        policy.validate().map_err(RequestError::Policy)?;
         self.policy = Some(policy);
-        self
-    }
-
-    /// The previous request's id and duration, sent as `X-Stripe-Client-Telemetry` when the
-    /// configuration's telemetry is on (drivers fill this in).
-    #[must_use]
-    pub fn previous_request(mut self, metrics: Option<RequestMetrics>) -> Self {
-        self.previous = metrics;
-        self
+        Ok(self)
     }
 
     /// The method.
@@ -192,7 +193,7 @@ impl Request {
         &self.body
     }
     /// The caller-supplied idempotency key, if any.
-    pub fn key(&self) -> Option<&IdempotencyKey> {
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
 }

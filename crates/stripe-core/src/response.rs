@@ -1,89 +1,116 @@
-//! The response handed to the caller: any status, parsed JSON or raw bytes, and what the call
+//! The response handed to the caller: any status, the body bytes as received, and what the call
 //! learnt on the way (key, request id, replay, attempts, advice).
+//!
+//! The core parses only what a decision needs (the error object of a non-2xx answer). A caller
+//! reads a body into its own types straight from the bytes ([`Response::deserialize`]), or as a
+//! [`serde_json::Value`] parsed once on first use ([`Response::json`]).
+
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::advice::Advice;
 use crate::key::IdempotencyKey;
 use crate::telemetry::RequestMetrics;
-use std::time::Duration;
-
-/// A response body: JSON when it parses, otherwise the raw bytes (never dropped).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Body {
-    /// The body parsed as JSON.
-    Json(Value),
-    /// A body that is empty, not JSON, or not UTF-8, kept as received.
-    Raw(Bytes),
-}
-
-impl Body {
-    pub(crate) fn parse(bytes: Bytes) -> Self {
-        if bytes.is_empty() {
-            return Self::Raw(bytes);
-        }
-        match serde_json::from_slice(&bytes) {
-            Ok(v) => Self::Json(v),
-            Err(_) => Self::Raw(bytes),
-        }
-    }
-}
 
 /// A final HTTP answer. 4xx and 5xx are responses too, never errors.
+///
+/// ```
+/// # fn demo(response: &stripe_core::Response) -> Result<(), serde_json::Error> {
+/// #[derive(serde::Deserialize)]
+/// struct Charge { id: String, amount: u64 }
+/// if response.is_success() {
+///     let charge: Charge = response.deserialize()?;
+///     println!("{} for {}", charge.id, charge.amount);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct Response {
-    /// The status code.
-    pub status: StatusCode,
-    /// The headers; `http::HeaderMap` names are lower-case.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Body,
-    /// The key the request carried (`None` for GET and DELETE).
-    pub idempotency_key: Option<IdempotencyKey>,
-    /// Stripe's `request-id`.
-    pub request_id: Option<String>,
-    /// Whether Stripe answered from its idempotency store (`idempotent-replayed: true`).
-    pub replayed: bool,
-    /// Attempts made, this one included.
-    pub attempts: u32,
-    /// What to do next.
-    pub advice: Advice,
-    /// How long the last attempt took, from send to the whole response.
-    pub attempt_duration: Duration,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) bytes: Bytes,
+    pub(crate) json: OnceLock<Option<Value>>,
+    pub(crate) idempotency_key: Option<IdempotencyKey>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) replayed: bool,
+    pub(crate) attempts: u32,
+    pub(crate) advice: Advice,
+    pub(crate) attempt_duration: Duration,
 }
 
 impl Response {
-    /// The JSON body, if it parsed.
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+    /// The headers; `http::HeaderMap` names are lower-case.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The body as received (at most the configured cap), never dropped.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+    /// The body read into the caller's own type, straight from the bytes.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.bytes)
+    }
+    /// The body as JSON, parsed once on first use; `None` if it is empty or not JSON.
     pub fn json(&self) -> Option<&Value> {
-        match &self.body {
-            Body::Json(v) => Some(v),
-            Body::Raw(_) => None,
-        }
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.bytes).ok())
+            .as_ref()
+    }
+    /// The key the request carried (`None` for GET and DELETE).
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.idempotency_key.as_ref()
+    }
+    /// Stripe's `request-id`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// Whether Stripe answered from its idempotency store (`idempotent-replayed: true`).
+    pub fn is_replayed(&self) -> bool {
+        self.replayed
+    }
+    /// Attempts made, this one included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// What to do next.
+    pub fn advice(&self) -> Advice {
+        self.advice
+    }
+    /// How long the last attempt took, from send to the whole response.
+    pub fn attempt_duration(&self) -> Duration {
+        self.attempt_duration
+    }
+    /// Stripe's error object, for a body of the form `{"error": {...}}`.
+    pub fn error(&self) -> Option<ApiError> {
+        ApiError::from_body(self.json()?)
     }
 
     /// This response's id and duration, for the next request's telemetry.
-    pub fn metrics(&self) -> Option<RequestMetrics> {
+    pub(crate) fn metrics(&self) -> Option<RequestMetrics> {
         Some(RequestMetrics {
             request_id: self.request_id.clone()?,
             duration: self.attempt_duration,
         })
     }
-
-    /// Whether the status is 2xx.
-    pub fn is_success(&self) -> bool {
-        self.status.is_success()
-    }
-
-    /// Stripe's error object, for a body of the form `{"error": {...}}`.
-    pub fn error(&self) -> Option<ApiError> {
-        ApiError::from_body(self.json()?)
-    }
 }
 
 /// Stripe's error object: `{"error": {"type", "code", "message", "param", "decline_code"}}`.
+///
+/// Every member is server text: treat it as data (escape it before showing it on a terminal).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -112,4 +139,10 @@ impl ApiError {
             param: field("param"),
         })
     }
+}
+
+/// Only the `code` of an error body, which the retry rules read (`lock_timeout`).
+pub(crate) fn error_code(bytes: &[u8]) -> Option<String> {
+    let body: Value = serde_json::from_slice(bytes).ok()?;
+    Some(body.get("error")?.get("code")?.as_str()?.to_owned())
 }

@@ -3,15 +3,16 @@
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-/// 32 bytes of randomness from the caller. Drivers fill it from the OS; tests fix it.
+/// 32 bytes of randomness from the caller. A client shell fills one from the OS per client
+/// (its [`Session`](crate::Session) draws each call's seed from it); tests fix it.
 ///
 /// The same seed and the same inputs give the same trace, byte for byte.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Seed(pub [u8; 32]);
+pub struct Seed([u8; 32]);
 
 impl Seed {
     /// A seed from 32 bytes.
-    pub const fn new(bytes: [u8; 32]) -> Self {
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
 
@@ -51,5 +52,12 @@ impl Random {
 
     pub(crate) fn fill(&mut self, out: &mut [u8]) {
         self.0.fill_bytes(out);
+    }
+
+    /// The seed of the next call of a session.
+    pub(crate) fn next_seed(&mut self) -> Seed {
+        let mut bytes = [0u8; 32];
+        self.0.fill_bytes(&mut bytes);
+        Seed(bytes)
     }
 }

@@ -7,11 +7,11 @@ use http::HeaderValue;
 
 /// The id and duration of a finished request, sent with the next one when telemetry is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestMetrics {
+pub(crate) struct RequestMetrics {
     /// Stripe's `request-id` of the previous request.
-    pub request_id: String,
+    pub(crate) request_id: String,
     /// How long its last attempt took.
-    pub duration: Duration,
+    pub(crate) duration: Duration,
 }
 
 impl RequestMetrics {

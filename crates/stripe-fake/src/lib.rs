@@ -52,8 +52,6 @@ pub mod fault;
 mod ids;
 pub mod model;
 pub mod server;
-#[cfg(feature = "sim")]
-pub mod sim;
 
 pub use fault::{Fault, FaultPlan, FaultPlanError, Outcome, RandomFaults, Rule};
 pub use model::{Begin, KEY_LIFETIME, Kind, LogEntry, Model, Pending};

@@ -1,24 +1,17 @@
-//! # stripe-ureq: the blocking driver of `stripe-core`
+//! # stripe-ureq: the blocking transport of `stripe-core`
 //!
-//! A thin [`ureq`] 3 driver around the sans-IO engine [`stripe_core`]: every policy (retries,
-//! backoff, idempotency keys, advice) lives in the core; this crate only sends one attempt,
-//! sleeps and reads the clock when the core says so.
+//! The I/O of one attempt over [`ureq`] 3, its error classification and the sleep: nothing
+//! more. Every decision (keys, retries, waits, deadlines, advice) is [`stripe_core`]'s, and the
+//! loop around it is [`stripe_client`]'s; [`Client`] is that client over this transport.
 //!
-//! - [`Client::get`], [`Client::post`] and [`Client::delete`] make one logical call each, with
-//!   every retry the policy allows; [`Client::send`] takes any [`Request`].
-//! - 4xx and 5xx are [`Response`]s, not errors. An [`Error`] is either an invalid request
-//!   (nothing was sent) or a failed call that carries the idempotency key to persist.
-//! - Write-ahead: [`Client::prepare`] gives the idempotency key *before* anything is sent, so
-//!   it can be persisted first; [`Prepared::run`] then makes the call.
-//! - Each attempt is bounded as a whole (connect, send, read the whole body) by the policy's
-//!   attempt timeout; connecting is bounded by [`Config::connect_timeout`]; at most
-//!   [`Config::max_body_bytes`] + 1 bytes of a body are read.
-//! - The seed of each call comes from the OS ([`getrandom`]); [`Client::send_with_seed`] fixes
-//!   it for deterministic tests.
-//! - [`Client::list`] walks every object of a list endpoint, page after page, each page one
-//!   call with its own retries ([`Pages`]).
-//! - [`Client::on_retry`] is told before each retry's sleep ([`RetryNotice`]), e.g. to show
-//!   progress.
+//! - Each attempt is bounded as a whole (resolve, connect, send, read the whole body) by the
+//!   instant the core gives; connecting also by [`Config::connect_timeout`]; at most
+//!   [`Config::max_body_bytes`] + 1 bytes of a body are read. A 3xx is a response: redirects
+//!   are never followed, whatever agent you bring.
+//! - The default agent bounds attempts with settings made once (no per-request
+//!   reconfiguration) and resolves names through a small cache, so that a bounded attempt
+//!   spawns no lookup thread per request (ureq's resolver does when a timeout applies).
+//! - Bring your own agent (pool, proxy, TLS): `Client::with_transport(config, agent.into())`.
 //!
 //! ## Example
 //! Preparing a call performs no I/O:
@@ -26,7 +19,7 @@
 //! use stripe_ureq::{Client, Config, Request};
 //!
 //! let client = Client::new(Config::builder("sk_test_123").build()?);
-//! let prepared = client.prepare(Request::post("/v1/refunds", &[("charge", "ch_1")])?);
+//! let prepared = client.prepare(Request::post("/v1/refunds", &[("charge", "ch_1")])?)?;
 //! let key = prepared.idempotency_key().expect("every POST carries a key").to_string();
 //! // Persist `key` next to your own record here, then run the call with `prepared.run()`.
 //! assert!(!key.is_empty());
@@ -35,245 +28,29 @@
 //! ```
 //! The calls themselves need a Stripe (or a fake one):
 //! ```no_run
-//! use stripe_ureq::{Client, Config, Error};
+//! use stripe_ureq::{Client, Config};
 //!
 //! let client = Client::new(Config::builder("sk_test_123").build()?);
-//! let balance = client.get("/v1/balance")?;
-//! println!("{} {:?}", balance.status, balance.json());
 //! match client.post("/v1/charges", &[("amount", "2000"), ("currency", "usd")]) {
-//!     Ok(charge) => println!("{} after {} attempt(s)", charge.status, charge.attempts),
-//!     Err(Error::Call(e)) => eprintln!("persist {:?}, then {}", e.idempotency_key(), e.failure.advice()),
-//!     Err(e) => eprintln!("{e}"),
+//!     Ok(charge) => println!("{} after {} attempt(s)", charge.status(), charge.attempts()),
+//!     Err(e) => eprintln!("persist {:?}, then: {}", e.idempotency_key(), e.advice()),
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 
-mod error;
-mod pages;
+mod resolver;
 mod transport;
 
-use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Instant, SystemTime};
-
-use serde::Serialize;
-use stripe_core::{Action, Call, RequestMetrics};
-
-pub use error::Error;
-pub use pages::Pages;
-pub use stripe_core::drive::RetryNotice;
-pub use stripe_core::list::{PageError, PageProblem};
+pub use stripe_client::{self, Pages, Prepared};
 pub use stripe_core::{
-    self, Config, Failure, FailureKind, IdempotencyKey, Request, Response, RetryPolicy, Seed,
-    TransportError,
+    self, Config, Error, ErrorKind, IdempotencyKey, Request, Response, RetryPolicy,
 };
+pub use transport::Ureq;
 pub use ureq;
 
-/// A blocking Stripe client: a [`Config`] and a [`ureq::Agent`] (which pools connections).
-///
-/// Cloning is cheap enough and shares the agent's connection pool.
-#[derive(Clone)]
-pub struct Client {
-    config: Config,
-    agent: ureq::Agent,
-    on_retry: Option<OnRetry>,
-    last_request: Arc<Mutex<Option<RequestMetrics>>>,
-}
-
-/// The retry hook of a [`Client`].
-type OnRetry = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Client {
-    /// A client with its own agent: connect timeout from the config, 4xx/5xx as responses,
-    /// redirects not followed.
-    pub fn new(config: Config) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(config.connect_timeout()))
-            .build()
-            .new_agent();
-        Self::with_agent(config, agent)
-    }
-
-    /// A client around your own agent (its pool, proxy and TLS settings are kept). Each
-    /// attempt still sets, on the request: 4xx/5xx as responses, no redirects, the config's
-    /// connect timeout and the policy's attempt timeout.
-    pub fn with_agent(config: Config, agent: ureq::Agent) -> Self {
-        Self {
-            config,
-            agent,
-            on_retry: None,
-            last_request: Arc::default(),
-        }
-    }
-
-    /// Calls `hook` before the sleep that precedes each retry, with the attempt about to be
-    /// made, the policy's `max_tries`, the reason and the wait. It only observes: the core
-    /// alone decides. Replaces any previous hook; clones of the client share it.
-    ///
-    /// ```
-    /// use stripe_ureq::{Client, Config};
-    ///
-    /// let client = Client::new(Config::builder("sk_test_123").build()?).on_retry(|n| {
-    ///     eprintln!("attempt {}/{} after {:?}: retrying in {:?}", n.attempt, n.max_tries, n.reason, n.wait);
-    /// });
-    /// # drop(client);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn on_retry(mut self, hook: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
-        self.on_retry = Some(Arc::new(hook));
-        self
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The agent.
-    pub fn agent(&self) -> &ureq::Agent {
-        &self.agent
-    }
-
-    /// `GET path` (a relative Stripe path such as `/v1/balance`, query allowed).
-    pub fn get(&self, path: &str) -> Result<Response, Error> {
-        self.send(Request::get(path)?)
-    }
-
-    /// `POST path` with `params` (any `Serialize` map) form-encoded, under a fresh idempotency
-    /// key. To persist the key before sending, use [`Client::prepare`].
-    pub fn post<T: Serialize + ?Sized>(&self, path: &str, params: &T) -> Result<Response, Error> {
-        self.send(Request::post(path, params)?)
-    }
-
-    /// `DELETE path`.
-    pub fn delete(&self, path: &str) -> Result<Response, Error> {
-        self.send(Request::delete(path)?)
-    }
-
-    /// Every object of the list endpoint `path` (such as `/v1/customers`), page after page:
-    /// `params` (`limit`, filters) are kept on every page, and each next page asks for
-    /// `starting_after=<id of the last object>` while `has_more` is true. Each page is one
-    /// call through the core, so its retries apply. Given `ending_before`, the walk goes the
-    /// other way (`ending_before=<id of the first object>`, each page's objects reversed), as
-    /// Stripe's SDKs do.
-    ///
-    /// Nothing is sent until the iterator is advanced. It stops after the first error, which it
-    /// yields: an invalid request, a failed call, or a page that is not a 2xx list
-    /// ([`Error::Page`]).
-    ///
-    /// ```no_run
-    /// use stripe_ureq::{Client, Config};
-    ///
-    /// let client = Client::new(Config::builder("sk_test_123").build()?);
-    /// for customer in client.list("/v1/customers", &[("limit", "100")]) {
-    ///     println!("{}", customer?["id"]);
-    /// }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn list<T: Serialize + ?Sized>(&self, path: &str, params: &T) -> Pages<'_> {
-        Pages::new(self, path, params)
-    }
-
-    /// Makes the call `request` to its end, with a seed from the OS.
-    pub fn send(&self, request: Request) -> Result<Response, Error> {
-        self.prepare(request).run()
-    }
-
-    /// Makes the call `request` with a fixed seed: the same seed gives the same key and the
-    /// same backoff jitter.
-    pub fn send_with_seed(&self, request: Request, seed: Seed) -> Result<Response, Error> {
-        self.prepare_with_seed(request, seed).run()
-    }
-
-    /// The previous response's id and duration, sent as `X-Stripe-Client-Telemetry` with the
-    /// next request when the config's telemetry is on (as the official SDKs do).
-    fn last_request(&self) -> Option<RequestMetrics> {
-        self.last_request
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Remembers a response's id and duration for the next request's telemetry.
-    pub(crate) fn remember(&self, response: &Response) {
-        if let Some(metrics) = response.metrics() {
-            *self
-                .last_request
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(metrics);
-        }
-    }
-
-    /// Prepares the call without sending anything: read [`Prepared::idempotency_key`],
-    /// persist it, then [`Prepared::run`].
-    pub fn prepare(&self, request: Request) -> Prepared<'_> {
-        self.prepare_with_seed(request, transport::os_seed())
-    }
-
-    /// [`Client::prepare`] with a fixed seed.
-    pub fn prepare_with_seed(&self, request: Request, seed: Seed) -> Prepared<'_> {
-        let request = request.previous_request(self.last_request());
-        let (call, first) = Call::new(
-            request,
-            &self.config,
-            seed,
-            Instant::now(),
-            SystemTime::now(),
-        );
-        Prepared {
-            client: self,
-            call,
-            first,
-        }
-    }
-}
-
-/// A call whose idempotency key is known and nothing of which has been sent yet.
-#[must_use = "a prepared call does nothing until it is run"]
-pub struct Prepared<'a> {
-    client: &'a Client,
-    call: Call,
-    first: Action,
-}
-
-impl fmt::Debug for Prepared<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Prepared")
-            .field("method", &self.call.method())
-            .field("path", &self.call.path())
-            .field("idempotency_key", &self.call.idempotency_key())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Prepared<'_> {
-    /// The key every attempt will carry (`None` for GET and DELETE): persist it before
-    /// [`Prepared::run`] to resume safely after a crash.
-    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
-        self.call.idempotency_key()
-    }
-
-    /// The core's call (method, path, policy), not started yet.
-    pub fn call(&self) -> &Call {
-        &self.call
-    }
-
-    /// Makes the call to its end: attempts, sleeps between them, and the final outcome.
-    pub fn run(self) -> Result<Response, Error> {
-        transport::run(self.client, (self.call, self.first))
-    }
-}
+/// A blocking Stripe client over ureq: [`stripe_client::Client`] with the [`Ureq`] transport.
+pub type Client = stripe_client::Client<Ureq>;

@@ -1,69 +1,101 @@
-//! All the I/O: the driving loop's closures, the OS seed, one attempt over ureq, and the
-//! reduction of ureq's errors to the core's three transport error kinds.
+//! One attempt over ureq, the reduction of ureq's errors to the core's three kinds, the sleep.
 
 use std::io::{self, Read};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use stripe_core::drive::{self, SendError};
-use stripe_core::{Action, Call, Response, Seed, TransportError};
+use stripe_client::{FromConfig, SendError, Transport};
+use stripe_core::{Config, Error, TransportError};
+use ureq::unversioned::transport::DefaultConnector;
 
-use crate::{Client, Error};
+use crate::resolver::CachingResolver;
 
-/// Drives the call to its end: the core decides, this sends, sleeps and reads the clock.
-/// Before each retry's sleep, the client's retry hook (if any) is told about it.
-pub(crate) fn run(client: &Client, start: (Call, Action)) -> Result<Response, Error> {
-    drive::run_blocking_notify(
-        start,
-        Instant::now,
-        |request, timeout| send(client, request, timeout),
-        std::thread::sleep,
-        |notice| {
-            if let Some(hook) = &client.on_retry {
-                hook(notice);
-            }
-        },
-    )
-    .inspect(|response| client.remember(response))
-    .map_err(Error::Call)
+/// The ureq transport: an agent (which pools connections) and what of its settings is known to
+/// be right already. Cloning shares the pool.
+#[derive(Debug, Clone)]
+pub struct Ureq {
+    agent: ureq::Agent,
+    /// The agent answers 4xx/5xx as responses and follows no redirect.
+    plain: bool,
 }
 
-/// Sends one request and reads at most `max_body_bytes + 1` bytes of the answer, all within
-/// `timeout`.
-fn send(
-    client: &Client,
-    request: http::Request<Bytes>,
-    timeout: Option<Duration>,
-) -> Result<http::Response<Bytes>, SendError<ureq::Error>> {
-    attempt(client, request, timeout).map_err(|e| SendError::new(classify(&e), e))
-}
-
-fn attempt(
-    client: &Client,
-    request: http::Request<Bytes>,
-    timeout: Option<Duration>,
-) -> Result<http::Response<Bytes>, ureq::Error> {
-    let agent = &client.agent;
-    let (parts, body) = request.into_parts();
-    let mut config = agent
-        .configure_request(http::Request::from_parts(parts, &body[..]))
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_connect(Some(client.config.connect_timeout()));
-    if timeout.is_some() {
-        config = config.timeout_global(timeout);
+impl From<ureq::Agent> for Ureq {
+    /// Your agent, its pool, proxy and TLS settings kept. Attempts whose agent settings would
+    /// follow a redirect, fail on 4xx/5xx, or not bound the attempt get per-request settings.
+    fn from(agent: ureq::Agent) -> Self {
+        let config = agent.config();
+        let plain = !config.http_status_as_error() && config.max_redirects() == 0;
+        Self { agent, plain }
     }
-    let (parts, body) = agent.run(config.build())?.into_parts();
-    let limit = u64::try_from(client.config.max_body_bytes())
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    let mut bytes = Vec::new();
-    body.into_with_config()
-        .reader()
-        .take(limit)
-        .read_to_end(&mut bytes)?;
-    Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
 }
+
+impl FromConfig for Ureq {
+    /// An agent with 4xx/5xx as responses, no redirects, the config's connect timeout, the
+    /// policy's attempt timeout as its overall timeout, and a name cache.
+    fn from_config(config: &Config) -> Result<Self, Error> {
+        let agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(config.connect_timeout()))
+            .timeout_global(config.policy().attempt_timeout)
+            .build();
+        let resolver = CachingResolver::default();
+        let agent = ureq::Agent::with_parts(agent_config, DefaultConnector::default(), resolver);
+        Ok(Self::from(agent))
+    }
+}
+
+impl Transport for Ureq {
+    type Error = ureq::Error;
+
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        max_body_bytes: usize,
+    ) -> Result<http::Response<Bytes>, SendError<ureq::Error>> {
+        self.attempt(request, by, max_body_bytes)
+            .map_err(|e| SendError::new(classify(&e), e))
+    }
+
+    fn sleep_until(&self, until: Instant) {
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+    }
+}
+
+impl Ureq {
+    fn attempt(
+        &self,
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        max_body_bytes: usize,
+    ) -> Result<http::Response<Bytes>, ureq::Error> {
+        let left = by.map(|by| by.saturating_duration_since(Instant::now()));
+        // The agent's own overall timeout may already end the attempt by `by` (10 ms slack for
+        // the time between the core's decision and now): then no per-request settings.
+        let global = self.agent.config().timeouts().global;
+        let bounded = left.is_none_or(|l| global.is_some_and(|g| g <= l + SLACK));
+        let (parts, body) = request.into_parts();
+        let request = http::Request::from_parts(parts, &body[..]);
+        let response = if self.plain && bounded {
+            self.agent.run(request)?
+        } else {
+            let config = self.agent.configure_request(request);
+            let config = config.http_status_as_error(false).max_redirects(0);
+            self.agent
+                .run(config.timeout_global(left.or(global)).build())?
+        };
+        let (parts, body) = response.into_parts();
+        let limit = u64::try_from(max_body_bytes).map_or(u64::MAX, |n| n.saturating_add(1));
+        let mut bytes = Vec::new();
+        let mut reader = body.into_with_config().reader().take(limit);
+        reader.read_to_end(&mut bytes)?;
+        Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
+    }
+}
+
+/// Slack between the core's decision and the request's start.
+const SLACK: Duration = Duration::from_millis(10);
 
 /// `Connect` only when the request surely never left: no address, refused, unreachable, or
 /// the connect timeout.
@@ -87,25 +119,4 @@ fn classify(error: &ureq::Error) -> TransportError {
         },
         _ => TransportError::Io,
     }
-}
-
-/// 32 bytes from the OS. Should the OS fail, std's per-process random hasher keys mixed with
-/// the time and a counter stand in (keys also carry the time, so they stay distinct).
-pub(crate) fn os_seed() -> Seed {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        for chunk in bytes.chunks_mut(8) {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(nanos);
-            h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-            chunk.copy_from_slice(&h.finish().to_le_bytes());
-        }
-    }
-    Seed::new(bytes)
 }

@@ -1,6 +1,9 @@
-//! A virtual-time simulation (feature `sim`): drives `stripe-core`'s [`Call`] against the
-//! [`Model`] through a simulated network. No sockets, no real sleeping: a run of thousands of
-//! logical calls takes milliseconds.
+//! # stripe-sim: the client simulated against the fake Stripe, in virtual time
+//!
+//! Drives `stripe-core`'s calls (through a [`Session`]) against `stripe-fake`'s [`Model`]
+//! through a simulated network. No sockets, no real sleeping: a run of thousands of logical
+//! calls takes milliseconds. Each attempt is bounded by the instant the core gives
+//! (`Action::Send { by }`), exactly as a real driver bounds it.
 //!
 //! The network gives each fault its real-world meaning:
 //!
@@ -16,21 +19,25 @@
 //! With the `proptest` feature, [`strategy`] generates fault schedules and policies, so users
 //! can property-test their own retry handling.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
 #[cfg(feature = "proptest")]
 pub mod strategy;
 
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use stripe_core::{Action, Call, Config, Failure, Input, Request, Response, Seed, TransportError};
-
-use crate::fault::{Fault, Outcome};
-use crate::model::{Begin, Kind, Model, Pending};
+use stripe_core::{Action, Config, Error, Input, Request, Response, Seed, Session, TransportError};
+use stripe_fake::model::{Begin, Kind, Model, Pending};
+use stripe_fake::{Fault, Outcome};
 
 /// Latency of an answered attempt, in virtual time.
 pub const LATENCY: Duration = Duration::from_millis(10);
-/// The attempt timeout used when the policy sets none.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The bound of an attempt when the policy sets neither an attempt timeout nor a deadline (a
+/// real transport's own timeout would end it).
+pub const UNBOUNDED_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The model behind a simulated network, on a virtual clock.
 #[derive(Debug)]
@@ -47,7 +54,7 @@ pub struct Sim {
 #[derive(Debug)]
 pub struct Run {
     /// The final outcome, as the caller sees it.
-    pub outcome: Result<Response, Failure>,
+    pub outcome: Result<Response, Error>,
     /// Attempts sent.
     pub attempts: u32,
     /// Every sleep the call asked for, in order.
@@ -116,27 +123,45 @@ impl Sim {
         schedule: &[Option<Fault>],
     ) -> Run {
         let started = self.now;
-        let (mut call, mut action) = Call::new(request, config, seed, self.now, self.wall());
+        let mut session = Session::new(config.clone(), seed);
+        let (mut call, mut action) = match session.call(request, self.now, self.wall()) {
+            Ok(start) => start,
+            Err(e) => {
+                return Run {
+                    outcome: Err(e),
+                    attempts: 0,
+                    sleeps: Vec::new(),
+                    elapsed: Duration::ZERO,
+                    faults: Vec::new(),
+                };
+            }
+        };
         let mut sleeps = Vec::new();
         let mut faults = Vec::new();
         let outcome = loop {
             action = match action {
-                Action::Send(req) => {
+                Action::Send { request, by } => {
                     let fault = schedule.get(faults.len()).cloned().flatten();
                     faults.push(fault.clone());
-                    let timeout = call
-                        .attempt_timeout(self.now)
-                        .unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
-                    let input = self.attempt(&req, fault.as_ref(), timeout);
+                    let timeout = by.map_or(UNBOUNDED_ATTEMPT_TIMEOUT, |by| {
+                        by.saturating_duration_since(self.now)
+                    });
+                    let input = self.attempt(&request, fault.as_ref(), timeout);
                     call.handle(self.now, input)
                 }
-                Action::Sleep(d) => {
+                Action::Sleep { until, .. } => {
+                    let d = until.saturating_duration_since(self.now);
                     sleeps.push(d);
                     self.advance(d);
                     call.handle(self.now, Input::Woke)
                 }
                 Action::Done(resp) => break Ok(resp),
-                Action::Fail(f) => break Err(f),
+                Action::Fail(e) => break Err(e),
+                _ => {
+                    break Err(Error::local(
+                        "the simulation met an action it does not know",
+                    ));
+                }
             };
         };
         Run {

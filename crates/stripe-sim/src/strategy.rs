@@ -6,7 +6,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use stripe_core::RetryPolicy;
 
-use crate::fault::Fault;
+use stripe_fake::Fault;
 
 /// Any single fault the simulation knows, with `status` faults of 409, 429, 500 and 503, with
 /// or without `Stripe-Should-Retry`, and delays both under and over a 30 s attempt timeout.

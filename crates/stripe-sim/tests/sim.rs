@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use stripe_core::{Advice, Config, FailureKind, Request, RetryPolicy, Seed, TransportError};
+use stripe_core::{Advice, Config, ErrorKind, Request, RetryPolicy, Seed, TransportError};
 use stripe_fake::Fault;
-use stripe_fake::sim::Sim;
+use stripe_sim::Sim;
 
 fn config(policy: RetryPolicy) -> Config {
     Config::builder("sk_test_sim")
@@ -35,7 +35,7 @@ fn drop_after_then_retry_replays_the_one_charge() {
         &[Some(Fault::DropAfter)],
     );
     let resp = run.outcome.expect("2xx");
-    assert!(resp.replayed);
+    assert!(resp.is_replayed());
     assert_eq!(run.attempts, 2);
     assert_eq!(sim.charges(), 1);
     assert!(
@@ -63,7 +63,7 @@ fn a_slow_execution_holds_the_key_so_the_retry_gets_409_then_the_replay() {
         "{:?}",
         sim.model().log()
     );
-    assert!(run.outcome.expect("2xx").replayed);
+    assert!(run.outcome.expect("2xx").is_replayed());
     assert_eq!(sim.charges(), 1);
 }
 
@@ -78,7 +78,7 @@ fn hang_times_out_at_the_attempt_timeout() {
         &[Some(Fault::Hang)],
     );
     let f = run.outcome.expect_err("no answer");
-    assert_eq!(f.kind(), &FailureKind::Transport(TransportError::Timeout));
+    assert_eq!(f.kind(), &ErrorKind::Transport(TransportError::Timeout));
     assert_eq!(f.advice(), Advice::RetrySameKey);
     assert_eq!(run.elapsed, Duration::from_secs(7));
     assert_eq!(sim.charges(), 0);

@@ -1,0 +1,157 @@
+//! What both client flavours share: the session behind a lock, the retry hook, and the driving
+//! step that turns the core's actions into "send before", "sleep until", "return".
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use stripe_core::{
+    Action, Call, Config, Error, ErrorKind, Input, Request, Response, RetryNotice, Seed, Session,
+};
+
+use crate::transport::SendError;
+
+/// The retry hook of a client.
+pub(crate) type OnRetry = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
+
+/// The part of a client that is not its transport. Clones share the session.
+#[derive(Clone)]
+pub(crate) struct Shell {
+    config: Config,
+    session: Arc<Mutex<Session>>,
+    on_retry: Option<OnRetry>,
+}
+
+impl fmt::Debug for Shell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shell {
+    pub(crate) fn new(config: Config, seed: Seed) -> Self {
+        Self {
+            session: Arc::new(Mutex::new(Session::new(config.clone(), seed))),
+            config,
+            on_retry: None,
+        }
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn set_on_retry(&mut self, hook: OnRetry) {
+        self.on_retry = Some(hook);
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts a call (no I/O): its key is known from here on.
+    pub(crate) fn start(
+        &self,
+        request: Request,
+        now: Instant,
+        wall: SystemTime,
+    ) -> Result<(Call, Action), Error> {
+        self.session().call(request, now, wall)
+    }
+
+    /// A driver of one call to its end, and its first step.
+    pub(crate) fn drive(&self, call: Call, first: Action) -> (Drive<'_>, Step) {
+        let mut drive = Drive {
+            shell: self,
+            call,
+            source: None,
+        };
+        let step = drive.step(first);
+        (drive, step)
+    }
+}
+
+/// What the flavour's loop must do next.
+pub(crate) enum Step {
+    /// Send before the instant, then [`Drive::sent`].
+    Send(http::Request<Bytes>, Option<Instant>),
+    /// Sleep until the instant, then [`Drive::woke`].
+    Sleep(Instant),
+    /// The call is over.
+    Return(Result<Response, Error>),
+}
+
+/// One call being driven: the core's actions, the retry hook, the telemetry memory and the
+/// transport's own error of the last attempt, all in one place for both flavours.
+pub(crate) struct Drive<'a> {
+    shell: &'a Shell,
+    call: Call,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Drive<'_> {
+    /// The attempt's outcome, at `now`.
+    pub(crate) fn sent<E: std::error::Error + Send + Sync + 'static>(
+        &mut self,
+        now: Instant,
+        result: Result<http::Response<Bytes>, SendError<E>>,
+    ) -> Step {
+        let input = match result {
+            Ok(response) => {
+                self.source = None;
+                Input::Response(response)
+            }
+            Err(e) => {
+                let (kind, error) = e.into_parts();
+                self.source = Some(Box::new(error));
+                Input::Transport(kind)
+            }
+        };
+        let action = self.call.handle(now, input);
+        self.step(action)
+    }
+
+    /// The sleep is over, at `now`.
+    pub(crate) fn woke(&mut self, now: Instant) -> Step {
+        let action = self.call.handle(now, Input::Woke);
+        self.step(action)
+    }
+
+    fn step(&mut self, action: Action) -> Step {
+        match action {
+            Action::Send { request, by } => Step::Send(request, by),
+            Action::Sleep { until, notice } => {
+                if let (Some(notice), Some(hook)) = (notice, &self.shell.on_retry) {
+                    hook(&notice);
+                }
+                Step::Sleep(until)
+            }
+            Action::Done(response) => {
+                self.shell.session().learn(&response);
+                Step::Return(Ok(response))
+            }
+            Action::Fail(error) => Step::Return(Err(self.finish(error))),
+            _ => Step::Return(Err(Error::local(
+                "the core asked for an action this client does not know",
+            ))),
+        }
+    }
+
+    /// The error with the transport's own error as its cause, when the last attempt got none.
+    fn finish(&mut self, error: Error) -> Error {
+        let no_response = matches!(
+            error.kind(),
+            ErrorKind::Transport(_)
+                | ErrorKind::DeadlineExceeded {
+                    last_transport: Some(_)
+                }
+        );
+        match self.source.take() {
+            Some(source) if no_response => error.with_source(source),
+            _ => error,
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! What a transport is: one attempt before an instant, a sleep until an instant, the clock.
+//! Everything else (which key, whether to retry, how long to wait) is the core's.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use stripe_core::{Config, Error, TransportError};
+
+/// A transport's failure to get a response: the kind the core needs to decide, and the
+/// transport's own error, which becomes the [`Error::source`](std::error::Error::source) of the
+/// caller's error.
+#[derive(Debug)]
+pub struct SendError<E> {
+    kind: TransportError,
+    error: E,
+}
+
+impl<E> SendError<E> {
+    /// Pairs a transport's error with its kind: [`TransportError::Connect`] only when the
+    /// request surely never left.
+    pub fn new(kind: TransportError, error: E) -> Self {
+        Self { kind, error }
+    }
+    /// The kind.
+    pub fn kind(&self) -> TransportError {
+        self.kind
+    }
+    pub(crate) fn into_parts(self) -> (TransportError, E) {
+        (self.kind, self.error)
+    }
+}
+
+/// A blocking transport: the I/O of one attempt, the sleep, the clock.
+///
+/// ```
+/// use std::time::Instant;
+/// use bytes::Bytes;
+/// use stripe_client::{SendError, Transport};
+/// use stripe_core::TransportError;
+///
+/// /// A transport that never reaches anything (a real one sends `request` over HTTP/1.1).
+/// struct Offline;
+///
+/// impl Transport for Offline {
+///     type Error = std::io::Error;
+///     fn send(&self, _request: http::Request<Bytes>, _by: Option<Instant>, _max_body_bytes: usize)
+///         -> Result<http::Response<Bytes>, SendError<std::io::Error>> {
+///         let e = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "offline");
+///         Err(SendError::new(TransportError::Connect, e))
+///     }
+///     fn sleep_until(&self, until: Instant) {
+///         std::thread::sleep(until.saturating_duration_since(Instant::now()));
+///     }
+/// }
+///
+/// let config = stripe_core::Config::builder("sk_test_123")
+///     .policy(stripe_core::RetryPolicy::never())
+///     .build()?;
+/// let client = stripe_client::Client::with_transport(config, Offline);
+/// let error = client.get("/v1/balance").unwrap_err();
+/// assert_eq!(error.kind(), &stripe_core::ErrorKind::Transport(TransportError::Connect));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Transport {
+    /// The transport's own error.
+    type Error: StdError + Send + Sync + 'static;
+
+    /// Sends `request` and returns the whole response, reading at most `max_body_bytes + 1`
+    /// bytes of its body, all before the instant `by` (when given). Never follows a redirect:
+    /// a 3xx is a response like any other.
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        max_body_bytes: usize,
+    ) -> Result<http::Response<Bytes>, SendError<Self::Error>>;
+
+    /// Returns at `until` or later.
+    fn sleep_until(&self, until: Instant);
+
+    /// The monotonic clock (a simulation gives virtual time).
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// The wall clock, for the keys' timestamps and ages.
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// An async transport: the same four duties as [`Transport`], as futures that are `Send`.
+pub trait AsyncTransport: Send + Sync {
+    /// The transport's own error.
+    type Error: StdError + Send + Sync + 'static;
+
+    /// Sends `request` and returns the whole response, reading at most `max_body_bytes + 1`
+    /// bytes of its body, all before the instant `by` (when given). Never follows a redirect.
+    fn send(
+        &self,
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        max_body_bytes: usize,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, SendError<Self::Error>>> + Send;
+
+    /// Completes at `until` or later.
+    fn sleep_until(&self, until: Instant) -> impl Future<Output = ()> + Send;
+
+    /// The monotonic clock.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// The wall clock, for the keys' timestamps and ages.
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A transport that can be built from a [`Config`] alone (its connect timeout, its body cap):
+/// what [`Client::new`](crate::Client::new) and [`AsyncClient::new`](crate::AsyncClient::new)
+/// need.
+pub trait FromConfig: Sized {
+    /// Builds the transport; an error (say, no TLS backend) is of kind
+    /// [`ErrorKind::Local`](stripe_core::ErrorKind::Local).
+    fn from_config(config: &Config) -> Result<Self, Error>;
+}

@@ -1,0 +1,85 @@
+//! The [`Session`]: what spans calls (as quinn-proto's `Endpoint` does for connections).
+
+use std::fmt;
+use std::time::{Instant, SystemTime};
+
+use crate::call::{Action, Call};
+use crate::config::Config;
+use crate::failure::Error;
+use crate::request::Request;
+use crate::response::Response;
+use crate::seed::{Random, Seed};
+use crate::telemetry::RequestMetrics;
+
+/// Owns what spans calls: the [`Config`], one seed stream (seeded once; each call's seed is
+/// drawn from it, so a whole client run is deterministic from one seed, with no OS call per
+/// request), and the telemetry memory (the previous request's id and duration, sent as
+/// `X-Stripe-Client-Telemetry` when the config's telemetry is on).
+///
+/// No clock, socket or global RNG: time comes in as arguments.
+///
+/// ```
+/// use std::time::{Instant, SystemTime};
+/// use stripe_core::{Action, Config, Request, Seed, Session};
+///
+/// let mut session = Session::new(Config::builder("sk_test_123").build()?, Seed::from_u64(7));
+/// let (call, first) = session.call(
+///     Request::post("/v1/charges", &[("amount", "2000")])?,
+///     Instant::now(),
+///     SystemTime::now(),
+/// )?;
+/// assert!(call.idempotency_key().is_some()); // known before anything is sent
+/// assert!(matches!(first, Action::Send { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Session {
+    config: Config,
+    seeds: Random,
+    last: Option<RequestMetrics>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("config", &self.config)
+            .field("last_request", &self.last)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session of `config`, with every call's randomness drawn from `seed`.
+    pub fn new(config: Config, seed: Seed) -> Self {
+        Self {
+            config,
+            seeds: Random::new(seed),
+            last: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Starts a call of `request` at monotonic time `now` and wall-clock time `wall` (the
+    /// key's timestamp and age). Returns the call and its first action; an error only for
+    /// input that cannot become a request (nothing exists yet, nothing was sent).
+    pub fn call(
+        &mut self,
+        request: Request,
+        now: Instant,
+        wall: SystemTime,
+    ) -> Result<(Call, Action), Error> {
+        let seed = self.seeds.next_seed();
+        let telemetry = self.last.as_ref().and_then(RequestMetrics::header);
+        Call::start(request, &self.config, seed, telemetry, (now, wall))
+    }
+
+    /// Learns a final response's id and duration, for the next request's telemetry.
+    pub fn learn(&mut self, response: &Response) {
+        if let Some(metrics) = response.metrics() {
+            self.last = Some(metrics);
+        }
+    }
+}

@@ -83,10 +83,12 @@ fn run() -> Result<(), Error> {
     let blocking = stripe_ureq::Client::new(config.clone());
 
     println!("\n1. Create a customer (blocking client, stripe-ureq).");
-    let mut params = vec![("name", "Ada Lovelace"), ("email", "ada@example.com")];
-    if fake.is_none() {
-        params.push(("source", "tok_visa")); // a card on file for Stripe's test mode
-    }
+    // A card on file: Stripe (and the fake) refuse to charge a customer without one.
+    let params = vec![
+        ("name", "Ada Lovelace"),
+        ("email", "ada@example.com"),
+        ("source", "tok_visa"),
+    ];
     let customer = blocking.post("/v1/customers", &params)?;
     check(customer.is_success(), "the customer was not created")?;
     let customer_id = field(&customer, "id").to_owned();

@@ -13,21 +13,52 @@
 //! - [`server`]: a loopback HTTP/1.1 server (hyper, own runtime thread) around both, with admin
 //!   endpoints, and the `stripe-fake` binary.
 //!
-//! # What is modelled
-//! - Customers (create, retrieve, update, delete, list), charges (create, retrieve, list by
-//!   `customer` or `payment_intent`), payment intents (create with optional `confirm=true`,
-//!   retrieve, confirm, list), refunds (create by `charge` or `payment_intent`, retrieve, list).
-//! - Lists: `{"object": "list", "data", "has_more", "url"}`, newest first, `limit` (1..=100,
-//!   default 10), `starting_after`, `ending_before`.
-//! - Test cards: `tok_visa`, `tok_mastercard`, `tok_amex`, `pm_card_visa`, ... succeed;
+//! # Endpoints
+//! Objects carry every property Stripe returns by default (API version 2023-08-16), checked
+//! against Stripe's OpenAPI spec by `tests/spec_tour.rs` (a vendored subset, `tests/spec/`).
+//!
+//! | endpoint | notes |
+//! |---|---|
+//! | `GET /v1/balance` | captured charges less refunds, per currency |
+//! | `POST /v1/customers`, `GET /v1/customers`, `GET/POST/DELETE /v1/customers/:id` | `source=tok_...` puts a card on file (`default_source`); `payment_method`, `invoice_settings[default_payment_method]` |
+//! | `GET /v1/customers/search` | search (below) |
+//! | `GET /v1/customers/:id/payment_methods` | attached payment methods, `type` |
+//! | `POST /v1/charges`, `GET /v1/charges`, `GET/POST /v1/charges/:id`, `POST /v1/charges/:id/capture` | `source` = `tok_...`, `card_...` or `pm_...`; a customer alone pays with its default source, none is Stripe's 402 `missing`; `capture=false` then capture (partial capture releases the rest) |
+//! | `GET /v1/charges/search` | search |
+//! | `POST /v1/payment_intents`, `GET /v1/payment_intents`, `GET/POST /v1/payment_intents/:id`, `POST .../confirm`, `.../capture`, `.../cancel` | `confirm=true`, `capture_method=manual`, declines leave `requires_payment_method` |
+//! | `GET /v1/payment_intents/search` | search |
+//! | `POST /v1/refunds`, `GET /v1/refunds`, `GET/POST /v1/refunds/:id`, `POST /v1/refunds/:id/cancel` | by `charge` or `payment_intent`; card refunds succeed at once, so cancel is a 400 |
+//! | `GET /v1/refunds/search` | an extension: Stripe has no refunds search |
+//! | `POST /v1/payment_methods`, `GET /v1/payment_methods?customer=..&type=card`, `GET /v1/payment_methods/:id`, `POST .../attach`, `.../detach` | `type=card&card[token]=tok_...` |
+//! | `POST /v1/setup_intents`, `GET /v1/setup_intents`, `GET /v1/setup_intents/:id`, `POST .../confirm` | success attaches the payment method to the customer |
+//! | `GET /v1/events`, `GET /v1/events/:id` | `type` (with `charge.*`), `types[]` |
+//!
+//! # Behaviour
+//! - Test values: `tok_visa`, `tok_mastercard`, `tok_amex` and `pm_card_visa`, ... succeed;
 //!   `tok_chargeDeclined` (`generic_decline`), `tok_chargeDeclinedInsufficientFunds`,
 //!   `tok_chargeDeclinedExpiredCard`, `tok_chargeDeclinedIncorrectCvc`,
 //!   `tok_chargeDeclinedProcessingError`, `tok_chargeDeclinedFraudulent` (and their
 //!   `pm_card_...` forms) answer 402 `card_error` and leave a `failed` charge behind, as Stripe
-//!   does; [`Model::successful_charges`] counts only the charges that succeeded. A charge with a
-//!   `customer` and no source uses the customer's default card (a Visa).
+//!   does. A `pm_card_...` value becomes a new `pm_...` object wherever it is used, and a token
+//!   a new `card_...`: objects name real ids. [`Model::successful_charges`] counts the charges
+//!   that succeeded.
+//! - Lists: `{"object": "list", "data", "has_more", "url"}`, newest first, `limit` (1..=100,
+//!   default 10), `starting_after`, `ending_before`, `created` / `created[gt|gte|lt|lte]`.
+//! - Search: `query` with `field:'value'`, `field~'sub'`, `field>N` (`<`, `>=`, `<=`),
+//!   `metadata['key']:'value'`, `-` negation, `AND` or `OR`; `limit`, `page`; answered as
+//!   `{"object": "search_result", "data", "has_more", "next_page", "url"}`.
+//! - `expand[]`: ids become objects (`customer`, `latest_charge`, `payment_intent`, `charge`,
+//!   `data.customer`, nested paths up to four levels); an unknown field is a 400.
+//! - Parameters: the ones Stripe's spec lists for the endpoint are accepted; the ones the fake
+//!   does not model are ignored or echoed where Stripe echoes them (`statement_descriptor`,
+//!   `receipt_email`, ...); anything else is a 400 `parameter_unknown` naming the parameter.
+//! - Events: `customer.created|updated|deleted`, `charge.succeeded|failed|captured|updated|refunded`,
+//!   `payment_intent.created|succeeded|payment_failed|amount_capturable_updated|canceled`,
+//!   `refund.created`, `payment_method.attached|detached`, `setup_intent.created|succeeded|setup_failed`,
+//!   each naming the request (`request.id`, `request.idempotency_key`). The server can POST
+//!   them signed to a webhook URL ([`server::WebhookConfig`]), with duplicate / late faults.
 //! - Errors in Stripe's shape `{"error": {"type", "code", "message", "param", "decline_code"}}`;
-//!   absent members are omitted. Unknown parameters are rejected (`parameter_unknown`).
+//!   absent members are omitted.
 //! - Authentication: `Authorization: Bearer sk_test_...` or HTTP Basic with the key as user
 //!   name; anything else is a 401.
 //! - Idempotency as Stripe does it: keys on POST, scoped by secret key and `Stripe-Account`;
@@ -39,11 +70,10 @@
 //!   two phases so concurrency (and late delivery) can be simulated.
 //!
 //! # What is not modelled
-//! Everything else: other resources and endpoints, `expand` (accepted and ignored), search,
-//! webhooks and events, captures of uncaptured charges, 3-D Secure and `requires_action`,
-//! connected accounts' own data (`Stripe-Account` only scopes idempotency keys), live mode,
-//! API versions, rate limits (except injected ones), currencies' minimum amounts and
-//! `created[...]` list filters.
+//! Other resources and endpoints, 3-D Secure and `requires_action`, disputes, payouts and
+//! balance transactions (their ids are not expandable), connected accounts' own data
+//! (`Stripe-Account` only scopes idempotency keys), live mode, API versions, rate limits
+//! (except injected ones), currencies' minimum amounts, `total_count` on search results.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

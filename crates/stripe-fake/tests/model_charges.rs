@@ -41,18 +41,26 @@ fn tok_visa_succeeds() {
 }
 
 #[test]
-fn payment_method_and_customer_without_source_succeed() {
+fn payment_method_and_customer_with_a_card_on_file_succeed() {
     let mut model = Model::new(2);
     let pm = model.handle(
-        &post(
-            "/v1/charges",
-            "amount=100&currency=eur&payment_method=pm_card_visa",
-        ),
+        &post("/v1/charges", "amount=100&currency=eur&source=pm_card_visa"),
         t0(),
     );
     assert_eq!(pm.status(), 200);
-    let customer = json(&model.handle(&post("/v1/customers", ""), t0()));
+    let pm_id = json(&pm)["payment_method"].as_str().expect("pm").to_owned();
+    assert!(
+        pm_id.starts_with("pm_") && pm_id != "pm_card_visa",
+        "{pm_id}"
+    );
+    assert!(
+        model.find(&pm_id).is_some(),
+        "a real payment method was made"
+    );
+    let customer = json(&model.handle(&post("/v1/customers", "source=tok_visa"), t0()));
     let cus = customer["id"].as_str().expect("id");
+    let card = customer["default_source"].as_str().expect("card on file");
+    assert!(card.starts_with("card_"), "{card}");
     let resp = model.handle(
         &post(
             "/v1/charges",
@@ -62,7 +70,35 @@ fn payment_method_and_customer_without_source_succeed() {
     );
     assert_eq!(resp.status(), 200);
     assert_eq!(json(&resp)["customer"], cus);
+    assert_eq!(json(&resp)["payment_method"], card);
+    assert_eq!(json(&resp)["source"]["id"], card);
     assert_eq!(model.successful_charges(), 2);
+}
+
+#[test]
+fn charging_a_customer_without_a_card_is_stripes_card_error_missing() {
+    // Stripe answers 402 card_error `missing` on param `card` ("Cannot charge a customer
+    // that has no active card"), and creates no charge.
+    let mut model = Model::new(2);
+    let customer = json(&model.handle(&post("/v1/customers", ""), t0()));
+    let cus = customer["id"].as_str().expect("id");
+    let resp = model.handle(
+        &post(
+            "/v1/charges",
+            &format!("amount=500&currency=usd&customer={cus}"),
+        ),
+        t0(),
+    );
+    assert_eq!(resp.status(), 402);
+    let err = &json(&resp)["error"];
+    assert_eq!(err["type"], "card_error");
+    assert_eq!(err["code"], "missing");
+    assert_eq!(err["param"], "card");
+    assert_eq!(
+        err["message"],
+        "Cannot charge a customer that has no active card"
+    );
+    assert_eq!(model.count(Kind::Charge), 0);
 }
 
 fn decline(source: &str) -> (serde_json::Value, Model) {
@@ -162,7 +198,7 @@ fn unknown_customer_and_unknown_charge() {
 #[test]
 fn list_filters_by_customer() {
     let mut model = Model::new(5);
-    let cus = json(&model.handle(&post("/v1/customers", ""), t0()))["id"]
+    let cus = json(&model.handle(&post("/v1/customers", "source=tok_visa"), t0()))["id"]
         .as_str()
         .expect("id")
         .to_owned();

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N]
+//!             [--webhook-url URL] [--webhook-secret whsec_...]
 //! ```
 //! The first line on stdout is `listening on http://HOST:PORT`.
 
@@ -9,13 +10,15 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use stripe_fake::FaultPlan;
-use stripe_fake::server::{ServerOptions, run_foreground};
+use stripe_fake::server::{ServerOptions, WebhookConfig, run_foreground};
 
 const USAGE: &str = "\
 usage: stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N]
+                   [--webhook-url URL] [--webhook-secret whsec_...]
 
-Serves a fake Stripe API (customers, charges, payment_intents, refunds) with Stripe's
-idempotency rules and an optional fault plan.
+Serves a fake Stripe API (customers, charges, payment_intents, refunds, payment_methods,
+setup_intents, events, balance, search) with Stripe's idempotency rules and an optional
+fault plan, and can POST signed events to a webhook endpoint.
 
 options:
   --port N      port to listen on (default 0: any free port)
@@ -23,13 +26,20 @@ options:
   --plan FILE   JSON fault plan, e.g.
                 [{\"method\": \"POST\", \"path\": \"/v1/charges\", \"fault\": \"drop_after\", \"times\": 1}]
   --seed N      seed of the generated ids (default 24301)
+  --webhook-url URL
+                POST every event, signed (Stripe-Signature), to http://HOST:PORT/path
+  --webhook-secret S
+                the signing secret (default whsec_fake)
   -h, --help    show this help
 
 The first line on stdout is `listening on http://HOST:PORT`.
-Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock.";
+Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock,
+POST /_fake/webhooks ({\"url\", \"secret\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}).";
 
 fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
     let mut options = ServerOptions::default();
+    let mut webhook_url: Option<String> = None;
+    let mut webhook_secret = "whsec_fake".to_owned();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -39,7 +49,10 @@ fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
         if flag == "-h" || flag == "--help" {
             return Ok(None);
         }
-        if !matches!(flag, "--port" | "--host" | "--plan" | "--seed") {
+        if !matches!(
+            flag,
+            "--port" | "--host" | "--plan" | "--seed" | "--webhook-url" | "--webhook-secret"
+        ) {
             return Err(format!("unknown argument `{arg}`"));
         }
         let value = match inline.or_else(|| iter.next().cloned()) {
@@ -62,6 +75,8 @@ fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
                     format!("invalid seed `{value}` (expected an unsigned integer)")
                 })?;
             }
+            "--webhook-url" => webhook_url = Some(value),
+            "--webhook-secret" => webhook_secret = value,
             _ => {
                 let text = std::fs::read_to_string(&value)
                     .map_err(|e| format!("cannot read plan file `{value}`: {e}"))?;
@@ -69,6 +84,12 @@ fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
                     .map_err(|e| format!("invalid plan file `{value}`: {e}"))?;
             }
         }
+    }
+    if let Some(url) = webhook_url {
+        let json = serde_json::json!({"url": url, "secret": webhook_secret}).to_string();
+        options.webhook = Some(
+            WebhookConfig::from_json(&json).map_err(|e| format!("invalid `--webhook-url`: {e}"))?,
+        );
     }
     Ok(Some(options))
 }

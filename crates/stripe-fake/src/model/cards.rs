@@ -107,6 +107,25 @@ const CARDS: [(&str, Card); 9] = [
     ),
 ];
 
+impl Card {
+    /// The brand as card sources spell it (`Visa`, `MasterCard`, `American Express`).
+    pub(crate) fn display_brand(&self) -> &'static str {
+        match self.brand {
+            "mastercard" => "MasterCard",
+            "amex" => "American Express",
+            _ => "Visa",
+        }
+    }
+}
+
+/// The test card a stored card or payment method was made from (by its last four digits).
+pub(crate) fn by_last4(last4: &str) -> Option<Card> {
+    CARDS
+        .iter()
+        .find(|(_, card)| card.last4 == last4)
+        .map(|(_, card)| *card)
+}
+
 fn by_suffix(suffix: &str) -> Option<Card> {
     CARDS
         .iter()
@@ -121,12 +140,11 @@ pub(crate) fn token(id: &str) -> Result<Card, ApiError> {
         .ok_or_else(|| ApiError::no_such("token", id, "source"))
 }
 
-/// A `payment_method` (`pm_card_...`) parameter; 400 `resource_missing` when unknown.
-pub(crate) fn payment_method(id: &str) -> Result<Card, ApiError> {
+/// A test payment method (`pm_card_visa`, `pm_card_chargeDeclined`, ...), if `id` is one.
+pub(crate) fn test_payment_method(id: &str) -> Option<Card> {
     id.strip_prefix("pm_card_visa_")
         .or_else(|| id.strip_prefix("pm_card_"))
         .and_then(by_suffix)
-        .ok_or_else(|| ApiError::no_such("PaymentMethod", id, "payment_method"))
 }
 
 impl Decline {

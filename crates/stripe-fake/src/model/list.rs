@@ -1,4 +1,5 @@
-//! Stripe list objects: newest first, `limit`, `starting_after`, `ending_before`.
+//! Stripe list objects: newest first, `limit`, `starting_after`, `ending_before`, and the
+//! `created` filter (`created=T` or `created[gt|gte|lt|lte]=T`).
 
 use serde_json::{Value, json};
 
@@ -16,14 +17,70 @@ pub(crate) struct ListParams {
     pub(crate) limit: usize,
     pub(crate) starting_after: Option<String>,
     pub(crate) ending_before: Option<String>,
+    /// `(operator, bound)` pairs of the `created` filter, all of which must hold.
+    pub(crate) created: Vec<(Bound, i64)>,
+}
+
+/// A comparison of the `created` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    Eq,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Bound {
+    fn holds(self, value: i64, bound: i64) -> bool {
+        match self {
+            Bound::Eq => value == bound,
+            Bound::Gt => value > bound,
+            Bound::Gte => value >= bound,
+            Bound::Lt => value < bound,
+            Bound::Lte => value <= bound,
+        }
+    }
+}
+
+/// Parses `created=T` and `created[op]=T`.
+fn created_filter(p: &Params) -> Result<Vec<(Bound, i64)>, ApiError> {
+    let mut out = Vec::new();
+    let mut ops = p.map("created").unwrap_or_default();
+    if let Some(exact) = p.get("created") {
+        ops.insert(String::new(), exact.to_owned());
+    }
+    for (op, raw) in ops {
+        let bound = match op.as_str() {
+            "" => Bound::Eq,
+            "gt" => Bound::Gt,
+            "gte" => Bound::Gte,
+            "lt" => Bound::Lt,
+            "lte" => Bound::Lte,
+            other => return Err(ApiError::unknown_parameter(&format!("created[{other}]"))),
+        };
+        let value = raw.parse::<i64>().map_err(|_| {
+            ApiError::invalid_param(
+                "created",
+                "parameter_invalid_integer",
+                format!("Invalid integer: {raw}"),
+            )
+        })?;
+        out.push((bound, value));
+    }
+    Ok(out)
+}
+
+/// Whether an object's `created` passes the filter.
+pub(crate) fn created_matches(object: &Value, created: &[(Bound, i64)]) -> bool {
+    let value = object["created"].as_i64().unwrap_or_default();
+    created.iter().all(|(op, bound)| op.holds(value, *bound))
 }
 
 impl ListParams {
-    /// Parses `limit`, the cursors, and accepts the endpoint's `filters`.
-    pub(crate) fn parse(p: &Params, filters: &[&str]) -> Result<Self, ApiError> {
-        let mut allowed = vec!["limit", "starting_after", "ending_before"];
-        allowed.extend_from_slice(filters);
-        p.only(&allowed)?;
+    /// Parses `limit`, the cursors and `created` (unknown parameters are refused earlier,
+    /// against the endpoint's list in Stripe's spec).
+    pub(crate) fn parse(p: &Params) -> Result<Self, ApiError> {
         let limit = match p.get("limit") {
             None => DEFAULT_LIMIT,
             Some(raw) => {
@@ -55,6 +112,7 @@ impl ListParams {
             limit,
             starting_after,
             ending_before,
+            created: created_filter(p)?,
         })
     }
 }
@@ -66,7 +124,10 @@ pub(crate) fn page<'a>(
     url: &str,
     object: &str,
 ) -> Result<Value, ApiError> {
-    let newest_first: Vec<&Value> = objects.rev().collect();
+    let newest_first: Vec<&Value> = objects
+        .rev()
+        .filter(|o| created_matches(o, &lp.created))
+        .collect();
     let cursor_index = |param: &str, id: &str| {
         newest_first
             .iter()

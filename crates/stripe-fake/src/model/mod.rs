@@ -5,17 +5,25 @@
 //! bodies, responses `http::Response<Bytes>` with JSON bodies.
 
 mod auth;
+mod balance;
 mod cards;
 mod charges;
 mod customers;
 pub(crate) mod errors;
+mod events;
+mod expand;
 mod idempotency;
 mod list;
+mod objects;
 mod params;
 mod payment_intents;
+mod payment_methods;
 mod phases;
 mod refunds;
 mod router;
+mod search;
+mod setup_intents;
+mod spec_params;
 
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -44,6 +52,12 @@ pub enum Kind {
     PaymentIntent,
     /// Refunds.
     Refund,
+    /// Payment methods (`pm_...`), attached or not.
+    PaymentMethod,
+    /// Setup intents.
+    SetupIntent,
+    /// Events recorded (`evt_...`).
+    Event,
     /// Idempotency keys currently held (finished or in flight).
     IdempotencyKey,
 }
@@ -122,6 +136,13 @@ pub struct Model {
     pub(crate) charges: Vec<Value>,
     pub(crate) payment_intents: Vec<Value>,
     pub(crate) refunds: Vec<Value>,
+    /// Card sources (`card_...`) made from tokens, on customers or used by one charge.
+    pub(crate) cards: Vec<Value>,
+    pub(crate) payment_methods: Vec<Value>,
+    pub(crate) setup_intents: Vec<Value>,
+    pub(crate) events: Vec<Value>,
+    /// The request being executed: its id and idempotency key (named by the events it records).
+    pub(crate) current_request: Option<(String, Option<String>)>,
     keys: Store,
     log: Vec<LogEntry>,
 }
@@ -143,6 +164,11 @@ impl Model {
             charges: Vec::new(),
             payment_intents: Vec::new(),
             refunds: Vec::new(),
+            cards: Vec::new(),
+            payment_methods: Vec::new(),
+            setup_intents: Vec::new(),
+            events: Vec::new(),
+            current_request: None,
             keys: Store::default(),
             log: Vec::new(),
         }
@@ -195,6 +221,22 @@ impl Model {
         &self.refunds
     }
 
+    /// Payment methods (`pm_...`), oldest first.
+    pub fn payment_methods(&self) -> &[Value] {
+        &self.payment_methods
+    }
+
+    /// Setup intents, oldest first.
+    pub fn setup_intents(&self) -> &[Value] {
+        &self.setup_intents
+    }
+
+    /// Events (`charge.succeeded`, `payment_intent.created`, ...), oldest first: what a
+    /// webhook endpoint would be sent.
+    pub fn events(&self) -> &[Value] {
+        &self.events
+    }
+
     /// Number of charges whose `status` is `succeeded`.
     pub fn successful_charges(&self) -> usize {
         self.count(Kind::SuccessfulCharge)
@@ -212,21 +254,42 @@ impl Model {
                 .count(),
             Kind::PaymentIntent => self.payment_intents.len(),
             Kind::Refund => self.refunds.len(),
+            Kind::PaymentMethod => self.payment_methods.len(),
+            Kind::SetupIntent => self.setup_intents.len(),
+            Kind::Event => self.events.len(),
             Kind::IdempotencyKey => self.keys.len(),
         }
     }
 
-    /// Any live object by id (`cus_`, `ch_`, `pi_`, `re_`).
+    /// Any live object by id (`cus_`, `ch_`, `pi_`, `re_`, `pm_`, `card_`, `seti_`, `evt_`).
     pub fn find(&self, id: &str) -> Option<&Value> {
-        [
-            &self.customers,
-            &self.charges,
-            &self.payment_intents,
-            &self.refunds,
-        ]
-        .into_iter()
-        .flat_map(|objects| objects.iter())
-        .find(|o| o["id"] == id)
+        let objects = match id.split_once('_').map(|(prefix, _)| prefix) {
+            Some("cus") => &self.customers,
+            Some("ch") => &self.charges,
+            Some("pi") => &self.payment_intents,
+            Some("re") => &self.refunds,
+            Some("pm") => &self.payment_methods,
+            Some("card") => &self.cards,
+            Some("seti") => &self.setup_intents,
+            Some("evt") => &self.events,
+            _ => return None,
+        };
+        objects.iter().rev().find(|o| o["id"] == id)
+    }
+
+    /// Any live object by id, mutable.
+    pub(crate) fn find_mut(&mut self, id: &str) -> Option<&mut Value> {
+        let objects = match id.split_once('_').map(|(prefix, _)| prefix) {
+            Some("cus") => &mut self.customers,
+            Some("ch") => &mut self.charges,
+            Some("pi") => &mut self.payment_intents,
+            Some("re") => &mut self.refunds,
+            Some("pm") => &mut self.payment_methods,
+            Some("card") => &mut self.cards,
+            Some("seti") => &mut self.setup_intents,
+            _ => return None,
+        };
+        objects.iter_mut().rev().find(|o| o["id"] == id)
     }
 
     /// Every request seen, in arrival order.

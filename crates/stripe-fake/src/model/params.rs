@@ -67,6 +67,21 @@ impl Params {
         self.pairs.iter().any(|(k, v)| k == name && v.is_empty())
     }
 
+    /// Every value of a list parameter (`expand[]=a&expand[0]=b` or `expand=a`), in order.
+    pub(crate) fn list(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| {
+                k == name
+                    || k.strip_prefix(name)
+                        .and_then(|rest| rest.strip_prefix('['))
+                        .and_then(|rest| rest.strip_suffix(']'))
+                        .is_some_and(|inner| inner.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// Rejects top-level parameters outside `allowed` (`expand` is always accepted).
     pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
         for (k, _) in &self.pairs {

@@ -185,7 +185,12 @@ impl Model {
         now: SystemTime,
         how: Completion,
     ) -> Response<Bytes> {
+        self.current_request = Some((
+            pending.request_id.clone(),
+            pending.slot.as_ref().map(|(_, key)| key.clone()),
+        ));
         let outcome = self.execute(&pending.route, &pending.params, unix(now));
+        self.current_request = None;
         let (status, body, should_retry) = match (how, outcome) {
             (Completion::Normal, Ok(value)) => (200, value, None),
             (Completion::Normal, Err(err)) => (err.status, err.to_json(), None),

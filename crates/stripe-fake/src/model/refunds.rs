@@ -1,12 +1,14 @@
-//! Refunds: create (by `charge` or `payment_intent`), retrieve, list.
+//! Refunds: create (by `charge` or `payment_intent`), retrieve, update, cancel, list.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use super::Model;
+use super::customers::merge_metadata;
 use super::errors::ApiError;
 use super::list::{self, ListParams};
+use super::objects;
 use super::params::Params;
 use super::router::position;
 
@@ -30,7 +32,6 @@ pub(crate) struct CreateRefund {
 
 /// Validates `POST /v1/refunds`.
 pub(crate) fn parse_create(p: &Params) -> Result<CreateRefund, ApiError> {
-    p.only(&["charge", "payment_intent", "amount", "reason", "metadata"])?;
     let target = match (p.get("charge"), p.get("payment_intent")) {
         (Some(charge), None) => Target::Charge(charge.to_owned()),
         (None, Some(intent)) => Target::PaymentIntent(intent.to_owned()),
@@ -120,37 +121,53 @@ impl Model {
         }
         let id = self.next_id("re_");
         let txn = self.next_id("txn_");
-        let metadata: serde_json::Map<String, Value> = create
-            .metadata
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        let refund = json!({
-            "id": id,
-            "object": "refund",
-            "amount": amount,
-            "balance_transaction": txn,
-            "charge": charge_id,
-            "created": now,
-            "currency": charge["currency"],
-            "livemode": false,
-            "metadata": metadata,
-            "payment_intent": charge["payment_intent"],
-            "reason": create.reason,
-            "status": "succeeded",
-        });
-        if let Some(stored) = self.charges.get_mut(index) {
-            let now_refunded = refunded.saturating_add(amount);
-            stored["amount_refunded"] = json!(now_refunded);
-            stored["refunded"] = json!(now_refunded >= total);
-        }
+        let mut refund = objects::refund(&id, &charge, amount, now);
+        refund["balance_transaction"] = json!(txn);
+        refund["metadata"] = objects::metadata(&create.metadata);
+        refund["reason"] = json!(create.reason);
+        let Some(stored) = self.charges.get_mut(index) else {
+            return Err(ApiError::no_such("charge", &charge_id, "charge"));
+        };
+        let now_refunded = refunded.saturating_add(amount);
+        stored["amount_refunded"] = json!(now_refunded);
+        stored["refunded"] = json!(now_refunded >= total);
+        let charge = stored.clone();
         self.refunds.push(refund.clone());
+        self.record_event("charge.refunded", &charge, now);
+        self.record_event("refund.created", &refund, now);
         Ok(refund)
     }
 
+    pub(crate) fn update_refund(&mut self, id: &str, p: &Params) -> Result<Value, ApiError> {
+        let updates = p.map("metadata")?;
+        let index =
+            position(&self.refunds, id).ok_or_else(|| ApiError::no_such("refund", id, "id"))?;
+        let Some(refund) = self.refunds.get_mut(index) else {
+            return Err(ApiError::no_such("refund", id, "id"));
+        };
+        merge_metadata(refund, &updates, p.cleared("metadata"));
+        Ok(refund.clone())
+    }
+
+    /// Card refunds succeed at once, so none can be canceled (Stripe only cancels refunds
+    /// that still require action).
+    pub(crate) fn cancel_refund(&mut self, id: &str) -> Result<Value, ApiError> {
+        let refund = self
+            .refunds
+            .iter()
+            .find(|r| r["id"] == id)
+            .ok_or_else(|| ApiError::no_such("refund", id, "id"))?;
+        let status = refund["status"].as_str().unwrap_or_default();
+        Err(ApiError::invalid_state(
+            "refund_not_cancelable",
+            format!(
+                "Refund {id} cannot be canceled because it has a status of {status}. Only a refund with a status of requires_action can be canceled."
+            ),
+        ))
+    }
+
     pub(crate) fn list_refunds(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p, &["charge", "payment_intent"])?;
+        let lp = ListParams::parse(p)?;
         let selected = self
             .refunds
             .iter()

@@ -9,9 +9,14 @@
 //! - `POST /_fake/plan`: a JSON fault plan replaces the current one (200, or 400 with a message);
 //! - `GET /_fake/log`: the request log as a JSON array of [`LogEntry`];
 //! - `GET /_fake/counts`: object counts (`customers`, `charges`, `successful_charges`, ...);
-//! - `POST /_fake/clock`: `{"advance_secs": N}` moves the model's clock forward.
+//! - `POST /_fake/clock`: `{"advance_secs": N}` moves the model's clock forward;
+//! - `POST /_fake/webhooks`: a JSON [`WebhookConfig`] (URL, `whsec_...` secret, faults) from
+//!   which on every event the fake records is signed and POSTed (see [`webhooks`]).
 
 mod service;
+pub mod webhooks;
+
+pub use webhooks::{WebhookConfig, WebhookFault, WebhookFaultKind};
 
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener as StdListener};
@@ -36,6 +41,8 @@ pub struct ServerOptions {
     pub plan: FaultPlan,
     /// Seed of the model's identifiers.
     pub seed: u64,
+    /// Where to POST the events the model records (none by default).
+    pub webhook: Option<WebhookConfig>,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +52,7 @@ impl Default for ServerOptions {
             port: 0,
             plan: FaultPlan::new(),
             seed: 0x5EED,
+            webhook: None,
         }
     }
 }
@@ -58,6 +66,9 @@ pub(crate) struct Shared {
     connections: AtomicU64,
     /// Bumped each time the model handles a request (for `deliver_late`).
     handled: watch::Sender<u64>,
+    webhook: Mutex<Option<WebhookConfig>>,
+    /// How many of the model's events were handed to webhook delivery (or passed over).
+    events_dispatched: Mutex<usize>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -86,6 +97,42 @@ impl Shared {
 
     pub(crate) fn bump_handled(&self) {
         self.handled.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub(crate) fn set_webhook(&self, config: Option<WebhookConfig>) {
+        *lock(&self.webhook) = config;
+    }
+
+    /// Hands the events recorded since the last call to webhook delivery (on the current
+    /// tokio runtime). Call without holding the model's lock.
+    pub(crate) fn dispatch_events(&self) {
+        let fresh: Vec<serde_json::Value> = {
+            let model = self.model();
+            let mut sent = lock(&self.events_dispatched);
+            let fresh = model.events().get(*sent..).unwrap_or_default().to_vec();
+            *sent = model.events().len();
+            fresh
+        };
+        let mut config = lock(&self.webhook);
+        let Some(config) = config.as_mut() else {
+            return;
+        };
+        for event in fresh {
+            let kind = event["type"].as_str().unwrap_or_default().to_owned();
+            let (copies, delay) = match config.take_fault(&kind) {
+                Some(WebhookFaultKind::Duplicate) => (2, Duration::ZERO),
+                Some(WebhookFaultKind::Late { ms }) => (1, Duration::from_millis(ms)),
+                None => (1, Duration::ZERO),
+            };
+            for _ in 0..copies {
+                tokio::spawn(webhooks::deliver(
+                    config.url().to_owned(),
+                    config.secret().to_owned(),
+                    event.clone(),
+                    delay,
+                ));
+            }
+        }
     }
 }
 
@@ -122,6 +169,8 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         clock_offset: Mutex::new(Duration::ZERO),
         connections: AtomicU64::new(0),
         handled,
+        webhook: Mutex::new(options.webhook),
+        events_dispatched: Mutex::new(0),
     });
     let (shutdown, stop) = watch::channel(false);
     let task_shared = Arc::clone(&shared);
@@ -184,6 +233,11 @@ impl ServerHandle {
     /// Number of TCP connections accepted so far.
     pub fn connections_accepted(&self) -> u64 {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Sets (or clears) where the events are POSTed.
+    pub fn set_webhook(&self, config: Option<WebhookConfig>) {
+        self.shared.set_webhook(config);
     }
 
     /// Moves the model's clock forward (e.g. 24 h to expire idempotency keys).

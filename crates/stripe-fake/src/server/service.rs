@@ -118,6 +118,7 @@ async fn answer(
         }
         (outcome, before)
     };
+    shared.dispatch_events();
     match outcome {
         Outcome::Respond(resp) => Ok(to_hyper(resp)),
         Outcome::Drop { .. } => Err(CloseConnection),
@@ -134,9 +135,9 @@ async fn answer(
                 let mut handled = task_shared.handled.subscribe();
                 let _ = handled.wait_for(|n| *n != handled_before).await;
                 let now = task_shared.now();
-                let mut model = task_shared.model();
-                let resp = model.handle(&req, now);
+                let resp = task_shared.model().handle(&req, now);
                 task_shared.bump_handled();
+                task_shared.dispatch_events();
                 resp
             });
             task.await.map(to_hyper).map_err(|_| CloseConnection)
@@ -156,9 +157,9 @@ async fn delayed(shared: Arc<Shared>, ms: u64, then: Begin) -> Answer {
             let task = tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 let now = shared.now();
-                let mut model = shared.model();
-                let resp = model.finish(pending, now);
+                let resp = shared.model().finish(pending, now);
                 shared.bump_handled();
+                shared.dispatch_events();
                 resp
             });
             task.await.map(to_hyper).map_err(|_| CloseConnection)
@@ -203,6 +204,17 @@ fn admin(shared: &Shared, req: &Request<Bytes>) -> Response<Full<Bytes>> {
                     "connections_accepted": shared.connections.load(Ordering::SeqCst),
                 }),
             )
+        }
+        (&Method::POST, "/_fake/webhooks") => {
+            let text = String::from_utf8_lossy(req.body());
+            match super::WebhookConfig::from_json(&text) {
+                Ok(config) => {
+                    let url = config.url().to_owned();
+                    shared.set_webhook(Some(config));
+                    plain(StatusCode::OK, &json!({"ok": true, "url": url}))
+                }
+                Err(e) => bad(format!("invalid webhook configuration: {e}")),
+            }
         }
         (&Method::POST, "/_fake/clock") => {
             let secs = serde_json::from_slice::<serde_json::Value>(req.body())

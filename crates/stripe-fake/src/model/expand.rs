@@ -1,0 +1,74 @@
+//! `expand[]`: fields holding an id come back as the object when named (`customer`,
+//! `latest_charge`, `data.payment_intent`, `charge.customer`, ...), up to Stripe's four levels.
+
+use serde_json::Value;
+
+use super::Model;
+use super::errors::ApiError;
+
+/// Stripe's limit on expansion depth.
+const MAX_DEPTH: usize = 4;
+
+fn not_expandable(path: &str) -> ApiError {
+    ApiError::invalid_param(
+        "expand",
+        "parameter_invalid_string",
+        format!("This property cannot be expanded ({path})."),
+    )
+}
+
+impl Model {
+    /// Applies every `expand` path to a response body.
+    pub(crate) fn expand(&self, mut value: Value, paths: &[&str]) -> Result<Value, ApiError> {
+        for path in paths {
+            let segments: Vec<&str> = path.split('.').collect();
+            if segments.len() > MAX_DEPTH || segments.iter().any(|s| s.is_empty()) {
+                return Err(ApiError::invalid_param(
+                    "expand",
+                    "parameter_invalid_string",
+                    format!(
+                        "You cannot expand more than {MAX_DEPTH} levels of a property ({path})."
+                    ),
+                ));
+            }
+            self.expand_at(&mut value, &segments, path)?;
+        }
+        Ok(value)
+    }
+
+    fn expand_at(&self, value: &mut Value, segments: &[&str], path: &str) -> Result<(), ApiError> {
+        let Some((first, rest)) = segments.split_first() else {
+            return Ok(());
+        };
+        let is_page = value["object"] == "list" || value["object"] == "search_result";
+        if is_page && *first == "data" {
+            if let Some(items) = value["data"].as_array_mut() {
+                for item in items {
+                    self.expand_at(item, rest, path)?;
+                }
+            }
+            return Ok(());
+        }
+        // `payment_method` is a plain id on a charge, not an expandable field.
+        if value["object"] == "charge" && *first == "payment_method" {
+            return Err(not_expandable(path));
+        }
+        let Some(field) = value.get_mut(*first) else {
+            return Err(not_expandable(path));
+        };
+        if let Value::String(id) = field {
+            let found = self.find(id).cloned().or_else(|| {
+                self.deleted_customers
+                    .contains(id.as_str())
+                    .then(|| serde_json::json!({"id": id, "object": "customer", "deleted": true}))
+            });
+            if let Some(object) = found {
+                *field = object;
+            }
+        }
+        if field.is_object() {
+            self.expand_at(field, rest, path)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,44 @@
+//! Stripe's official Python SDK (PyPI `stripe`) runs a realistic flow against the fake's
+//! loopback server: `tests/sdk_flow.py`. The interpreter comes from `STRIPE_TEST_PYTHON`
+//! (`bash .ci/install-tools && source target/ci-tools/env`); without it the test says SKIPPED
+//! and passes, except under `CI`, where it fails.
+
+use std::io::Write;
+use std::process::Command;
+
+use stripe_fake::server;
+
+fn python() -> Option<String> {
+    if let Some(p) = std::env::var_os("STRIPE_TEST_PYTHON") {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but STRIPE_TEST_PYTHON is not: CI must run `bash .ci/install-tools` and \
+         `source target/ci-tools/env` before the tests"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: STRIPE_TEST_PYTHON not set (run `bash .ci/install-tools && source \
+         target/ci-tools/env` to run the official Python SDK against the fake) ***\n"
+    );
+    None
+}
+
+#[test]
+fn the_official_python_sdk_runs_a_payments_flow_without_surprises() {
+    let Some(python) = python() else { return };
+    let srv = server::start().expect("fake starts");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk_flow.py");
+    let out = Command::new(&python)
+        .arg(script)
+        .arg(srv.base_url())
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "SDK flow failed:\n{stdout}\n{stderr}");
+    println!("{}", stdout.trim());
+    assert!(stdout.contains("flow ok:"), "{stdout}");
+    assert!(stdout.contains("auto-pagination over"), "{stdout}");
+}

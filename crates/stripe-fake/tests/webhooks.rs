@@ -1,0 +1,181 @@
+//! Webhook delivery from the loopback server to a small loopback receiver: signed events, at
+//! least once, and the `duplicate` / `late` faults.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use stripe_fake::server::{self, ServerOptions, WebhookConfig};
+
+const SECRET: &str = "whsec_test_secret";
+
+/// A receiver answering 200 to every POST; yields (Stripe-Signature, body) per delivery.
+fn receiver() -> (String, Receiver<(String, String)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut signature = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':') {
+                    match k.trim().to_ascii_lowercase().as_str() {
+                        "stripe-signature" => signature = v.trim().to_owned(),
+                        "content-length" => length = v.trim().parse().unwrap_or(0),
+                        _ => {}
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            if tx
+                .send((signature, String::from_utf8_lossy(&body).into_owned()))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// Verifies each delivery's signature with stripe-core's independent implementation.
+fn verified(rx: &Receiver<(String, String)>, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|_| {
+            let (signature, body) = rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("a delivery within 10 s");
+            stripe_core::webhook::verify(
+                body.as_bytes(),
+                &signature,
+                SECRET,
+                SystemTime::now(),
+                Some(Duration::from_secs(300)),
+            )
+            .expect("signature verifies")
+        })
+        .collect()
+}
+
+fn post(base: &str, path: &str, body: &str) -> Value {
+    common::call(base, "POST", path, &[], body)
+        .expect("an answer")
+        .json()
+}
+
+#[test]
+fn events_are_signed_and_delivered_and_a_duplicate_fault_sends_one_twice() {
+    let (url, rx) = receiver();
+    let srv = server::start_with(ServerOptions {
+        webhook: Some(WebhookConfig::from_json(&format!(
+            r#"{{"url": "{url}", "secret": "{SECRET}", "faults": [{{"type": "charge.succeeded", "fault": "duplicate"}}]}}"#
+        ))
+        .expect("config")),
+        ..ServerOptions::default()
+    })
+    .expect("server");
+    let charge = post(
+        &srv.base_url(),
+        "/v1/charges",
+        "amount=100&currency=usd&source=tok_visa",
+    );
+    let events = verified(&rx, 2);
+    assert!(events.iter().all(|e| e["type"] == "charge.succeeded"));
+    assert_eq!(events[0]["id"], events[1]["id"], "the same event twice");
+    assert_eq!(events[0]["data"]["object"]["id"], charge["id"]);
+    // Nothing else was sent: the next delivery is the next event.
+    let customer = post(&srv.base_url(), "/v1/customers", "email=a@b.c");
+    let next = verified(&rx, 1);
+    assert_eq!(next[0]["type"], "customer.created");
+    assert_eq!(next[0]["data"]["object"]["id"], customer["id"]);
+}
+
+#[test]
+fn a_late_event_is_overtaken_and_webhooks_can_be_configured_at_run_time() {
+    let (url, rx) = receiver();
+    let srv = server::start().expect("server");
+    let config = format!(
+        r#"{{"url": "{url}", "secret": "{SECRET}", "faults": [{{"type": "customer.created", "fault": "late", "ms": 400}}]}}"#
+    );
+    let answer =
+        common::call(&srv.base_url(), "POST", "/_fake/webhooks", &[], &config).expect("answer");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let bad = common::call(
+        &srv.base_url(),
+        "POST",
+        "/_fake/webhooks",
+        &[],
+        r#"{"url": "ftp://x"}"#,
+    )
+    .expect("answer");
+    assert_eq!(bad.status, 400);
+    post(&srv.base_url(), "/v1/customers", "email=late@b.c");
+    post(
+        &srv.base_url(),
+        "/v1/charges",
+        "amount=100&currency=usd&source=tok_visa",
+    );
+    let events = verified(&rx, 2);
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(kinds, ["charge.succeeded", "customer.created"]);
+}
+
+#[test]
+fn a_refused_delivery_is_retried_until_it_succeeds() {
+    // The first connection is closed without an answer; the retry gets through.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = true;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+            let n = stream.read(&mut buf).unwrap_or(0);
+            if first {
+                first = false;
+                continue; // dropped: no answer
+            }
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            return;
+        }
+    });
+    let srv = server::start_with(ServerOptions {
+        webhook: Some(WebhookConfig::new(&url, SECRET)),
+        ..ServerOptions::default()
+    })
+    .expect("server");
+    post(&srv.base_url(), "/v1/customers", "");
+    let request = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a retried delivery");
+    assert!(request.starts_with("POST /hook HTTP/1.1"), "{request}");
+    assert!(
+        request
+            .to_ascii_lowercase()
+            .contains("stripe-signature: t=")
+    );
+}

@@ -7,7 +7,8 @@ use stripe_core::IdempotencyKey;
 use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
 use crate::intent::{
-    Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, State, StateKind,
+    Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State,
+    StateKind,
 };
 
 /// The columns, in the order of [`COLUMNS`].
@@ -31,12 +32,13 @@ pub(crate) struct Row {
     pub lease_until_ms: Option<i64>,
     pub epoch: i64,
     pub version: i64,
+    pub request: Option<String>,
 }
 
 /// The column names, comma-separated, in the order of [`Row`]'s fields.
 pub(crate) const COLUMNS: &str = "scope, op, idem_key, key_created_ms, fingerprint, created_ms, \
      updated_ms, state, status, object_id, body, advice, reason, attempts, lease_owner, \
-     lease_until_ms, epoch, version";
+     lease_until_ms, epoch, version, request";
 
 /// Milliseconds since the epoch (times before it count as 0; past `i64` saturate).
 pub(crate) fn millis(t: SystemTime) -> i64 {
@@ -82,6 +84,7 @@ impl Row {
             lease_until_ms: i.lease.as_ref().map(|l| millis(l.until())),
             epoch: int(i.epoch),
             version: int(i.version),
+            request: i.request.as_ref().map(SavedRequest::encode),
         }
     }
 
@@ -128,6 +131,10 @@ impl Row {
             lease,
             epoch: u64::try_from(self.epoch).map_err(|_| corrupt("epoch"))?,
             version: u64::try_from(self.version).map_err(|_| corrupt("version"))?,
+            request: match self.request.as_deref() {
+                Some(text) => Some(SavedRequest::decode(text).ok_or_else(|| corrupt("request"))?),
+                None => None,
+            },
         })
     }
 }
@@ -181,7 +188,7 @@ mod tests {
     #[test]
     fn update_binds_every_column_once() {
         let sql = update_sql("t", |i| format!("?{i}"));
-        for i in 1..=19 {
+        for i in 1..=20 {
             assert_eq!(
                 sql.matches(&format!("?{i} ")).count()
                     + sql.matches(&format!("?{i},")).count()
@@ -190,6 +197,6 @@ mod tests {
                 "{sql}"
             );
         }
-        assert!(insert_sql("t", |i| format!("${i}")).contains("$18)"));
+        assert!(insert_sql("t", |i| format!("${i}")).contains("$19)"));
     }
 }

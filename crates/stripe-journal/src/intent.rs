@@ -307,6 +307,7 @@ pub struct Intent {
     pub(crate) lease: Option<Lease>,
     pub(crate) epoch: u64,
     pub(crate) version: u64,
+    pub(crate) request: Option<SavedRequest>,
 }
 
 impl Intent {
@@ -353,5 +354,52 @@ impl Intent {
     /// The row version: it grows at every write; stores compare-and-set on it.
     pub fn version(&self) -> u64 {
         self.version
+    }
+    /// The request as the caller gave it, if it was saved with the claim (recovery re-sends it).
+    pub fn request(&self) -> Option<&SavedRequest> {
+        self.request.as_ref()
+    }
+}
+
+/// A POST as saved with its intent, so that recovery can resume it with the same key after
+/// its holder died: the path and the form-encoded body (without the journal's own metadata).
+///
+/// The body is kept as sent: it may hold customer data (names, e-mail addresses, tokens);
+/// prune finished intents ([`crate::Journal::prune`]) to keep no more than needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedRequest {
+    path: String,
+    body: String,
+}
+
+impl SavedRequest {
+    /// A POST to `path` with the form-encoded `body`.
+    pub fn new(path: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            body: body.into(),
+        }
+    }
+
+    /// The path, such as `/v1/charges`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The form-encoded body.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The stored form: `POST PATH`, a newline, the body.
+    pub(crate) fn encode(&self) -> String {
+        format!("POST {}\n{}", self.path, self.body)
+    }
+
+    /// Parses the stored form.
+    pub(crate) fn decode(text: &str) -> Option<Self> {
+        let (line, body) = text.split_once('\n')?;
+        let path = line.strip_prefix("POST ")?;
+        Some(Self::new(path, body))
     }
 }

@@ -2,29 +2,41 @@
 //! randomness filled in.
 
 use std::hash::{BuildHasher, Hasher};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
 use crate::decide::{BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution};
 use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
-use crate::intent::{Intent, IntentId, State, StateKind};
+use crate::intent::{Intent, IntentId, SavedRequest, State, StateKind};
 use crate::open::open_store;
 use crate::store::Store;
 
-/// The journal as a process uses it. Share it between threads (`Arc<Journal>`); from async code,
-/// call it through `tokio::task::spawn_blocking`.
+/// The journal as a process uses it. Cloning shares the store; share it between threads.
+/// [`Journal::run`] and [`Journal::run_async`] drive a whole operation over a client; the
+/// methods below them are the steps, for callers that drive calls themselves.
+#[derive(Clone)]
 pub struct Journal {
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     policy: Policy,
     owner: String,
+    search_lag: Duration,
+    metadata_key: String,
 }
+
+/// How long Stripe's Search may lag writes (about a minute in live mode, per its docs).
+pub const DEFAULT_SEARCH_LAG: Duration = Duration::from_secs(60);
+
+/// The metadata key the journal tags created objects with: `metadata[op]=<operation id>`.
+pub const DEFAULT_METADATA_KEY: &str = "op";
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Journal")
             .field("policy", &self.policy)
             .field("owner", &self.owner)
+            .field("search_lag", &self.search_lag)
+            .field("metadata_key", &self.metadata_key)
             .finish_non_exhaustive()
     }
 }
@@ -50,10 +62,39 @@ impl Journal {
             r[5]
         );
         Self {
-            store,
+            store: Arc::from(store),
             policy: Policy::default(),
             owner,
+            search_lag: DEFAULT_SEARCH_LAG,
+            metadata_key: DEFAULT_METADATA_KEY.to_owned(),
         }
+    }
+
+    /// How old an intent to reconcile must be before Search settles it (default 60 s: Search
+    /// lags writes by up to about a minute in live mode). Tests against a fake without lag set
+    /// zero. Retrieves (confirm, capture, cancel) do not wait.
+    #[must_use]
+    pub fn with_search_lag(mut self, lag: Duration) -> Self {
+        self.search_lag = lag;
+        self
+    }
+
+    /// The metadata key created objects are tagged with (default `op`): a POST that creates an
+    /// object carries `metadata[<key>]=<operation id>`, which Search finds.
+    #[must_use]
+    pub fn with_metadata_key(mut self, key: impl Into<String>) -> Self {
+        self.metadata_key = key.into();
+        self
+    }
+
+    /// See [`Journal::with_search_lag`].
+    pub fn search_lag(&self) -> Duration {
+        self.search_lag
+    }
+
+    /// See [`Journal::with_metadata_key`].
+    pub fn metadata_key(&self) -> &str {
+        &self.metadata_key
     }
 
     /// Sets the timings.
@@ -98,7 +139,22 @@ impl Journal {
         self.store.begin(&input, &self.policy)
     }
 
-    /// Marks the held intent sent; call it right before the request leaves.
+    /// Begins operation `id`, saving `request` with the claim so that recovery can re-send it.
+    pub fn begin_saved(
+        &self,
+        id: &IntentId,
+        fingerprint: Fingerprint,
+        request: SavedRequest,
+        options: BeginOptions,
+    ) -> Result<Begun, JournalError> {
+        let input = BeginInput::new(id, fingerprint, &self.owner, SystemTime::now(), random10())
+            .with_options(options)
+            .with_request(request);
+        self.store.begin(&input, &self.policy)
+    }
+
+    /// Marks the held intent sent. Optional: [`Journal::run`] does not (a claimed intent
+    /// counts as possibly sent), which saves a durable write per call.
     pub fn mark_sent(&self, claim: &Claim) -> Result<Claim, JournalError> {
         self.store.mark_sent(claim, SystemTime::now(), &self.policy)
     }
@@ -109,7 +165,7 @@ impl Journal {
     }
 
     /// Runs `call` (the request) while a helper thread renews the claim's lease every third
-    /// of the lease. Returns what `call` returned and the claim as last renewed, or the error
+    /// of the lease (a call shorter than that writes nothing more). Returns what `call` returned and the claim as last renewed, or the error
     /// that stopped the renewals (a [`JournalError::LeaseLost`] means another holder took over:
     /// its record will fail, and the new holder resumes with the same key).
     pub fn with_renewal<R>(
@@ -167,15 +223,11 @@ impl Journal {
         self.store.list(kind, limit)
     }
 
-    /// Takes over up to `limit` intents whose holders died (see [`Store::recover`]).
-    pub fn recover(&self, limit: usize) -> Result<Vec<(IntentId, Begun)>, JournalError> {
-        self.store.recover(
-            &self.owner,
-            SystemTime::now(),
-            &self.policy,
-            &mut random10,
-            limit,
-        )
+    /// Takes over up to `limit` intents whose holders died (see [`Store::recover`]); the
+    /// caller then sends each `Proceed` with its key. [`Journal::recover`] does all of it.
+    pub fn take_over_abandoned(&self, limit: usize) -> Result<Vec<(IntentId, Begun)>, JournalError> {
+        self.store
+            .recover(&self.owner, SystemTime::now(), &self.policy, limit)
     }
 
     /// Deletes done and failed intents unchanged for `age`; never an in-flight one.

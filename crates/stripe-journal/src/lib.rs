@@ -128,9 +128,11 @@ pub use decide::{
 pub use error::JournalError;
 pub use fingerprint::Fingerprint;
 pub use intent::{
-    Answer, FailureAdvice, Intent, IntentId, Lease, MAX_ID_LEN, ReconcileReason, State, StateKind,
+    Answer, FailureAdvice, Intent, IntentId, Lease, MAX_ID_LEN, ReconcileReason, SavedRequest,
+    State, StateKind,
 };
-pub use journal::Journal;
+pub use journal::{DEFAULT_METADATA_KEY, DEFAULT_SEARCH_LAG, Journal};
+pub use run::{Outcome, RecoveryReport, Source};
 pub use open::open_store;
 pub use store::Store;
 
@@ -145,4 +147,5 @@ mod open;
 pub mod pg;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod run;
 mod store;

@@ -108,7 +108,6 @@ pub trait Store: Send + Sync {
         owner: &str,
         now: SystemTime,
         policy: &Policy,
-        key_random: &mut dyn FnMut() -> [u8; 10],
         limit: usize,
     ) -> Result<Vec<(IntentId, Begun)>, JournalError> {
         let mut out = Vec::new();
@@ -116,7 +115,7 @@ pub trait Store: Send + Sync {
             if !row.state().is_in_flight() {
                 continue;
             }
-            let (begun, write) = decide::take_over(&row, owner, now, key_random(), policy)?;
+            let (begun, write) = decide::take_over(&row, owner, now, policy)?;
             if write_row(self, &write)? {
                 out.push((row.id().clone(), begun));
             }

@@ -263,9 +263,8 @@ impl World {
                     return;
                 }
                 let Some(row) = self.row.clone() else { return };
-                let key_random = self.key_random();
                 if let Ok((begun, write)) =
-                    decide::take_over(&row, &name(owner), self.now, key_random, &self.policy)
+                    decide::take_over(&row, &name(owner), self.now, &self.policy)
                 {
                     self.apply(write);
                     if let Begun::Proceed(c) = begun {

@@ -157,7 +157,7 @@ fn concurrent_recoverers_take_disjoint_rows() {
                     let mut all = Vec::new();
                     loop {
                         let got = store
-                            .recover(&format!("r{i}"), now, policy, &mut || [i; 10], 3)
+                            .recover(&format!("r{i}"), now, policy, 3)
                             .expect("recover");
                         if got.is_empty() {
                             break all;

@@ -63,19 +63,18 @@ pub fn begin(
                 },
                 Write::Nothing,
             )),
-            _ => take_over(row, input.owner, input.now, input.key_random, policy),
+            _ => take_over(row, input.owner, input.now, policy),
         },
     }
 }
 
 /// Takes over an in-flight intent whose lease expired or was released (used by `begin` and by
-/// recovery): the same key while it is resumable; past that, a never-sent intent gets a new key
-/// (nothing left with the old one) and a sent one must be reconciled.
+/// recovery): the same key while it is resumable; past that, it must be reconciled. A claimed
+/// intent counts as possibly sent: the journal's hot path writes the claim and the outcome only.
 pub fn take_over(
     row: &Intent,
     owner: &str,
     now: SystemTime,
-    key_random: [u8; 10],
     policy: &Policy,
 ) -> Result<(Begun, Write), JournalError> {
     if !row.state.is_in_flight() || row.lease.as_ref().is_some_and(|l| l.is_live(now)) {
@@ -89,19 +88,9 @@ pub fn take_over(
         let mut next = bump(row, now);
         next.epoch = row.epoch.saturating_add(1);
         next.lease = Some(Lease::new(owner, policy.until(now)));
-        let claim = Claim::from_intent(&next, owner, policy.until(now));
+        let mut claim = Claim::from_intent(&next, owner, policy.until(now));
+        claim.resumed = true;
         return Ok((Begun::Proceed(claim), replace(next, row)));
-    }
-    if row.state == State::Claimed {
-        let input = BeginInput {
-            id: &row.id,
-            fingerprint: row.fingerprint,
-            owner,
-            now,
-            key_random,
-            options: BeginOptions::default(),
-        };
-        return reclaim(row, &input, policy);
     }
     let mut next = bump(row, now);
     next.state = State::ToReconcile(ReconcileReason::KeyExpired, None);
@@ -271,6 +260,10 @@ fn fresh_claim(
         lease: Some(Lease::new(input.owner, policy.until(input.now))),
         epoch: previous.map_or(1, |p| p.epoch.saturating_add(1)),
         version: previous.map_or(1, |p| p.version.saturating_add(1)),
+        request: input
+            .request
+            .clone()
+            .or_else(|| previous.and_then(|p| p.request.clone())),
     })
 }
 

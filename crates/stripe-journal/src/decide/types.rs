@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use stripe_core::{IdempotencyKey, KEY_LIFETIME};
 
 use crate::fingerprint::Fingerprint;
-use crate::intent::{Answer, FailureAdvice, Intent, IntentId, ReconcileReason, State};
+use crate::intent::{Answer, FailureAdvice, Intent, IntentId, ReconcileReason, SavedRequest};
 
 /// The journal's timings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +107,7 @@ impl Claim {
             owner: owner.to_owned(),
             epoch: intent.epoch,
             lease_until: until,
-            resumed: intent.state == State::Sent,
+            resumed: false,
             attempts: intent.attempts,
         }
     }
@@ -131,7 +131,8 @@ impl Claim {
     pub fn lease_until(&self) -> SystemTime {
         self.lease_until
     }
-    /// Whether an earlier holder may already have sent this key (a take-over of a sent intent).
+    /// Whether an earlier holder may already have sent this key (a take-over: a claimed intent
+    /// counts as possibly sent, since the journal's hot path does not mark it).
     pub fn is_resumed(&self) -> bool {
         self.resumed
     }
@@ -211,6 +212,7 @@ pub struct BeginInput<'a> {
     pub(crate) now: SystemTime,
     pub(crate) key_random: [u8; 10],
     pub(crate) options: BeginOptions,
+    pub(crate) request: Option<SavedRequest>,
 }
 
 impl<'a> BeginInput<'a> {
@@ -230,7 +232,15 @@ impl<'a> BeginInput<'a> {
             now,
             key_random,
             options: BeginOptions::default(),
+            request: None,
         }
+    }
+
+    /// Saves the request with the claim, so that recovery can re-send it with the same key.
+    #[must_use]
+    pub fn with_request(mut self, request: SavedRequest) -> Self {
+        self.request = Some(request);
+        self
     }
 
     /// Sets the caller's options.

@@ -210,6 +210,7 @@ fn read_row(r: &postgres::Row) -> Result<Row, JournalError> {
         lease_until_ms: r.try_get(15).map_err(get)?,
         epoch: r.try_get(16).map_err(get)?,
         version: r.try_get(17).map_err(get)?,
+        request: r.try_get(18).map_err(get)?,
     })
 }
 
@@ -219,7 +220,7 @@ macro_rules! row_params {
             &$r.scope as &(dyn postgres::types::ToSql + Sync), &$r.op, &$r.idem_key,
             &$r.key_created_ms, &$r.fingerprint, &$r.created_ms, &$r.updated_ms, &$r.state,
             &$r.status, &$r.object_id, &$r.body, &$r.advice, &$r.reason, &$r.attempts,
-            &$r.lease_owner, &$r.lease_until_ms, &$r.epoch, &$r.version $(, $extra)*
+            &$r.lease_owner, &$r.lease_until_ms, &$r.epoch, &$r.version, &$r.request $(, $extra)*
         ]
     };
 }
@@ -326,7 +327,6 @@ impl Store for PgStore {
         owner: &str,
         now: SystemTime,
         policy: &Policy,
-        key_random: &mut dyn FnMut() -> [u8; 10],
         n: usize,
     ) -> Result<Vec<(IntentId, Begun)>, JournalError> {
         let sql = format!(
@@ -343,7 +343,7 @@ impl Store for PgStore {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let row = read_row(r)?.into_intent()?;
-            let (begun, write) = decide::take_over(&row, owner, now, key_random(), policy)?;
+            let (begun, write) = decide::take_over(&row, owner, now, policy)?;
             let rows = TxRows {
                 tx: RefCell::new(&mut tx),
                 sql: &self.sql,

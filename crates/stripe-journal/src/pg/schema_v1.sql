@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS {schema}.journal_intents (
     lease_until_ms BIGINT,
     epoch          BIGINT  NOT NULL,
     version        BIGINT  NOT NULL,
+    request        TEXT,
     PRIMARY KEY (scope, op)
 );
 -- Listing, sweeping and pruning go by state, then by age.

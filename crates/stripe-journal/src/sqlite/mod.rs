@@ -149,6 +149,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         lease_until_ms: r.get(15)?,
         epoch: r.get(16)?,
         version: r.get(17)?,
+        request: r.get(18)?,
     })
 }
 
@@ -157,7 +158,8 @@ macro_rules! row_params {
         params![
             $r.scope, $r.op, $r.idem_key, $r.key_created_ms, $r.fingerprint, $r.created_ms,
             $r.updated_ms, $r.state, $r.status, $r.object_id, $r.body, $r.advice, $r.reason,
-            $r.attempts, $r.lease_owner, $r.lease_until_ms, $r.epoch, $r.version $(, $extra)*
+            $r.attempts, $r.lease_owner, $r.lease_until_ms, $r.epoch, $r.version, $r.request
+            $(, $extra)*
         ]
     };
 }

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS journal_intents (
     lease_until_ms INTEGER,
     epoch          INTEGER NOT NULL,
     version        INTEGER NOT NULL,
+    request        TEXT,
     PRIMARY KEY (scope, op)
 );
 -- Listing, sweeping and pruning go by state, then by age.

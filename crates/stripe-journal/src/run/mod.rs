@@ -96,6 +96,28 @@ enum SettlePlan {
 }
 
 impl Journal {
+    /// `begin` for `request` (a POST): saves it with the claim and fingerprints it, as
+    /// [`Journal::run`] does. For callers that drive the steps themselves.
+    pub fn begin_request(
+        &self,
+        id: &IntentId,
+        request: &stripe_core::Request,
+    ) -> Result<Begun, JournalError> {
+        let (saved, fingerprint) = Self::save_and_fingerprint(request)?;
+        self.begin_saved(id, fingerprint, saved, crate::BeginOptions::default())
+    }
+
+    /// The request as [`Journal::run`] sends it for `claim`: the claim's key,
+    /// `metadata[<key>]=<op>` on a create, the scope as `Stripe-Account`.
+    pub fn outgoing(
+        &self,
+        id: &IntentId,
+        claim: &Claim,
+        request: stripe_core::Request,
+    ) -> Result<stripe_core::Request, JournalError> {
+        plan::outgoing(request, id, claim.key(), self.metadata_key())
+    }
+
     fn settle_plan(&self, id: &IntentId, row: Option<Intent>) -> Result<SettlePlan, JournalError> {
         let Some(row) = row else {
             return Err(JournalError::NotFound { id: id.clone() });

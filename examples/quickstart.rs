@@ -13,11 +13,11 @@
 use std::process::ExitCode;
 
 use serde_json::Value;
+use std::time::Duration;
 use stripe_core::{Advice, Config, Request, Response, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, Rule};
 use stripe_journal::{Begun, IntentId, Journal, JournalError, Policy};
-use std::time::Duration;
 
 type Error = Box<dyn std::error::Error>;
 
@@ -233,13 +233,23 @@ fn crash_and_restart(
     let Begun::Proceed(claim) = first.begin_request(&id, &request)? else {
         return Err("a new operation is claimed".into());
     };
-    println!("   process 1: claimed {id} with key {} (durable)", claim.key());
+    println!(
+        "   process 1: claimed {id} with key {} (durable)",
+        claim.key()
+    );
     let once = RetryPolicy::default().with_max_tries(1);
-    let outgoing = first.outgoing(&id, &claim, request.clone())?.with_policy(once)?;
+    let outgoing = first
+        .outgoing(&id, &claim, request.clone())?
+        .with_policy(once)?;
     fault_next_charge(fake, Fault::DropAfter);
     match client.send(outgoing) {
-        Ok(r) => println!("   process 1: Stripe answered {}; the process dies before recording it", r.status()),
-        Err(_) => println!("   process 1: the fake charged, then dropped the connection; the process dies"),
+        Ok(r) => println!(
+            "   process 1: Stripe answered {}; the process dies before recording it",
+            r.status()
+        ),
+        Err(_) => println!(
+            "   process 1: the fake charged, then dropped the connection; the process dies"
+        ),
     }
     drop(first); // the crash: nothing recorded, the lease left to expire
 

@@ -270,10 +270,18 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
             return Err(invalid("--op", op, "a POST (only POSTs are journaled)"));
         }
         if r.idempotency_key.is_some() {
-            return Err(invalid("--op", op, "no --idempotency-key: the journal owns the key"));
+            return Err(invalid(
+                "--op",
+                op,
+                "no --idempotency-key: the journal owns the key",
+            ));
         }
         if r.adapter != Adapter::Ureq {
-            return Err(invalid("--op", op, "the ureq adapter (journaled posts are blocking)"));
+            return Err(invalid(
+                "--op",
+                op,
+                "the ureq adapter (journaled posts are blocking)",
+            ));
         }
         r.db = r.db.or_else(|| env("STRIPE_JOURNAL_DB"));
         if r.db.is_none() {

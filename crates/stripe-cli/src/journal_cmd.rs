@@ -15,10 +15,22 @@ use crate::words::{Words, invalid, number};
 /// What `journal` does.
 #[derive(Debug)]
 pub enum Action {
-    List { state: Option<StateKind>, limit: usize },
-    Show { op: String, scope: String },
-    Recover { api_base: Option<String>, secret_key: Option<Secret>, search_lag: Duration },
-    Prune { older_than: Duration },
+    List {
+        state: Option<StateKind>,
+        limit: usize,
+    },
+    Show {
+        op: String,
+        scope: String,
+    },
+    Recover {
+        api_base: Option<String>,
+        secret_key: Option<Secret>,
+        search_lag: Duration,
+    },
+    Prune {
+        older_than: Duration,
+    },
 }
 
 /// `stripe-cli journal ...`.
@@ -29,9 +41,13 @@ pub struct JournalArgs {
 }
 
 /// Parses the words after `journal`.
-pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<JournalArgs, ArgsError> {
+pub fn parse(
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<JournalArgs, ArgsError> {
     let verb = args.first().map(String::as_str);
-    let (mut db, mut state, mut limit, mut op, mut scope) = (None, None, 100usize, None, String::new());
+    let (mut db, mut state, mut limit, mut op, mut scope) =
+        (None, None, 100usize, None, String::new());
     let (mut api_base, mut secret_key, mut lag, mut older) = (None, None, 60u64, None);
     let mut words = Words::new(args.get(1..).unwrap_or_default());
     while let Some((flag, inline)) = words.next() {
@@ -57,7 +73,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Jo
     }
     let db = db
         .or_else(|| env("STRIPE_JOURNAL_DB"))
-        .ok_or(ArgsError::Missing("--db sqlite:PATH|postgres://... (or STRIPE_JOURNAL_DB)"))?;
+        .ok_or(ArgsError::Missing(
+            "--db sqlite:PATH|postgres://... (or STRIPE_JOURNAL_DB)",
+        ))?;
     let action = match verb {
         Some("list") => Action::List { state, limit },
         Some("show") => Action::Show {
@@ -75,7 +93,11 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Jo
             ),
         },
         Some(other) => return Err(ArgsError::UnknownCommand(format!("journal {other}"))),
-        None => return Err(ArgsError::UnknownCommand("journal (list, show, recover or prune?)".into())),
+        None => {
+            return Err(ArgsError::UnknownCommand(
+                "journal (list, show, recover or prune?)".into(),
+            ));
+        }
     };
     Ok(JournalArgs { db, action })
 }
@@ -123,7 +145,11 @@ pub fn run(args: JournalArgs) -> Exit {
                 Err(e) => failed(&e),
             }
         }
-        Action::Recover { api_base, secret_key, search_lag } => {
+        Action::Recover {
+            api_base,
+            secret_key,
+            search_lag,
+        } => {
             let Some(key) = secret_key else {
                 return usage(&"no secret key: set STRIPE_SECRET_KEY or --secret-key");
             };
@@ -145,7 +171,11 @@ pub fn run(args: JournalArgs) -> Exit {
                     for (id, why) in report.errors() {
                         output::err(&format!("{}: {}", json!(id.op_id()), json!(why)));
                     }
-                    if report.errors().is_empty() { Exit::Success } else { Exit::Failed }
+                    if report.errors().is_empty() {
+                        Exit::Success
+                    } else {
+                        Exit::Failed
+                    }
                 }
                 Err(e) => failed(&e),
             }
@@ -174,7 +204,11 @@ pub fn post(
     match result {
         Ok(outcome) => {
             print_outcome(&outcome, report);
-            if outcome.is_success() { Exit::Success } else { Exit::Http }
+            if outcome.is_success() {
+                Exit::Success
+            } else {
+                Exit::Http
+            }
         }
         Err(e) => failed(&e),
     }
@@ -182,12 +216,15 @@ pub fn post(
 
 fn print_outcome(outcome: &Outcome, report: Report) {
     report.info(&format!("status: {}", outcome.status()));
-    report.info(&format!("source: {}", match outcome.source() {
-        stripe_journal::Source::Stripe => "stripe",
-        stripe_journal::Source::Journal => "journal (replayed, Stripe not called)",
-        stripe_journal::Source::Reconciled => "reconciled (found on Stripe)",
-        _ => "other",
-    }));
+    report.info(&format!(
+        "source: {}",
+        match outcome.source() {
+            stripe_journal::Source::Stripe => "stripe",
+            stripe_journal::Source::Journal => "journal (replayed, Stripe not called)",
+            stripe_journal::Source::Reconciled => "reconciled (found on Stripe)",
+            _ => "other",
+        }
+    ));
     if let Some(id) = outcome.object_id() {
         report.info(&format!("object: {}", json!(id)));
     }
@@ -224,18 +261,34 @@ fn detail(row: &Intent) -> Value {
     let mut v = summary(row);
     let (status, body, why) = match row.state() {
         State::Done(a) => (Some(a.status()), Some(a.body()), None),
-        State::Failed(adv, a) => (a.as_ref().map(|a| a.status()), a.as_ref().map(|a| a.body()), Some(adv.as_str())),
-        State::ToReconcile(r, a) => (a.as_ref().map(|a| a.status()), a.as_ref().map(|a| a.body()), Some(r.as_str())),
+        State::Failed(adv, a) => (
+            a.as_ref().map(|a| a.status()),
+            a.as_ref().map(|a| a.body()),
+            Some(adv.as_str()),
+        ),
+        State::ToReconcile(r, a) => (
+            a.as_ref().map(|a| a.status()),
+            a.as_ref().map(|a| a.body()),
+            Some(r.as_str()),
+        ),
         _ => (None, None, None),
     };
     v["status"] = json!(status);
-    v["body"] = body.map_or(Value::Null, |b| serde_json::from_str(b).unwrap_or_else(|_| json!(b)));
+    v["body"] = body.map_or(Value::Null, |b| {
+        serde_json::from_str(b).unwrap_or_else(|_| json!(b))
+    });
     v["why"] = json!(why);
     v["attempts"] = json!(row.attempts());
     v["epoch"] = json!(row.epoch());
     v["created_ms"] = json!(millis(row.created_at()));
-    v["lease"] = row.lease().map_or(Value::Null, |l| json!({"owner": l.owner(), "until_ms": millis(l.until())}));
-    v["request"] = row.request().map_or(Value::Null, |r| json!({"method": "POST", "path": r.path(), "body": r.body()}));
+    v["lease"] = row.lease().map_or(
+        Value::Null,
+        |l| json!({"owner": l.owner(), "until_ms": millis(l.until())}),
+    );
+    v["request"] = row.request().map_or(
+        Value::Null,
+        |r| json!({"method": "POST", "path": r.path(), "body": r.body()}),
+    );
     v
 }
 

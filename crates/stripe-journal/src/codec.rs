@@ -7,8 +7,7 @@ use stripe_core::IdempotencyKey;
 use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
 use crate::intent::{
-    Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State,
-    StateKind,
+    Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State, StateKind,
 };
 
 /// The columns, in the order of [`COLUMNS`].

@@ -225,7 +225,10 @@ impl Journal {
 
     /// Takes over up to `limit` intents whose holders died (see [`Store::recover`]); the
     /// caller then sends each `Proceed` with its key. [`Journal::recover`] does all of it.
-    pub fn take_over_abandoned(&self, limit: usize) -> Result<Vec<(IntentId, Begun)>, JournalError> {
+    pub fn take_over_abandoned(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(IntentId, Begun)>, JournalError> {
         self.store
             .recover(&self.owner, SystemTime::now(), &self.policy, limit)
     }

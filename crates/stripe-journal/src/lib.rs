@@ -132,8 +132,8 @@ pub use intent::{
     State, StateKind,
 };
 pub use journal::{DEFAULT_METADATA_KEY, DEFAULT_SEARCH_LAG, Journal};
-pub use run::{Outcome, RecoveryReport, Source};
 pub use open::open_store;
+pub use run::{Outcome, RecoveryReport, Source};
 pub use store::Store;
 
 mod codec;
@@ -145,7 +145,7 @@ mod journal;
 mod open;
 #[cfg(feature = "postgres")]
 pub mod pg;
+mod run;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
-mod run;
 mod store;

@@ -76,14 +76,20 @@ fn a_run_charges_once_and_a_redelivery_replays_from_the_journal() {
     let first = journal.run(&client, &id, charge("1")).expect("run");
     assert_eq!((first.status(), first.source()), (200, Source::Stripe));
     let typed: Charge = first.deserialize().expect("typed");
-    assert_eq!((typed.amount, Some(typed.id.as_str())), (1000, first.object_id()));
+    assert_eq!(
+        (typed.amount, Some(typed.id.as_str())),
+        (1000, first.object_id())
+    );
     let again = journal.run(&client, &id, charge("1")).expect("run");
     assert!(again.is_replayed());
     assert_eq!(again.object_id(), first.object_id());
     assert_eq!(charges_tagged(&fake, "order-1/charge"), 1);
     // Another request under the same operation id is refused before sending.
     let other = journal.run(&client, &id, charge("2"));
-    assert!(matches!(other, Err(JournalError::Conflict { .. })), "{other:?}");
+    assert!(
+        matches!(other, Err(JournalError::Conflict { .. })),
+        "{other:?}"
+    );
     assert!(matches!(
         journal.run(&client, &id, Request::get("/v1/charges").expect("get")),
         Err(JournalError::InvalidRequest(_))
@@ -99,7 +105,10 @@ fn a_500_after_charging_is_settled_by_search_not_charged_again() {
     // Executed, then 500: every retry with the same key replays the 500.
     on_charges(&fake, Fault::ErrorAfter { should_retry: None }, 1);
     let outcome = journal.run(&client, &id, charge("2")).expect("run");
-    assert_eq!((outcome.status(), outcome.source()), (200, Source::Reconciled));
+    assert_eq!(
+        (outcome.status(), outcome.source()),
+        (200, Source::Reconciled)
+    );
     assert!(outcome.object_id().is_some_and(|o| o.starts_with("ch_")));
     assert_eq!(charges_tagged(&fake, "order-2/charge"), 1);
     // A 503 before executing: Search finds nothing, so a new key charges once.
@@ -120,9 +129,15 @@ fn search_lag_leaves_a_young_unknown_outcome_unsettled() {
     let first = journal.run(&client, &id, charge("4"));
     // The 500 itself comes back, advice Reconcile (the journal holds the intent to reconcile).
     let first = first.expect("the last answer");
-    assert_eq!((first.status(), first.advice()), (500, stripe_core::Advice::Reconcile));
+    assert_eq!(
+        (first.status(), first.advice()),
+        (500, stripe_core::Advice::Reconcile)
+    );
     let again = journal.run(&client, &id, charge("4"));
-    assert!(matches!(again, Err(JournalError::Unsettled { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(JournalError::Unsettled { .. })),
+        "{again:?}"
+    );
     assert_eq!(charges_tagged(&fake, "order-4/charge"), 1);
 }
 
@@ -170,9 +185,15 @@ fn run_async_does_the_same_over_reqwest() {
     let id = IntentId::op("order-6/charge").expect("id");
     on_charges(&fake, Fault::ErrorAfter { should_retry: None }, 1);
     runtime.block_on(async {
-        let first = journal.run_async(&client, &id, charge("6")).await.expect("run");
+        let first = journal
+            .run_async(&client, &id, charge("6"))
+            .await
+            .expect("run");
         assert_eq!(first.source(), Source::Reconciled);
-        let again = journal.run_async(&client, &id, charge("6")).await.expect("run");
+        let again = journal
+            .run_async(&client, &id, charge("6"))
+            .await
+            .expect("run");
         assert!(again.is_replayed());
         assert_eq!(again.object_id(), first.object_id());
         let report = journal.recover_async(&client).await.expect("recover");

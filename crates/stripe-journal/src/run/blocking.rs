@@ -4,8 +4,8 @@ use stripe_client::{Client, Transport};
 use stripe_core::Request;
 
 use super::{
-    AfterCall, BATCH, MAX_PER_PHASE, MAX_ROUNDS, Next, Outcome, RecoveryReport, SettlePlan,
-    Source, after_begin, after_record, leftovers, plan, tally,
+    AfterCall, BATCH, MAX_PER_PHASE, MAX_ROUNDS, Next, Outcome, RecoveryReport, SettlePlan, Source,
+    after_begin, after_record, leftovers, plan, tally,
 };
 use crate::decide::{BeginOptions, Begun, Claim};
 use crate::error::JournalError;
@@ -107,7 +107,10 @@ impl Journal {
     /// are settled by asking Stripe, then done or sent again with a new key. Safe to run from
     /// every instance at once (takeovers are compare-and-set; PostgreSQL skips rows another
     /// recoverer has locked). Intents too young for Search are left for a later pass.
-    pub fn recover<T: Transport>(&self, client: &Client<T>) -> Result<RecoveryReport, JournalError> {
+    pub fn recover<T: Transport>(
+        &self,
+        client: &Client<T>,
+    ) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
         let mut taken_in_all = 0;
         while taken_in_all < MAX_PER_PHASE {

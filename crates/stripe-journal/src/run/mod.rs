@@ -66,11 +66,7 @@ enum AfterCall {
     Settle(Result<Outcome, JournalError>),
 }
 
-fn after_record(
-    id: &IntentId,
-    state: &State,
-    result: Result<Response, Error>,
-) -> AfterCall {
+fn after_record(id: &IntentId, state: &State, result: Result<Response, Error>) -> AfterCall {
     let plain = match result {
         Ok(response) => Ok(Outcome::new(plan::answer(&response), Source::Stripe)),
         Err(error) => Err(JournalError::Stripe {

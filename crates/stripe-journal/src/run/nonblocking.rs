@@ -5,8 +5,8 @@ use stripe_client::{AsyncClient, AsyncTransport};
 use stripe_core::Request;
 
 use super::{
-    AfterCall, BATCH, MAX_PER_PHASE, MAX_ROUNDS, Next, Outcome, RecoveryReport, SettlePlan,
-    Source, after_begin, after_record, leftovers, plan, renewal_period, tally,
+    AfterCall, BATCH, MAX_PER_PHASE, MAX_ROUNDS, Next, Outcome, RecoveryReport, SettlePlan, Source,
+    after_begin, after_record, leftovers, plan, renewal_period, tally,
 };
 use crate::decide::{BeginOptions, Begun, CallResult, Claim};
 use crate::error::JournalError;
@@ -22,7 +22,11 @@ impl Journal {
         let journal = self.clone();
         tokio::task::spawn_blocking(move || f(&journal))
             .await
-            .unwrap_or_else(|e| Err(JournalError::Store(format!("a store call failed: {e}").into())))
+            .unwrap_or_else(|e| {
+                Err(JournalError::Store(
+                    format!("a store call failed: {e}").into(),
+                ))
+            })
     }
 
     /// [`Journal::run`] over an async client; the store is called through

@@ -36,7 +36,9 @@ pub(crate) fn outgoing(
     let mut request = request;
     if is_create(request.path()) {
         let name = format!("metadata[{metadata_key}]");
-        request = request.with_params(&[(name.as_str(), id.op_id())]).map_err(bad)?;
+        request = request
+            .with_params(&[(name.as_str(), id.op_id())])
+            .map_err(bad)?;
     }
     if !id.scope().is_empty() {
         request = request.with_stripe_account(id.scope()).map_err(bad)?;
@@ -213,10 +215,9 @@ impl Lookup {
             } => {
                 let status = body["status"].as_str().unwrap_or_default();
                 let applied = match (resource.as_str(), action.as_str()) {
-                    ("payment_intents", "confirm") => !matches!(
-                        status,
-                        "requires_confirmation" | "requires_payment_method"
-                    ),
+                    ("payment_intents", "confirm") => {
+                        !matches!(status, "requires_confirmation" | "requires_payment_method")
+                    }
                     ("payment_intents", "capture") => status == "succeeded",
                     ("charges", "capture") => body["captured"].as_bool() == Some(true),
                     (_, "cancel") => status == "canceled",
@@ -254,11 +255,20 @@ mod tests {
         assert!(search.lags());
         let confirm = SavedRequest::new("/v1/payment_intents/pi_1/confirm", "");
         let retrieve = Lookup::plan(&confirm, &id, "op").expect("plan");
-        assert!(matches!(&retrieve, Lookup::Retrieve { path, .. } if path == "/v1/payment_intents/pi_1"));
+        assert!(
+            matches!(&retrieve, Lookup::Retrieve { path, .. } if path == "/v1/payment_intents/pi_1")
+        );
         assert!(!retrieve.lags());
-        for path in ["/v1/customers/cus_1", "/v1/payment_methods", "/v1/x/y/attach"] {
+        for path in [
+            "/v1/customers/cus_1",
+            "/v1/payment_methods",
+            "/v1/x/y/attach",
+        ] {
             let r = Lookup::plan(&SavedRequest::new(path, ""), &id, "op");
-            assert!(matches!(r, Err(JournalError::Unreconcilable { .. })), "{path}");
+            assert!(
+                matches!(r, Err(JournalError::Unreconcilable { .. })),
+                "{path}"
+            );
         }
         let quoted = Lookup::plan(&SavedRequest::new("/v1/refunds", ""), &op("it's"), "op");
         assert!(matches!(quoted, Ok(Lookup::Search { path }) if path.contains("%22it%27s%22")));

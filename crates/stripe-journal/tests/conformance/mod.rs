@@ -375,16 +375,12 @@ pub fn sweep_and_recover_dead_holders(connect: Connect<'_>) {
     names.sort_unstable();
     assert_eq!(names, ["r/dead", "r/reconcile"]);
     let policy = Policy::default();
-    let got = s
-        .recover("c", now, &policy, 10)
-        .expect("recover");
+    let got = s.recover("c", now, &policy, 10).expect("recover");
     assert_eq!(got.len(), 1, "{got:?}");
     let (op, begun) = &got[0];
     assert_eq!(op, &id("r/dead"));
     assert!(matches!(begun, Begun::Proceed(c) if c.key() == dead.key() && c.owner() == "c"));
-    let again = connect()
-        .recover("d", now, &policy, 10)
-        .expect("recover");
+    let again = connect().recover("d", now, &policy, 10).expect("recover");
     assert!(again.is_empty(), "{again:?}");
     assert!(
         matches!(begin(&*s, &id("r/live"), "b", now), Begun::Busy { owner, .. } if owner == "a")

@@ -21,7 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let client = stripe_ureq::Client::new(config);
 
-    let params = [("amount", "2000"), ("currency", "usd"), ("source", "tok_visa")];
+    let params = [
+        ("amount", "2000"),
+        ("currency", "usd"),
+        ("source", "tok_visa"),
+    ];
     let response = client.send(Request::post("/v1/charges", &params)?)?;
     let charge: Charge = response.deserialize()?;
     println!(

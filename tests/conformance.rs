@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use stripe_core::{Advice, Config, IdempotencyKey, Request, Response};
-use support::{Adapter, SECRET, fast_policy};
+use support::{Adapter, Client, SECRET, fast_policy};
 
 /// Starts the mock's Express app on 127.0.0.1 and a free port, and says where.
 const SCRIPT: &str = r#"const m = require("stripe-stateful-mock");
@@ -123,14 +123,20 @@ fn id(response: &Response) -> String {
         .json()
         .and_then(|v| v.get("id"))
         .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no id in {} {:?}", response.status, response.body))
+        .unwrap_or_else(|| panic!("no id in {} {:?}", response.status(), response.bytes()))
         .to_owned()
 }
 
-fn ok<A: Adapter>(client: &A, request: Request) -> Response {
+fn ok(client: &Client, request: Request) -> Response {
     let response = client.expect_response(request);
-    assert_eq!(response.status, 200, "[{}] {:?}", A::NAME, response.body);
-    assert_eq!(response.advice, Advice::Success);
+    assert_eq!(
+        response.status(),
+        200,
+        "[{}] {:?}",
+        client.name(),
+        response.bytes()
+    );
+    assert_eq!(response.advice(), Advice::Success);
     response
 }
 
@@ -156,9 +162,9 @@ const CHARGE: [(&str, &str); 3] = [
 // Scenarios
 
 /// A customer, a charge under a key, its replay, and the key reused with other params.
-fn customer_charge_replay_and_key_misuse<A: Adapter>() {
+fn customer_charge_replay_and_key_misuse(adapter: Adapter) {
     let Some(mock) = Mock::start() else { return };
-    let client = A::with(&mock.base, fast_policy());
+    let client = adapter.with(&mock.base, fast_policy());
 
     let customer = ok(
         &client,
@@ -169,34 +175,29 @@ fn customer_charge_replay_and_key_misuse<A: Adapter>() {
     );
     assert!(id(&customer).starts_with("cus_"));
     assert!(
-        customer.idempotency_key.is_some(),
+        customer.idempotency_key().is_some(),
         "every POST carries a key"
     );
-    assert!(
-        customer
-            .request_id
-            .as_deref()
-            .is_some_and(|r| r.starts_with("req_"))
-    );
+    assert!(customer.request_id().is_some_and(|r| r.starts_with("req_")));
 
     let charge = ok(&client, post("/v1/charges", &CHARGE));
     let charge_id = id(&charge);
     assert!(charge_id.starts_with("ch_"), "{charge_id}");
-    assert!(!charge.replayed);
+    assert!(!charge.is_replayed());
     assert_eq!(charge.json().expect("json")["amount"], 2000);
-    let key: IdempotencyKey = charge.idempotency_key.clone().expect("the charge's key");
+    let key: IdempotencyKey = charge.idempotency_key().cloned().expect("the charge's key");
 
     // The same request with the same key: Stripe's stored answer.
     let replay = ok(
         &client,
         post("/v1/charges", &CHARGE)
-            .idempotency_key(key.clone())
+            .with_idempotency_key(key.clone())
             .expect("POST takes a key"),
     );
     assert_eq!(id(&replay), charge_id);
-    assert!(replay.replayed, "idempotent-replayed: true");
-    assert_eq!(replay.attempts, 1);
-    assert_eq!(replay.idempotency_key.as_ref(), Some(&key));
+    assert!(replay.is_replayed(), "idempotent-replayed: true");
+    assert_eq!(replay.attempts(), 1);
+    assert_eq!(replay.idempotency_key(), Some(&key));
 
     // The same key with other params: the request itself is wrong.
     let misuse = client.expect_response(
@@ -208,22 +209,22 @@ fn customer_charge_replay_and_key_misuse<A: Adapter>() {
                 ("source", "tok_visa"),
             ],
         )
-        .idempotency_key(key)
+        .with_idempotency_key(key)
         .expect("POST takes a key"),
     );
-    assert_eq!(misuse.status, 400, "{:?}", misuse.body);
+    assert_eq!(misuse.status(), 400, "{:?}", misuse.bytes());
     assert_eq!(
         misuse.error().expect("an error object").kind,
         "idempotency_error"
     );
-    assert_eq!(misuse.advice, Advice::NewKeyAfterFix);
-    assert_eq!(misuse.attempts, 1);
+    assert_eq!(misuse.advice(), Advice::NewKeyAfterFix);
+    assert_eq!(misuse.attempts(), 1);
 }
 
 /// A declined card: 402 `card_error`, advice to wait for the customer.
-fn declined_card<A: Adapter>() {
+fn declined_card(adapter: Adapter) {
     let Some(mock) = Mock::start() else { return };
-    let client = A::with(&mock.base, fast_policy());
+    let client = adapter.with(&mock.base, fast_policy());
     let declined = client.expect_response(post(
         "/v1/charges",
         &[
@@ -232,23 +233,23 @@ fn declined_card<A: Adapter>() {
             ("source", "tok_chargeDeclined"),
         ],
     ));
-    assert_eq!(declined.status, 402, "{:?}", declined.body);
+    assert_eq!(declined.status(), 402, "{:?}", declined.bytes());
     let error = declined.error().expect("an error object");
     assert_eq!(error.kind, "card_error");
     assert_eq!(error.code.as_deref(), Some("card_declined"));
-    assert_eq!(declined.advice, Advice::NewKeyAfterCustomerAction);
-    assert_eq!(declined.attempts, 1, "a 402 is an answer, never retried");
+    assert_eq!(declined.advice(), Advice::NewKeyAfterCustomerAction);
+    assert_eq!(declined.attempts(), 1, "a 402 is an answer, never retried");
 }
 
 /// Created charges show up in the list (a GET with a query string, no key).
-fn list_charges<A: Adapter>() {
+fn list_charges(adapter: Adapter) {
     let Some(mock) = Mock::start() else { return };
-    let client = A::with(&mock.base, fast_policy());
+    let client = adapter.with(&mock.base, fast_policy());
     let first = id(&ok(&client, post("/v1/charges", &CHARGE)));
     let second = id(&ok(&client, post("/v1/charges", &CHARGE)));
     assert_ne!(first, second, "two keys, two charges");
     let list = ok(&client, get("/v1/charges?limit=100"));
-    assert_eq!(list.idempotency_key, None);
+    assert_eq!(list.idempotency_key(), None);
     let ids = list_ids(&list);
     assert!(ids.contains(&first) && ids.contains(&second), "{ids:?}");
     assert_eq!(ids.len(), 2, "{ids:?}");
@@ -256,9 +257,9 @@ fn list_charges<A: Adapter>() {
 
 /// `Stripe-Account` reaches the mock, per request and from the config: it scopes the objects
 /// (and the idempotency keys) to the connected account, and an unknown account is refused.
-fn stripe_account_passes_through<A: Adapter>() {
+fn stripe_account_passes_through(adapter: Adapter) {
     let Some(mock) = Mock::start() else { return };
-    let client = A::with(&mock.base, fast_policy());
+    let client = adapter.with(&mock.base, fast_policy());
     let account = id(&ok(&client, post("/v1/accounts", &[("type", "custom")])));
     assert!(account.starts_with("acct_"), "{account}");
 
@@ -266,7 +267,7 @@ fn stripe_account_passes_through<A: Adapter>() {
     let connected = ok(
         &client,
         post("/v1/charges", &CHARGE)
-            .stripe_account(&account)
+            .with_stripe_account(&account)
             .expect("a valid account header"),
     );
     let connected_charge = id(&connected);
@@ -278,20 +279,20 @@ fn stripe_account_passes_through<A: Adapter>() {
     let connected_list = list_ids(&ok(
         &client,
         get("/v1/charges")
-            .stripe_account(&account)
+            .with_stripe_account(&account)
             .expect("a valid account header"),
     ));
     assert_eq!(connected_list, std::slice::from_ref(&connected_charge));
 
     // Keys are scoped by account: the connected charge's key, used by the platform, is new.
-    let key = connected.idempotency_key.clone().expect("a key");
+    let key = connected.idempotency_key().cloned().expect("a key");
     let platform = ok(
         &client,
         post("/v1/charges", &CHARGE)
-            .idempotency_key(key)
+            .with_idempotency_key(key)
             .expect("POST takes a key"),
     );
-    assert!(!platform.replayed);
+    assert!(!platform.is_replayed());
     assert_ne!(id(&platform), connected_charge);
 
     // From the config.
@@ -301,22 +302,26 @@ fn stripe_account_passes_through<A: Adapter>() {
         .stripe_account(&account)
         .build()
         .expect("a valid config");
-    let on_behalf = A::new(config);
+    let on_behalf = adapter.client(config);
     let listed = list_ids(&ok(&on_behalf, get("/v1/charges")));
     assert_eq!(listed, [connected_charge]);
 
     // An account the key has no access to.
     let refused = client.expect_response(
         get("/v1/charges")
-            .stripe_account("acct_doesnotexist0000")
+            .with_stripe_account("acct_doesnotexist0000")
             .expect("a valid account header"),
     );
-    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert_eq!(refused.status(), 403, "{:?}", refused.bytes());
     assert_eq!(
         refused.error().expect("an error object").code.as_deref(),
         Some("account_invalid")
     );
-    assert_eq!(refused.advice, Advice::NewKeyAfterFix);
+    assert_eq!(
+        refused.advice(),
+        Advice::FixRequest,
+        "a GET has no key to renew"
+    );
 }
 
 run_on_adapters!(

@@ -1,16 +1,26 @@
-//! What the cross-adapter tests share: one [`Adapter`] trait with a blocking face, implemented
-//! once over `stripe-ureq` and once over `stripe-reqwest` (through a Tokio runtime), so every
-//! scenario is written once and run against both drivers.
+//! What the cross-adapter tests share: [`Adapter`], one value per way of driving the client
+//! (`stripe-ureq` blocking; `stripe-reqwest` on a multi-thread or a current-thread Tokio
+//! runtime), and [`Client`], one blocking face over all of them with one function per
+//! operation, so every scenario is written once and run on each.
 //!
-//! `run_on_adapters!` turns a list of generic scenario functions into `#[test]`s in
-//! `mod ureq_adapter` and `mod reqwest_adapter`.
+//! `run_on_adapters!` turns a list of scenario functions `fn name(adapter: Adapter)` into
+//! `#[test]`s in `mod ureq_adapter`, `mod reqwest_adapter` and `mod reqwest_current_thread`.
+//! [`canned`] is a scripted wire server for what the fake Stripe does not model.
 
 // Each test crate uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod canned;
+pub mod client;
+pub mod fake;
+pub mod wire;
+
 use std::time::Duration;
 
-use stripe_core::{Backoff, Config, Failure, IdempotencyKey, Request, Response, RetryPolicy};
+use stripe_client::FromConfig as _;
+use stripe_core::{Backoff, Config, RetryPolicy, Seed};
+
+pub use client::Client;
 
 /// The secret every test uses. Its middle part is searched for in everything printed.
 pub const SECRET: &str = "sk_test_4dapterS3cretDoNotPrint_9876";
@@ -31,192 +41,140 @@ pub fn config(base: &str, policy: RetryPolicy) -> Config {
         .expect("a valid test configuration")
 }
 
-/// One of the two drivers, seen through a blocking face.
-pub trait Adapter: Sized {
-    /// `"ureq"` or `"reqwest"`.
-    const NAME: &'static str;
-    /// The driver's error type.
-    type Error: std::error::Error + Send + Sync + 'static;
+/// One way of driving the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adapter {
+    /// `stripe-ureq`, blocking.
+    Ureq,
+    /// `stripe-reqwest` on a multi-thread Tokio runtime (two workers).
+    Reqwest,
+    /// `stripe-reqwest` on a current-thread Tokio runtime.
+    ReqwestCurrentThread,
+}
 
-    /// A client with this configuration.
-    fn new(config: Config) -> Self;
-    /// One logical call.
-    fn send(&self, request: Request) -> Result<Response, Self::Error>;
-    /// `prepare`, hand the key to `before_run` (nothing sent yet), then `run`.
-    fn send_prepared(
-        &self,
-        request: Request,
-        before_run: &mut dyn FnMut(Option<&IdempotencyKey>),
-    ) -> Result<Response, Self::Error>;
-    /// Two calls at once, the second started `stagger` after the first.
-    fn send_both(
-        &self,
-        first: Request,
-        second: Request,
-        stagger: Duration,
-    ) -> (Result<Response, Self::Error>, Result<Response, Self::Error>);
-    /// The core's failure inside the driver's error.
-    fn failure(error: &Self::Error) -> Option<&Failure>;
-    /// `format!("{client:?}")`.
-    fn client_debug(&self) -> String;
+/// Whose HTTP client the transport wraps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http {
+    /// The driver's own, built from the config (`FromConfig`).
+    Own,
+    /// One a user built with the HTTP crate's defaults, which would follow redirects (ureq:
+    /// an agent with `max_redirects(5)`; reqwest: `reqwest::Client::builder()`), treat
+    /// 4xx/5xx as errors (ureq) and bound nothing: the transport must undo all of that.
+    Users,
+}
 
-    /// A client for `base` with `policy`.
-    fn with(base: &str, policy: RetryPolicy) -> Self {
-        Self::new(config(base, policy))
-    }
+impl Adapter {
+    /// Every adapter.
+    pub const ALL: [Self; 3] = [Self::Ureq, Self::Reqwest, Self::ReqwestCurrentThread];
 
-    /// Sends and expects a response (any status).
-    fn expect_response(&self, request: Request) -> Response {
-        match self.send(request) {
-            Ok(response) => response,
-            Err(e) => panic!("[{}] expected a response, got the error {e}", Self::NAME),
+    /// A short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ureq => "ureq",
+            Self::Reqwest => "reqwest",
+            Self::ReqwestCurrentThread => "reqwest-current-thread",
         }
     }
 
-    /// Sends and expects an error; returns it with its failure's details.
-    fn expect_error(&self, request: Request) -> Self::Error {
-        match self.send(request) {
-            Ok(response) => panic!(
-                "[{}] expected an error, got {} {:?}",
-                Self::NAME,
-                response.status,
-                response.json()
-            ),
-            Err(e) => e,
+    /// A client with the driver's own HTTP client, seeded from the OS.
+    pub fn client(self, config: Config) -> Client {
+        self.build(config, Http::Own, None)
+    }
+
+    /// A client for `base` with [`SECRET`] and `policy`.
+    pub fn with(self, base: &str, policy: RetryPolicy) -> Client {
+        self.client(config(base, policy))
+    }
+
+    /// A client over a user's HTTP client (see [`Http::Users`]), seeded from the OS.
+    pub fn users_client(self, config: Config) -> Client {
+        self.build(config, Http::Users, None)
+    }
+
+    /// A client whose every key and jitter comes from `seed`.
+    pub fn seeded_client(self, config: Config, http: Http, seed: Seed) -> Client {
+        self.build(config, http, Some(seed))
+    }
+
+    /// A client over `http`, seeded from `seed` or the OS.
+    pub fn build(self, config: Config, http: Http, seed: Option<Seed>) -> Client {
+        match self {
+            Self::Ureq => {
+                let transport = match http {
+                    Http::Own => stripe_ureq::Ureq::from_config(&config).expect("ureq transport"),
+                    Http::Users => {
+                        let agent = stripe_ureq::ureq::Agent::config_builder()
+                            .max_redirects(5)
+                            .build();
+                        stripe_ureq::Ureq::from(stripe_ureq::ureq::Agent::new_with_config(agent))
+                    }
+                };
+                let client = match seed {
+                    Some(seed) => {
+                        stripe_ureq::Client::with_transport_and_seed(config, transport, seed)
+                    }
+                    None => stripe_ureq::Client::with_transport(config, transport),
+                };
+                Client::ureq(self, client)
+            }
+            Self::Reqwest | Self::ReqwestCurrentThread => {
+                let transport = match http {
+                    Http::Own => stripe_reqwest::Reqwest::from_config(&config),
+                    Http::Users => stripe_reqwest::Reqwest::from_builder(
+                        stripe_reqwest::reqwest::Client::builder(),
+                        &config,
+                    ),
+                }
+                .expect("reqwest transport");
+                let client = match seed {
+                    Some(seed) => {
+                        stripe_reqwest::Client::with_transport_and_seed(config, transport, seed)
+                    }
+                    None => stripe_reqwest::Client::with_transport(config, transport),
+                };
+                Client::reqwest(self, client, self.runtime())
+            }
+        }
+    }
+
+    /// A Tokio runtime of this adapter's flavour (for the reqwest ones).
+    fn runtime(self) -> tokio::runtime::Runtime {
+        let mut builder = if self == Self::ReqwestCurrentThread {
+            tokio::runtime::Builder::new_current_thread()
+        } else {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(2);
+            b
+        };
+        builder.enable_all().build().expect("a Tokio runtime")
+    }
+
+    /// Whether `error` is this driver's own transport error (ureq's or reqwest's).
+    pub fn is_own_error(self, error: &(dyn std::error::Error + 'static)) -> bool {
+        match self {
+            Self::Ureq => error.is::<stripe_ureq::ureq::Error>(),
+            Self::Reqwest | Self::ReqwestCurrentThread => {
+                error.is::<stripe_reqwest::reqwest::Error>()
+            }
         }
     }
 }
 
-/// The blocking driver.
-pub struct Ureq(stripe_ureq::Client);
-
-impl Adapter for Ureq {
-    const NAME: &'static str = "ureq";
-    type Error = stripe_ureq::Error;
-
-    fn new(config: Config) -> Self {
-        Self(stripe_ureq::Client::new(config))
-    }
-
-    fn send(&self, request: Request) -> Result<Response, Self::Error> {
-        self.0.send(request)
-    }
-
-    fn send_prepared(
-        &self,
-        request: Request,
-        before_run: &mut dyn FnMut(Option<&IdempotencyKey>),
-    ) -> Result<Response, Self::Error> {
-        let prepared = self.0.prepare(request);
-        before_run(prepared.idempotency_key());
-        prepared.run()
-    }
-
-    fn send_both(
-        &self,
-        first: Request,
-        second: Request,
-        stagger: Duration,
-    ) -> (Result<Response, Self::Error>, Result<Response, Self::Error>) {
-        std::thread::scope(|s| {
-            let a = s.spawn(|| self.0.send(first));
-            std::thread::sleep(stagger);
-            let b = s.spawn(|| self.0.send(second));
-            (
-                a.join().expect("first call panicked"),
-                b.join().expect("second call panicked"),
-            )
-        })
-    }
-
-    fn failure(error: &Self::Error) -> Option<&Failure> {
-        error.failure()
-    }
-
-    fn client_debug(&self) -> String {
-        format!("{:?}", self.0)
-    }
-}
-
-/// The async driver, each call run to its end on a Tokio runtime of its own. `block_on` polls
-/// the call on the calling thread, so a thread-local tracing subscriber sees its events.
-pub struct Reqwest {
-    runtime: tokio::runtime::Runtime,
-    client: stripe_reqwest::Client,
-}
-
-impl Adapter for Reqwest {
-    const NAME: &'static str = "reqwest";
-    type Error = stripe_reqwest::Error;
-
-    fn new(config: Config) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a Tokio runtime");
-        Self {
-            runtime,
-            client: stripe_reqwest::Client::new(config),
-        }
-    }
-
-    fn send(&self, request: Request) -> Result<Response, Self::Error> {
-        self.runtime.block_on(self.client.send(request))
-    }
-
-    fn send_prepared(
-        &self,
-        request: Request,
-        before_run: &mut dyn FnMut(Option<&IdempotencyKey>),
-    ) -> Result<Response, Self::Error> {
-        let prepared = self.client.prepare(request);
-        before_run(prepared.idempotency_key());
-        self.runtime.block_on(prepared.run())
-    }
-
-    fn send_both(
-        &self,
-        first: Request,
-        second: Request,
-        stagger: Duration,
-    ) -> (Result<Response, Self::Error>, Result<Response, Self::Error>) {
-        self.runtime.block_on(async {
-            let a = self.client.send(first);
-            let b = async {
-                tokio::time::sleep(stagger).await;
-                self.client.send(second).await
-            };
-            tokio::join!(a, b)
-        })
-    }
-
-    fn failure(error: &Self::Error) -> Option<&Failure> {
-        error.failure()
-    }
-
-    fn client_debug(&self) -> String {
-        format!("{:?}", self.client)
-    }
-}
-
-/// Generates, for each generic scenario `fn name<A: Adapter>()`, a `#[test] fn name` in
-/// `mod ureq_adapter` and one in `mod reqwest_adapter`.
+/// Generates, for each scenario `fn name(adapter: Adapter)`, a `#[test] fn name` in
+/// `mod ureq_adapter`, `mod reqwest_adapter` and `mod reqwest_current_thread`.
+#[allow(unused_macros)] // not every test crate runs scenarios
 macro_rules! run_on_adapters {
     ($($scenario:ident),* $(,)?) => {
-        mod ureq_adapter {
+        run_on_adapters!(@mod ureq_adapter, Ureq, $($scenario),*);
+        run_on_adapters!(@mod reqwest_adapter, Reqwest, $($scenario),*);
+        run_on_adapters!(@mod reqwest_current_thread, ReqwestCurrentThread, $($scenario),*);
+    };
+    (@mod $module:ident, $adapter:ident, $($scenario:ident),*) => {
+        mod $module {
             $(
                 #[test]
                 fn $scenario() {
-                    super::$scenario::<$crate::support::Ureq>();
-                }
-            )*
-        }
-        mod reqwest_adapter {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario::<$crate::support::Reqwest>();
+                    super::$scenario($crate::support::Adapter::$adapter);
                 }
             )*
         }

@@ -8,6 +8,7 @@ mod args;
 mod journal_cmd;
 mod output;
 mod run;
+mod safe;
 mod webhook_cmd;
 mod words;
 

@@ -1,12 +1,18 @@
 //! What the tool prints: the body on stdout, everything else on stderr, never a secret.
 //! Write errors (a closed pipe) are ignored: printing never panics.
+//!
+//! Text from a server is data, never terminal control: every stderr line shows its control
+//! characters escaped (so only our lines start a line), and stdout does too when it is a
+//! terminal; a pipe gets the body's bytes as they are.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::Value;
 use stripe_core::{Advice, Error, IdempotencyKey, Response, RetryReason};
+
+use crate::safe;
 
 /// The exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +33,22 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Writes one line to stdout.
+/// Writes lines to stdout (JSON, or our own text); on a terminal, controls other than newline
+/// and tab are shown as JSON escapes (`\u001b`), which keep JSON the same JSON.
 pub fn out(line: &str) {
+    let terminal = io::stdout().is_terminal();
+    let line = if terminal {
+        safe::escape_json(line)
+    } else {
+        line.into()
+    };
     let _ = writeln!(io::stdout().lock(), "{line}");
 }
 
-/// Writes one line to stderr.
+/// Writes one line to stderr, every control character shown escaped (`\x1b`, `\n`,
+/// `\u{202e}`): server text inside it can neither act on the terminal nor start a line.
 pub fn err(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", safe::escape(line));
 }
 
 /// An `error: ...` line on stderr (printed even with `--quiet`).
@@ -87,16 +101,7 @@ impl Report {
         }
         self.info(&format!("attempts: {}", response.attempts()));
         self.info(&format!("advice: {}", response.advice().describe()));
-        if let Some(e) = response.error() {
-            let mut line = e.kind;
-            for part in [e.code, e.decline_code].into_iter().flatten() {
-                line.push_str(&format!(" ({part})"));
-            }
-            if let Some(message) = e.message {
-                line.push_str(&format!(": {message}"));
-            }
-            error(&format!("{}: {line}", response.status()));
-        }
+        api_error(response);
         body(response);
     }
 
@@ -109,6 +114,7 @@ impl Report {
             if let Some(id) = last.request_id() {
                 self.info(&format!("request-id: {id}"));
             }
+            api_error(last);
         }
         if let Some(key) = failure.idempotency_key() {
             err(&format!("idempotency-key: {key}"));
@@ -123,6 +129,21 @@ impl Report {
         if let Some(last) = failure.response() {
             body(last);
         }
+    }
+}
+
+/// Stripe's error object of an answer, if it has one, as an error line (server text: escaped
+/// like every stderr line).
+fn api_error(response: &Response) {
+    if let Some(e) = response.error() {
+        let mut line = e.kind;
+        for part in [e.code, e.decline_code].into_iter().flatten() {
+            line.push_str(&format!(" ({part})"));
+        }
+        if let Some(message) = e.message {
+            line.push_str(&format!(": {message}"));
+        }
+        error(&format!("{}: {line}", response.status()));
     }
 }
 
@@ -142,18 +163,31 @@ pub fn status_line(response: &Response) -> String {
     format!("HTTP {}", response.status())
 }
 
-/// A body on stdout: JSON pretty-printed, anything else as text.
+/// A body on stdout: JSON pretty-printed; anything else as its bytes on a pipe, and on a
+/// terminal as text with every control escaped (one line).
 pub fn body(response: &Response) {
     match response.json() {
         Some(v) => out(&pretty(v)),
         None if response.bytes().is_empty() => {}
-        None => out(&String::from_utf8_lossy(response.bytes())),
+        None => raw(response.bytes()),
     }
 }
 
 /// One JSON value on one line (`--all`).
 pub fn json_line(v: &Value) {
     out(&v.to_string());
+}
+
+fn raw(bytes: &[u8]) {
+    let terminal = io::stdout().is_terminal();
+    let mut stdout = io::stdout().lock();
+    let _ = if terminal {
+        writeln!(stdout, "{}", safe::escape(&String::from_utf8_lossy(bytes)))
+    } else {
+        stdout
+            .write_all(bytes)
+            .and_then(|()| stdout.write_all(b"\n"))
+    };
 }
 
 /// JSON, pretty-printed.

@@ -73,6 +73,10 @@ impl Walk {
         }
     }
 
+    fn cap(&mut self, max_pages: u32) {
+        self.walk = self.walk.take().map(|w| w.with_max_pages(max_pages));
+    }
+
     fn is_over(&self) -> bool {
         self.walk.as_ref().is_none_or(ListWalk::is_done)
             && self.buffer.is_empty()
@@ -122,6 +126,15 @@ impl<'a, T: Transport> Pages<'a, T> {
 }
 
 impl<T> Pages<'_, T> {
+    /// The same walk fetching at most `max_pages` pages (default
+    /// [`DEFAULT_MAX_PAGES`](stripe_core::list::DEFAULT_MAX_PAGES)); a longer list ends with a
+    /// [`PageProblem::TooManyPages`](stripe_core::list::PageProblem::TooManyPages) error whose
+    /// cursor resumes it. A cursor seen twice always ends the walk.
+    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+        self.walk.cap(max_pages);
+        self
+    }
+
     /// Pages received so far.
     pub fn pages(&self) -> u32 {
         self.walk.walk.as_ref().map_or(0, ListWalk::pages)
@@ -184,6 +197,12 @@ impl<'a, T: AsyncTransport> AsyncPages<'a, T> {
 }
 
 impl<T> AsyncPages<'_, T> {
+    /// The same walk fetching at most `max_pages` pages (see [`Pages::with_max_pages`]).
+    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+        self.walk.cap(max_pages);
+        self
+    }
+
     /// Pages received so far.
     pub fn pages(&self) -> u32 {
         self.walk.walk.as_ref().map_or(0, ListWalk::pages)

@@ -133,7 +133,12 @@ impl Drive<'_> {
                 self.shell.session().learn(&response);
                 Step::Return(Ok(response))
             }
-            Action::Fail(error) => Step::Return(Err(self.finish(error))),
+            Action::Fail(error) => {
+                if let Some(last) = error.response() {
+                    self.shell.session().learn(last);
+                }
+                Step::Return(Err(self.finish(error)))
+            }
             _ => Step::Return(Err(Error::local(
                 "the core asked for an action this client does not know",
             ))),

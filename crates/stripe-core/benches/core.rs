@@ -13,13 +13,13 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 mod common;
 
 fn build_post(c: &mut Criterion) {
-    let config = common::config();
-    let baseline = common::Baseline::new(&config);
+    let mut session = common::session();
+    let baseline = common::Baseline::new(session.config());
     let params = common::nested_params();
     let now = Instant::now();
     let mut g = c.benchmark_group("build_post_20_params");
     g.bench_function("ours", |b| {
-        b.iter(|| common::ours_build_post(&config, black_box(&params), now));
+        b.iter(|| common::ours_build_post(&mut session, black_box(&params), now));
     });
     g.bench_function("baseline", |b| {
         b.iter(|| baseline.build_post(black_box(&params)));
@@ -28,13 +28,13 @@ fn build_post(c: &mut Criterion) {
 }
 
 fn interpret(c: &mut Criterion) {
-    let config = common::config();
+    let mut session = common::session();
     let now = Instant::now();
     let mut g = c.benchmark_group("interpret_2k_charge");
     g.bench_function("ours", |b| {
         b.iter_batched(
             || {
-                let (call, _) = common::ours_build_post(&config, &serde_json::json!({}), now);
+                let (call, _) = common::ours_build_post(&mut session, &serde_json::json!({}), now);
                 (call, common::charge_response())
             },
             |(call, resp)| common::ours_interpret(call, resp, now),
@@ -52,14 +52,14 @@ fn interpret(c: &mut Criterion) {
 }
 
 fn whole_call(c: &mut Criterion) {
-    let config = common::config();
-    let baseline = common::Baseline::new(&config);
+    let mut session = common::session();
+    let baseline = common::Baseline::new(session.config());
     let now = Instant::now();
     let mut g = c.benchmark_group("whole_call");
     g.bench_function("ours", |b| {
         b.iter_batched(
             common::charge_response,
-            |resp| common::ours_whole_call(&config, resp, now),
+            |resp| common::ours_whole_call(&mut session, resp, now),
             BatchSize::SmallInput,
         );
     });

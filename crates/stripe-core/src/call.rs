@@ -306,8 +306,10 @@ impl Call {
         let (parts, bytes) = resp.into_parts();
         if bytes.len() > self.max_body_bytes {
             let status = parts.status;
+            // A 2xx whose body is lost: a POST may have taken effect; a read needs a larger cap.
             let advice = match (self.method, status.is_success()) {
                 (Method::Post, true) => Advice::Reconcile,
+                (_, true) => Advice::FixRequest,
                 _ => Advice::for_status(self.method, status),
             };
             self.state = State::Over;
@@ -335,7 +337,11 @@ impl Call {
         };
         let wants_retry = retry::wants_retry(&self.policy, self.method, &answer);
         let replayed = answer.replayed;
-        let retry_after = retry::retry_after(&parts.headers);
+        let wall = self
+            .wall_started
+            .checked_add(now.saturating_duration_since(self.started))
+            .unwrap_or(self.wall_started);
+        let retry_after = retry::retry_after_at(&parts.headers, wall);
         let response = Response {
             status: parts.status,
             request_id: retry::request_id(&parts.headers),

@@ -41,7 +41,7 @@ impl fmt::Display for TransportError {
 impl StdError for TransportError {}
 
 /// Why a call failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The request was refused before anything existed or was sent (path, params, header
@@ -116,7 +116,7 @@ impl Error {
 
     /// An error of a driver that could not start (nothing sent), with its cause.
     pub fn local(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        Self::new(ErrorKind::Local, Advice::FixRequest).with_source(cause.into())
+        Self::new(ErrorKind::Local, Advice::Retry).with_source(cause.into())
     }
 
     pub(crate) fn with_call(mut self, key: Option<IdempotencyKey>, attempts: u32) -> Self {
@@ -138,10 +138,12 @@ impl Error {
     }
 
     /// The same error with the transport's own error as its cause; used by the client shell
-    /// after a call failed without a response.
+    /// after a call failed without a response. An error that has a cause already keeps it.
     #[must_use]
     pub fn with_source(mut self, source: Box<dyn StdError + Send + Sync>) -> Self {
-        self.0.source = Some(source);
+        if self.0.source.is_none() {
+            self.0.source = Some(source);
+        }
         self
     }
 
@@ -227,11 +229,11 @@ impl fmt::Display for Error {
                 write!(f, "response ({status}) larger than {limit} bytes")?;
             }
             ErrorKind::Page(problem) => {
-                write!(
-                    f,
-                    "page {} of the list: {problem}",
-                    self.page().unwrap_or(0)
-                )?;
+                write!(f, "page {} of the list", self.page().unwrap_or(0))?;
+                if let Some(cursor) = self.page_cursor() {
+                    write!(f, " (asked from {cursor})")?;
+                }
+                write!(f, " {problem}")?;
             }
             ErrorKind::OutOfOrder { expected } => {
                 write!(f, "driver bug: input out of order, expected {expected}")?;

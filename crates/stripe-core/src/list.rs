@@ -1,7 +1,7 @@
 //! Walking a Stripe list endpoint page by page (`has_more` + `starting_after`), without I/O.
 //! The adapters wrap it in an `Iterator` (blocking) and a `Stream` (async).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 
 use serde::Serialize;
@@ -19,17 +19,31 @@ pub enum PageProblem {
     /// The 2xx body is not a Stripe list object
     /// (`{"object": "list", "data": [...], "has_more": bool}`).
     NotAList,
-    /// `has_more` is true but the page gives no new cursor: no objects, an edge object without
-    /// an `id`, or the same cursor as before (which would loop forever).
+    /// `has_more` is true but the page gives no cursor: no objects, or an edge object without
+    /// an `id`.
     NoCursor,
+    /// `has_more` is true but the page's cursor was already seen in this walk (the starting
+    /// cursor included): following it would fetch the same pages forever.
+    CursorRepeated,
+    /// `has_more` is true on the last page the walk may fetch ([`ListWalk::with_max_pages`]).
+    TooManyPages,
 }
+
+/// The most pages a walk fetches unless told otherwise ([`ListWalk::with_max_pages`]).
+pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
 impl fmt::Display for PageProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Status => "answered with a status other than 2xx",
             Self::NotAList => "not a Stripe list object",
-            Self::NoCursor => "says has_more but gives no new cursor to continue from",
+            Self::NoCursor => "says has_more but gives no cursor to continue from",
+            Self::CursorRepeated => {
+                "says has_more but its cursor was already seen in this walk: the list loops"
+            }
+            Self::TooManyPages => {
+                "says has_more on the last page the walk may fetch (the page cap)"
+            }
         })
     }
 }
@@ -40,6 +54,10 @@ impl fmt::Display for PageProblem {
 /// [`Call`](crate::Call), so retries apply), [`ListWalk::absorb`] reads its response and gives
 /// its objects in walking order, until [`ListWalk::is_done`].
 ///
+/// A walk always ends: a page whose cursor was already seen ends it with
+/// [`PageProblem::CursorRepeated`], and it fetches at most [`ListWalk::max_pages`] pages
+/// ([`DEFAULT_MAX_PAGES`] unless set by [`ListWalk::with_max_pages`]).
+///
 /// ```
 /// use stripe_core::list::ListWalk;
 /// let walk = ListWalk::new("/v1/customers", &[("limit", "10")])?;
@@ -47,7 +65,7 @@ impl fmt::Display for PageProblem {
 /// assert_eq!(first.path(), "/v1/customers?limit=10");
 /// # Ok::<(), stripe_core::RequestError>(())
 /// ```
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct ListWalk {
     /// The path without its query.
     path: String,
@@ -63,6 +81,26 @@ pub struct ListWalk {
     pages: u32,
     /// No more pages to ask for.
     done: bool,
+    /// Every cursor of this walk so far, the starting one included.
+    seen: HashSet<String>,
+    /// The most pages to fetch.
+    max_pages: u32,
+}
+
+impl Default for ListWalk {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            first_query: String::new(),
+            rest_query: String::new(),
+            backward: false,
+            cursor: None,
+            pages: 0,
+            done: false,
+            seen: HashSet::new(),
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
 }
 
 impl ListWalk {
@@ -87,18 +125,32 @@ impl ListWalk {
         } else {
             "starting_after"
         };
-        let rest: Vec<&str> = pairs
-            .iter()
-            .filter(|p| name(p) != cursor_name)
-            .copied()
+        let (start, rest): (Vec<&str>, Vec<&str>) =
+            pairs.iter().partition(|p| name(p) == cursor_name);
+        let seen = form_urlencoded::parse(start.join("&").as_bytes())
+            .map(|(_, id)| id.into_owned())
             .collect();
         Ok(Self {
             path: base.to_owned(),
             first_query: pairs.join("&"),
             rest_query: rest.join("&"),
             backward,
+            seen,
             ..Self::default()
         })
+    }
+
+    /// The same walk fetching at most `max_pages` pages (at least 1): a list with more ends
+    /// with [`PageProblem::TooManyPages`] on the last page allowed, whose cursor resumes it.
+    #[must_use]
+    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = max_pages.max(1);
+        self
+    }
+
+    /// The most pages this walk fetches.
+    pub fn max_pages(&self) -> u32 {
+        self.max_pages
     }
 
     fn cursor_name(&self) -> &'static str {
@@ -146,17 +198,22 @@ impl ListWalk {
     }
 
     /// Reads a page: its objects in walking order, and where the next page starts. A page that
-    /// is not a 2xx list (or gives no new cursor) ends the walk with an [`Error`] of kind
-    /// [`ErrorKind::Page`](crate::ErrorKind::Page), which holds the page's whole response, its
-    /// number and the cursor to resume from.
+    /// is not a 2xx list (or gives no new cursor, a cursor seen before, or passes the page cap)
+    /// ends the walk with an [`Error`] of kind [`ErrorKind::Page`],
+    /// which holds the page's whole response, its number and the cursor to resume from.
     pub fn absorb(&mut self, response: Response) -> Result<VecDeque<Value>, Error> {
         self.pages = self.pages.saturating_add(1);
-        let problem = if response.is_success() {
+        let next = if response.is_success() {
             self.next_cursor(&response)
         } else {
             Err(PageProblem::Status)
-        };
-        let next = match problem {
+        }
+        .and_then(|next| match next {
+            Some(id) if self.seen.contains(&id) => Err(PageProblem::CursorRepeated),
+            Some(_) if self.pages >= self.max_pages => Err(PageProblem::TooManyPages),
+            next => Ok(next),
+        });
+        let next = match next {
             Ok(next) => next,
             Err(problem) => {
                 self.done = true;
@@ -168,7 +225,10 @@ impl ListWalk {
             }
         };
         match next {
-            Some(id) => self.cursor = Some(id),
+            Some(id) => {
+                self.seen.insert(id.clone());
+                self.cursor = Some(id);
+            }
             None => self.done = true,
         }
         let mut data = match response.json.into_inner().flatten() {
@@ -184,7 +244,7 @@ impl ListWalk {
         Ok(data.into())
     }
 
-    /// The cursor of the page after this one (`None`: this is the last page).
+    /// The edge id of a 2xx list page that says `has_more` (`None`: this is the last page).
     fn next_cursor(&self, response: &Response) -> Result<Option<String>, PageProblem> {
         let list = response.json().ok_or(PageProblem::NotAList)?;
         let data = list.get("data").and_then(Value::as_array);
@@ -204,8 +264,8 @@ impl ListWalk {
             data.last()
         };
         match edge.and_then(|o| o.get("id")).and_then(Value::as_str) {
-            Some(id) if self.cursor.as_deref() != Some(id) => Ok(Some(id.to_owned())),
-            _ => Err(PageProblem::NoCursor),
+            Some(id) => Ok(Some(id.to_owned())),
+            None => Err(PageProblem::NoCursor),
         }
     }
 }

@@ -16,8 +16,11 @@ pub(crate) fn validate(path: &str) -> Result<(), RequestError> {
     if path.is_empty() {
         return Err(reject(path, "is empty"));
     }
-    if path.len() > 4096 {
-        return Err(reject(path, "is longer than 4096 bytes"));
+    if path.len() > crate::MAX_PATH_BYTES {
+        return Err(RequestError::TooLong {
+            len: path.len(),
+            max: crate::MAX_PATH_BYTES,
+        });
     }
     if let Some(b) = path.bytes().find(|b| !b.is_ascii_graphic()) {
         return Err(reject(

@@ -136,12 +136,13 @@ impl Request {
         let target = match self.method {
             Method::Post => &mut self.body,
             Method::Get | Method::Delete => {
-                self.path
-                    .push(if self.path.contains('?') { '&' } else { '?' });
+                if !self.path.contains('?') {
+                    self.path.push('?');
+                }
                 &mut self.path
             }
         };
-        if target.ends_with(|c| c != '?' && c != '&') && !target.is_empty() {
+        if !target.is_empty() && !target.ends_with(['?', '&']) {
             target.push('&');
         }
         target.push_str(encoded);

@@ -76,10 +76,10 @@ impl Session {
         Call::start(request, &self.config, seed, telemetry, (now, wall))
     }
 
-    /// Learns a final response's id and duration, for the next request's telemetry.
+    /// Learns the last answer of a call (a final response, or the one inside a failed call's
+    /// error), for the next request's telemetry; an answer without a `request-id` forgets the
+    /// older one rather than repeat it.
     pub fn learn(&mut self, response: &Response) {
-        if let Some(metrics) = response.metrics() {
-            self.last = Some(metrics);
-        }
+        self.last = response.metrics();
     }
 }

@@ -2,13 +2,23 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use serde_json::json;
-use stripe_core::{Action, Call, Config, Request, Seed};
+use stripe_core::{Action, Config, Input, Request, Seed, Session};
 
-fn first_send(request: Request, config: &Config) -> http::Request<bytes::Bytes> {
-    let wall = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
-    match Call::new(request, config, Seed::from_u64(42), Instant::now(), wall).1 {
-        Action::Send(req) => req,
+fn wall() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123)
+}
+
+/// The first request of the first call of a fresh session seeded with 42.
+fn first_send(request: Request, config: &Config) -> http::Request<Bytes> {
+    let mut session = Session::new(config.clone(), Seed::from_u64(42));
+    send_of(&mut session, request, Instant::now())
+}
+
+fn send_of(session: &mut Session, request: Request, now: Instant) -> http::Request<Bytes> {
+    match session.call(request, now, wall()).expect("a valid call").1 {
+        Action::Send { request, .. } => request,
         other => panic!("expected a send, got {other:?}"),
     }
 }
@@ -53,7 +63,7 @@ fn post_with_nested_params_basic_auth() {
 authorization: Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6
 accept: application/json
 content-type: application/x-www-form-urlencoded
-idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
+idempotency-key: 018bcfe5-687b-7abf-9e4a-59efa5d14e87
 user-agent: stripe-core-rs/0.1.0
 {ua}
 
@@ -70,7 +80,7 @@ fn get_with_query_bearer_auth() {
         .expect("config");
     let req = Request::get("/v1/charges")
         .expect("valid")
-        .params(&json!({"limit": 3, "customer": "cus_1"}))
+        .with_params(&json!({"limit": 3, "customer": "cus_1"}))
         .expect("valid");
     let got = render(&first_send(req, &config));
     let want = "GET https://api.stripe.com/v1/charges?customer=cus_1&limit=3
@@ -101,7 +111,7 @@ fn stripe_account_from_config_and_overridden_per_request() {
     assert!(got.contains("\nstripe-account: acct_config\n"), "{got}");
     assert!(!got.contains("idempotency-key"), "{got}");
     let got = render(&first_send(
-        req.stripe_account("acct_other").expect("valid"),
+        req.with_stripe_account("acct_other").expect("valid"),
         &config,
     ));
     assert!(got.contains("\nstripe-account: acct_other\n"), "{got}");
@@ -113,23 +123,47 @@ fn pre_encoded_params_are_sent_as_given() {
     let config = Config::builder(KEY).build().expect("config");
     let req = Request::new(stripe_core::Method::Post, "/v1/customers")
         .expect("valid")
-        .encoded_params("email=a%40b.c&metadata[k]=v")
+        .with_encoded_params("email=a%40b.c&metadata[k]=v")
         .expect("valid");
     let sent = first_send(req, &config);
     assert_eq!(sent.body().as_ref(), b"email=a%40b.c&metadata[k]=v");
 }
 
+/// A session that finished one GET answered `request_id` after 87 ms, as `learn` saw it.
+fn session_after(config: &Config, request_id: &str) -> (Session, Instant) {
+    let mut session = Session::new(config.clone(), Seed::from_u64(42));
+    let start = Instant::now();
+    let (mut call, first) = session
+        .call(Request::get("/v1/charges").expect("valid"), start, wall())
+        .expect("a valid call");
+    assert!(matches!(first, Action::Send { .. }));
+    let answer = http::Response::builder()
+        .status(200)
+        .header("request-id", request_id)
+        .body(Bytes::from_static(b"{}"))
+        .expect("valid");
+    let end = start + Duration::from_millis(87);
+    match call.handle(end, Input::Response(answer)) {
+        Action::Done(response) => session.learn(&response),
+        other => panic!("expected done, got {other:?}"),
+    }
+    (session, end)
+}
+
 #[test]
 fn telemetry_header_carries_the_previous_request_unless_switched_off() {
-    let previous = stripe_core::RequestMetrics {
-        request_id: "req_abc123".to_owned(),
-        duration: Duration::from_millis(87),
-    };
-    let req = Request::get("/v1/charges")
-        .expect("valid")
-        .previous_request(Some(previous));
     let on = Config::builder(KEY).build().expect("config");
-    let sent = first_send(req.clone(), &on);
+    let first = first_send(Request::get("/v1/charges").expect("valid"), &on);
+    assert!(
+        first.headers().get("x-stripe-client-telemetry").is_none(),
+        "nothing learnt yet"
+    );
+    let (mut session, now) = session_after(&on, "req_abc123");
+    let sent = send_of(
+        &mut session,
+        Request::get("/v1/charges").expect("valid"),
+        now,
+    );
     assert_eq!(
         sent.headers()["x-stripe-client-telemetry"],
         r#"{"last_request_metrics":{"request_id":"req_abc123","request_duration_ms":87}}"#
@@ -138,23 +172,31 @@ fn telemetry_header_carries_the_previous_request_unless_switched_off() {
         .telemetry(false)
         .build()
         .expect("config");
+    let (mut session, now) = session_after(&off, "req_abc123");
     assert!(
-        first_send(req, &off)
+        send_of(
+            &mut session,
+            Request::get("/v1/charges").expect("valid"),
+            now
+        )
+        .headers()
+        .get("x-stripe-client-telemetry")
+        .is_none()
+    );
+    // An id that could break out of the JSON (a header value cannot hold CR or LF at all),
+    // and one too long to repeat.
+    for hostile in [r#"req"},"x":{"#.to_owned(), "r".repeat(256)] {
+        let (mut session, now) = session_after(&on, &hostile);
+        assert!(
+            send_of(
+                &mut session,
+                Request::get("/v1/charges").expect("valid"),
+                now
+            )
             .headers()
             .get("x-stripe-client-telemetry")
-            .is_none()
-    );
-    let hostile = stripe_core::RequestMetrics {
-        request_id: "req\"}\r\n".to_owned(),
-        duration: Duration::ZERO,
-    };
-    let req = Request::get("/v1/charges")
-        .expect("valid")
-        .previous_request(Some(hostile));
-    assert!(
-        first_send(req, &on)
-            .headers()
-            .get("x-stripe-client-telemetry")
-            .is_none()
-    );
+            .is_none(),
+            "{hostile}"
+        );
+    }
 }

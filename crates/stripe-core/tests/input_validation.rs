@@ -91,7 +91,7 @@ fn params_that_cannot_be_encoded() {
     ] {
         assert!(
             matches!(
-                enc.clone().encoded_params(bad),
+                enc.clone().with_encoded_params(bad),
                 Err(RequestError::Params(ParamsError::Encoded { .. }))
             ),
             "{bad:?}"
@@ -114,14 +114,8 @@ fn pairs_may_use_bracket_names_but_only_well_formed() {
         r.body(),
         "amount=100&metadata%5Border%5D=42&items%5B0%5D%5Bprice%5D=p_1"
     );
-    for bad in [
-        "metadata[",
-        "metadata[]",
-        "meta]data",
-        "[x]",
-        "a[b]c",
-        "a[b][]",
-    ] {
+    // Empty brackets end a name only (`expand[]`, `a[b][]`): see tests/params_forms.rs.
+    for bad in ["metadata[", "meta]data", "[x]", "a[b]c", "a[][b]"] {
         assert!(
             matches!(
                 Request::post("/v1/charges", &[(bad, "1")]),
@@ -154,7 +148,8 @@ fn structs_keep_their_field_order_and_leave_none_out() {
         shipping: Shipping<'a>,
         payment_method_types: Vec<&'a str>,
         metadata: std::collections::BTreeMap<&'a str, u32>,
-        unset_me: (),
+        nothing: (),
+        unset_me: stripe_core::params::Unset,
     }
     let params = NewIntent {
         amount: 2000,
@@ -167,7 +162,8 @@ fn structs_keep_their_field_order_and_leave_none_out() {
         },
         payment_method_types: vec!["card", "sepa_debit"],
         metadata: [("order", 42)].into_iter().collect(),
-        unset_me: (),
+        nothing: (),
+        unset_me: stripe_core::params::Unset,
     };
     let r = Request::post("/v1/payment_intents", &params).expect("valid");
     assert_eq!(
@@ -221,11 +217,20 @@ impl serde::Serialize for RawBytes {
     }
 }
 
+/// Empty values once were sent as `name=`, which Stripe reads as an unset (an empty
+/// `metadata` wiped every key): now they send nothing, and an unset is asked with `Unset`.
 #[test]
-fn empty_containers_and_null_encode_as_unset() {
+fn empty_containers_and_null_send_nothing_and_unset_is_explicit() {
+    use stripe_core::params::Unset;
     let r = Request::post(
         "/v1/customers/cus_1",
         &json!({"metadata": {}, "tax_ids": [], "email": null}),
+    )
+    .expect("valid");
+    assert_eq!(r.body(), "");
+    let r = Request::post(
+        "/v1/customers/cus_1",
+        &json!({"metadata": Unset, "tax_ids": Unset, "email": Unset}),
     )
     .expect("valid");
     assert_eq!(r.body(), "email=&metadata=&tax_ids=");
@@ -262,7 +267,7 @@ fn idempotency_keys_are_validated() {
     assert!(matches!(
         Request::get("/v1/charges")
             .expect("valid")
-            .idempotency_key(key),
+            .with_idempotency_key(key),
         Err(RequestError::KeyOnIdempotentMethod)
     ));
 }
@@ -325,7 +330,7 @@ fn header_values_are_validated() {
     assert!(Config::builder(k).user_agent("my app/1.0").build().is_ok());
     let r = Request::get("/v1/charges").expect("valid");
     assert!(matches!(
-        r.stripe_account("acct_1\r\n"),
+        r.with_stripe_account("acct_1\r\n"),
         Err(RequestError::Header {
             name: "Stripe-Account",
             ..
@@ -397,15 +402,38 @@ fn a_generated_key_tells_the_same_age_as_its_text() {
     let wall = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
     let config = Config::builder("sk_test_123").build().expect("valid");
     let req = Request::post("/v1/charges", &[("amount", "1")]).expect("valid");
-    let (call, _) = stripe_core::Call::new(
-        req,
-        &config,
-        stripe_core::Seed::from_u64(5),
-        std::time::Instant::now(),
-        wall,
-    );
+    let mut session = stripe_core::Session::new(config, stripe_core::Seed::from_u64(5));
+    let (call, _) = session
+        .call(req, std::time::Instant::now(), wall)
+        .expect("a valid call");
     let generated = call.idempotency_key().expect("a POST key").clone();
     assert_eq!(generated.created_at(), Some(wall));
     let reread = IdempotencyKey::new(generated.as_str()).expect("valid");
     assert_eq!(reread.created_at(), generated.created_at());
+}
+
+#[test]
+fn params_after_a_bare_question_mark_make_one_separator() {
+    let r = Request::get("/v1/charges?")
+        .and_then(|r| r.with_params(&[("limit", "3")]))
+        .expect("valid");
+    assert_eq!(r.path(), "/v1/charges?limit=3");
+    let r = Request::get("/v1/charges?limit=3&")
+        .and_then(|r| r.with_params(&[("customer", "cus_1")]))
+        .expect("valid");
+    assert_eq!(r.path(), "/v1/charges?limit=3&customer=cus_1");
+}
+
+#[test]
+fn one_length_limit_however_the_path_was_built() {
+    let long = format!("/v1/charges/{}", "x".repeat(stripe_core::MAX_PATH_BYTES));
+    assert!(matches!(
+        Request::get(&long),
+        Err(stripe_core::RequestError::TooLong { .. })
+    ));
+    let query = "x".repeat(stripe_core::MAX_PATH_BYTES);
+    assert!(matches!(
+        Request::get("/v1/charges").and_then(|r| r.with_params(&[("q", query.as_str())])),
+        Err(stripe_core::RequestError::TooLong { .. })
+    ));
 }

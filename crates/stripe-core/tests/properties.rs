@@ -8,7 +8,9 @@ use std::time::Duration;
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use stripe_core::{Advice, FailureKind, Method, Request, RetryPolicy, Seed, TransportError};
+use stripe_core::{
+    Advice, ErrorKind, Method, Request, RetryPolicy, RetryReason, Seed, TransportError,
+};
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -69,18 +71,31 @@ fn request(m: Method) -> Request {
         Method::Post => post(),
         Method::Get => get(),
         Method::Delete => delete(),
+        other => panic!("a method the tests do not know: {other}"),
     }
 }
 
-/// The advice table of DESIGN.md, written out again independently of the crate.
+/// The advice table in stripe-core's crate docs, written out again independently of the crate.
 fn expected_advice(m: Method, status: u16) -> Advice {
+    let post = m == Method::Post;
     match status {
         200..=299 => Advice::Success,
-        402 => Advice::NewKeyAfterCustomerAction,
-        409 | 429 => Advice::RetrySameKey,
-        500..=599 if m == Method::Post => Advice::Reconcile,
-        500..=599 => Advice::RetrySameKey,
-        _ => Advice::NewKeyAfterFix,
+        402 if post => Advice::NewKeyAfterCustomerAction,
+        409 | 429 if post => Advice::RetrySameKey,
+        409 | 429 => Advice::Retry,
+        500..=599 if post => Advice::Reconcile,
+        500..=599 => Advice::Retry,
+        _ if post => Advice::NewKeyAfterFix,
+        _ => Advice::FixRequest,
+    }
+}
+
+/// The advice when no answer came back: the same key for a POST, a plain retry otherwise.
+fn expected_no_response_advice(m: Method) -> Advice {
+    if m == Method::Post {
+        Advice::RetrySameKey
+    } else {
+        Advice::Retry
     }
 }
 
@@ -103,7 +118,7 @@ proptest! {
         let max = p.max_tries;
         let t = run(request(m), p, &script);
         prop_assert!(t.sent.len() as u32 <= max);
-        let attempts = match &t.outcome { Ok(r) => r.attempts, Err(f) => f.attempts() };
+        let attempts = match &t.outcome { Ok(r) => r.attempts(), Err(f) => f.attempts() };
         prop_assert_eq!(attempts as usize, t.sent.len());
     }
 
@@ -118,7 +133,7 @@ proptest! {
             prop_assert!(first.is_some());
             prop_assert!(k.iter().all(|x| *x == first));
             let carried = match &t.outcome {
-                Ok(r) => r.idempotency_key.as_ref().map(|k| k.as_str().to_owned()),
+                Ok(r) => r.idempotency_key().map(|k| k.as_str().to_owned()),
                 Err(f) => f.idempotency_key().map(|k| k.as_str().to_owned()),
             };
             prop_assert_eq!(carried, first);
@@ -138,7 +153,7 @@ proptest! {
         let t = run(request(m), p, &script);
         if honors {
             prop_assert_eq!(t.sent.len(), 1);
-            prop_assert_eq!(t.outcome.expect("a response").status.as_u16(), s);
+            prop_assert_eq!(t.outcome.expect("a response").status().as_u16(), s);
         }
     }
 
@@ -154,8 +169,11 @@ proptest! {
         }
         for (i, d) in t.sleeps.iter().enumerate() {
             let n = i as u32 + 1;
-            let (lo, _) = p.backoff.bounds(n);
-            prop_assert!(*d >= lo && *d <= p.max_wait(n), "retry {} slept {:?}, bounds {:?}..{:?}", n, d, lo, p.max_wait(n));
+            let (lo, hi) = wait_bounds(&p, n, t.sleep_after[i].as_deref());
+            prop_assert!(*d >= lo && *d <= hi, "retry {} slept {:?}, bounds {:?}..{:?}", n, d, lo, hi);
+            // Never more than the backoff's top or the Retry-After cap.
+            let (_, backoff_hi) = backoff_bounds(&p.backoff, n);
+            prop_assert!(*d <= backoff_hi.max(p.retry_after_cap));
         }
         if let Some(deadline) = p.deadline {
             let slept: Duration = t.sleeps.iter().sum();
@@ -171,15 +189,52 @@ proptest! {
     ) {
         let t = run(request(m), p, &script);
         match &t.outcome {
-            Ok(r) => prop_assert_eq!(r.advice, expected_advice(m, r.status.as_u16())),
+            Ok(r) => prop_assert_eq!(r.advice(), expected_advice(m, r.status().as_u16())),
             Err(f) => {
-                let want = match (f.kind(), f.last_response()) {
-                    (FailureKind::KeyExpired { .. }, _) => Advice::Reconcile,
-                    (_, Some(r)) => expected_advice(m, r.status.as_u16()),
-                    (_, None) => Advice::RetrySameKey,
+                let want = match (f.kind(), f.response()) {
+                    (ErrorKind::KeyExpired { .. }, _) => Advice::Reconcile,
+                    (_, Some(r)) => expected_advice(m, r.status().as_u16()),
+                    (_, None) => expected_no_response_advice(m),
                 };
                 prop_assert_eq!(f.advice(), want);
             }
+        }
+    }
+
+    #[test]
+    fn every_sleep_has_one_notice_that_tells_it(
+        m in method(), p in policy(), seed in any::<u64>(), script in prop::collection::vec(step(), 0..10)
+    ) {
+        let t = run_with(request(m), p.clone(), Seed::from_u64(seed), &script, Duration::from_millis(100));
+        prop_assert_eq!(t.notices.len(), t.sleeps.len());
+        for (i, (notice, slept)) in t.notices.iter().zip(&t.sleeps).enumerate() {
+            // This driver never wakes early, so every sleep is a retry with its notice.
+            let notice = notice.expect("a notice on every retry");
+            prop_assert_eq!(notice.wait(), *slept);
+            prop_assert_eq!(notice.attempt() as usize, i + 2);
+            prop_assert_eq!(notice.max_tries(), p.max_tries);
+            // The reason is the answer to the attempt just made.
+            match (notice.reason(), script.get(i)) {
+                (RetryReason::Status(s), Some(Step::Http(code, _, _))) => prop_assert_eq!(s.as_u16(), *code),
+                (RetryReason::Transport(e), Some(Step::Net(k))) => prop_assert_eq!(e, *k),
+                (reason, step) => prop_assert!(false, "notice {:?} after {:?}", reason, step),
+            }
+        }
+    }
+
+    #[test]
+    fn each_send_is_due_by_the_attempt_timeout_cut_to_the_deadline(
+        m in method(), p in policy(), timeout in prop::option::of(1..100u64), script in prop::collection::vec(step(), 0..10)
+    ) {
+        let p = p.with_attempt_timeout(timeout.map(Duration::from_secs));
+        let t = run(request(m), p.clone(), &script);
+        prop_assert_eq!(t.bys.len(), t.sent.len());
+        for (at, by) in t.sent_at.iter().zip(&t.bys) {
+            let want = match (p.attempt_timeout.map(|a| *at + a), p.deadline) {
+                (Some(a), Some(d)) => Some(a.min(d)),
+                (a, d) => a.or(d),
+            };
+            prop_assert_eq!(*by, want, "sent at {:?}", at);
         }
     }
 
@@ -190,6 +245,51 @@ proptest! {
         // And the same text goes out, untouched, in a POST body.
         let req = Request::post("/v1/customers", &v).expect("valid");
         prop_assert_eq!(req.body(), encoded.as_str());
+    }
+
+    #[test]
+    fn nulls_and_empty_containers_send_nothing_and_leave_no_hole(v in params_value_with_gaps()) {
+        let encoded = stripe_core::params::encode(&v).expect("encodable");
+        let Value::Object(top) = &v else { unreachable!("the strategy makes objects") };
+        let expected: Map<String, Value> = top
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), stringify(&prune(v)?))))
+            .collect();
+        prop_assert_eq!(decode(&encoded), Value::Object(expected));
+    }
+}
+
+/// Like `params_value`, with `null`s and empty containers anywhere.
+fn params_value_with_gaps() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![leaf(), Just(Value::Null)];
+    let inner = leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(key(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map(key(), inner, 0..5)
+        .prop_map(|m| Value::Object(m.into_iter().collect()))
+}
+
+/// What a value sends: nothing for `null` and for containers left empty once pruned; arrays
+/// close up over what is gone.
+fn prune(v: &Value) -> Option<Value> {
+    match v {
+        Value::Null => None,
+        Value::Array(a) => {
+            let kept: Vec<Value> = a.iter().filter_map(prune).collect();
+            (!kept.is_empty()).then_some(Value::Array(kept))
+        }
+        Value::Object(m) => {
+            let kept: Map<String, Value> = m
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), prune(v)?)))
+                .collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
+        leaf => Some(leaf.clone()),
     }
 }
 

@@ -1,9 +1,10 @@
-//! One case per row of the retry table and per row of the advice table (DESIGN.md).
+//! One case per row of the retry table and per row of the advice table (both in stripe-core's
+//! crate docs).
 
 mod common;
 
 use common::*;
-use stripe_core::{Advice, FailureKind, RetryPolicy, TransportError};
+use stripe_core::{Advice, ErrorKind, RetryPolicy, TransportError};
 
 fn fast() -> RetryPolicy {
     RetryPolicy::default()
@@ -19,7 +20,7 @@ fn should_retry_false_overrides_everything() {
         );
         assert_eq!(t.sent.len(), 1, "status {code}");
         let resp = t.outcome.expect("a response");
-        assert_eq!(resp.status, code);
+        assert_eq!(resp.status(), code);
     }
 }
 
@@ -45,7 +46,7 @@ fn status_429_retries_with_same_key() {
     assert_eq!(t.sent.len(), 3);
     let k = keys(&t);
     assert!(k.iter().all(|x| x.is_some() && *x == k[0]));
-    assert_eq!(t.outcome.expect("ok").attempts, 3);
+    assert_eq!(t.outcome.expect("ok").attempts(), 3);
 }
 
 #[test]
@@ -72,7 +73,7 @@ fn status_5xx_on_post_retries_until_success() {
     assert_eq!(t.sent.len(), 2);
     let k = keys(&t);
     assert_eq!(k[0], k[1]);
-    assert_eq!(t.outcome.expect("ok").advice, Advice::Success);
+    assert_eq!(t.outcome.expect("ok").advice(), Advice::Success);
 }
 
 #[test]
@@ -87,8 +88,8 @@ fn status_5xx_on_post_stops_at_replay_with_reconcile() {
     );
     assert_eq!(t.sent.len(), 2, "a replayed 5xx ends the retries at once");
     let resp = t.outcome.expect("a response, not an error");
-    assert!(resp.replayed);
-    assert_eq!(resp.advice, Advice::Reconcile);
+    assert!(resp.is_replayed());
+    assert_eq!(resp.advice(), Advice::Reconcile);
 }
 
 #[test]
@@ -107,7 +108,7 @@ fn a_replay_is_final_even_when_told_to_retry() {
         2,
         "the stored 500 would only be replayed again"
     );
-    assert_eq!(t.outcome.expect("response").advice, Advice::Reconcile);
+    assert_eq!(t.outcome.expect("response").advice(), Advice::Reconcile);
     // The official SDKs retry it anyway: their preset keeps that behaviour.
     let t = run(
         post(),
@@ -122,7 +123,7 @@ fn other_4xx_2xx_3xx_are_final() {
     for code in [200, 201, 302, 400, 401, 402, 403, 404] {
         let t = run(post(), fast(), &[status(code)]);
         assert_eq!(t.sent.len(), 1, "status {code}");
-        assert_eq!(t.outcome.expect("response").status, code);
+        assert_eq!(t.outcome.expect("response").status(), code);
     }
 }
 
@@ -148,8 +149,8 @@ fn max_tries_then_fail_with_last_response_and_key() {
     assert_eq!(t.sent.len(), 5);
     let first_key = keys(&t)[0].clone();
     let f = t.outcome.expect_err("exhausted");
-    assert_eq!(f.kind(), &FailureKind::RetriesExhausted);
-    assert_eq!(f.last_response().expect("kept").status, 429);
+    assert_eq!(f.kind(), &ErrorKind::RetriesExhausted);
+    assert_eq!(f.response().expect("kept").status(), 429);
     assert_eq!(
         f.idempotency_key().map(|k| k.as_str().to_owned()),
         first_key
@@ -168,7 +169,7 @@ fn conservative_is_the_racket_library() {
     let t = run(post(), p(), &[Step::Net(TransportError::Io), status(200)]);
     assert_eq!(t.sent.len(), 1, "a transport error ends the call at once");
     let f = t.outcome.expect_err("transport failure");
-    assert_eq!(f.kind(), &FailureKind::Transport(TransportError::Io));
+    assert_eq!(f.kind(), &ErrorKind::Transport(TransportError::Io));
     assert!(f.idempotency_key().is_some(), "the key to persist");
 }
 
@@ -200,7 +201,7 @@ fn official_retries_429_only_when_told_or_lock_timeout() {
 fn advice_of(req: stripe_core::Request, step: Step) -> Advice {
     let t = run(req, RetryPolicy::never(), &[step]);
     match t.outcome {
-        Ok(r) => r.advice,
+        Ok(r) => r.advice(),
         Err(f) => f.advice(),
     }
 }
@@ -250,7 +251,7 @@ fn advice_reconcile_after_final_5xx_on_post() {
     assert_eq!(advice_of(post(), status(500)), Advice::Reconcile);
     assert_eq!(
         advice_of(get(), status(500)),
-        Advice::RetrySameKey,
+        Advice::Retry,
         "a GET has no side effect"
     );
 }
@@ -259,11 +260,73 @@ fn advice_reconcile_after_final_5xx_on_post() {
 fn advice_reconcile_for_key_older_than_24h() {
     let old = stripe_core::IdempotencyKey::new("order-42-charge")
         .expect("valid")
-        .created_at_time(wall() - std::time::Duration::from_secs(25 * 3600));
-    let req = post().idempotency_key(old).expect("post");
+        .with_created_at(wall() - std::time::Duration::from_secs(25 * 3600));
+    let req = post().with_idempotency_key(old).expect("post");
     let t = run(req, RetryPolicy::default(), &[status(200)]);
     assert!(t.sent.is_empty(), "nothing is sent with an expired key");
     let f = t.outcome.expect_err("expired");
-    assert!(matches!(f.kind(), FailureKind::KeyExpired { .. }));
+    assert!(matches!(f.kind(), ErrorKind::KeyExpired { .. }));
     assert_eq!(f.advice(), Advice::Reconcile);
+    assert!(f.nothing_sent());
+    assert_eq!(
+        f.idempotency_key().map(|k| k.as_str()),
+        Some("order-42-charge")
+    );
+}
+
+#[test]
+fn advice_retry_for_get_and_delete_when_no_response_or_409_429_5xx() {
+    for req in [get, delete] {
+        for step in [
+            Step::Net(TransportError::Timeout),
+            Step::Net(TransportError::Connect),
+            status(409),
+            status(429),
+            status(500),
+            status(503),
+        ] {
+            assert_eq!(
+                advice_of(req(), step.clone()),
+                Advice::Retry,
+                "{:?} {step:?}",
+                req().method()
+            );
+        }
+    }
+}
+
+#[test]
+fn advice_fix_request_for_get_and_delete_4xx() {
+    let declined = r#"{"error":{"type":"card_error","code":"card_declined"}}"#;
+    for req in [get, delete] {
+        for code in [400, 401, 403, 404] {
+            assert_eq!(advice_of(req(), status(code)), Advice::FixRequest, "{code}");
+        }
+        assert_eq!(
+            advice_of(req(), http(402, &[], declined)),
+            Advice::FixRequest,
+            "402 on a GET or DELETE carries no key to renew"
+        );
+        assert_eq!(advice_of(req(), status(200)), Advice::Success);
+    }
+}
+
+#[test]
+fn get_and_delete_advice_never_mentions_a_key() {
+    for req in [get, delete] {
+        for step in [
+            status(400),
+            status(402),
+            status(409),
+            status(500),
+            Step::Net(TransportError::Io),
+        ] {
+            let advice = advice_of(req(), step);
+            assert!(
+                !advice.describe().contains("key"),
+                "{advice:?}: {}",
+                advice.describe()
+            );
+        }
+    }
 }

@@ -77,7 +77,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod canned;
 pub mod fault;
 mod ids;
 pub mod model;

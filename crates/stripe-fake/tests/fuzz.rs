@@ -4,8 +4,9 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use http::Method;
 use proptest::prelude::*;
-use stripe_fake::{FaultPlan, Model};
+use stripe_fake::{Fault, FaultPlan, FaultPlanError, Model, Rule};
 
 fn cases() -> u32 {
     std::env::var("FUZZ_CASES")
@@ -68,7 +69,129 @@ proptest! {
     }
 
     #[test]
-    fn any_fault_plan_text_parses_or_fails_typed(text in "[ -~]{0,200}") {
-        let _ = FaultPlan::from_json(&text);
+    fn a_written_fault_plan_reads_back_as_written(rules in prop::collection::vec(rule(), 0..6)) {
+        let text = serde_json::Value::Array(rules.iter().map(rule_json).collect()).to_string();
+        let plan = FaultPlan::from_json(&text);
+        prop_assert!(plan.is_ok(), "{text}: {plan:?}");
+        prop_assert_eq!(plan.map(|p| p.rules().to_vec()).unwrap_or_default(), rules);
     }
+
+    #[test]
+    fn a_broken_fault_plan_fails_with_the_error_that_names_its_fault(
+        rules in prop::collection::vec(rule(), 1..4),
+        at in any::<prop::sample::Index>(),
+        breakage in 0..4u8,
+    ) {
+        let i = at.index(rules.len());
+        let mut items: Vec<serde_json::Value> = rules.iter().map(rule_json).collect();
+        let object = items[i].as_object_mut().expect("a rule is an object");
+        let expected = match breakage {
+            0 => {
+                object.insert("colour".into(), "red".into());
+                FaultPlanError::UnknownField { at: format!("rule {i}"), field: "colour".into() }
+            }
+            1 => {
+                object.insert("fault".into(), "explode".into());
+                FaultPlanError::UnknownFault { at: format!("rule {i}"), name: "explode".into() }
+            }
+            2 => {
+                object.remove("fault");
+                FaultPlanError::MissingField { at: format!("rule {i}"), field: "fault" }
+            }
+            _ => {
+                object.insert("path".into(), "no-slash".into());
+                FaultPlanError::InvalidValue {
+                    at: format!("rule {i}"),
+                    field: "path",
+                    reason: "must start with `/`".into(),
+                }
+            }
+        };
+        let text = serde_json::Value::Array(items).to_string();
+        prop_assert_eq!(FaultPlan::from_json(&text).err(), Some(expected));
+    }
+
+    #[test]
+    fn any_text_is_a_plan_or_a_typed_error(text in "[ -~]{0,200}") {
+        match FaultPlan::from_json(&text) {
+            // Printable junk is almost never a plan; when it is, it reads back the same.
+            Ok(plan) => prop_assert!(plan.rules().len() <= text.len()),
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
+
+/// Any rule the JSON form can carry.
+fn rule() -> impl Strategy<Value = Rule> {
+    let fault = prop_oneof![
+        (
+            prop::sample::select(vec![409u16, 429, 500, 502, 503, 504]),
+            prop::option::of(any::<bool>()),
+            prop::option::of("[a-z_]{1,12}"),
+        )
+            .prop_map(|(status, should_retry, code)| Fault::Status {
+                status,
+                should_retry,
+                code
+            }),
+        prop::option::of(any::<bool>()).prop_map(|should_retry| Fault::ErrorAfter { should_retry }),
+        Just(Fault::DropBefore),
+        Just(Fault::DropAfter),
+        (0..100_000u64).prop_map(|ms| Fault::Delay { ms }),
+        Just(Fault::Hang),
+        Just(Fault::DeliverLate),
+    ];
+    (
+        fault,
+        prop::option::of(prop::sample::select(vec![
+            Method::GET,
+            Method::POST,
+            Method::DELETE,
+        ])),
+        "/(v1/[a-z_]{1,12})?",
+        0..1_000u32,
+    )
+        .prop_map(|(fault, method, path, times)| {
+            let mut rule = Rule::new(fault).path(&path).times(times);
+            if let Some(m) = method {
+                rule = rule.method(m);
+            }
+            rule
+        })
+}
+
+/// A rule in the plan's JSON form, written independently of the parser.
+fn rule_json(rule: &Rule) -> serde_json::Value {
+    let mut o = serde_json::Map::new();
+    o.insert("fault".into(), rule.fault.name().into());
+    o.insert("path".into(), rule.path.clone().into());
+    o.insert("times".into(), rule.times.into());
+    if let Some(m) = &rule.method {
+        o.insert("method".into(), m.as_str().to_ascii_lowercase().into());
+    }
+    match &rule.fault {
+        Fault::Status {
+            status,
+            should_retry,
+            code,
+        } => {
+            o.insert("status".into(), (*status).into());
+            if let Some(b) = should_retry {
+                o.insert("should_retry".into(), (*b).into());
+            }
+            if let Some(c) = code {
+                o.insert("code".into(), c.clone().into());
+            }
+        }
+        Fault::ErrorAfter {
+            should_retry: Some(b),
+        } => {
+            o.insert("should_retry".into(), (*b).into());
+        }
+        Fault::Delay { ms } => {
+            o.insert("ms".into(), (*ms).into());
+        }
+        _ => {}
+    }
+    serde_json::Value::Object(o)
 }

@@ -41,7 +41,7 @@
 mod transport;
 
 pub use reqwest;
-pub use stripe_client::{self, AsyncPages as Pages, Prepared};
+pub use stripe_client;
 pub use stripe_core::{
     self, Config, Error, ErrorKind, IdempotencyKey, Request, Response, RetryPolicy,
 };
@@ -50,3 +50,7 @@ pub use transport::Reqwest;
 /// An async Stripe client over reqwest: [`stripe_client::AsyncClient`] with the [`Reqwest`]
 /// transport.
 pub type Client = stripe_client::AsyncClient<Reqwest>;
+/// Every object of a list, page after page, as a stream ([`stripe_client::AsyncPages`]).
+pub type Pages<'a> = stripe_client::AsyncPages<'a, Reqwest>;
+/// A call whose key is known and nothing of which was sent ([`stripe_client::Prepared`]).
+pub type Prepared<'a> = stripe_client::Prepared<'a, Client>;

@@ -15,8 +15,9 @@ pub struct Reqwest {
 }
 
 impl Reqwest {
-    /// The transport from your builder (pool, proxy, TLS settings kept), with the config's
-    /// connect timeout and redirects off, set here so that no 3xx is ever followed.
+    /// The transport from your builder (pool, proxy, TLS settings kept). Two settings are
+    /// the config's, set here over yours: the connect timeout
+    /// ([`Config::connect_timeout`]), and redirects off, so that no 3xx is ever followed.
     pub fn from_builder(builder: reqwest::ClientBuilder, config: &Config) -> Result<Self, Error> {
         let http = builder
             .connect_timeout(config.connect_timeout())

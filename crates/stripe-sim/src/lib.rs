@@ -16,7 +16,7 @@
 //! | `hang` | a `Timeout` after the attempt timeout | nothing |
 //! | `deliver_late` | a `Timeout` after the attempt timeout | the request reaches the model only after the next request was handled (or when the run settles) |
 //!
-//! With the `proptest` feature, [`strategy`] generates fault schedules and policies, so users
+//! With the `proptest` feature, the `strategy` module generates fault schedules and policies, so users
 //! can property-test their own retry handling.
 
 #![forbid(unsafe_code)]

@@ -45,7 +45,7 @@
 mod resolver;
 mod transport;
 
-pub use stripe_client::{self, Pages, Prepared};
+pub use stripe_client;
 pub use stripe_core::{
     self, Config, Error, ErrorKind, IdempotencyKey, Request, Response, RetryPolicy,
 };
@@ -54,3 +54,7 @@ pub use ureq;
 
 /// A blocking Stripe client over ureq: [`stripe_client::Client`] with the [`Ureq`] transport.
 pub type Client = stripe_client::Client<Ureq>;
+/// Every object of a list, page after page ([`stripe_client::Pages`] over ureq).
+pub type Pages<'a> = stripe_client::Pages<'a, Ureq>;
+/// A call whose key is known and nothing of which was sent ([`stripe_client::Prepared`]).
+pub type Prepared<'a> = stripe_client::Prepared<'a, Client>;

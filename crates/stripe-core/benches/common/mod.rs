@@ -17,7 +17,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use stripe_core::{Action, Call, Config, Input, Request, Seed};
+use stripe_core::{Action, Call, Config, Input, Request, Seed, Session};
 
 /// A typical charge as Stripe returns it (about 2.5 KB, pretty-printed).
 pub const CHARGE_JSON: &[u8] = include_bytes!("../charge.json");
@@ -34,6 +34,12 @@ pub fn config() -> Config {
         Ok(c) => c,
         Err(e) => panic!("bench config: {e}"),
     }
+}
+
+/// The session every "ours" workload runs in, as a client keeps one for all its calls: each
+/// call draws its own seed from it.
+pub fn session() -> Session {
+    Session::new(config(), Seed::from_bytes(SEED))
 }
 
 /// POST params with 20 leaves, nested as Stripe's are (metadata, line items, shipping).
@@ -88,9 +94,10 @@ pub fn charge_response() -> http::Response<Bytes> {
 
 // ---------------------------------------------------------------- ours
 
-/// Ours: the request of a POST with `params` (a `Request`, then `Call::new`'s first action).
+/// Ours: the request of a POST with `params` (a `Request`, then the first action of the
+/// session's call).
 pub fn ours_build_post(
-    config: &Config,
+    session: &mut Session,
     params: &Value,
     now: Instant,
 ) -> (Call, http::Request<Bytes>) {
@@ -98,9 +105,10 @@ pub fn ours_build_post(
         Ok(r) => r,
         Err(e) => panic!("bench request: {e}"),
     };
-    match Call::new(request, config, Seed::new(SEED), now, SystemTime::now()) {
-        (call, Action::Send(req)) => (call, req),
-        (_, other) => panic!("expected a send, got {other:?}"),
+    match session.call(request, now, SystemTime::now()) {
+        Ok((call, Action::Send { request, .. })) => (call, request),
+        Ok((_, other)) => panic!("expected a send, got {other:?}"),
+        Err(e) => panic!("bench call: {e}"),
     }
 }
 
@@ -116,9 +124,9 @@ pub fn ours_interpret(
     }
 }
 
-/// Ours: a whole call, new, send, 2xx response, done.
+/// Ours: a whole call, started from the session, send, 2xx response, done.
 pub fn ours_whole_call(
-    config: &Config,
+    session: &mut Session,
     resp: http::Response<Bytes>,
     now: Instant,
 ) -> stripe_core::Response {
@@ -126,8 +134,11 @@ pub fn ours_whole_call(
         Ok(r) => r,
         Err(e) => panic!("bench request: {e}"),
     };
-    let (mut call, first) = Call::new(request, config, Seed::new(SEED), now, SystemTime::now());
-    let Action::Send(req) = first else {
+    let (mut call, first) = match session.call(request, now, SystemTime::now()) {
+        Ok(started) => started,
+        Err(e) => panic!("bench call: {e}"),
+    };
+    let Action::Send { request: req, .. } = first else {
         panic!("expected a send");
     };
     std::hint::black_box(req);
@@ -148,9 +159,10 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// The same header values as ours (captured from one of our requests).
+    /// The same header values as ours (captured from one request of a session of `config`).
     pub fn new(config: &Config) -> Self {
-        let (_, req) = ours_build_post(config, &json!({}), Instant::now());
+        let mut session = Session::new(config.clone(), Seed::from_bytes(SEED));
+        let (_, req) = ours_build_post(&mut session, &json!({}), Instant::now());
         let h = req.headers();
         Self {
             api_base: "https://api.stripe.com",

@@ -1,7 +1,36 @@
 //! Form encoding of params in Stripe's nested bracket form:
-//! `metadata[order]=42`, `items[0][price]=p_1`, booleans as `true`/`false`, `null` as an empty
-//! value (Stripe's way to unset a field). [`encode`] is a `serde::Serializer`: no intermediate
-//! tree is built.
+//! `metadata[order]=42`, `items[0][price]=p_1`, booleans as `true`/`false`. [`encode`] is a
+//! `serde::Serializer`: no intermediate tree is built.
+//!
+//! # What is sent, and what is not
+//!
+//! Stripe reads an empty value (`name=`) as "unset this field"; an empty `metadata=` wipes
+//! every metadata key. So nothing empty is sent by accident:
+//!
+//! - `None`, a JSON `null`, `()`, an empty map, an empty struct (or one whose fields are all
+//!   left out) and an empty sequence send **nothing**: the field is left as it is.
+//! - An unset is asked explicitly with [`Unset`], which sends `name=`: as a struct field
+//!   (`metadata: Unset`, or `Option<Unset>` for "sometimes"), as a map value (one metadata
+//!   key: `{"order": Unset}`), as a pair (`("email", Unset)`), or in `serde_json::json!`
+//!   (`json!({"metadata": Unset})`: there it becomes `""`, which sends the same `name=`).
+//! - The empty string is a value like any other and also sends `name=`: Stripe reads it as an
+//!   unset too.
+//!
+//! # Sequences
+//!
+//! A sequence is sent with indices, `items[0]=a&items[1]=b`, as Stripe's own libraries send
+//! arrays. An element that sends nothing (`None`, `null`, an empty map) takes no index: the
+//! elements after it are renumbered, `[Some(1), None, Some(3)]` is `items[0]=1&items[1]=3`, so
+//! Stripe never sees a hole in an array.
+//!
+//! # Names in bracket form
+//!
+//! In a list of `(name, value)` pairs, a name may already be in bracket form, as with curl's
+//! `-d`: `("metadata[order]", "42")`, and `("expand[]", "customer")` as in Stripe's API
+//! reference, for a list built one value per pair (`name[]` and `a[b][]` are sent as
+//! written, brackets percent-encoded). A `name[]` takes a single value per pair; the typed
+//! way to a whole list is a sequence (`("expand", ["customer", "invoice"])`, sent with
+//! indices). Map and struct keys are plain names.
 
 use serde::Serialize;
 
@@ -20,15 +49,48 @@ const MAX_DEPTH: usize = 32;
 ///
 /// - Nested maps and structs become `name[key]`, sequences `name[0]`; booleans are
 ///   `true`/`false`; unit enum variants their name.
-/// - `None` is left out (an `Option` field you did not set is not sent); a JSON `null`, an empty
-///   map or an empty sequence is sent as `name=`, Stripe's way to unset a field.
-/// - A pair's name may already be in bracket form (`("metadata[order]", "42")`), as with
-///   curl's `-d`; map keys may not be empty or hold `[`, `]` or control characters.
+/// - `None`, `null`, `()` and empty containers send nothing; [`Unset`] sends `name=`,
+///   Stripe's way to unset a field (see the [module docs](self)).
+/// - Elements of a sequence that send nothing take no index: the rest are renumbered.
+/// - A pair's name may already be in bracket form (`("metadata[order]", "42")`,
+///   `("expand[]", "customer")`), as with curl's `-d`; map keys may not be empty or hold
+///   `[`, `]` or control characters.
 /// - Bytes, non-finite floats and nesting deeper than 32 levels are typed errors.
 pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> {
-    let mut out = form_urlencoded::Serializer::new(String::new());
+    let mut out = top::Form::new();
     params.serialize(top::Top { out: &mut out })?;
     Ok(out.finish())
+}
+
+/// Asks Stripe to unset a field: sends `name=` (an empty value), which Stripe reads as
+/// "remove this value" (an unset `metadata` removes every key, an unset `metadata[key]` that
+/// key).
+///
+/// Without it nothing empty is sent: `None`, `null` and empty containers are left out. It
+/// serializes as the empty string, so it survives `serde_json::json!` and `to_value`:
+///
+/// ```
+/// use serde_json::json;
+/// use stripe_core::params::{Unset, encode};
+///
+/// #[derive(serde::Serialize)]
+/// struct Update {
+///     description: Option<Unset>,
+///     email: Option<String>,
+/// }
+/// let update = Update { description: Some(Unset), email: None };
+/// assert_eq!(encode(&update)?, "description=");
+/// assert_eq!(encode(&json!({"metadata": {"order": Unset}}))?, "metadata%5Border%5D=");
+/// assert_eq!(encode(&json!({"metadata": {}}))?, "", "an empty map sends nothing");
+/// # Ok::<(), stripe_core::ParamsError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Unset;
+
+impl Serialize for Unset {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("")
+    }
 }
 
 /// Checks pre-encoded params: visible ASCII only, `%` escapes well formed.
@@ -59,8 +121,9 @@ pub(crate) fn check_key(key: &str, parent: &str) -> Result<(), ParamsError> {
     Ok(())
 }
 
-/// A pair's name may already be in bracket form (`metadata[order]`, `items[0][price]`), as
-/// with curl's `-d`; it must be well formed: `head` then `[segment]`s, none empty.
+/// A pair's name may already be in bracket form (`metadata[order]`, `items[0][price]`,
+/// `expand[]`), as with curl's `-d`; it must be well formed: `head` then `[segment]`s, none
+/// empty but the last (`name[]`, `a[b][]`).
 pub(crate) fn check_pair_name(name: &str) -> Result<(), ParamsError> {
     let bad = || ParamsError::Key {
         at: name.to_owned(),
@@ -69,8 +132,12 @@ pub(crate) fn check_pair_name(name: &str) -> Result<(), ParamsError> {
     check_key(head, "").map_err(|_| bad())?;
     if name.contains('[') {
         rest = rest.strip_suffix(']').ok_or_else(bad)?;
-        for segment in rest.split("][") {
-            check_key(segment, "").map_err(|_| bad())?;
+        let mut segments = rest.split("][").peekable();
+        while let Some(segment) = segments.next() {
+            let last = segments.peek().is_none();
+            if !(last && segment.is_empty()) {
+                check_key(segment, "").map_err(|_| bad())?;
+            }
         }
     }
     Ok(())

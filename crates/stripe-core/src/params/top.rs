@@ -8,8 +8,35 @@ use super::key::KeySer;
 use super::value::{Fields, ValueSer};
 use crate::error::ParamsError;
 
-/// The form being written.
-pub(super) type Form<'o> = form_urlencoded::Serializer<'o, String>;
+/// The form being written, and how many pairs it holds (a sequence numbers only the
+/// elements that sent something).
+pub(super) struct Form<'o> {
+    pairs: form_urlencoded::Serializer<'o, String>,
+    count: usize,
+}
+
+impl Form<'_> {
+    pub(super) fn new() -> Self {
+        Self {
+            pairs: form_urlencoded::Serializer::new(String::new()),
+            count: 0,
+        }
+    }
+
+    pub(super) fn append_pair(&mut self, name: &str, value: &str) {
+        self.pairs.append_pair(name, value);
+        self.count += 1;
+    }
+
+    /// Pairs written so far.
+    pub(super) fn count(&self) -> usize {
+        self.count
+    }
+
+    pub(super) fn finish(mut self) -> String {
+        self.pairs.finish()
+    }
+}
 
 impl ser::Error for ParamsError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {

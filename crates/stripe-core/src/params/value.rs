@@ -22,9 +22,6 @@ pub(super) struct Fields<'a, 'o> {
     len: usize,
     depth: usize,
     key: Option<String>,
-    /// Structs with no field sent add nothing; empty maps are sent as `name=`.
-    is_map: bool,
-    entries: usize,
 }
 
 impl<'a, 'o> Fields<'a, 'o> {
@@ -36,12 +33,10 @@ impl<'a, 'o> Fields<'a, 'o> {
             len: 0,
             depth: 1,
             key: None,
-            is_map: false,
-            entries: 0,
         }
     }
 
-    fn nested(out: &'a mut Form<'o>, name: &'a mut String, depth: usize, is_map: bool) -> Self {
+    fn nested(out: &'a mut Form<'o>, name: &'a mut String, depth: usize) -> Self {
         let len = name.len();
         Self {
             out,
@@ -50,8 +45,6 @@ impl<'a, 'o> Fields<'a, 'o> {
             len,
             depth,
             key: None,
-            is_map,
-            entries: 0,
         }
     }
 
@@ -71,7 +64,6 @@ impl<'a, 'o> Fields<'a, 'o> {
             name.push_str(key);
             name.push(']');
         }
-        self.entries += 1;
         let result = value.serialize(ValueSer {
             out: self.out,
             name,
@@ -81,12 +73,8 @@ impl<'a, 'o> Fields<'a, 'o> {
         result
     }
 
+    /// A map or struct with nothing to send sends nothing (see [`super::Unset`]).
     fn finish(self) -> Result<(), ParamsError> {
-        if let Some(name) = self.parent {
-            if self.is_map && self.entries == 0 {
-                self.out.append_pair(name, "");
-            }
-        }
         Ok(())
     }
 }
@@ -129,7 +117,9 @@ struct_fields_impl!(SerializeStruct, SerializeStructVariant);
 
 // ------------------------------------------------------------------------ sequences
 
-/// The elements of a sequence nested under `name`: `name[0]`, `name[1]`, ...
+/// The elements of a sequence nested under `name`: `name[0]`, `name[1]`, ... numbering only
+/// the elements that send something, so an absent one (`None`, `null`, an empty container)
+/// leaves no hole.
 pub(super) struct Items<'a, 'o> {
     out: &'a mut Form<'o>,
     name: &'a mut String,
@@ -143,20 +133,21 @@ impl Items<'_, '_> {
         self.name.truncate(self.len);
         // Writing to a String cannot fail.
         let _ = write!(self.name, "[{}]", self.index);
-        self.index += 1;
+        let before = self.out.count();
         let result = value.serialize(ValueSer {
             out: self.out,
             name: self.name,
             depth: self.depth,
         });
+        if self.out.count() > before {
+            self.index += 1;
+        }
         self.name.truncate(self.len);
         result
     }
 
+    /// An empty sequence sends nothing (see [`super::Unset`]).
     fn finish(self) -> Result<(), ParamsError> {
-        if self.index == 0 {
-            self.out.append_pair(self.name, "");
-        }
         Ok(())
     }
 }
@@ -209,15 +200,28 @@ impl ValueSer<'_, '_> {
         Ok(())
     }
 
+    /// The depth of a container under this name. A pair name ending in `[]` takes one value
+    /// per pair, never a container (`name[][0]` has no meaning to Stripe).
     fn deeper(&self) -> Result<usize, ParamsError> {
+        self.no_container_under_brackets()?;
         if self.depth >= MAX_DEPTH {
             return Err(ParamsError::TooDeep);
         }
         Ok(self.depth + 1)
     }
 
+    fn no_container_under_brackets(&self) -> Result<(), ParamsError> {
+        if self.name.ends_with("[]") {
+            return Err(ParamsError::Key {
+                at: self.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// The same value one level down, under `name[variant]` (the parent restores the name).
     fn under_variant(self, variant: &str) -> Result<Self, ParamsError> {
+        self.no_container_under_brackets()?;
         check_key(variant, self.name)?;
         self.name.push('[');
         self.name.push_str(variant);
@@ -284,12 +288,13 @@ impl<'a, 'o> ser::Serializer for ValueSer<'a, 'o> {
     fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), ParamsError> {
         v.serialize(self)
     }
-    /// A JSON `null` or `()`: sent empty, Stripe's way to unset a field.
+    /// A JSON `null` or `()` is left out, as `None` is: unsetting is asked with
+    /// [`super::Unset`].
     fn serialize_unit(self) -> Result<(), ParamsError> {
-        self.text("")
+        Ok(())
     }
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), ParamsError> {
-        self.text("")
+        Ok(())
     }
     fn serialize_unit_variant(
         self,
@@ -353,11 +358,11 @@ impl<'a, 'o> ser::Serializer for ValueSer<'a, 'o> {
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Fields<'a, 'o>, ParamsError> {
         let depth = self.deeper()?;
-        Ok(Fields::nested(self.out, self.name, depth, true))
+        Ok(Fields::nested(self.out, self.name, depth))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Fields<'a, 'o>, ParamsError> {
         let depth = self.deeper()?;
-        Ok(Fields::nested(self.out, self.name, depth, false))
+        Ok(Fields::nested(self.out, self.name, depth))
     }
     fn serialize_struct_variant(
         self,
@@ -368,6 +373,6 @@ impl<'a, 'o> ser::Serializer for ValueSer<'a, 'o> {
     ) -> Result<Fields<'a, 'o>, ParamsError> {
         let depth = self.deeper()?;
         let me = self.under_variant(variant)?;
-        Ok(Fields::nested(me.out, me.name, depth, false))
+        Ok(Fields::nested(me.out, me.name, depth))
     }
 }

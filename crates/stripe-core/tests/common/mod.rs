@@ -1,12 +1,13 @@
-//! A scripted driver in virtual time, shared by the tests: feeds a script of answers to a
-//! `Call` and records every action.
+//! A scripted driver in virtual time, shared by the tests: starts a call from a `Session`,
+//! feeds it a script of answers and records every action.
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use stripe_core::{
-    Action, Call, Config, Failure, Input, Request, Response, RetryPolicy, Seed, TransportError,
+    Action, Backoff, Config, Error, Input, Request, Response, RetryNotice, RetryPolicy, Seed,
+    Session, TransportError,
 };
 
 /// One scripted answer to one attempt.
@@ -16,6 +17,19 @@ pub enum Step {
     Http(u16, Vec<(String, String)>, String),
     /// No answer.
     Net(TransportError),
+}
+
+impl Step {
+    /// The `Retry-After` header text of this answer, if it has one.
+    pub fn retry_after(&self) -> Option<&str> {
+        match self {
+            Self::Http(_, headers, _) => headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                .map(|(_, v)| v.as_str()),
+            Self::Net(_) => None,
+        }
+    }
 }
 
 /// Shorthand for an answer with headers.
@@ -40,28 +54,55 @@ pub fn status(status: u16) -> Step {
 pub struct Trace {
     /// Every request sent, in order.
     pub sent: Vec<http::Request<Bytes>>,
-    /// Every sleep, in order.
+    /// When each request was sent, from the start of the call.
+    pub sent_at: Vec<Duration>,
+    /// The `by` of each send, from the start of the call.
+    pub bys: Vec<Option<Duration>>,
+    /// Every sleep (`until` minus the time it was asked at), in order.
     pub sleeps: Vec<Duration>,
+    /// The notice of every sleep, in order.
+    pub notices: Vec<Option<RetryNotice>>,
+    /// The `Retry-After` text of the answer that led to each sleep (`None` after no answer).
+    pub sleep_after: Vec<Option<String>>,
     /// A text form of every action, for byte-for-byte comparison.
     pub log: Vec<String>,
     /// The end.
-    pub outcome: Result<Response, Failure>,
+    pub outcome: Result<Response, Error>,
     /// Virtual time from start to end.
     pub elapsed: Duration,
 }
 
+pub const SECRET_KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
 pub fn config() -> Config {
-    Config::builder("sk_test_4eC39HqLyjWDarjtT1zdp7dc")
-        .build()
-        .expect("valid config")
+    Config::builder(SECRET_KEY).build().expect("valid config")
 }
 
 pub fn wall() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
 }
 
+fn answer(step: Option<&Step>) -> Input {
+    match step {
+        Some(Step::Http(code, headers, body)) => {
+            let mut b = http::Response::builder().status(*code);
+            for (k, v) in headers {
+                b = b.header(k.as_str(), v.as_str());
+            }
+            Input::Response(b.body(Bytes::from(body.clone())).expect("valid response"))
+        }
+        Some(Step::Net(e)) => Input::Transport(*e),
+        None => Input::Response(
+            http::Response::builder()
+                .status(200)
+                .body(Bytes::from_static(b"{}"))
+                .expect("valid"),
+        ),
+    }
+}
+
 /// Runs `request` under `policy` against `script` (after it runs out: `200 {}`), each attempt
-/// taking `attempt_time` of virtual time.
+/// taking `attempt_time` of virtual time; the driver always wakes exactly at `until`.
 pub fn run_with(
     request: Request,
     policy: RetryPolicy,
@@ -71,68 +112,77 @@ pub fn run_with(
 ) -> Trace {
     let start = Instant::now();
     let mut now = start;
-    let (mut call, mut action) = Call::new(request.policy(policy), &config(), seed, now, wall());
-    let mut steps = script.iter();
-    let mut trace = Trace {
-        sent: vec![],
-        sleeps: vec![],
-        log: vec![],
-        outcome: Err(dummy()),
-        elapsed: Duration::ZERO,
-    };
-    loop {
-        action = match action {
-            Action::Send(req) => {
-                trace.log.push(format!(
-                    "send {} {} {:?} {:?}",
-                    req.method(),
-                    req.uri(),
-                    req.headers(),
-                    req.body()
-                ));
-                trace.sent.push(req);
-                now += attempt_time;
-                let input = match steps.next() {
-                    Some(Step::Http(code, headers, body)) => {
-                        let mut b = http::Response::builder().status(*code);
-                        for (k, v) in headers {
-                            b = b.header(k.as_str(), v.as_str());
-                        }
-                        Input::Response(b.body(Bytes::from(body.clone())).expect("valid response"))
-                    }
-                    Some(Step::Net(e)) => Input::Transport(*e),
-                    None => Input::Response(
-                        http::Response::builder()
-                            .status(200)
-                            .body(Bytes::from_static(b"{}"))
-                            .expect("valid"),
-                    ),
-                };
-                call.handle(now, input)
-            }
-            Action::Sleep(d) => {
-                trace.log.push(format!("sleep {d:?}"));
-                trace.sleeps.push(d);
-                now += d;
-                call.handle(now, Input::Woke)
-            }
-            Action::Done(resp) => {
-                trace.log.push(format!(
-                    "done {} {:?} {:?}",
-                    resp.status, resp.body, resp.advice
-                ));
-                trace.outcome = Ok(resp);
-                break;
-            }
-            Action::Fail(f) => {
-                trace.log.push(format!("fail {f}"));
-                trace.outcome = Err(f);
-                break;
+    let mut session = Session::new(config(), seed);
+    let request = request.with_policy(policy).expect("a valid policy");
+    let (mut sent, mut sent_at, mut bys) = (vec![], vec![], vec![]);
+    let (mut sleeps, mut notices, mut sleep_after) = (vec![], vec![], vec![]);
+    let mut log = vec![];
+    let outcome = 'call: {
+        let (mut call, mut action) = match session.call(request, now, wall()) {
+            Ok(started) => started,
+            Err(e) => {
+                log.push(format!("refused {e}"));
+                break 'call Err(e);
             }
         };
+        let mut steps = script.iter();
+        let mut last: Option<&Step> = None;
+        loop {
+            action = match action {
+                Action::Send { request, by } => {
+                    let by = by.map(|by| by.saturating_duration_since(start));
+                    log.push(format!(
+                        "send {} {} {:?} {:?} by {:?}",
+                        request.method(),
+                        request.uri(),
+                        request.headers(),
+                        request.body(),
+                        by
+                    ));
+                    sent.push(request);
+                    sent_at.push(now - start);
+                    bys.push(by);
+                    now += attempt_time;
+                    last = steps.next();
+                    call.handle(now, answer(last))
+                }
+                Action::Sleep { until, notice } => {
+                    let d = until.saturating_duration_since(now);
+                    log.push(format!("sleep {d:?} {notice:?}"));
+                    sleeps.push(d);
+                    notices.push(notice);
+                    sleep_after.push(last.and_then(Step::retry_after).map(str::to_owned));
+                    now = until;
+                    call.handle(now, Input::Woke)
+                }
+                Action::Done(resp) => {
+                    log.push(format!(
+                        "done {} {:?} {:?}",
+                        resp.status(),
+                        resp.bytes(),
+                        resp.advice()
+                    ));
+                    break Ok(resp);
+                }
+                Action::Fail(f) => {
+                    log.push(format!("fail {f}"));
+                    break Err(f);
+                }
+                other => panic!("an action this driver does not know: {other:?}"),
+            };
+        }
+    };
+    Trace {
+        sent,
+        sent_at,
+        bys,
+        sleeps,
+        notices,
+        sleep_after,
+        log,
+        outcome,
+        elapsed: now - start,
     }
-    trace.elapsed = now - start;
-    trace
 }
 
 pub fn run(request: Request, policy: RetryPolicy, script: &[Step]) -> Trace {
@@ -145,20 +195,9 @@ pub fn run(request: Request, policy: RetryPolicy, script: &[Step]) -> Trace {
     )
 }
 
-/// A failure used only as the placeholder before the call ends.
-fn dummy() -> Failure {
-    let (mut call, first) = Call::new(
-        Request::get("/v1/x").expect("valid"),
-        &config(),
-        Seed::from_u64(0),
-        Instant::now(),
-        wall(),
-    );
-    drop(first);
-    match call.handle(Instant::now(), Input::Woke) {
-        Action::Fail(f) => f,
-        other => panic!("expected a failure, got {other:?}"),
-    }
+/// A session of the test config.
+pub fn session(seed: u64) -> Session {
+    Session::new(config(), Seed::from_u64(seed))
 }
 
 pub fn post() -> Request {
@@ -183,4 +222,57 @@ pub fn keys(trace: &Trace) -> Vec<Option<String>> {
                 .map(|v| v.to_str().expect("ascii").to_owned())
         })
         .collect()
+}
+
+/// `Retry-After` as the retry table in stripe-core's crate docs reads it: seconds (whole or
+/// decimal, finite, at most a day); anything else is ignored.
+pub fn parse_retry_after(text: &str) -> Option<Duration> {
+    let secs: f64 = text.trim().parse().ok()?;
+    (secs.is_finite() && (0.0..=86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The smallest and largest wait of `backoff` before retry `n` (from 1), from the formulas
+/// documented on `Backoff`:
+/// - `PowerOfTwo { cap }`: `min(2^n + U[0,1), cap)`, so `[min(2^n, cap), min(2^n + 1, cap)]`;
+/// - `Doubling { initial, max }`: `top = min(initial·2^(n-1), max)` times `U[0.5, 1]`, never
+///   under `initial`, so `[max(top/2, initial)` (at most `max(top, initial)`)`, max(top, initial)]`;
+/// - `Fixed(d)`: `[d, d]`.
+pub fn backoff_bounds(backoff: &Backoff, n: u32) -> (Duration, Duration) {
+    match *backoff {
+        Backoff::PowerOfTwo { cap } => {
+            let base = Duration::from_secs(1u64.checked_shl(n.min(62)).unwrap_or(u64::MAX));
+            (
+                base.min(cap),
+                base.saturating_add(Duration::from_secs(1)).min(cap),
+            )
+        }
+        Backoff::Doubling { initial, max } => {
+            let factor = 1u32
+                .checked_shl(n.saturating_sub(1).min(31))
+                .unwrap_or(u32::MAX);
+            let top = initial.saturating_mul(factor).min(max);
+            let hi = top.max(initial);
+            ((top / 2).max(initial).min(hi), hi)
+        }
+        Backoff::Fixed(d) => (d, d),
+        other => panic!("a backoff the tests do not know: {other:?}"),
+    }
+}
+
+/// The smallest and largest wait `policy` may choose before retry `n` after an answer whose
+/// `Retry-After` text is `retry_after`: the backoff's bounds, raised to `Retry-After` cut to
+/// `retry_after_cap` when the policy honours it.
+pub fn wait_bounds(
+    policy: &RetryPolicy,
+    n: u32,
+    retry_after: Option<&str>,
+) -> (Duration, Duration) {
+    let (lo, hi) = backoff_bounds(&policy.backoff, n);
+    match retry_after.and_then(parse_retry_after) {
+        Some(ra) if policy.honor_retry_after => {
+            let ra = ra.min(policy.retry_after_cap);
+            (lo.max(ra), hi.max(ra))
+        }
+        _ => (lo, hi),
+    }
 }

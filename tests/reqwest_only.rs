@@ -1,0 +1,92 @@
+//! What only the async driver has: `Send` futures on a current-thread runtime, cancellation by
+//! dropping a call, the TLS backend. Everything both drivers share is in `transports.rs`,
+//! `adapters.rs` and `pages.rs`.
+
+mod support;
+
+use std::time::Duration;
+
+use stripe_core::{Backoff, Config, ErrorKind, Request, RetryPolicy, TransportError};
+use stripe_reqwest::{Client, Reqwest};
+use support::canned::{Reply, header};
+use support::wire::{canned, config_with};
+
+fn config(base: &str, policy: RetryPolicy) -> Config {
+    config_with(base, policy, stripe_core::DEFAULT_MAX_BODY_BYTES)
+}
+
+#[test]
+fn calls_are_send_and_run_on_a_current_thread_runtime() {
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let server = canned(vec![
+        Reply::http(429, &[], "{}"),
+        Reply::http(200, &[], r#"{"ok":true}"#),
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let policy = RetryPolicy::default().with_backoff(Backoff::Fixed(Duration::from_millis(10)));
+    let client = Client::new(config(&server.base_url(), policy));
+    let response = runtime
+        .block_on(assert_send(client.post("/v1/charges", &[("amount", "1")])))
+        .expect("response");
+    assert_eq!((response.status().as_u16(), response.attempts()), (200, 2));
+}
+
+#[tokio::test]
+async fn a_dropped_call_makes_no_further_attempt() {
+    let server = canned(vec![
+        Reply::http(429, &[], "{}"),
+        Reply::http(200, &[], "{}"),
+    ]);
+    let policy = RetryPolicy::default().with_backoff(Backoff::Fixed(Duration::from_millis(400)));
+    let client = Client::new(config(&server.base_url(), policy));
+    let prepared = client
+        .prepare(Request::post("/v1/charges", &[("amount", "1")]).expect("request"))
+        .expect("prepared");
+    let key = prepared.idempotency_key().expect("key").clone(); // persisted first
+    let dropped = tokio::time::timeout(Duration::from_millis(150), prepared.run()).await;
+    assert!(
+        dropped.is_err(),
+        "the call was still sleeping before its retry"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "no attempt after the drop");
+    assert_eq!(header(&requests[0], "idempotency-key"), Some(key.as_str()));
+}
+
+/// The TLS stack (rustls + aws-lc-rs + the platform verifier) starts, over the driver's own
+/// client and over a user's builder, and a handshake that fails (here: a loopback server that
+/// does not speak TLS) is a `Connect` failure: nothing was sent.
+#[tokio::test]
+async fn tls_starts_and_a_failed_handshake_is_a_connect_failure() {
+    use std::io::Write as _;
+    for users in [false, true] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("https://{}", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let _ = stream.write_all(b"HTTP/1.1 400 this is not TLS\r\n\r\n");
+            }
+        });
+        let config = config(&base, RetryPolicy::never());
+        let client = if users {
+            let builder = stripe_reqwest::reqwest::Client::builder();
+            let transport =
+                Reqwest::from_builder(builder, &config).expect("the TLS backend starts");
+            Client::with_transport(config, transport)
+        } else {
+            Client::try_new(config).expect("the TLS backend starts")
+        };
+        let err = client.get("/v1/charges").await.expect_err("no TLS there");
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::Transport(TransportError::Connect),
+            "users: {users}, {err:?}"
+        );
+    }
+}

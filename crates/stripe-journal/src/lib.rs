@@ -10,38 +10,57 @@
 //! recorded answer.
 //!
 //! ```no_run
-//! use stripe_journal::{BeginOptions, Begun, CallResult, Answer, Fingerprint, IntentId, Journal};
-//! # fn send(_key: &str) -> Result<(u16, String), ()> { Ok((200, String::new())) }
+//! use stripe_core::{Config, Request};
+//! use stripe_journal::{IntentId, Journal, JournalError};
+//!
+//! let client = stripe_ureq::Client::new(Config::builder("sk_test_...").build()?);
 //! let journal = Journal::open("sqlite:journal.db")?;
 //! let id = IntentId::op("order-42/charge")?;
-//! let fp = Fingerprint::of("POST", "/v1/payment_intents", b"amount=2000&currency=usd");
-//! match journal.begin(&id, fp, BeginOptions::default())? {
-//!     Begun::Proceed(claim) => {
-//!         let claim = journal.mark_sent(&claim)?; // durable before the request leaves
-//!         let result = match send(claim.key().as_str()) {
-//!             Ok((status, body)) => CallResult::Answered(Answer::new(status, body)),
-//!             Err(()) => CallResult::NoResponse,
-//!         };
-//!         journal.record(&claim, result)?;
-//!     }
-//!     Begun::Done(answer) => println!("already done: {:?}", answer.object_id()),
-//!     other => println!("not now: {other:?}"),
+//! let charge = Request::post("/v1/charges", &[("amount", "2000"), ("currency", "usd"), ("source", "tok_visa")])?;
+//! match journal.run(&client, &id, charge) {
+//!     Ok(outcome) => println!("{} {:?} (replayed: {})", outcome.status(), outcome.object_id(), outcome.is_replayed()),
+//!     Err(JournalError::Busy { until, .. }) => println!("in flight elsewhere until {until:?}"),
+//!     Err(e) => println!("not now: {e}"), // run it again later: same key, or reconciled
 //! }
-//! # Ok::<(), stripe_journal::JournalError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! [`Journal::run`] (blocking, over `stripe_client::Client`) and [`Journal::run_async`] (over
+//! `stripe_client::AsyncClient`, store calls on tokio's blocking pool) do the whole protocol;
+//! [`Journal::recover`] finishes what dead processes left; the steps below them (`begin`,
+//! `record`, `resolve`, ...) stay public for callers that drive calls themselves.
+//!
+//! # Cost: two durable writes per call
+//!
+//! The claim (the write-ahead record: key, fingerprint, saved request; durable before any byte
+//! leaves) and the record of the outcome. A claimed intent counts as possibly sent, so no
+//! "sent" mark is written on the hot path ([`Journal::mark_sent`] is optional); the lease is
+//! renewed only by calls that outlast a third of it.
+//!
+//! # Settling an unknown outcome
+//!
+//! A 5xx to the POST, or a key too old to resume, leaves the intent to reconcile. The journal
+//! asks Stripe instead of guessing: a create (`POST /v1/charges`, `payment_intents`,
+//! `customers`, `refunds`) carries `metadata[op]=<operation id>` and is looked up with Search
+//! (`GET /v1/charges/search?query=metadata['op']:'order-42/charge'`): found, the intent is done
+//! with that object; absent, it is sent again with a new key. Search lags writes (about a
+//! minute in live mode), so only intents older than [`Journal::with_search_lag`] (default
+//! 60 s) are settled that way. `.../confirm`, `.../capture` and `.../cancel` take no metadata:
+//! the object their path names is retrieved and its status read. Other endpoints are left for
+//! the caller ([`JournalError::Unreconcilable`], then [`Journal::resolve`]).
 //!
 //! # An intent's states
 //!
 //! ```text
 //!   begin, unknown op: new key, lease
 //!           |
-//!           v             mark_sent (durable, then the first byte)
+//!           v             mark_sent (optional: `run` does not write it)
 //!      +---------+ -------------------------------------> +------+
 //!      | claimed |                                        | sent | <--+ record: no response,
 //!      +---------+ <--+                                   +------+ ---+ 409, 429 (lease released)
 //!        |    ^       | lease expired/released:              |  |  ^
 //!        |    |       | take over, same key (key young)      |  |  | lease expired/released:
-//!        |    +-------+ or new key (key old: never sent)     |  |  | take over, same key (key young)
+//!        |    +-------+ or reconcile (key old)               |  |  | take over, same key (key young)
 //!        |                                                   |  |  +---+
 //!        | (record before mark_sent counts as sent)          |  |      |
 //!        v                                                   |  +------+
@@ -74,9 +93,8 @@
 //! | failed, `retry_failed` asked, or advice `NotApplied` | - | - | `Proceed` (new key) | claimed |
 //! | to_reconcile | - | - | `ToReconcile(reason)` | none |
 //! | claimed or sent | live, anyone's | any | `Busy { owner, until }` | none |
-//! | claimed or sent | expired or released | younger than 24 h less the margin | `Proceed` (same key, `is_resumed` if sent) | lease, epoch + 1 |
-//! | claimed | expired or released | older | `Proceed` (new key: the old one never left) | claimed |
-//! | sent | expired or released | older | `ToReconcile(KeyExpired)` | to_reconcile |
+//! | claimed or sent | expired or released | younger than 24 h less the margin | `Proceed` (same key, `is_resumed`) | lease, epoch + 1 |
+//! | claimed or sent | expired or released | older | `ToReconcile(KeyExpired)` (a claim may have left) | to_reconcile |
 //!
 //! A failed intent (a final 4xx) is **not** attempted again unless the caller asks with
 //! [`BeginOptions::with_retry_failed`]: a re-delivered job gets the first failure back, and a new
@@ -101,8 +119,9 @@
 //!
 //! - `begin`'s `Proceed`: the row with its key is committed (SQLite: WAL, `synchronous=FULL`,
 //!   fsync before the method returns; PostgreSQL: committed). Nothing has been sent.
-//! - `mark_sent`: committed before the first byte; from here on a dead holder's intent is
-//!   resumed with the same key, or reconciled once that key is too old.
+//! - `begin` is the write-ahead record: from its `Proceed` on, a dead holder's intent is
+//!   resumed with the same key, or reconciled once that key is too old (`mark_sent`, if a
+//!   caller writes it, changes nothing to that).
 //! - `record`: committed after the answer; until then a crash leaves the intent sent, and the
 //!   next holder's request with the same key gets Stripe's stored answer.
 //! - With [`PgStore::claim_in`] the intent commits with the caller's own rows, or not at all.
@@ -110,9 +129,9 @@
 //! # In scope, out of scope
 //!
 //! In: exactly-once per operation id for POSTs with idempotency keys, across processes sharing
-//! a store; recovery of dead holders ([`Store::recover`]); pruning of finished intents.
-//! Out: reconciling itself (looking at Stripe is the caller's, through list/retrieve or webhook
-//! events, then [`Store::resolve`]); GET and DELETE (safe to repeat, no journal needed); keeping
+//! a store; recovery of dead holders ([`Journal::recover`]); reconciling creates by Search and
+//! confirm/capture/cancel by retrieve; pruning of finished intents.
+//! Out: reconciling other endpoints (the caller looks, then [`Journal::resolve`]); GET and DELETE (safe to repeat, no journal needed); keeping
 //! a key useful past Stripe's 24 h; a clock wildly wrong on one machine (leases compare wall
 //! times from every machine of the fleet: keep clocks synchronised well within the lease).
 

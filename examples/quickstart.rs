@@ -1,19 +1,23 @@
 //! Quickstart: a customer, a charge whose response is lost on the way back, the retry that
-//! gets Stripe's stored answer instead of charging twice, the proof, and a declined card.
+//! gets Stripe's stored answer instead of charging twice, the proof, a declined card, and a
+//! process that crashes after Stripe charged, restarted through the journal (`stripe-journal`).
 //!
 //! ```text
 //! cargo run --example quickstart                                  # an embedded fake Stripe
 //! STRIPE_SECRET_KEY=sk_test_... cargo run --example quickstart    # Stripe's test mode
 //! ```
 //! Steps 1-3 use the blocking client (`stripe-ureq`), steps 4-5 the async one
-//! (`stripe-reqwest`). It exits non-zero if anything is not as it says.
+//! (`stripe-reqwest`), step 6 the journal over the blocking client (SQLite in a temporary
+//! directory). It exits non-zero if anything is not as it says.
 
 use std::process::ExitCode;
 
 use serde_json::Value;
+use std::time::Duration;
 use stripe_core::{Advice, Config, Request, Response, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, Rule};
+use stripe_journal::{Begun, IntentId, Journal, JournalError, Policy};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -187,9 +191,108 @@ fn run() -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async_half(config, fake.as_ref(), &customer_id))?;
+    runtime.block_on(async_half(config.clone(), fake.as_ref(), &customer_id))?;
+
+    crash_and_restart(&blocking, fake.as_ref(), &customer_id)?;
 
     println!("\nAll checked: every payment was charged once, lost answers included.");
+    Ok(())
+}
+
+/// Step 6: the process dies after Stripe charged and before it wrote the outcome down; the
+/// restarted process runs the same order through the journal and gets that one charge.
+fn crash_and_restart(
+    client: &stripe_ureq::Client,
+    fake: Option<&ServerHandle>,
+    customer: &str,
+) -> Result<(), Error> {
+    let dir = std::env::temp_dir().join(format!("stripe-quickstart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = format!("sqlite:{}", dir.join("journal.db").display());
+    // An operation id the caller owns: unique per order (here, per run of the demo).
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let id = IntentId::op(format!("quickstart-{nonce}/order-3/charge"))?;
+    let request = Request::post(
+        "/v1/charges",
+        &[
+            ("amount", "3000"),
+            ("currency", "usd"),
+            ("customer", customer),
+            ("description", "quickstart order #3"),
+        ],
+    )?;
+    // A short lease, so the restart does not wait long for the dead process's.
+    let lease = Policy::new().with_lease(Duration::from_secs(1));
+    println!("\n6. A crash after Stripe charged, then a restart (stripe-journal, {db}).");
+
+    // The first process: claims the operation (its key is on disk before any byte leaves),
+    // sends once, and dies before recording anything.
+    let first = Journal::open(&db)?.with_policy(lease);
+    let Begun::Proceed(claim) = first.begin_request(&id, &request)? else {
+        return Err("a new operation is claimed".into());
+    };
+    println!(
+        "   process 1: claimed {id} with key {} (durable)",
+        claim.key()
+    );
+    let once = RetryPolicy::default().with_max_tries(1);
+    let outgoing = first
+        .outgoing(&id, &claim, request.clone())?
+        .with_policy(once)?;
+    fault_next_charge(fake, Fault::DropAfter);
+    match client.send(outgoing) {
+        Ok(r) => println!(
+            "   process 1: Stripe answered {}; the process dies before recording it",
+            r.status()
+        ),
+        Err(_) => println!(
+            "   process 1: the fake charged, then dropped the connection; the process dies"
+        ),
+    }
+    drop(first); // the crash: nothing recorded, the lease left to expire
+
+    // The restart: the same order, through the journal.
+    let journal = Journal::open(&db)?.with_policy(lease);
+    let outcome = loop {
+        match journal.run(client, &id, request.clone()) {
+            Err(JournalError::Busy { until, .. }) => {
+                println!("   process 2: busy (the dead process's lease); waiting for it to expire");
+                let wait = until
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                std::thread::sleep(wait + Duration::from_millis(50));
+            }
+            other => break other?,
+        }
+    };
+    println!(
+        "   process 2: {} {} ({:?}: resumed with the same key, Stripe replayed its answer)",
+        outcome.status(),
+        outcome.object_id().unwrap_or("?"),
+        outcome.source()
+    );
+    let list = client.get(&format!("/v1/charges?customer={customer}&limit=100"))?;
+    let tagged: Vec<&str> = list
+        .json()
+        .and_then(|v| v["data"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|c| c["metadata"]["op"] == id.op_id())
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    println!(
+        "   charges of {id} (metadata[op]): {} -> {}",
+        tagged.len(),
+        tagged.join(", ")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    check(
+        tagged.len() == 1 && Some(tagged[0]) == outcome.object_id(),
+        "the crash and restart did not end with exactly one charge",
+    )?;
+    println!("   exactly one charge, though the process died after Stripe charged.");
     Ok(())
 }
 

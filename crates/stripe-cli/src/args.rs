@@ -36,6 +36,8 @@ pub enum Command {
     WebhookSign(SignArgs),
     /// Check a payload against a `Stripe-Signature` header.
     WebhookVerify(VerifyArgs),
+    /// Look at or maintain a journal.
+    Journal(crate::journal_cmd::JournalArgs),
 }
 
 /// The retry policy preset.
@@ -82,6 +84,10 @@ pub struct RequestArgs {
     pub adapter: Adapter,
     pub all: bool,
     pub quiet: bool,
+    /// `--op`: the operation id of a journaled POST.
+    pub op: Option<String>,
+    /// `--db`: the journal of `--op`.
+    pub db: Option<String>,
 }
 
 /// `stripe-cli fake`.
@@ -169,6 +175,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         Some("-h" | "--help" | "help") => Ok(Command::Help),
         Some("fake") => fake(&args[1..]),
         Some("webhook") => webhook(&args[1..], env),
+        Some("journal") => crate::journal_cmd::parse(&args[1..], env).map(Command::Journal),
         Some(_) => request(args, env),
     }
 }
@@ -192,6 +199,8 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
         adapter: Adapter::Ureq,
         all: false,
         quiet: false,
+        op: None,
+        db: None,
     };
     let mut positionals = Vec::new();
     let mut words = Words::new(args);
@@ -206,6 +215,8 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
             "--stripe-version" => r.stripe_version = Some(value()?),
             "--stripe-account" => r.stripe_account = Some(value()?),
             "--idempotency-key" => r.idempotency_key = Some(value()?),
+            "--op" => r.op = Some(value()?),
+            "--db" => r.db = Some(value()?),
             "--max-tries" => r.max_tries = Some(number(flag, &value()?, "a whole number")?),
             "--timeout" => r.timeout = Some(seconds(flag, &value()?)?),
             "--backoff-ms" => {
@@ -253,6 +264,29 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     }
     if r.all && r.method != Method::Get {
         return Err(ArgsError::AllNeedsGet);
+    }
+    if let Some(op) = &r.op {
+        if r.method != Method::Post {
+            return Err(invalid("--op", op, "a POST (only POSTs are journaled)"));
+        }
+        if r.idempotency_key.is_some() {
+            return Err(invalid(
+                "--op",
+                op,
+                "no --idempotency-key: the journal owns the key",
+            ));
+        }
+        if r.adapter != Adapter::Ureq {
+            return Err(invalid(
+                "--op",
+                op,
+                "the ureq adapter (journaled posts are blocking)",
+            ));
+        }
+        r.db = r.db.or_else(|| env("STRIPE_JOURNAL_DB"));
+        if r.db.is_none() {
+            return Err(ArgsError::Missing("--db with --op (or STRIPE_JOURNAL_DB)"));
+        }
     }
     r.api_base = r.api_base.or_else(|| env("STRIPE_API_BASE"));
     r.secret_key = r

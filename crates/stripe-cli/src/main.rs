@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod journal_cmd;
 mod output;
 mod run;
 mod safe;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         }
         Ok(Command::Request(request)) => run::request(request),
         Ok(Command::Fake(fake)) => run::fake(fake),
+        Ok(Command::Journal(journal)) => journal_cmd::run(journal),
         Ok(Command::WebhookSign(sign)) => webhook_cmd::sign(sign),
         Ok(Command::WebhookVerify(verify)) => webhook_cmd::verify(verify),
         Err(e) => {

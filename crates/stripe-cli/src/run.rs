@@ -135,6 +135,9 @@ pub fn request(args: RequestArgs) -> Exit {
     if args.all {
         return all(&driver, request.path(), report);
     }
+    if let (Some(op), Some(db), Driver::Blocking(client)) = (&args.op, &args.db, &driver) {
+        return crate::journal_cmd::post(client, request, op, db, report);
+    }
     match driver.send(request, report) {
         Ok(response) => {
             report.response(&response);

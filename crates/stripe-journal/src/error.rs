@@ -1,0 +1,179 @@
+//! The journal's one error type.
+
+use std::fmt;
+
+use std::time::SystemTime;
+
+use crate::fingerprint::Fingerprint;
+use crate::intent::{IntentId, ReconcileReason, StateKind};
+
+/// Everything that can go wrong with the journal. Nothing was sent to Stripe when `begin`
+/// returns an error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// An operation id or scope is empty, too long or holds control characters.
+    InvalidId {
+        /// Which field.
+        what: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The operation id is already used for a different request (method, path or params).
+    Conflict {
+        /// The operation.
+        id: IntentId,
+        /// The fingerprint stored with it.
+        stored: Fingerprint,
+        /// The fingerprint given now.
+        given: Fingerprint,
+    },
+    /// The caller no longer holds the intent: its lease was taken over (it expired), or the
+    /// intent has moved on. Do not send; the new holder resumes with the same key.
+    LeaseLost {
+        /// The operation.
+        id: IntentId,
+    },
+    /// No intent with this id.
+    NotFound {
+        /// The operation.
+        id: IntentId,
+    },
+    /// The intent is not in the state the call needs.
+    WrongState {
+        /// The operation.
+        id: IntentId,
+        /// Its state.
+        state: StateKind,
+        /// What the call needed.
+        expected: &'static str,
+    },
+    /// Compare-and-set lost too many times in a row (heavy contention on one operation).
+    Contention {
+        /// The operation.
+        id: IntentId,
+    },
+    /// A stored row could not be read back (a bad value in a column).
+    Corrupt(String),
+    /// The store's URL is not understood (the text says which forms are).
+    InvalidUrl(String),
+    /// The store's backend failed (I/O, SQL, connection).
+    Store(Box<dyn std::error::Error + Send + Sync>),
+    /// Another live holder has the operation in flight; nothing was sent. Run it again after
+    /// `until` (a re-delivered job usually just drops it: the holder finishes it).
+    Busy {
+        /// The operation.
+        id: IntentId,
+        /// The holder.
+        owner: String,
+        /// Its lease's end.
+        until: SystemTime,
+    },
+    /// The outcome is unknown and cannot be settled yet (Search lags writes): run it again, or
+    /// recover, after `retry_at`. Nothing more was sent.
+    Unsettled {
+        /// The operation.
+        id: IntentId,
+        /// Why it must be reconciled.
+        reason: ReconcileReason,
+        /// When a look at Stripe will settle it.
+        retry_at: SystemTime,
+    },
+    /// The call to Stripe failed without a known outcome (no response, retries exhausted): the
+    /// intent keeps its key, and the next run (or recovery) resumes it with that key.
+    Stripe {
+        /// The operation.
+        id: IntentId,
+        /// The client's error (its advice says what the journal will do next).
+        error: Box<stripe_core::Error>,
+    },
+    /// The request cannot be journaled (not a POST, or not buildable): nothing was sent.
+    InvalidRequest(String),
+    /// The intent must be reconciled but the journal cannot look it up by itself (an endpoint
+    /// it has no lookup for, or no saved request): look at Stripe, then [`crate::Journal::resolve`].
+    Unreconcilable {
+        /// The operation.
+        id: IntentId,
+        /// Why.
+        detail: String,
+    },
+}
+
+impl JournalError {
+    /// Wraps a backend's error.
+    pub fn store(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Store(Box::new(e))
+    }
+}
+
+impl fmt::Display for JournalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidId { what, detail } => write!(f, "invalid {what}: {detail}"),
+            Self::Conflict { id, stored, given } => write!(
+                f,
+                "operation {id} was begun for another request (stored fingerprint {stored}, given {given}); nothing sent"
+            ),
+            Self::LeaseLost { id } => write!(
+                f,
+                "lease on operation {id} was lost (taken over or finished elsewhere): do not send"
+            ),
+            Self::NotFound { id } => write!(f, "no intent for operation {id}"),
+            Self::WrongState {
+                id,
+                state,
+                expected,
+            } => write!(
+                f,
+                "operation {id} is {}, expected {expected}",
+                state.as_str()
+            ),
+            Self::Contention { id } => {
+                write!(f, "too much contention on operation {id}; try again")
+            }
+            Self::Corrupt(detail) => write!(f, "corrupt journal row: {detail}"),
+            Self::InvalidUrl(detail) => write!(f, "invalid journal URL: {detail}"),
+            Self::Store(e) => write!(f, "journal store failed: {e}"),
+            Self::Busy { id, owner, until } => write!(
+                f,
+                "operation {id} is in flight at holder {owner:?} until {} ms since the epoch; nothing sent",
+                crate::codec::millis(*until)
+            ),
+            Self::Unsettled {
+                id,
+                reason,
+                retry_at,
+            } => write!(
+                f,
+                "operation {id} must be reconciled ({}); Search settles it after {} ms since the epoch",
+                reason.as_str(),
+                crate::codec::millis(*retry_at)
+            ),
+            Self::Stripe { id, error } => write!(
+                f,
+                "operation {id}: the call ended without a known outcome; the journal resumes it with the same key"
+            )
+            .and_then(|()| {
+                if error.nothing_sent() {
+                    f.write_str(" (nothing was sent)")
+                } else {
+                    Ok(())
+                }
+            }),
+            Self::InvalidRequest(detail) => write!(f, "request not journaled: {detail}"),
+            Self::Unreconcilable { id, detail } => {
+                write!(f, "operation {id} cannot be reconciled automatically: {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JournalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Store(e) => Some(e.as_ref()),
+            Self::Stripe { error, .. } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+}

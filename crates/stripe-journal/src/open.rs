@@ -1,0 +1,119 @@
+//! Stores chosen by URL: `sqlite:PATH`, `sqlite::memory:`, `postgres://...`.
+
+use crate::error::JournalError;
+use crate::store::Store;
+
+const FORMS: &str =
+    "expected sqlite:PATH, sqlite::memory: or postgres://user@host:port/db[?journal_schema=NAME]";
+
+/// Opens the store a URL names:
+///
+/// | URL | store |
+/// |---|---|
+/// | `sqlite::memory:` | SQLite in memory (tests) |
+/// | `sqlite:PATH` or `sqlite://PATH` | SQLite file at `PATH`, created if missing |
+/// | `postgres://...` or `postgresql://...` | PostgreSQL, no TLS; the schema is the query parameter `journal_schema` (default `stripe_journal`), every other part goes to the driver |
+pub fn open_store(url: &str) -> Result<Box<dyn Store>, JournalError> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        return open_sqlite(rest.strip_prefix("//").unwrap_or(rest));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let (url, schema) = split_schema(url);
+        return open_postgres(&url, &schema);
+    }
+    Err(JournalError::InvalidUrl(FORMS.to_owned()))
+}
+
+#[cfg(feature = "sqlite")]
+fn open_sqlite(path: &str) -> Result<Box<dyn Store>, JournalError> {
+    use crate::sqlite::SqliteStore;
+    if path == ":memory:" {
+        return Ok(Box::new(SqliteStore::in_memory()?));
+    }
+    if path.is_empty() {
+        return Err(JournalError::InvalidUrl(format!(
+            "empty SQLite path; {FORMS}"
+        )));
+    }
+    Ok(Box::new(SqliteStore::open(path)?))
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn open_sqlite(_: &str) -> Result<Box<dyn Store>, JournalError> {
+    Err(JournalError::InvalidUrl(
+        "this build has no SQLite store (feature `sqlite`)".into(),
+    ))
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(url: &str, schema: &str) -> Result<Box<dyn Store>, JournalError> {
+    Ok(Box::new(crate::pg::PgStore::connect(url, schema)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_: &str, _: &str) -> Result<Box<dyn Store>, JournalError> {
+    Err(JournalError::InvalidUrl(
+        "this build has no PostgreSQL store (feature `postgres`)".into(),
+    ))
+}
+
+/// Takes `journal_schema=NAME` out of a URL's query; the rest is left for the driver.
+pub(crate) fn split_schema(url: &str) -> (String, String) {
+    let default = "stripe_journal".to_owned();
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), default);
+    };
+    let mut schema = default;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("journal_schema=") {
+            Some(name) => {
+                name.clone_into(&mut schema);
+                false
+            }
+            None => !pair.is_empty(),
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_owned(), schema)
+    } else {
+        (format!("{base}?{}", kept.join("&")), schema)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_comes_out_of_the_query() {
+        let (u, s) = split_schema("postgres://p@h/db?journal_schema=abc&connect_timeout=5");
+        assert_eq!(
+            (u.as_str(), s.as_str()),
+            ("postgres://p@h/db?connect_timeout=5", "abc")
+        );
+        let (u, s) = split_schema("postgres://p@h/db");
+        assert_eq!(
+            (u.as_str(), s.as_str()),
+            ("postgres://p@h/db", "stripe_journal")
+        );
+        let (u, s) = split_schema("postgres://p@h/db?journal_schema=x");
+        assert_eq!((u.as_str(), s.as_str()), ("postgres://p@h/db", "x"));
+    }
+
+    #[test]
+    fn unknown_urls_are_typed_errors() {
+        for url in ["", "mysql://x", "sqlite:", "redis://h"] {
+            assert!(
+                matches!(open_store(url), Err(JournalError::InvalidUrl(_))),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_schema_name_is_refused_before_connecting() {
+        let r = open_store("postgres://nobody@127.0.0.1:1/x?journal_schema=a;drop");
+        assert!(matches!(r, Err(JournalError::InvalidUrl(_))));
+    }
+}

@@ -1,0 +1,221 @@
+//! The SQLite store: one file (or memory), WAL, `synchronous=FULL` so every write is on disk
+//! (fsync) before the method returns, and thus before a request leaves.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::codec::{self, COLUMNS, Row, millis};
+use crate::error::JournalError;
+use crate::intent::{Intent, IntentId, StateKind};
+use crate::store::Store;
+
+/// The schema version this crate writes and reads.
+pub const SQLITE_SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA_V1: &str = include_str!("schema_v1.sql");
+const TABLE: &str = "journal_intents";
+
+/// A journal in one SQLite database. Several processes may open the same file: writes are
+/// serialised by SQLite, waits are bounded by the busy timeout, decisions by compare-and-set.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    insert: String,
+    update: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the journal in the file at `path`, with a 10 s busy timeout.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, JournalError> {
+        let conn = Connection::open(path).map_err(JournalError::store)?;
+        // WAL: readers do not block the writer. Its answer is the mode now in force.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(JournalError::store)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(JournalError::Store(
+                format!("SQLite refused WAL mode (got {mode:?})").into(),
+            ));
+        }
+        Self::setup(conn)
+    }
+
+    /// A journal in memory, for tests: gone with the store.
+    pub fn in_memory() -> Result<Self, JournalError> {
+        Self::setup(Connection::open_in_memory().map_err(JournalError::store)?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Self, JournalError> {
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(JournalError::store)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(JournalError::store)?;
+        migrate(&mut conn)?;
+        let placeholder = |i: usize| format!("?{i}");
+        Ok(Self {
+            conn: Mutex::new(conn),
+            insert: codec::insert_sql(TABLE, placeholder),
+            update: codec::update_sql(TABLE, placeholder),
+        })
+    }
+
+    /// Changes the busy timeout (how long a write waits for another connection's).
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), JournalError> {
+        self.conn()
+            .busy_timeout(timeout)
+            .map_err(JournalError::store)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic elsewhere while holding the lock leaves the connection usable: every
+        // statement is atomic on its own.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Intent>, JournalError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql).map_err(JournalError::store)?;
+        let rows = stmt
+            .query_map(params, read_row)
+            .map_err(JournalError::store)?
+            .collect::<Result<Vec<Row>, _>>()
+            .map_err(JournalError::store)?;
+        rows.into_iter().map(Row::into_intent).collect()
+    }
+}
+
+/// Creates the schema, or checks the stored version, in one immediate transaction (several
+/// processes may start at once).
+fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(JournalError::store)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER NOT NULL)")
+        .map_err(JournalError::store)?;
+    let version: Option<i64> = tx
+        .query_row("SELECT max(version) FROM journal_schema", [], |r| r.get(0))
+        .optional()
+        .map_err(JournalError::store)?
+        .flatten();
+    match version {
+        None => {
+            tx.execute_batch(SCHEMA_V1).map_err(JournalError::store)?;
+            tx.execute(
+                "INSERT INTO journal_schema (version) VALUES (?1)",
+                [SQLITE_SCHEMA_VERSION],
+            )
+            .map_err(JournalError::store)?;
+        }
+        Some(v) if v == SQLITE_SCHEMA_VERSION => {}
+        Some(v) => {
+            return Err(JournalError::Store(
+                format!("journal schema version {v}, this build knows {SQLITE_SCHEMA_VERSION}")
+                    .into(),
+            ));
+        }
+    }
+    tx.commit().map_err(JournalError::store)
+}
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        scope: r.get(0)?,
+        op: r.get(1)?,
+        idem_key: r.get(2)?,
+        key_created_ms: r.get(3)?,
+        fingerprint: r.get(4)?,
+        created_ms: r.get(5)?,
+        updated_ms: r.get(6)?,
+        state: r.get(7)?,
+        status: r.get(8)?,
+        object_id: r.get(9)?,
+        body: r.get(10)?,
+        advice: r.get(11)?,
+        reason: r.get(12)?,
+        attempts: r.get(13)?,
+        lease_owner: r.get(14)?,
+        lease_until_ms: r.get(15)?,
+        epoch: r.get(16)?,
+        version: r.get(17)?,
+        request: r.get(18)?,
+    })
+}
+
+macro_rules! row_params {
+    ($r:expr $(, $extra:expr)*) => {
+        params![
+            $r.scope, $r.op, $r.idem_key, $r.key_created_ms, $r.fingerprint, $r.created_ms,
+            $r.updated_ms, $r.state, $r.status, $r.object_id, $r.body, $r.advice, $r.reason,
+            $r.attempts, $r.lease_owner, $r.lease_until_ms, $r.epoch, $r.version, $r.request
+            $(, $extra)*
+        ]
+    };
+}
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store for SqliteStore {
+    fn claim(&self, intent: &Intent) -> Result<bool, JournalError> {
+        let r = Row::from_intent(intent);
+        let conn = self.conn();
+        let n = conn
+            .prepare_cached(&self.insert)
+            .and_then(|mut s| s.execute(row_params!(r)))
+            .map_err(JournalError::store)?;
+        Ok(n == 1)
+    }
+
+    fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
+        let sql = format!("SELECT {COLUMNS} FROM {TABLE} WHERE scope = ?1 AND op = ?2");
+        Ok(self.query(&sql, &[&id.scope(), &id.op_id()])?.pop())
+    }
+
+    fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
+        let r = Row::from_intent(row);
+        let expected = i64::try_from(expected).unwrap_or(i64::MAX);
+        let conn = self.conn();
+        let n = conn
+            .prepare_cached(&self.update)
+            .and_then(|mut s| s.execute(row_params!(r, expected)))
+            .map_err(JournalError::store)?;
+        Ok(n == 1)
+    }
+
+    fn list(&self, kind: StateKind, n: usize) -> Result<Vec<Intent>, JournalError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM {TABLE} WHERE state = ?1 ORDER BY updated_ms LIMIT ?2");
+        self.query(&sql, &[&kind.as_str(), &limit(n)])
+    }
+
+    fn sweep(&self, now: SystemTime, n: usize) -> Result<Vec<Intent>, JournalError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {TABLE} WHERE {} ORDER BY updated_ms LIMIT ?2",
+            codec::sweep_condition("?1")
+        );
+        self.query(&sql, &[&millis(now), &limit(n)])
+    }
+
+    fn prune(&self, before: SystemTime) -> Result<u64, JournalError> {
+        let sql =
+            format!("DELETE FROM {TABLE} WHERE state IN ('done', 'failed') AND updated_ms < ?1");
+        let n = self
+            .conn()
+            .execute(&sql, [millis(before)])
+            .map_err(JournalError::store)?;
+        Ok(n as u64)
+    }
+}

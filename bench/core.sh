@@ -3,7 +3,7 @@
 # baseline, then allocation counts (bench/loopback's core-alloc). Ends with RATIO lines:
 #   RATIO <op>_time_ours_over_baseline <x>      target <= 1.15
 #   RATIO <op>_allocs_ours_over_baseline <x>    target <= 1 (nothing beyond what's needed)
-# Usage: bench/core.sh [--quick]
+# Usage: bench/core.sh [--quick]      (honours CARGO_TARGET_DIR)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -14,9 +14,9 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo bench -q -p stripe-core --bench core -- "${crit_args[@]}" 2>&1 | tee "$log"
-cargo build -q --release --manifest-path bench/loopback/Cargo.toml --bin core-alloc
+bin="$(bench/loopback/bin-dir.sh --bin core-alloc)"
 echo
-bench/loopback/target/release/core-alloc | tee -a "$log"
+"$bin/core-alloc" | tee -a "$log"
 echo
 echo "| operation | ours | baseline | ratio |"
 echo "|---|---:|---:|---:|"

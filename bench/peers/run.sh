@@ -8,6 +8,7 @@
 #   RATIO ours_over_<peer>_cpu_per_req <x>   target: < 1 for every peer (ours the lowest)
 #   RATIO ours_over_<peer>_rps <x>
 # Usage: bench/peers/run.sh [--quick]      (--quick: 1,000 requests instead of 10,000)
+# Honours CARGO_TARGET_DIR (cargo says where it put the binaries).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bench="$(dirname "$here")"
@@ -15,9 +16,10 @@ n=10000
 [[ "${1:-}" == "--quick" ]] && n=1000
 
 echo "# building and installing peers (first run: several minutes)" >&2
-cargo build -q --release --manifest-path "$bench/loopback/Cargo.toml" || exit 1
+bin="$("$bench/loopback/bin-dir.sh")" || exit 1
 async_ok=1
-cargo build -q --release --manifest-path "$here/async-stripe/Cargo.toml" || async_ok=0
+async_exe="$(cargo build -q --release --manifest-path "$here/async-stripe/Cargo.toml" --message-format=json-render-diagnostics \
+  | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)" && [[ -n "$async_exe" ]] || async_ok=0
 node_ok=1
 [[ -d "$here/node_modules/stripe" ]] || (cd "$here" && npm install --no-audit --no-fund >&2) || node_ok=0
 py_ok=1
@@ -27,19 +29,19 @@ py_ok=1
 
 out="$(mktemp)"
 srv_out="$(mktemp)"
-"$bench/loopback/target/release/canned-server" --stay >"$srv_out" &
+"$bin/canned-server" --stay >"$srv_out" &
 srv=$!
 trap 'kill $srv 2>/dev/null; rm -f "$out" "$srv_out"' EXIT
 for _ in $(seq 50); do grep -q PORT "$srv_out" && break; sleep 0.1; done
 port="$(awk '/PORT/ {print $2}' "$srv_out")"
 echo "# canned server on 127.0.0.1:$port, $n sequential GET /v1/charges/:id each" >&2
 
-"$bench/loopback/target/release/loopback" --peer --port "$port" --n "$n" | tee -a "$out"
+"$bin/loopback" --peer --port "$port" --n "$n" | tee -a "$out"
 if [[ $node_ok == 1 ]]; then (cd "$here" && node node_bench.mjs "$port" "$n") | tee -a "$out"
 else echo "# stripe-node: not installed (npm install failed)"; fi
 if [[ $py_ok == 1 ]]; then "$here/.venv/bin/python" "$here/python_bench.py" "$port" "$n" | tee -a "$out"
 else echo "# stripe-python: not installed (pip install failed)"; fi
-if [[ $async_ok == 1 ]]; then "$here/async-stripe/target/release/peer-async-stripe" "$port" "$n" | tee -a "$out"
+if [[ $async_ok == 1 ]]; then "$async_exe" "$port" "$n" | tee -a "$out"
 else echo "# async-stripe: did not build here (see the cargo error above)"; fi
 
 echo

@@ -1,5 +1,9 @@
 //! Helpers of the loopback benchmarks: the canned server as a child process, client CPU time,
-//! and a measurement record.
+//! a measurement record, the plain baselines ([`plain`]), the retry-sleep check ([`sleeps`]).
+
+pub mod plain;
+pub mod sleeps;
+pub mod timed;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -144,7 +148,7 @@ impl Drop for Server {
 }
 
 /// Prints a `RATIO <name> <value>` line; the name says what is divided by what
-/// (`..._ours_over_raw`: ours divided by the raw baseline).
+/// (`..._ours_over_plain`: ours divided by the plain baseline).
 pub fn ratio(name: &str, value: f64) {
     println!("RATIO {name} {value:.3}");
 }

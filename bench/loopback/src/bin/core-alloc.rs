@@ -63,24 +63,24 @@ fn count<T>(f: impl FnOnce() -> T) -> (u64, u64) {
 }
 
 fn main() {
-    let config = common::config();
-    let baseline = common::Baseline::new(&config);
+    let mut session = common::session();
+    let baseline = common::Baseline::new(session.config());
     let params = common::nested_params();
     let now = Instant::now();
     let empty = serde_json::json!({});
 
     // Warm up once (lazy statics, thread-locals), then count.
-    black_box(common::ours_build_post(&config, &params, now));
+    black_box(common::ours_build_post(&mut session, &params, now));
     black_box(baseline.build_post(&params));
 
     let rows = [
         (
             "build_post_20_params",
-            count(|| common::ours_build_post(&config, &params, now)),
+            count(|| common::ours_build_post(&mut session, &params, now)),
             count(|| baseline.build_post(&params)),
         ),
         {
-            let (call, _) = common::ours_build_post(&config, &empty, now);
+            let (call, _) = common::ours_build_post(&mut session, &empty, now);
             let resp = common::charge_response();
             let ours = count(move || common::ours_interpret(call, resp, now));
             let resp = common::charge_response();
@@ -89,7 +89,7 @@ fn main() {
         },
         {
             let resp = common::charge_response();
-            let ours = count(move || common::ours_whole_call(&config, resp, now));
+            let ours = count(|| common::ours_whole_call(&mut session, resp, now));
             let resp = common::charge_response();
             let base = count(|| baseline.whole_call(resp));
             ("whole_call", ours, base)

@@ -5,5 +5,5 @@ async fn main() {
         .build()
         .expect("config");
     let client = stripe_reqwest::Client::new(config);
-    println!("{:?}", client.get("/v1/balance").await.map(|r| r.status));
+    println!("{:?}", client.get("/v1/balance").await.map(|r| r.status()));
 }

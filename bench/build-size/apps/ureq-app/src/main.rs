@@ -4,5 +4,5 @@ fn main() {
         .build()
         .expect("config");
     let client = stripe_ureq::Client::new(config);
-    println!("{:?}", client.get("/v1/balance").map(|r| r.status));
+    println!("{:?}", client.get("/v1/balance").map(|r| r.status()));
 }

@@ -150,10 +150,10 @@ fn charges_per_order(fake: &ServerHandle) -> HashMap<String, usize> {
     fake.with_model(|m| {
         let mut counts = HashMap::new();
         for charge in m.charges() {
-            if charge["status"] == "succeeded" {
-                if let Some(order) = charge["metadata"]["order"].as_str() {
-                    *counts.entry(order.to_owned()).or_insert(0) += 1;
-                }
+            if charge["status"] == "succeeded"
+                && let Some(order) = charge["metadata"]["order"].as_str()
+            {
+                *counts.entry(order.to_owned()).or_insert(0) += 1;
             }
         }
         counts

@@ -20,10 +20,10 @@ impl<'a> Words<'a> {
     pub fn next(&mut self) -> Option<(&'a str, Option<&'a str>)> {
         let word = self.args.get(self.at)?.as_str();
         self.at += 1;
-        if let Some(rest) = word.strip_prefix("-d").filter(|r| !r.is_empty()) {
-            if !word.starts_with("--") {
-                return Some(("-d", Some(rest)));
-            }
+        if let Some(rest) = word.strip_prefix("-d").filter(|r| !r.is_empty())
+            && !word.starts_with("--")
+        {
+            return Some(("-d", Some(rest)));
         }
         match word.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => Some((flag, Some(value))),

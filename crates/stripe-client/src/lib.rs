@@ -27,6 +27,7 @@
 #![warn(unreachable_pub)]
 
 mod blocking;
+mod common;
 mod nonblocking;
 mod pages;
 mod prepared;

@@ -94,6 +94,33 @@ impl fmt::Debug for Walk {
     }
 }
 
+/// The methods both kinds of pages share.
+macro_rules! walk_methods {
+    ($pages:ident) => {
+        impl<T> fmt::Debug for $pages<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.walk.fmt(f)
+            }
+        }
+
+        impl<T> $pages<'_, T> {
+            /// The same walk fetching at most `max_pages` pages (default
+            /// [`DEFAULT_MAX_PAGES`](stripe_core::list::DEFAULT_MAX_PAGES)); a longer list ends
+            /// with a [`PageProblem::TooManyPages`](stripe_core::list::PageProblem::TooManyPages)
+            /// error whose cursor resumes it. A cursor seen twice always ends the walk.
+            pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+                self.walk.cap(max_pages);
+                self
+            }
+
+            /// Pages received so far.
+            pub fn pages(&self) -> u32 {
+                self.walk.walk.as_ref().map_or(0, ListWalk::pages)
+            }
+        }
+    };
+}
+
 /// Every object of a Stripe list, page after page: an [`Iterator`] of
 /// `Result<serde_json::Value, Error>` from [`Client::list`].
 ///
@@ -104,12 +131,6 @@ impl fmt::Debug for Walk {
 pub struct Pages<'a, T> {
     client: &'a Client<T>,
     walk: Walk,
-}
-
-impl<T> fmt::Debug for Pages<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.walk.fmt(f)
-    }
 }
 
 impl<'a, T: Transport> Pages<'a, T> {
@@ -125,21 +146,7 @@ impl<'a, T: Transport> Pages<'a, T> {
     }
 }
 
-impl<T> Pages<'_, T> {
-    /// The same walk fetching at most `max_pages` pages (default
-    /// [`DEFAULT_MAX_PAGES`](stripe_core::list::DEFAULT_MAX_PAGES)); a longer list ends with a
-    /// [`PageProblem::TooManyPages`](stripe_core::list::PageProblem::TooManyPages) error whose
-    /// cursor resumes it. A cursor seen twice always ends the walk.
-    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
-        self.walk.cap(max_pages);
-        self
-    }
-
-    /// Pages received so far.
-    pub fn pages(&self) -> u32 {
-        self.walk.walk.as_ref().map_or(0, ListWalk::pages)
-    }
-}
+walk_methods!(Pages);
 
 impl<T: Transport> Iterator for Pages<'_, T> {
     type Item = Result<Value, Error>;
@@ -170,12 +177,6 @@ pub struct AsyncPages<'a, T> {
     in_flight: Option<PageFuture<'a>>,
 }
 
-impl<T> fmt::Debug for AsyncPages<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.walk.fmt(f)
-    }
-}
-
 impl<'a, T: AsyncTransport> AsyncPages<'a, T> {
     pub(crate) fn new<P: Serialize + ?Sized>(
         client: &'a AsyncClient<T>,
@@ -196,18 +197,7 @@ impl<'a, T: AsyncTransport> AsyncPages<'a, T> {
     }
 }
 
-impl<T> AsyncPages<'_, T> {
-    /// The same walk fetching at most `max_pages` pages (see [`Pages::with_max_pages`]).
-    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
-        self.walk.cap(max_pages);
-        self
-    }
-
-    /// Pages received so far.
-    pub fn pages(&self) -> u32 {
-        self.walk.walk.as_ref().map_or(0, ListWalk::pages)
-    }
-}
+walk_methods!(AsyncPages);
 
 impl<T: AsyncTransport> Stream for AsyncPages<'_, T> {
     type Item = Result<Value, Error>;

@@ -10,7 +10,7 @@ use stripe_core::{
     Action, Call, Config, Error, ErrorKind, Input, Request, Response, RetryNotice, Seed, Session,
 };
 
-use crate::transport::SendError;
+use crate::transport::{Attempt, SendError};
 
 /// The retry hook of a client.
 pub(crate) type OnRetry = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
@@ -63,7 +63,7 @@ impl Shell {
     }
 
     /// A driver of one call to its end, and its first step.
-    pub(crate) fn drive(&self, call: Call, first: Action) -> (Drive<'_>, Step) {
+    pub(crate) fn drive(&self, (call, first): (Call, Action)) -> (Drive<'_>, Step) {
         let mut drive = Drive {
             shell: self,
             call,
@@ -76,8 +76,8 @@ impl Shell {
 
 /// What the flavour's loop must do next.
 pub(crate) enum Step {
-    /// Send before the instant, then [`Drive::sent`].
-    Send(http::Request<Bytes>, Option<Instant>),
+    /// Make the attempt, then [`Drive::sent`].
+    Send(Attempt),
     /// Sleep until the instant, then [`Drive::woke`].
     Sleep(Instant),
     /// The call is over.
@@ -122,7 +122,11 @@ impl Drive<'_> {
 
     fn step(&mut self, action: Action) -> Step {
         match action {
-            Action::Send { request, by } => Step::Send(request, by),
+            Action::Send { request, by } => Step::Send(Attempt::new(
+                request,
+                by,
+                self.shell.config.max_body_bytes(),
+            )),
             Action::Sleep { until, notice } => {
                 if let (Some(notice), Some(hook)) = (notice, &self.shell.on_retry) {
                     hook(&notice);

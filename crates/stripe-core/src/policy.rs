@@ -229,10 +229,10 @@ impl RetryPolicy {
         if self.max_tries > 100 {
             return Err("max_tries above 100 is surely a mistake");
         }
-        if let Backoff::Doubling { initial, max } = self.backoff {
-            if initial > max {
-                return Err("official backoff: initial above max");
-            }
+        if let Backoff::Doubling { initial, max } = self.backoff
+            && initial > max
+        {
+            return Err("doubling backoff: initial above max");
         }
         Ok(())
     }

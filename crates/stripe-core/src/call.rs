@@ -19,10 +19,11 @@
 //! the caller's key is already older than 24 h). After `Done` or `Fail` the call is over: any
 //! further input answers `Fail` with [`ErrorKind::OutOfOrder`].
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderValue, StatusCode};
 
 use crate::advice::Advice;
 use crate::config::Config;
@@ -33,6 +34,7 @@ use crate::request::{Method, Request};
 use crate::response::{self, Response};
 use crate::retry::{self, Answer};
 use crate::seed::{Random, Seed};
+use crate::wire::{CallHeaders, Wire};
 
 /// What the driver must do next. Exactly one of four things.
 #[must_use = "an action must be carried out and its result fed back to the call"]
@@ -138,7 +140,8 @@ pub struct Call {
     method: Method,
     path: String,
     uri: http::Uri,
-    headers: HeaderMap,
+    wire: Arc<Wire>,
+    headers: CallHeaders,
     body: Bytes,
     key: Option<IdempotencyKey>,
     policy: RetryPolicy,
@@ -185,25 +188,24 @@ impl Call {
             ),
             Method::Get | Method::Delete => None,
         };
-        let uri = format!("{}{}", config.api_base, request.path)
-            .parse::<http::Uri>()
-            .map_err(|_| {
-                Error::from(crate::RequestError::Path {
-                    path: request.path.clone(),
-                    reason: "does not make a valid URI with the API base",
-                })
-            })?;
-        let headers = build_headers(
-            config,
-            request.method,
-            key.as_ref(),
-            request.stripe_account,
-            telemetry.filter(|_| config.telemetry),
-        );
+        let uri = config.wire.uri(&request.path).ok_or_else(|| {
+            Error::from(crate::RequestError::Path {
+                path: request.path.clone(),
+                reason: "does not make a valid URI with the API base",
+            })
+        })?;
+        let headers = CallHeaders {
+            key: key
+                .as_ref()
+                .and_then(|k| HeaderValue::try_from(k.as_str()).ok()),
+            account: request.stripe_account,
+            telemetry: telemetry.filter(|_| config.telemetry),
+        };
         let mut call = Self {
             method: request.method,
             path: request.path,
             uri,
+            wire: Arc::clone(&config.wire),
             headers,
             body: Bytes::from(request.body),
             key,
@@ -295,7 +297,7 @@ impl Call {
         let mut request = http::Request::new(self.body.clone());
         *request.method_mut() = self.method.as_http();
         *request.uri_mut() = self.uri.clone();
-        *request.headers_mut() = self.headers.clone();
+        *request.headers_mut() = self.wire.headers(self.method, &self.headers);
         Action::Send {
             request,
             by: self.attempt_by(now),
@@ -444,41 +446,4 @@ impl Call {
     fn out_of_order(&mut self, expected: &'static str) -> Action {
         self.fail(ErrorKind::OutOfOrder { expected }, None)
     }
-}
-
-/// The headers every attempt carries, in a fixed order.
-fn build_headers(
-    config: &Config,
-    method: Method,
-    key: Option<&IdempotencyKey>,
-    account: Option<HeaderValue>,
-    telemetry: Option<HeaderValue>,
-) -> HeaderMap {
-    let mut h = HeaderMap::with_capacity(10);
-    h.insert(header::AUTHORIZATION, config.authorization.clone());
-    h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-    if method == Method::Post {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        );
-    }
-    if let Some(key) = key.and_then(|k| HeaderValue::try_from(k.as_str()).ok()) {
-        h.insert("idempotency-key", key);
-    }
-    if let Some(v) = &config.stripe_version {
-        h.insert("stripe-version", v.clone());
-    }
-    if let Some(v) = account.as_ref().or(config.stripe_account.as_ref()) {
-        h.insert("stripe-account", v.clone());
-    }
-    h.insert(header::USER_AGENT, config.user_agent.clone());
-    h.insert(
-        "x-stripe-client-user-agent",
-        config.client_user_agent.clone(),
-    );
-    if let Some(v) = telemetry {
-        h.insert("x-stripe-client-telemetry", v);
-    }
-    h
 }

@@ -1,6 +1,7 @@
 //! Client configuration: where to send, how to authenticate, which headers, which policy.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderValue;
@@ -8,6 +9,7 @@ use http::HeaderValue;
 use crate::error::{ConfigError, HeaderProblem, check_header_value};
 use crate::policy::RetryPolicy;
 use crate::secret::SecretKey;
+use crate::wire::Wire;
 
 /// Stripe's API base.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
@@ -31,15 +33,12 @@ pub struct Config {
     pub(crate) api_base: String,
     pub(crate) secret_key: SecretKey,
     pub(crate) auth: Auth,
-    pub(crate) authorization: HeaderValue,
-    pub(crate) stripe_version: Option<HeaderValue>,
-    pub(crate) stripe_account: Option<HeaderValue>,
-    pub(crate) user_agent: HeaderValue,
     pub(crate) policy: RetryPolicy,
     pub(crate) connect_timeout: Duration,
     pub(crate) max_body_bytes: usize,
     pub(crate) telemetry: bool,
-    pub(crate) client_user_agent: HeaderValue,
+    /// The base's parts and the constant header values, shared by every call.
+    pub(crate) wire: Arc<Wire>,
 }
 
 impl Config {
@@ -92,7 +91,7 @@ impl Config {
     /// The `User-Agent` header value.
     pub fn user_agent(&self) -> &str {
         // Built from visible ASCII in `build`, so `to_str` cannot fail.
-        self.user_agent.to_str().unwrap_or_default()
+        self.wire.user_agent.to_str().unwrap_or_default()
     }
 }
 
@@ -102,9 +101,9 @@ impl fmt::Debug for Config {
             .field("api_base", &self.api_base)
             .field("secret_key", &self.secret_key)
             .field("auth", &self.auth)
-            .field("stripe_version", &self.stripe_version)
-            .field("stripe_account", &self.stripe_account)
-            .field("user_agent", &self.user_agent)
+            .field("stripe_version", &self.wire.stripe_version)
+            .field("stripe_account", &self.wire.stripe_account)
+            .field("user_agent", &self.wire.user_agent)
             .field("policy", &self.policy)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -222,19 +221,26 @@ impl ConfigBuilder {
             .unwrap_or_else(|| HeaderValue::from_static(crate::USER_AGENT));
         self.policy.validate().map_err(ConfigError::Policy)?;
         let authorization = authorization(&secret_key, self.auth);
+        let wire = Wire::new(
+            &api_base,
+            authorization,
+            user_agent,
+            stripe_version,
+            stripe_account,
+        )
+        .ok_or_else(|| ConfigError::ApiBase {
+            base: api_base.clone(),
+            reason: "is not a URL",
+        })?;
         Ok(Config {
             api_base,
             secret_key,
             auth: self.auth,
-            authorization,
-            stripe_version,
-            stripe_account,
-            user_agent,
             policy: self.policy,
             connect_timeout: self.connect_timeout,
             max_body_bytes: self.max_body_bytes,
             telemetry: self.telemetry,
-            client_user_agent: crate::telemetry::client_user_agent(),
+            wire: Arc::new(wire),
         })
     }
 }

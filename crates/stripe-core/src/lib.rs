@@ -141,6 +141,7 @@ mod secret;
 mod seed;
 mod session;
 mod telemetry;
+mod wire;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 

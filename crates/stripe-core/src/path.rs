@@ -61,9 +61,15 @@ pub(crate) fn validate(path: &str) -> Result<(), RequestError> {
         ));
     }
     for segment in route[1..].split('/') {
-        let decoded =
-            percent_decode(segment).ok_or_else(|| reject(path, "holds a bad %-escape"))?;
-        if decoded == b"." || decoded == b".." {
+        // Most segments hold no escape: check them as they are, without decoding a copy.
+        let decoded = if segment.contains('%') {
+            std::borrow::Cow::Owned(
+                percent_decode(segment).ok_or_else(|| reject(path, "holds a bad %-escape"))?,
+            )
+        } else {
+            std::borrow::Cow::Borrowed(segment.as_bytes())
+        };
+        if *decoded == *b"." || *decoded == *b".." {
             return Err(reject(path, "holds a '.' or '..' segment"));
         }
         if decoded
@@ -82,13 +88,23 @@ pub(crate) fn validate(path: &str) -> Result<(), RequestError> {
     if route.len() <= version.len() + 2 {
         return Err(reject(path, "names no resource after the version"));
     }
-    if format!("https://h{path}").parse::<http::Uri>().is_err() {
+    if http::uri::PathAndQuery::try_from(path).is_err() {
         return Err(reject(path, "is not a valid URI path"));
     }
-    if let Some(q) = query {
-        percent_decode(q).ok_or_else(|| reject(path, "holds a bad %-escape in the query"))?;
+    if query.is_some_and(|q| !escapes_are_whole(q)) {
+        return Err(reject(path, "holds a bad %-escape in the query"));
     }
     Ok(())
+}
+
+/// Whether every `%` of `s` starts a whole `%XX` escape.
+fn escapes_are_whole(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || (bytes.get(i + 1).copied().and_then(hex).is_some()
+                && bytes.get(i + 2).copied().and_then(hex).is_some())
+    })
 }
 
 /// Decodes `%XX` escapes; `None` if an escape is malformed.

@@ -13,10 +13,12 @@ use ureq::unversioned::transport::NextTimeout;
 /// How long a looked-up name is trusted.
 pub(crate) const TTL: Duration = Duration::from_secs(30);
 
+/// Names looked up, by authority (`host[:port]`): the scheme (which gives a default port), when,
+/// and the addresses.
 #[derive(Debug, Default)]
 pub(crate) struct CachingResolver {
     inner: DefaultResolver,
-    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+    cache: Mutex<HashMap<String, (String, Instant, ResolvedSocketAddrs)>>,
 }
 
 impl Resolver for CachingResolver {
@@ -26,13 +28,21 @@ impl Resolver for CachingResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let name = format!("{:?}://{:?}", uri.scheme(), uri.authority());
+        let (authority, scheme) = (uri.authority().map_or("", |a| a.as_str()), uri.scheme_str());
         let cache = || self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, addrs)) = cache().get(&name).filter(|(at, _)| at.elapsed() < TTL) {
+        if let Some((_, _, addrs)) = cache()
+            .get(authority)
+            .filter(|(s, at, _)| Some(s.as_str()) == scheme && at.elapsed() < TTL)
+        {
             return Ok(addrs.clone());
         }
         let addrs = self.inner.resolve(uri, config, timeout)?;
-        cache().insert(name, (Instant::now(), addrs.clone()));
+        let entry = (
+            scheme.unwrap_or("").to_owned(),
+            Instant::now(),
+            addrs.clone(),
+        );
+        cache().insert(authority.to_owned(), entry);
         Ok(addrs)
     }
 }

@@ -1,0 +1,114 @@
+//! What every request of a configuration carries on the wire, prepared once per `Config`: the
+//! API base's parts and the constant header values. A call adds its own (key, account,
+//! telemetry) under names that are never parsed at run time.
+
+use http::header::{self, HeaderName};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderMap, HeaderValue, Uri};
+
+use crate::request::Method;
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
+const STRIPE_ACCOUNT: HeaderName = HeaderName::from_static("stripe-account");
+const CLIENT_USER_AGENT: HeaderName = HeaderName::from_static("x-stripe-client-user-agent");
+const CLIENT_TELEMETRY: HeaderName = HeaderName::from_static("x-stripe-client-telemetry");
+
+/// The API base split once, and the constant header values.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    scheme: Scheme,
+    authority: Authority,
+    /// The base's own path (`""` for Stripe's), put before every request path.
+    prefix: String,
+    pub(crate) authorization: HeaderValue,
+    pub(crate) stripe_version: Option<HeaderValue>,
+    pub(crate) stripe_account: Option<HeaderValue>,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) client_user_agent: HeaderValue,
+}
+
+/// What one call adds to the constant headers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallHeaders {
+    pub(crate) key: Option<HeaderValue>,
+    pub(crate) account: Option<HeaderValue>,
+    pub(crate) telemetry: Option<HeaderValue>,
+}
+
+impl Wire {
+    /// The parts of a validated API base; `None` if it has no scheme or authority.
+    pub(crate) fn new(
+        api_base: &str,
+        authorization: HeaderValue,
+        user_agent: HeaderValue,
+        stripe_version: Option<HeaderValue>,
+        stripe_account: Option<HeaderValue>,
+    ) -> Option<Self> {
+        let uri: Uri = api_base.parse().ok()?;
+        let parts = uri.into_parts();
+        let prefix = parts.path_and_query.map_or(String::new(), |p| {
+            p.path().trim_end_matches('/').to_owned()
+        });
+        Some(Self {
+            scheme: parts.scheme?,
+            authority: parts.authority?,
+            prefix,
+            authorization,
+            stripe_version,
+            stripe_account,
+            user_agent,
+            client_user_agent: crate::telemetry::client_user_agent(),
+        })
+    }
+
+    /// The URI of `path` (a validated path with its query) under the base, built from parts.
+    pub(crate) fn uri(&self, path: &str) -> Option<Uri> {
+        let path_and_query = if self.prefix.is_empty() {
+            PathAndQuery::try_from(path).ok()?
+        } else {
+            PathAndQuery::try_from(format!("{}{path}", self.prefix)).ok()?
+        };
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts).ok()
+    }
+
+    /// The headers of one attempt, in a fixed order, in a map of the exact size.
+    pub(crate) fn headers(&self, method: Method, call: &CallHeaders) -> HeaderMap {
+        let account = call.account.as_ref().or(self.stripe_account.as_ref());
+        let post = method == Method::Post;
+        let count = 4
+            + usize::from(post)
+            + usize::from(call.key.is_some())
+            + usize::from(self.stripe_version.is_some())
+            + usize::from(account.is_some())
+            + usize::from(call.telemetry.is_some());
+        let mut h = HeaderMap::with_capacity(count);
+        h.insert(header::AUTHORIZATION, self.authorization.clone());
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if post {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
+        }
+        if let Some(v) = &call.key {
+            h.insert(IDEMPOTENCY_KEY, v.clone());
+        }
+        if let Some(v) = &self.stripe_version {
+            h.insert(STRIPE_VERSION, v.clone());
+        }
+        if let Some(v) = account {
+            h.insert(STRIPE_ACCOUNT, v.clone());
+        }
+        h.insert(header::USER_AGENT, self.user_agent.clone());
+        h.insert(CLIENT_USER_AGENT, self.client_user_agent.clone());
+        if let Some(v) = &call.telemetry {
+            h.insert(CLIENT_TELEMETRY, v.clone());
+        }
+        h
+    }
+}

@@ -141,9 +141,9 @@ mod secret;
 mod seed;
 mod session;
 mod telemetry;
-mod wire;
 #[cfg(feature = "webhook")]
 pub mod webhook;
+mod wire;
 
 pub use advice::Advice;
 pub use call::{Action, Call, Input, RetryNotice, RetryReason};

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# What the durable intent journal costs a charge (see journal/src/bin/journal-bench.rs):
+# journaled vs plain charges on the fake Stripe (a child process), SQLite and PostgreSQL side
+# by side in alternating blocks, PostgreSQL's transactions per charge, 4 workers, and SQLite's
+# fsyncs per charge counted by strace. Ends with RATIO lines:
+#   RATIO journal_sqlite_over_plain <x>, journal_postgres_over_plain <x>     wall time per charge
+#   RATIO journal_<store>_added_ms_over_round_trip_ms <x>   target < 1 (the journal adds less
+#                                                           than the round trip it protects)
+#   RATIO journal_sqlite_fsyncs_per_charge <x>              target <= 2 durable writes
+#   RATIO journal_postgres_commits_per_charge <x>, ..._row_writes_per_charge <x>
+#   RATIO journal_postgres_4_workers_charges_per_s <x>, ..._over_plain_4_workers <x>
+# Usage: bench/journal.sh [--quick] [--n N] [--blocks B] [--workers W] [--worker-secs S]
+#                         [--rounds R] [--commit-charges M] [--database-url URL] [--dir DIR]
+# PostgreSQL: DATABASE_URL or --database-url (default postgres://postgres@127.0.0.1:5432/test);
+# the bench creates a database of its own beside it and drops it at the end.
+# Honours CARGO_TARGET_DIR (cargo says where it put the binaries).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+exe="$(cargo build -q --release --manifest-path "$here/journal/Cargo.toml" --message-format=json-render-diagnostics \
+  | grep -o '"executable":"[^"]*journal-bench[^"]*"' | tail -1 | cut -d'"' -f4)"
+if [[ -z "$exe" ]]; then
+  echo "bench/journal: cargo reported no executable" >&2
+  exit 1
+fi
+bin="$(dirname "$exe")"
+
+quick=0
+dir_args=()
+prev=""
+for a in "$@"; do
+  [[ "$a" == "--quick" ]] && quick=1
+  [[ "$prev" == "--dir" ]] && dir_args=(--dir "$a")
+  prev="$a"
+done
+
+log="$(mktemp)"
+trace="$(mktemp)"
+trap 'rm -f "$log" "$trace"' EXIT
+"$bin/journal-bench" "$@" | tee "$log"
+
+# SQLite's fsyncs per charge: strace counts fsync + fdatasync of two runs of different sizes;
+# the difference divided by the difference in charges leaves out opening and setting up.
+small=150 big=450
+if ((quick)); then small=40 big=120; fi
+fsyncs() {
+  strace -f --seccomp-bpf -c -e trace=fsync,fdatasync -o "$trace" \
+    "$bin/journal-bench" --fsyncs "$1" "${dir_args[@]}" >/dev/null || return 1
+  awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$trace"
+}
+echo
+if command -v strace >/dev/null && a="$(fsyncs "$small")" && b="$(fsyncs "$big")"; then
+  per="$(awk -v a="$a" -v b="$b" -v s="$small" -v l="$big" 'BEGIN { printf "%.3f", (b - a) / (l - s) }')"
+  echo "| SQLite fsync + fdatasync (strace) | $small charges | $big charges | per charge |"
+  echo "|---|---:|---:|---:|"
+  echo "| journal_sqlite | $a | $b | $per |"
+  echo "RATIO journal_sqlite_fsyncs_per_charge $per" >>"$log"
+else
+  bar="$(printf '=%.0s' {1..72})"
+  echo "$bar"
+  echo "SKIPPED: SQLite fsyncs per charge: strace missing or not permitted (apt-get install strace)"
+  echo "$bar"
+fi
+echo
+grep '^RATIO' "$log" || true

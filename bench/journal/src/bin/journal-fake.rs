@@ -1,0 +1,16 @@
+//! The fake Stripe on a free loopback port, as a child process of `journal-bench` (so its CPU
+//! is not the bench's). The first stdout line is `listening on http://HOST:PORT`.
+
+use std::process::ExitCode;
+
+use stripe_fake::server::{ServerOptions, run_foreground};
+
+fn main() -> ExitCode {
+    match run_foreground(ServerOptions::default()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("journal-fake: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

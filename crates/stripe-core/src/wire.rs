@@ -47,9 +47,9 @@ impl Wire {
     ) -> Option<Self> {
         let uri: Uri = api_base.parse().ok()?;
         let parts = uri.into_parts();
-        let prefix = parts.path_and_query.map_or(String::new(), |p| {
-            p.path().trim_end_matches('/').to_owned()
-        });
+        let prefix = parts
+            .path_and_query
+            .map_or(String::new(), |p| p.path().trim_end_matches('/').to_owned());
         Some(Self {
             scheme: parts.scheme?,
             authority: parts.authority?,

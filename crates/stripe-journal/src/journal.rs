@@ -173,7 +173,7 @@ impl Journal {
         claim: &Claim,
         call: impl FnOnce(&Claim) -> R,
     ) -> (R, Result<Claim, JournalError>) {
-        let period = (self.policy.lease() / 3).max(Duration::from_millis(10));
+        let period = crate::run::renewal_period(self.policy.lease());
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::scope(|scope| {
             let renewer = scope.spawn(move || {

@@ -200,3 +200,30 @@ fn telemetry_header_carries_the_previous_request_unless_switched_off() {
         );
     }
 }
+
+#[test]
+fn an_api_base_with_a_path_prefixes_every_request_path() {
+    use std::time::{Instant, SystemTime};
+    for base in [
+        "https://proxy.example/stripe",
+        "https://proxy.example/stripe/",
+    ] {
+        let config = stripe_core::Config::builder("sk_test_prefix")
+            .api_base(base)
+            .build()
+            .expect("valid");
+        let mut session = stripe_core::Session::new(config, stripe_core::Seed::from_u64(1));
+        let request = stripe_core::Request::get("/v1/charges?limit=3").expect("valid");
+        let (_, first) = session
+            .call(request, Instant::now(), SystemTime::now())
+            .expect("a call");
+        let stripe_core::Action::Send { request, .. } = first else {
+            panic!("a send first");
+        };
+        assert_eq!(
+            request.uri().to_string(),
+            "https://proxy.example/stripe/v1/charges?limit=3",
+            "{base}"
+        );
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderName, StatusCode};
 
 use crate::policy::{Retry5xxPost, Retry429, RetryPolicy};
 use crate::request::Method;
@@ -55,13 +55,18 @@ pub(crate) fn wants_retry(policy: &RetryPolicy, method: Method, answer: &Answer<
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+const SHOULD_RETRY: HeaderName = HeaderName::from_static("stripe-should-retry");
+const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+/// A header's value as trimmed text; looked up by a prepared name (no parsing per answer).
+fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name)?.to_str().ok().map(str::trim)
 }
 
 /// `Stripe-Should-Retry: true|false`; anything else is ignored.
 pub(crate) fn should_retry(headers: &HeaderMap) -> Option<bool> {
-    let v = header(headers, "stripe-should-retry")?;
+    let v = header(headers, &SHOULD_RETRY)?;
     if v.eq_ignore_ascii_case("true") {
         Some(true)
     } else if v.eq_ignore_ascii_case("false") {
@@ -73,12 +78,12 @@ pub(crate) fn should_retry(headers: &HeaderMap) -> Option<bool> {
 
 /// `idempotent-replayed: true`.
 pub(crate) fn replayed(headers: &HeaderMap) -> bool {
-    header(headers, "idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    header(headers, &REPLAYED).is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// `Retry-After` of `headers` at wall-clock time `now`: see [`parse_retry_after`].
 pub(crate) fn retry_after_at(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    parse_retry_after(header(headers, "retry-after")?, now)
+    parse_retry_after(header(headers, &http::header::RETRY_AFTER)?, now)
 }
 
 /// The wait a `Retry-After` value asks for at wall-clock time `now`, or `None` when the
@@ -194,7 +199,7 @@ fn days_from_epoch(year: u32, month: u32, day: u32) -> i64 {
 
 /// Stripe's `request-id`.
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    header(headers, "request-id").map(str::to_owned)
+    header(headers, &REQUEST_ID).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ struct Walk {
 
 enum Next {
     Item(Result<Value, Error>),
-    Fetch(Request),
+    Fetch(Box<Request>),
     End,
 }
 
@@ -51,7 +51,7 @@ impl Walk {
             return Next::Item(Err(e));
         }
         match self.walk.as_ref().and_then(ListWalk::next_request) {
-            Some(Ok(request)) => Next::Fetch(request),
+            Some(Ok(request)) => Next::Fetch(Box::new(request)),
             Some(Err(e)) => {
                 self.walk = None;
                 Next::Item(Err(Error::from(e)))
@@ -156,7 +156,7 @@ impl<T: Transport> Iterator for Pages<'_, T> {
             match self.walk.next() {
                 Next::Item(item) => return Some(item),
                 Next::End => return None,
-                Next::Fetch(request) => self.walk.absorb(self.client.send(request)),
+                Next::Fetch(request) => self.walk.absorb(self.client.send(*request)),
             }
         }
     }
@@ -216,7 +216,7 @@ impl<T: AsyncTransport> Stream for AsyncPages<'_, T> {
                 Next::Item(item) => return Poll::Ready(Some(item)),
                 Next::End => return Poll::Ready(None),
                 Next::Fetch(request) => {
-                    this.in_flight = Some(Box::pin(this.client.send(request)));
+                    this.in_flight = Some(Box::pin(this.client.send(*request)));
                 }
             }
         }

@@ -138,7 +138,6 @@ enum State {
 /// clock.
 pub struct Call {
     method: Method,
-    path: String,
     uri: http::Uri,
     wire: Arc<Wire>,
     headers: CallHeaders,
@@ -160,7 +159,7 @@ impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
             .field("method", &self.method)
-            .field("path", &self.path)
+            .field("path", &self.path())
             .field("idempotency_key", &self.key)
             .field("attempts", &self.attempts)
             .field("max_tries", &self.policy.max_tries)
@@ -188,22 +187,19 @@ impl Call {
             ),
             Method::Get | Method::Delete => None,
         };
-        let uri = config.wire.uri(&request.path).ok_or_else(|| {
+        let uri = config.wire.uri(request.path).map_err(|path| {
             Error::from(crate::RequestError::Path {
-                path: request.path.clone(),
+                path,
                 reason: "does not make a valid URI with the API base",
             })
         })?;
         let headers = CallHeaders {
-            key: key
-                .as_ref()
-                .and_then(|k| HeaderValue::try_from(k.as_str()).ok()),
+            key: key.as_ref().map(|k| k.header_value().clone()),
             account: request.stripe_account,
             telemetry: telemetry.filter(|_| config.telemetry),
         };
         let mut call = Self {
             method: request.method,
-            path: request.path,
             uri,
             wire: Arc::clone(&config.wire),
             headers,
@@ -262,9 +258,9 @@ impl Call {
     pub fn method(&self) -> Method {
         self.method
     }
-    /// The path with its query.
+    /// The path with its query, as sent (after the API base's own path, if it has one).
     pub fn path(&self) -> &str {
-        &self.path
+        self.uri.path_and_query().map_or("/", |p| p.as_str())
     }
     /// Attempts started so far.
     pub fn attempts(&self) -> u32 {
@@ -293,7 +289,7 @@ impl Call {
         self.attempts += 1;
         self.attempt_started = now;
         self.state = State::Awaiting;
-        event!(debug, method = %self.method, path = %self.path, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe attempt");
+        event!(debug, method = %self.method, path = %self.path(), attempt = self.attempts, max_tries = self.policy.max_tries, "stripe attempt");
         let mut request = http::Request::new(self.body.clone());
         *request.method_mut() = self.method.as_http();
         *request.uri_mut() = self.uri.clone();
@@ -346,7 +342,6 @@ impl Call {
         let retry_after = retry::retry_after_at(&parts.headers, wall);
         let response = Response {
             status: parts.status,
-            request_id: retry::request_id(&parts.headers),
             headers: parts.headers,
             bytes,
             json: std::sync::OnceLock::new(),
@@ -359,14 +354,14 @@ impl Call {
         event!(
             debug,
             status = response.status.as_u16(),
-            request_id = response.request_id.as_deref().unwrap_or(""),
+            request_id = response.request_id().unwrap_or(""),
             replayed,
             attempt = self.attempts,
             "stripe response"
         );
         if !wants_retry {
             self.state = State::Over;
-            event!(info, method = %self.method, path = %self.path, status = response.status.as_u16(), attempts = self.attempts, advice = ?response.advice, "stripe call done");
+            event!(info, method = %self.method, path = %self.path(), status = response.status.as_u16(), attempts = self.attempts, advice = ?response.advice, "stripe call done");
             return Action::Done(response);
         }
         self.last = Some(RetryReason::Status(response.status));
@@ -439,7 +434,7 @@ impl Call {
         let error = Error::new(kind, advice)
             .with_call(self.key.clone(), self.attempts)
             .with_response(last);
-        event!(warn, method = %self.method, path = %self.path, attempts = error.attempts(), advice = ?error.advice(), idempotency_key = error.idempotency_key().map_or("", |k| k.as_str()), error = %error, "stripe call failed");
+        event!(warn, method = %self.method, path = %self.path(), attempts = error.attempts(), advice = ?error.advice(), idempotency_key = error.idempotency_key().map_or("", |k| k.as_str()), error = %error, "stripe call failed");
         Action::Fail(error)
     }
 

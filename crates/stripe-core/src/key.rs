@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::error::{RequestError, check_header_value};
+use http::HeaderValue;
+
+use crate::error::{HeaderProblem, RequestError, check_header_value};
 use crate::seed::Random;
 
 /// How long Stripe keeps an idempotency key: 24 hours. An older key no longer protects
@@ -15,7 +17,9 @@ pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// Keys this crate generates are UUID v7, so a persisted key tells its own age.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey {
-    key: String,
+    /// Checked visible ASCII; held as the header value every attempt sends (its clones share
+    /// one buffer).
+    key: HeaderValue,
     created_at: Option<SystemTime>,
 }
 
@@ -28,7 +32,12 @@ impl IdempotencyKey {
         let key = key.into();
         check_header_value(&key, false, 255).map_err(RequestError::IdempotencyKey)?;
         let created_at = uuid_v7_time(&key);
-        Ok(Self { key, created_at })
+        Ok(Self {
+            key: shared(key).ok_or(RequestError::IdempotencyKey(
+                HeaderProblem::ControlOrNonAscii,
+            ))?,
+            created_at,
+        })
     }
 
     /// Records when this key was first used, for keys that are not UUID v7.
@@ -49,15 +58,19 @@ impl IdempotencyKey {
         // The UUID keeps the low 48 bits of the milliseconds; so does the creation time, as
         // if it were read back from the key, without parsing the text just written.
         let created_at = UNIX_EPOCH.checked_add(Duration::from_millis(millis & 0xFFFF_FFFF_FFFF));
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let text = uuid.hyphenated().encode_lower(&mut text);
         Self {
-            key: uuid.hyphenated().to_string(),
+            // A UUID's text is visible ASCII: `from_static` of an empty value never stands in.
+            key: HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("")),
             created_at,
         }
     }
 
     /// The key as sent in the `Idempotency-Key` header.
     pub fn as_str(&self) -> &str {
-        &self.key
+        // Checked visible ASCII when made, so `to_str` cannot fail.
+        self.key.to_str().unwrap_or_default()
     }
 
     /// When the key was created, if known.
@@ -79,13 +92,13 @@ impl IdempotencyKey {
 
 impl fmt::Debug for IdempotencyKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdempotencyKey({:?})", self.key)
+        write!(f, "IdempotencyKey({:?})", self.as_str())
     }
 }
 
 impl fmt::Display for IdempotencyKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.key)
+        f.write_str(self.as_str())
     }
 }
 
@@ -93,6 +106,18 @@ impl std::str::FromStr for IdempotencyKey {
     type Err = RequestError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::new(s)
+    }
+}
+
+/// A checked key as a header value owning its text (no copy).
+fn shared(key: String) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(key)).ok()
+}
+
+impl IdempotencyKey {
+    /// The key as the header value every attempt sends.
+    pub(crate) fn header_value(&self) -> &HeaderValue {
+        &self.key
     }
 }
 

@@ -36,7 +36,6 @@ pub struct Response {
     pub(crate) bytes: Bytes,
     pub(crate) json: OnceLock<Option<Value>>,
     pub(crate) idempotency_key: Option<IdempotencyKey>,
-    pub(crate) request_id: Option<String>,
     pub(crate) replayed: bool,
     pub(crate) attempts: u32,
     pub(crate) advice: Advice,
@@ -76,7 +75,7 @@ impl Response {
     }
     /// Stripe's `request-id`.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        crate::retry::request_id(&self.headers)
     }
     /// Whether Stripe answered from its idempotency store (`idempotent-replayed: true`).
     pub fn is_replayed(&self) -> bool {
@@ -102,7 +101,7 @@ impl Response {
     /// This response's id and duration, for the next request's telemetry.
     pub(crate) fn metrics(&self) -> Option<RequestMetrics> {
         Some(RequestMetrics {
-            request_id: self.request_id.clone()?,
+            request_id: self.headers.get(crate::retry::REQUEST_ID)?.clone(),
             duration: self.attempt_duration,
         })
     }

@@ -57,7 +57,7 @@ pub(crate) fn wants_retry(policy: &RetryPolicy, method: Method, answer: &Answer<
 
 const SHOULD_RETRY: HeaderName = HeaderName::from_static("stripe-should-retry");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
 /// A header's value as trimmed text; looked up by a prepared name (no parsing per answer).
 fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
@@ -198,8 +198,8 @@ fn days_from_epoch(year: u32, month: u32, day: u32) -> i64 {
 }
 
 /// Stripe's `request-id`.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    header(headers, &REQUEST_ID).map(str::to_owned)
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    header(headers, &REQUEST_ID)
 }
 
 #[cfg(test)]

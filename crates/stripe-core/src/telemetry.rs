@@ -9,7 +9,7 @@ use http::HeaderValue;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RequestMetrics {
     /// Stripe's `request-id` of the previous request.
-    pub(crate) request_id: String,
+    pub(crate) request_id: HeaderValue,
     /// How long its last attempt took.
     pub(crate) duration: Duration,
 }
@@ -17,10 +17,11 @@ pub(crate) struct RequestMetrics {
 impl RequestMetrics {
     /// The `X-Stripe-Client-Telemetry` value, if the id is safe to put in a header.
     pub(crate) fn header(&self) -> Option<HeaderValue> {
-        if self.request_id.is_empty()
-            || self.request_id.len() > 255
-            || !self
-                .request_id
+        let id = self.request_id.as_bytes();
+        let id = std::str::from_utf8(id.trim_ascii()).ok()?;
+        if id.is_empty()
+            || id.len() > 255
+            || !id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
@@ -28,8 +29,7 @@ impl RequestMetrics {
         }
         let ms = u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX);
         let text = format!(
-            r#"{{"last_request_metrics":{{"request_id":"{}","request_duration_ms":{ms}}}}}"#,
-            self.request_id
+            r#"{{"last_request_metrics":{{"request_id":"{id}","request_duration_ms":{ms}}}}}"#
         );
         HeaderValue::try_from(text).ok()
     }

@@ -62,18 +62,22 @@ impl Wire {
         })
     }
 
-    /// The URI of `path` (a validated path with its query) under the base, built from parts.
-    pub(crate) fn uri(&self, path: &str) -> Option<Uri> {
+    /// The URI of `path` (a validated path with its query) under the base, built from parts
+    /// (the path's text becomes the URI's, without a copy). The error holds what to show of a
+    /// path the URI parser refused (which `path::validate`'s checks, kept in step with the
+    /// parser by a test, leave to a base with its own path).
+    pub(crate) fn uri(&self, path: String) -> Result<Uri, String> {
         let path_and_query = if self.prefix.is_empty() {
-            PathAndQuery::try_from(path).ok()?
+            PathAndQuery::from_maybe_shared(bytes::Bytes::from(path))
+                .map_err(|_| "(a path the URI parser refuses)".to_owned())?
         } else {
-            PathAndQuery::try_from(format!("{}{path}", self.prefix)).ok()?
+            PathAndQuery::try_from(format!("{}{path}", self.prefix)).map_err(|_| path)?
         };
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(self.scheme.clone());
         parts.authority = Some(self.authority.clone());
         parts.path_and_query = Some(path_and_query);
-        Uri::from_parts(parts).ok()
+        Uri::from_parts(parts).map_err(|e| e.to_string())
     }
 
     /// The headers of one attempt, in a fixed order, in a map of the exact size.

@@ -7,7 +7,8 @@ use std::cell::RefCell;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use postgres::{Client, GenericClient, NoTls, Transaction};
+use postgres::ToStatement;
+use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 
 use crate::codec::{self, COLUMNS, Row, millis};
 use crate::decide::{self, BeginInput, Begun, Policy};
@@ -48,11 +49,20 @@ impl Sql {
     }
 }
 
+/// The hot path's statements, prepared once on the store's own connection: each runs in one
+/// exchange with the server instead of a prepare and a run.
+struct Prepared {
+    insert: Statement,
+    update: Statement,
+    load: Statement,
+}
+
 /// A journal in a PostgreSQL schema.
 pub struct PgStore {
     client: Mutex<Client>,
     schema: String,
     sql: Sql,
+    prepared: Prepared,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -92,10 +102,18 @@ impl PgStore {
     pub fn with_client(mut client: Client, schema: &str) -> Result<Self, JournalError> {
         check_schema_name(schema)?;
         migrate(&mut client, schema)?;
+        let sql = Sql::new(schema);
+        let prepare = |c: &mut Client, text: &str| c.prepare(text).map_err(JournalError::store);
+        let prepared = Prepared {
+            insert: prepare(&mut client, &sql.insert)?,
+            update: prepare(&mut client, &sql.update)?,
+            load: prepare(&mut client, &sql.load)?,
+        };
         Ok(Self {
             client: Mutex::new(client),
             schema: schema.to_owned(),
-            sql: Sql::new(schema),
+            sql,
+            prepared,
         })
     }
 
@@ -225,35 +243,39 @@ macro_rules! row_params {
     };
 }
 
-fn insert(c: &mut impl GenericClient, sql: &Sql, intent: &Intent) -> Result<bool, JournalError> {
+fn insert<S: ToStatement + ?Sized>(
+    c: &mut impl GenericClient,
+    statement: &S,
+    intent: &Intent,
+) -> Result<bool, JournalError> {
     let r = Row::from_intent(intent);
     let n = c
-        .execute(&sql.insert, &row_params!(r))
+        .execute(statement, &row_params!(r))
         .map_err(JournalError::store)?;
     Ok(n == 1)
 }
 
-fn load(
+fn load<S: ToStatement + ?Sized>(
     c: &mut impl GenericClient,
-    sql: &Sql,
+    statement: &S,
     id: &IntentId,
 ) -> Result<Option<Intent>, JournalError> {
     let row = c
-        .query_opt(&sql.load, &[&id.scope(), &id.op_id()])
+        .query_opt(statement, &[&id.scope(), &id.op_id()])
         .map_err(JournalError::store)?;
     row.map(|r| read_row(&r)?.into_intent()).transpose()
 }
 
-fn cas(
+fn cas<S: ToStatement + ?Sized>(
     c: &mut impl GenericClient,
-    sql: &Sql,
+    statement: &S,
     row: &Intent,
     expected: u64,
 ) -> Result<bool, JournalError> {
     let r = Row::from_intent(row);
     let expected = i64::try_from(expected).unwrap_or(i64::MAX);
     let done = c
-        .query_opt(&sql.update, &row_params!(r, &expected))
+        .query_opt(statement, &row_params!(r, &expected))
         .map_err(JournalError::store)?;
     Ok(done.is_some())
 }
@@ -270,27 +292,32 @@ struct TxRows<'a, 'b> {
 
 impl Rows for TxRows<'_, '_> {
     fn load_row(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
-        load(*self.tx.borrow_mut(), self.sql, id)
+        load(*self.tx.borrow_mut(), self.sql.load.as_str(), id)
     }
     fn insert_row(&self, intent: &Intent) -> Result<bool, JournalError> {
-        insert(*self.tx.borrow_mut(), self.sql, intent)
+        insert(*self.tx.borrow_mut(), self.sql.insert.as_str(), intent)
     }
     fn cas_row(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
-        cas(*self.tx.borrow_mut(), self.sql, row, expected)
+        cas(
+            *self.tx.borrow_mut(),
+            self.sql.update.as_str(),
+            row,
+            expected,
+        )
     }
 }
 
 impl Store for PgStore {
     fn claim(&self, intent: &Intent) -> Result<bool, JournalError> {
-        insert(&mut *self.client(), &self.sql, intent)
+        insert(&mut *self.client(), &self.prepared.insert, intent)
     }
 
     fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
-        load(&mut *self.client(), &self.sql, id)
+        load(&mut *self.client(), &self.prepared.load, id)
     }
 
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
-        cas(&mut *self.client(), &self.sql, row, expected)
+        cas(&mut *self.client(), &self.prepared.update, row, expected)
     }
 
     fn list(&self, kind: StateKind, n: usize) -> Result<Vec<Intent>, JournalError> {

@@ -68,10 +68,6 @@ impl Config {
     pub fn secret_key(&self) -> &SecretKey {
         &self.secret_key
     }
-    /// How the key is sent.
-    pub fn auth(&self) -> Auth {
-        self.auth
-    }
     /// The default retry policy of calls made with this configuration.
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy

@@ -1,12 +1,5 @@
-//! The retry policy: which outcomes are retried, how many times, and how long to wait.
-//!
-//! Three presets, every rule also switchable on its own:
-//!
-//! | preset | retried | tries | backoff before retry n |
-//! |---|---|---|---|
-//! | [`RetryPolicy::default`] | the table in the crate docs | 5 | `min(2^n + U[0,1), 32)` s |
-//! | [`RetryPolicy::conservative`] | 429 only, exactly the Racket library | 5 | `min(2^n + U[0,1), 32)` s |
-//! | [`RetryPolicy::official`] | as stripe-ruby/node/python | 3 | `max(0.5, min(0.5·2^(n-1), 5)·U[0.5,1])` s |
+//! The retry policy: which outcomes are retried, how many times, and how long to wait. The
+//! presets and their rules are tabled once, in the crate docs ("Retry table").
 
 use std::time::Duration;
 

@@ -11,6 +11,8 @@
 #   RATIO journal_postgres_4_workers_charges_per_s <x>, ..._over_plain_4_workers <x>
 # Usage: bench/journal.sh [--quick] [--n N] [--blocks B] [--workers W] [--worker-secs S]
 #                         [--rounds R] [--commit-charges M] [--database-url URL] [--dir DIR]
+# JOURNAL_BENCH_LATENCY_MS=N makes the fake answer every request after N ms (its delay_ms
+# fault), to set the journal's cost beside a round trip like one over the internet to Stripe.
 # PostgreSQL: DATABASE_URL or --database-url (default postgres://postgres@127.0.0.1:5432/test);
 # the bench creates a database of its own beside it and drops it at the end.
 # Honours CARGO_TARGET_DIR (cargo says where it put the binaries).

@@ -313,3 +313,40 @@ fn a_charge_capture_is_settled_by_its_captured_flag() {
     assert_eq!(executed(&fake, &path), (1, 1));
     assert_eq!(events(&fake, "charge.captured", &ch), 1);
 }
+
+#[test]
+fn a_declined_confirm_whose_answer_was_lost_is_not_sent_again() {
+    let (fake, client, journal) = setup();
+    let pi = payment_intent(
+        &client,
+        &[
+            ("amount", "1500"),
+            ("currency", "usd"),
+            ("payment_method", "pm_card_chargeDeclined"),
+        ],
+    );
+    let path = format!("/v1/payment_intents/{pi}/confirm");
+    // The confirm runs, the card is declined, and Stripe's answer is a 500: the outcome is
+    // unknown, and the payment intent is back at `requires_payment_method`.
+    fault(&fake, vec![(Method::POST, path.clone(), error_after(), 1)]);
+    let outcome = journal.run(&client, &op("order-14/confirm"), action(&path));
+    assert_eq!(object(&fake, &pi)["status"], "requires_payment_method");
+    assert!(
+        !object(&fake, &pi)["last_payment_error"].is_null(),
+        "the fake records the decline"
+    );
+    // The decline is the outcome: the card is not tried a second time under a new key.
+    assert_eq!(executed(&fake, &path), (1, 1), "{outcome:?}");
+    let outcome = outcome.expect("settled");
+    assert_eq!(outcome.source(), Source::Reconciled);
+    assert_eq!(
+        outcome.status(),
+        402,
+        "the decline, as Stripe would have answered it"
+    );
+    let again = journal
+        .run(&client, &op("order-14/confirm"), action(&path))
+        .expect("the journal's answer");
+    assert_eq!(again.source(), Source::Journal);
+    assert_eq!(executed(&fake, &path), (1, 1));
+}

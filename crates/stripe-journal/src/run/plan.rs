@@ -214,6 +214,18 @@ impl Lookup {
                 resource, action, ..
             } => {
                 let status = body["status"].as_str().unwrap_or_default();
+                // A confirm that ran and was declined leaves the intent needing a payment
+                // method, with the decline recorded: that decline is the outcome (Stripe
+                // answered 402), not a reason to try the card again under a new key.
+                if (resource.as_str(), action.as_str()) == ("payment_intents", "confirm")
+                    && status == "requires_payment_method"
+                    && body["last_payment_error"].is_object()
+                {
+                    let mut error = body["last_payment_error"].clone();
+                    error["payment_intent"] = body.clone();
+                    let answer = serde_json::json!({ "error": error });
+                    return Ok(Resolution::Applied(Answer::new(402, answer.to_string())));
+                }
                 let applied = match (resource.as_str(), action.as_str()) {
                     ("payment_intents", "confirm") => {
                         !matches!(status, "requires_confirmation" | "requires_payment_method")

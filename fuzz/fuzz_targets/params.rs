@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = stripe_core::Request::get(text);
         if let Ok(r) = stripe_core::Request::new(stripe_core::Method::Post, "/v1/customers") {
-            let _ = r.encoded_params(text);
+            let _ = r.with_encoded_params(text);
         }
     }
 });

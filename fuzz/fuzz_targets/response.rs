@@ -5,13 +5,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use stripe_core::{Action, Call, Config, Input, Request, Seed, TransportError};
+use stripe_core::{Action, Config, Input, Request, Seed, Session, TransportError};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(config) = Config::builder("sk_test_fuzz").build() else { return };
     let Ok(req) = Request::post("/v1/charges", &[("amount", "1")]) else { return };
     let now = Instant::now();
-    let (mut call, _) = Call::new(req, &config, Seed::new([7; 32]), now, SystemTime::UNIX_EPOCH);
+    let mut session = Session::new(config, Seed::from_bytes([7; 32]));
+    let Ok((mut call, _)) = session.call(req, now, SystemTime::UNIX_EPOCH) else { return };
     // Each chunk separated by 0xff is one input: a response (status, headers, body) or a
     // transport error or a wake-up.
     for (i, chunk) in data.split(|&b| b == 0xff).enumerate() {

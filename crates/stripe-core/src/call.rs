@@ -335,11 +335,6 @@ impl Call {
         };
         let wants_retry = retry::wants_retry(&self.policy, self.method, &answer);
         let replayed = answer.replayed;
-        let wall = self
-            .wall_started
-            .checked_add(now.saturating_duration_since(self.started))
-            .unwrap_or(self.wall_started);
-        let retry_after = retry::retry_after_at(&parts.headers, wall);
         let response = Response {
             status: parts.status,
             headers: parts.headers,
@@ -368,7 +363,7 @@ impl Call {
         if self.attempts >= self.policy.max_tries {
             return self.fail(ErrorKind::RetriesExhausted, Some(response));
         }
-        self.schedule(now, retry_after, Some(response))
+        self.schedule(now, Some(response))
     }
 
     fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
@@ -377,19 +372,23 @@ impl Call {
         if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
             return self.fail(ErrorKind::Transport(error), None);
         }
-        self.schedule(now, None, None)
+        self.schedule(now, None)
     }
 
-    fn schedule(
-        &mut self,
-        now: Instant,
-        retry_after: Option<Duration>,
-        last: Option<Response>,
-    ) -> Action {
+    /// Schedules the next attempt after `last` (the answer that asked for a retry, or none
+    /// after a transport error); its `Retry-After` is read here, only when a retry is due.
+    fn schedule(&mut self, now: Instant, last: Option<Response>) -> Action {
+        let elapsed = now.saturating_duration_since(self.started);
+        let retry_after = last.as_ref().and_then(|r| {
+            let wall = self
+                .wall_started
+                .checked_add(elapsed)
+                .unwrap_or(self.wall_started);
+            retry::retry_after_at(r.headers(), wall)
+        });
         let wait = self
             .policy
             .wait(self.attempts, retry_after, &mut self.random);
-        let elapsed = now.saturating_duration_since(self.started);
         let wake_elapsed = elapsed.saturating_add(wait);
         let last_transport = match self.last {
             Some(RetryReason::Transport(e)) if last.is_none() => Some(e),

@@ -108,13 +108,9 @@ pub fn mark_sent(
     now: SystemTime,
     policy: &Policy,
 ) -> Result<(Claim, Write), JournalError> {
-    let row = held(row, claim)?;
-    let mut next = bump(row, now);
+    let (row, mut next, mut c) = relet(row, claim, now, policy)?;
     next.state = State::Sent;
     next.attempts = row.attempts.saturating_add(1);
-    next.lease = Some(Lease::new(&claim.owner, policy.until(now)));
-    let mut c = claim.clone();
-    c.lease_until = policy.until(now);
     c.attempts = next.attempts;
     Ok((c, replace(next, row)))
 }
@@ -126,12 +122,24 @@ pub fn renew(
     now: SystemTime,
     policy: &Policy,
 ) -> Result<(Claim, Write), JournalError> {
+    let (row, next, c) = relet(row, claim, now, policy)?;
+    Ok((c, replace(next, row)))
+}
+
+/// The held row, the next version of it with the holder's lease extended from `now`, and the
+/// claim that says so.
+fn relet<'r>(
+    row: Option<&'r Intent>,
+    claim: &Claim,
+    now: SystemTime,
+    policy: &Policy,
+) -> Result<(&'r Intent, Intent, Claim), JournalError> {
     let row = held(row, claim)?;
     let mut next = bump(row, now);
     next.lease = Some(Lease::new(&claim.owner, policy.until(now)));
     let mut c = claim.clone();
     c.lease_until = policy.until(now);
-    Ok((c, replace(next, row)))
+    Ok((row, next, c))
 }
 
 /// Gives the intent up without an outcome (the holder will not send, or stops): the lease is

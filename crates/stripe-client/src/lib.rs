@@ -39,6 +39,7 @@ pub use blocking::Client;
 pub use nonblocking::AsyncClient;
 pub use pages::{AsyncPages, Pages};
 pub use prepared::Prepared;
+pub use seed::fill_from_os;
 pub(crate) use seed::os_seed;
 pub use stripe_core::{self, Error, ErrorKind, Request, Response, RetryNotice};
 pub use transport::{AsyncTransport, Attempt, FromConfig, SendError, Transport};

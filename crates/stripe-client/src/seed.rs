@@ -1,4 +1,6 @@
-//! The one place a seed comes from the OS: once per client, never per call.
+//! The one place randomness comes from the OS: a client's seed (once per client, never per
+//! call), and the bytes other crates of the workspace need (the journal's keys and owner
+//! names).
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -6,21 +8,28 @@ use std::time::SystemTime;
 
 use stripe_core::Seed;
 
-/// 32 bytes from the OS. Should the OS fail, std's per-process random hasher keys mixed with
+/// Fills `out` from the OS. Should the OS fail, std's per-process random hasher keys mixed with
 /// the time and a counter stand in (keys also carry the time, so they stay distinct).
-pub(crate) fn os_seed() -> Seed {
+pub fn fill_from_os(out: &mut [u8]) {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        for chunk in bytes.chunks_mut(8) {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(nanos);
-            h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-            chunk.copy_from_slice(&h.finish().to_le_bytes());
-        }
+    if getrandom::fill(out).is_ok() {
+        return;
     }
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    for chunk in out.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u32(std::process::id());
+        chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
+    }
+}
+
+/// 32 bytes from the OS: a client's seed.
+pub(crate) fn os_seed() -> Seed {
+    let mut bytes = [0u8; 32];
+    fill_from_os(&mut bytes);
     Seed::from_bytes(bytes)
 }

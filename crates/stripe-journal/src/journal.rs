@@ -1,7 +1,6 @@
 //! `Journal`: a store, a policy and this process's holder name, with the clock and the OS
 //! randomness filled in.
 
-use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime};
 
@@ -242,22 +241,9 @@ impl Journal {
     }
 }
 
-/// Ten random bytes from the OS; if it has none to give, from the standard library's
-/// randomly seeded hasher mixed with the time.
+/// Ten random bytes from the OS (through the workspace's one source of them).
 pub(crate) fn random10() -> [u8; 10] {
     let mut bytes = [0u8; 10];
-    if getrandom::fill(&mut bytes).is_err() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        let a = h.finish().to_le_bytes();
-        h.write_u64(u64::from(std::process::id()));
-        let b = h.finish().to_le_bytes();
-        bytes[..8].copy_from_slice(&a);
-        bytes[8..].copy_from_slice(&b[..2]);
-    }
+    stripe_client::fill_from_os(&mut bytes);
     bytes
 }

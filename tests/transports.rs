@@ -39,6 +39,14 @@ fn get_success(adapter: Adapter) {
         requests[0]
     );
     assert_eq!(header(&requests[0], "idempotency-key"), None);
+    // A GET carries no body, and says so as a plain client does: no length, no chunks.
+    assert_eq!(
+        header(&requests[0], "content-length"),
+        None,
+        "{}",
+        requests[0]
+    );
+    assert_eq!(header(&requests[0], "transfer-encoding"), None);
 }
 
 fn post_carries_key_auth_and_form_body(adapter: Adapter) {
@@ -57,6 +65,7 @@ fn post_carries_key_auth_and_form_body(adapter: Adapter) {
     let raw = &server.requests()[0];
     assert!(raw.starts_with("POST /v1/charges HTTP/1.1\r\n"), "{raw}");
     assert_eq!(header(raw, "idempotency-key"), Some(key.as_str()));
+    assert_eq!(header(raw, "content-length"), Some("24"), "{raw}");
     // base64("sk_test_123:")
     assert_eq!(header(raw, "authorization"), Some("Basic c2tfdGVzdF8xMjM6"));
     assert_eq!(

@@ -1,6 +1,8 @@
 //! [`AsyncClient`]: the async flavour, over any [`AsyncTransport`]. Its futures are `Send`;
 //! it needs no particular runtime (the transport brings its own sleep).
 
+use std::future::Future;
+
 use serde::Serialize;
 use stripe_core::{Error, Request, Response};
 
@@ -31,7 +33,8 @@ crate::common::shared_methods!(AsyncClient, AsyncTransport);
 impl<T: AsyncTransport> AsyncClient<T> {
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Result<Response, Error> {
-        self.send(Request::get(path)?).await
+        let prepared = self.prepare(Request::get(path)?)?;
+        self.run(prepared).await
     }
 
     /// `POST path` with `params` form-encoded, under a fresh idempotency key.
@@ -40,12 +43,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
         path: &str,
         params: &P,
     ) -> Result<Response, Error> {
-        self.send(Request::post(path, params)?).await
+        let prepared = self.prepare(Request::post(path, params)?)?;
+        self.run(prepared).await
     }
 
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Result<Response, Error> {
-        self.send(Request::delete(path)?).await
+        let prepared = self.prepare(Request::delete(path)?)?;
+        self.run(prepared).await
     }
 
     /// Every object of the list endpoint `path`, page after page, as a stream (see
@@ -56,24 +61,35 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// Makes the call `request` to its end.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
-        self.prepare(request)?.run().await
+        let prepared = self.prepare(request)?;
+        self.run(prepared).await
     }
 
     /// Drives a prepared call to its end.
-    pub(crate) async fn run(&self, prepared: Prepared<'_, Self>) -> Result<Response, Error> {
+    ///
+    /// Kept small on purpose, since every future that awaits it (the caller's own included)
+    /// carries its state and copies it whenever it moves: the first step is taken here, before
+    /// the future exists, so the prepared call is not kept beside its driver; and the
+    /// transport's future, the largest part of an attempt, is boxed.
+    pub(crate) fn run(
+        &self,
+        prepared: Prepared<'_, Self>,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
         let (mut drive, mut step) = self.shell.drive(prepared.into_parts());
-        loop {
-            step = match step {
-                Step::Send(attempt) => {
-                    let result = self.transport.send(attempt).await;
-                    drive.sent(self.transport.now(), result)
-                }
-                Step::Sleep(until) => {
-                    self.transport.sleep_until(until).await;
-                    drive.woke(self.transport.now())
-                }
-                Step::Return(result) => return result,
-            };
+        async move {
+            loop {
+                step = match step {
+                    Step::Send(attempt) => {
+                        let result = Box::pin(self.transport.send(attempt)).await;
+                        drive.sent(self.transport.now(), result)
+                    }
+                    Step::Sleep(until) => {
+                        self.transport.sleep_until(until).await;
+                        drive.woke(self.transport.now())
+                    }
+                    Step::Return(result) => return result,
+                };
+            }
         }
     }
 }

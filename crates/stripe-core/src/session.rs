@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::failure::Error;
 use crate::request::Request;
 use crate::response::Response;
-use crate::seed::{Random, Seed};
+use crate::seed::{Seed, SeedStream};
 use crate::telemetry::RequestMetrics;
 
 /// Owns what spans calls: the [`Config`], one seed stream (seeded once; each call's seed is
@@ -34,7 +34,7 @@ use crate::telemetry::RequestMetrics;
 /// ```
 pub struct Session {
     config: Config,
-    seeds: Random,
+    seeds: SeedStream,
     last: Option<RequestMetrics>,
 }
 
@@ -52,7 +52,7 @@ impl Session {
     pub fn new(config: Config, seed: Seed) -> Self {
         Self {
             config,
-            seeds: Random::new(seed),
+            seeds: SeedStream::new(seed),
             last: None,
         }
     }

@@ -62,20 +62,13 @@ impl Ureq {
     fn attempt(&self, attempt: Attempt) -> Result<http::Response<Bytes>, ureq::Error> {
         let left = attempt.time_left(Instant::now());
         let max_body_bytes = attempt.max_body_bytes();
-        let request = attempt.into_request();
-        // The agent's own overall timeout may already end the attempt by `by` (10 ms slack for
-        // the time between the core's decision and now): then no per-request settings.
-        let global = self.agent.config().timeouts().global;
-        let bounded = left.is_none_or(|l| global.is_some_and(|g| g <= l + SLACK));
-        let (parts, body) = request.into_parts();
-        let request = http::Request::from_parts(parts, &body[..]);
-        let response = if self.plain && bounded {
-            self.agent.run(request)?
+        let (parts, body) = attempt.into_request().into_parts();
+        // A GET or DELETE goes without a body, as a plain client sends it (no
+        // `content-length: 0`); a POST always declares its length.
+        let response = if body.is_empty() && parts.method != http::Method::POST {
+            self.run(http::Request::from_parts(parts, ()), left)?
         } else {
-            let config = self.agent.configure_request(request);
-            let config = config.http_status_as_error(false).max_redirects(0);
-            self.agent
-                .run(config.timeout_global(left.or(global)).build())?
+            self.run(http::Request::from_parts(parts, &body[..]), left)?
         };
         let (parts, body) = response.into_parts();
         let limit = u64::try_from(max_body_bytes).map_or(u64::MAX, |n| n.saturating_add(1));
@@ -83,6 +76,26 @@ impl Ureq {
         let mut reader = body.into_with_config().reader().take(limit);
         reader.read_to_end(&mut bytes)?;
         Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
+    }
+
+    /// Runs `request` bounded by `left`. The agent's own overall timeout may already end the
+    /// attempt in time (with [`SLACK`] for the time between the core's decision and now):
+    /// then the request runs as it is, with no per-request settings.
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        left: Option<Duration>,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        let global = self.agent.config().timeouts().global;
+        let bounded = left.is_none_or(|l| global.is_some_and(|g| g <= l + SLACK));
+        if self.plain && bounded {
+            self.agent.run(request)
+        } else {
+            let config = self.agent.configure_request(request);
+            let config = config.http_status_as_error(false).max_redirects(0);
+            self.agent
+                .run(config.timeout_global(left.or(global)).build())
+        }
     }
 }
 

@@ -105,7 +105,7 @@ mod tests {
             let mut ours = Random::new(seed);
             for i in 0..40usize {
                 // Mixed draw sizes, odd ones included, across block boundaries.
-                if (i + n as usize) % 3 == 0 {
+                if (i + n as usize).is_multiple_of(3) {
                     let mut a = vec![0u8; 1 + (i * 7 + n as usize) % 70];
                     let mut b = a.clone();
                     whole.fill_bytes(&mut a);

@@ -8,7 +8,7 @@ use crate::prepared::Prepared;
 use crate::shell::{Shell, Step};
 use crate::transport::Transport;
 
-/// A blocking Stripe client: a [`Config`](stripe_core::Config), one session (seed stream, telemetry memory) and a
+/// A blocking Stripe client: a [`Config`](stripe_core::Config), one session (seed, telemetry memory) and a
 /// [`Transport`]. Cloning shares the session and, for the drivers' transports, the connection
 /// pool.
 ///

@@ -11,7 +11,7 @@ use crate::prepared::Prepared;
 use crate::shell::{Shell, Step};
 use crate::transport::AsyncTransport;
 
-/// An async Stripe client: a [`Config`](stripe_core::Config), one session (seed stream, telemetry memory) and an
+/// An async Stripe client: a [`Config`](stripe_core::Config), one session (seed, telemetry memory) and an
 /// [`AsyncTransport`]. Cloning shares the session and, for the drivers' transports, the
 /// connection pool.
 ///

@@ -33,7 +33,7 @@ use crate::policy::RetryPolicy;
 use crate::request::{Method, Request};
 use crate::response::{self, Response};
 use crate::retry::{self, Answer};
-use crate::seed::{Random, Seed};
+use crate::seed::Random;
 use crate::wire::{CallHeaders, Wire};
 
 /// What the driver must do next. Exactly one of four things.
@@ -174,11 +174,10 @@ impl Call {
     pub(crate) fn start(
         request: Request,
         config: &Config,
-        seed: Seed,
+        mut random: Random,
         telemetry: Option<HeaderValue>,
         (now, wall): (Instant, SystemTime),
     ) -> Result<(Self, Action), Error> {
-        let mut random = Random::new(seed);
         let key = match request.method {
             Method::Post => Some(
                 request

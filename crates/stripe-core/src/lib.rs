@@ -62,7 +62,7 @@
 //! | invalid input (nothing sent) | `FixRequest` | `FixRequest` |
 //!
 //! ## The driver loop
-//! A [`Session`] owns what spans calls (config, seed stream, telemetry memory) and starts each
+//! A [`Session`] owns what spans calls (config, seed, telemetry memory) and starts each
 //! [`Call`]. Every decision is the core's, including how long an attempt may run (`by`, an
 //! absolute instant) and when to wake (`until`); a driver sends one request before an instant,
 //! classifies its error, and sleeps until an instant. The `stripe-client` crate is this loop

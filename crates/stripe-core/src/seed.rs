@@ -4,7 +4,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
 /// 32 bytes of randomness from the caller. A client shell fills one from the OS per client
-/// (its [`Session`](crate::Session) draws each call's seed from it); tests fix it.
+/// (its [`Session`](crate::Session) gives each call its own stream of it); tests fix it.
 ///
 /// The same seed and the same inputs give the same trace, byte for byte.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,31 +35,37 @@ impl std::fmt::Debug for Seed {
     }
 }
 
-/// The random stream of a call, kept as its seed and a position in the stream rather than as
-/// a generator: a call is moved (into futures, between the shell's steps) far more often than
-/// it draws (a key, once per POST; a jitter, once per retry), and a ChaCha8 generator with its
-/// buffer is 300 bytes. Each draw rebuilds the generator at the position: the numbers are those
-/// of one continuous ChaCha8 stream from the seed, portable across platforms and releases.
+/// The random stream of a call: ChaCha8 keyed by the session's seed, on the call's own stream
+/// (the session numbers its calls), kept as key, stream and position rather than as a
+/// generator. No randomness is drawn to start a call, and the call stays small: it is moved
+/// (into futures, between the shell's steps) far more often than it draws (a key, once per
+/// POST; a jitter, once per retry), while a generator with its buffer is 300 bytes. Each draw
+/// rebuilds the generator at the position, so the numbers are those of one continuous stream,
+/// portable across platforms and releases.
 #[derive(Debug, Clone)]
 pub(crate) struct Random {
     seed: [u8; 32],
+    stream: u64,
     /// Words of the stream already drawn.
     words: u64,
 }
 
 impl Random {
-    pub(crate) fn new(seed: Seed) -> Self {
+    /// Stream `stream` of `seed`: the `stream`-th call of a session seeded with `seed`.
+    pub(crate) fn new(seed: Seed, stream: u64) -> Self {
         Self {
             seed: seed.0,
+            stream,
             words: 0,
         }
     }
 
     fn draw<T>(&mut self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
         let mut rng = ChaCha8Rng::from_seed(self.seed);
+        rng.set_stream(self.stream);
         rng.set_word_pos(u128::from(self.words));
         let out = f(&mut rng);
-        // A call draws a few dozen words at most; the stream holds 2^68.
+        // A call draws a few dozen words at most; a stream holds 2^68.
         self.words = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
         out
     }
@@ -75,23 +81,6 @@ impl Random {
     }
 }
 
-/// The seed stream of a session: one generator, kept whole, since it draws once per call.
-#[derive(Debug, Clone)]
-pub(crate) struct SeedStream(ChaCha8Rng);
-
-impl SeedStream {
-    pub(crate) fn new(seed: Seed) -> Self {
-        Self(ChaCha8Rng::from_seed(seed.0))
-    }
-
-    /// The seed of the next call of a session.
-    pub(crate) fn next_seed(&mut self) -> Seed {
-        let mut bytes = [0u8; 32];
-        self.0.fill_bytes(&mut bytes);
-        Seed(bytes)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +91,8 @@ mod tests {
         for n in 0..64u64 {
             let seed = Seed::from_u64(n);
             let mut whole = ChaCha8Rng::from_seed(seed.0);
-            let mut ours = Random::new(seed);
+            whole.set_stream(n * 1_000_003);
+            let mut ours = Random::new(seed, n * 1_000_003);
             for i in 0..40usize {
                 // Mixed draw sizes, odd ones included, across block boundaries.
                 if (i + n as usize).is_multiple_of(3) {
@@ -117,5 +107,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Calls of one session draw different numbers; the same call of the same seed, the same.
+    #[test]
+    fn each_call_has_its_own_stream() {
+        let key = |seed: u64, stream: u64| {
+            let mut r = Random::new(Seed::from_u64(seed), stream);
+            let mut b = [0u8; 16];
+            r.fill(&mut b);
+            b
+        };
+        assert_eq!(key(1, 3), key(1, 3));
+        let calls: std::collections::HashSet<_> = (0..1000).map(|n| key(1, n)).collect();
+        assert_eq!(calls.len(), 1000);
+        assert_ne!(key(1, 0), key(2, 0));
     }
 }

@@ -8,12 +8,12 @@ use crate::config::Config;
 use crate::failure::Error;
 use crate::request::Request;
 use crate::response::Response;
-use crate::seed::{Seed, SeedStream};
+use crate::seed::{Random, Seed};
 use crate::telemetry::RequestMetrics;
 
-/// Owns what spans calls: the [`Config`], one seed stream (seeded once; each call's seed is
-/// drawn from it, so a whole client run is deterministic from one seed, with no OS call per
-/// request), and the telemetry memory (the previous request's id and duration, sent as
+/// Owns what spans calls: the [`Config`], one seed (given once; each call draws from its own
+/// ChaCha8 stream of it, numbered in the order calls start, so a whole client run is
+/// deterministic from one seed, with no OS call and no draw to start a request), and the telemetry memory (the previous request's id and duration, sent as
 /// `X-Stripe-Client-Telemetry` when the config's telemetry is on).
 ///
 /// No clock, socket or global RNG: time comes in as arguments.
@@ -34,7 +34,9 @@ use crate::telemetry::RequestMetrics;
 /// ```
 pub struct Session {
     config: Config,
-    seeds: SeedStream,
+    seed: Seed,
+    /// Calls started so far: the next call's stream of `seed`.
+    calls: u64,
     last: Option<RequestMetrics>,
 }
 
@@ -52,7 +54,8 @@ impl Session {
     pub fn new(config: Config, seed: Seed) -> Self {
         Self {
             config,
-            seeds: SeedStream::new(seed),
+            seed,
+            calls: 0,
             last: None,
         }
     }
@@ -71,9 +74,14 @@ impl Session {
         now: Instant,
         wall: SystemTime,
     ) -> Result<(Call, Action), Error> {
-        let seed = self.seeds.next_seed();
-        let telemetry = self.last.as_ref().and_then(RequestMetrics::header);
-        Call::start(request, &self.config, seed, telemetry, (now, wall))
+        let random = Random::new(self.seed, self.calls);
+        self.calls = self.calls.wrapping_add(1);
+        let telemetry = if self.config.telemetry {
+            self.last.as_ref().and_then(RequestMetrics::header)
+        } else {
+            None
+        };
+        Call::start(request, &self.config, random, telemetry, (now, wall))
     }
 
     /// Learns the last answer of a call (a final response, or the one inside a failed call's

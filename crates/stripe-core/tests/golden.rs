@@ -63,7 +63,7 @@ fn post_with_nested_params_basic_auth() {
 authorization: Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6
 accept: application/json
 content-type: application/x-www-form-urlencoded
-idempotency-key: 018bcfe5-687b-7abf-9e4a-59efa5d14e87
+idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
 user-agent: stripe-core-rs/0.1.0
 {ua}
 

@@ -1,5 +1,5 @@
-//! The `Session`: one seed stream for a whole run (a fresh seed per call, the same sequence
-//! from the same session seed), and the telemetry memory that `learn` fills.
+//! The `Session`: one seed for a whole run (each call on its own stream of it, the same
+//! sequence from the same session seed), and the telemetry memory that `learn` fills.
 
 mod common;
 

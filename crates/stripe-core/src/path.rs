@@ -13,6 +13,47 @@ fn reject(path: &str, reason: &'static str) -> RequestError {
 /// Checks that `path` is `/v<digits>/...` with an optional query, and nothing that could
 /// change the host, escape the API root, or split the request line.
 pub(crate) fn validate(path: &str) -> Result<(), RequestError> {
+    if plainly_valid(path.as_bytes()) {
+        return Ok(());
+    }
+    validate_closely(path)
+}
+
+/// Bytes that need no closer look anywhere in a path or query: letters, digits and the
+/// delimiters of Stripe's paths and forms. Not among them: `.` (dot segments), `%` (escapes),
+/// `:` and `@` (credentials), and whatever a URI refuses or a request line cannot carry.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'/' | b'?' | b'=' | b'&' | b'[' | b']' | b'-' | b'_' | b'~' | b'+' | b',' | b'*'
+            );
+        b += 1;
+    }
+    t
+};
+
+/// One pass over the common case: `/v<digits>/<something>`, then only [`PLAIN`] bytes. What it
+/// accepts, [`validate_closely`] accepts too (a property test holds them together); what it
+/// does not, gets the close look and its precise reason.
+fn plainly_valid(path: &[u8]) -> bool {
+    if path.len() > crate::MAX_PATH_BYTES || !path.starts_with(b"/v") {
+        return false;
+    }
+    let digits = path[2..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let rest = &path[2 + digits..];
+    digits > 0
+        && rest.first() == Some(&b'/')
+        && rest.get(1).is_some_and(|&b| b != b'?')
+        && rest.iter().all(|&b| PLAIN[usize::from(b)])
+}
+
+/// Every check, in order, each with its own reason.
+fn validate_closely(path: &str) -> Result<(), RequestError> {
     if path.is_empty() {
         return Err(reject(path, "is empty"));
     }
@@ -141,6 +182,38 @@ fn hex(b: u8) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass check never accepts what the close look refuses.
+        #[test]
+        fn the_plain_check_accepts_only_what_the_close_one_accepts(
+            text in "(/v[0-9]{0,2})?(/[a-z0-9_.%:@?&=\\[\\]#<> -]{0,6}){0,4}"
+        ) {
+            if super::plainly_valid(text.as_bytes()) {
+                prop_assert!(super::validate_closely(&text).is_ok(), "{text:?}");
+            }
+        }
+    }
+
+    /// The one-pass check takes Stripe's common paths (a `.` gets the close look).
+    #[test]
+    fn the_plain_check_takes_stripes_paths() {
+        for path in [
+            "/v1/charges",
+            "/v1/charges/ch_3PbQx2LkdIwHu7ix0rbXyZ1a",
+            "/v1/customers?limit=3&expand[]=data.x",
+            "/v1/customers/search?query=email~x",
+        ] {
+            assert_eq!(
+                super::plainly_valid(path.as_bytes()),
+                !path.contains('.'),
+                "{path}"
+            );
+            assert!(super::validate(path).is_ok(), "{path}");
+        }
+    }
+
     /// Among visible ASCII, `validate` refuses exactly what `http::uri::PathAndQuery` refuses
     /// (or changes), in the path and in the query.
     #[test]

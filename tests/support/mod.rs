@@ -149,12 +149,13 @@ impl Adapter {
         builder.enable_all().build().expect("a Tokio runtime")
     }
 
-    /// Whether `error` is this driver's own transport error (ureq's or reqwest's).
+    /// Whether `error` is this driver's own transport error (ureq's, or the reqwest driver's:
+    /// reqwest's or its own timer's).
     pub fn is_own_error(self, error: &(dyn std::error::Error + 'static)) -> bool {
         match self {
             Self::Ureq => error.is::<stripe_ureq::ureq::Error>(),
             Self::Reqwest | Self::ReqwestCurrentThread => {
-                error.is::<stripe_reqwest::reqwest::Error>()
+                error.is::<stripe_reqwest::AttemptError>()
             }
         }
     }

@@ -75,6 +75,8 @@ impl Shell {
 }
 
 /// What the flavour's loop must do next.
+// As `Action`: `Send` is nearly every step, and is taken apart at once.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Step {
     /// Make the attempt, then [`Drive::sent`].
     Send(Attempt),

@@ -40,6 +40,9 @@ use crate::wire::{CallHeaders, Wire};
 #[must_use = "an action must be carried out and its result fed back to the call"]
 #[derive(Debug)]
 #[non_exhaustive]
+// `Send` is the action of nearly every step and is taken apart at once; boxing it would cost an
+// allocation per attempt to save copies of the rare small variants.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// Send this request and have the attempt over (connect, send, read the whole body) by
     /// the instant `by` (`None`: the policy bounds neither the attempt nor the call); then feed
@@ -136,7 +139,12 @@ enum State {
 /// One logical Stripe operation with all its attempts. It owns the idempotency key, the
 /// attempt counter, the retry policy and the random stream; it performs no I/O and reads no
 /// clock.
-pub struct Call {
+///
+/// A pointer wide: a call is moved (between the steps of its driver, into and out of futures)
+/// far more often than it is read, and all of it lives in one allocation.
+pub struct Call(Box<Inner>);
+
+struct Inner {
     method: Method,
     uri: http::Uri,
     wire: Arc<Wire>,
@@ -157,13 +165,14 @@ pub struct Call {
 impl std::fmt::Debug for Call {
     /// Method, path, key, attempts and state; never the headers or the random stream.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let call = &self.0;
         f.debug_struct("Call")
-            .field("method", &self.method)
-            .field("path", &self.path())
-            .field("idempotency_key", &self.key)
-            .field("attempts", &self.attempts)
-            .field("max_tries", &self.policy.max_tries)
-            .field("state", &self.state)
+            .field("method", &call.method)
+            .field("path", &call.path())
+            .field("idempotency_key", &call.key)
+            .field("attempts", &call.attempts)
+            .field("max_tries", &call.policy.max_tries)
+            .field("state", &call.state)
             .finish_non_exhaustive()
     }
 }
@@ -174,10 +183,50 @@ impl Call {
     pub(crate) fn start(
         request: Request,
         config: &Config,
+        random: Random,
+        telemetry: Option<HeaderValue>,
+        at: (Instant, SystemTime),
+    ) -> Result<(Self, Action), Error> {
+        Inner::start(request, config, random, telemetry, at)
+            .map(|(inner, action)| (Self(inner), action))
+    }
+
+    /// Feeds what happened at time `now`; returns the next action.
+    pub fn handle(&mut self, now: Instant, input: Input) -> Action {
+        self.0.handle(now, input)
+    }
+
+    /// The idempotency key every attempt carries (`None` for GET and DELETE). Known before the
+    /// first byte is sent, so it can be persisted first (write-ahead).
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.0.key.as_ref()
+    }
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.0.method
+    }
+    /// The path with its query, as sent (after the API base's own path, if it has one).
+    pub fn path(&self) -> &str {
+        self.0.path()
+    }
+    /// Attempts started so far.
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+    /// Whether the call is over (after `Done` or `Fail`).
+    pub fn is_over(&self) -> bool {
+        matches!(self.0.state, State::Over)
+    }
+}
+
+impl Inner {
+    fn start(
+        request: Request,
+        config: &Config,
         mut random: Random,
         telemetry: Option<HeaderValue>,
         (now, wall): (Instant, SystemTime),
-    ) -> Result<(Self, Action), Error> {
+    ) -> Result<(Box<Self>, Action), Error> {
         let key = match request.method {
             Method::Post => Some(
                 request
@@ -197,7 +246,7 @@ impl Call {
             account: request.stripe_account,
             telemetry: telemetry.filter(|_| config.telemetry),
         };
-        let mut call = Self {
+        let mut call = Box::new(Self {
             method: request.method,
             uri,
             wire: Arc::clone(&config.wire),
@@ -213,7 +262,7 @@ impl Call {
             state: State::Awaiting,
             last: None,
             attempt_started: now,
-        };
+        });
         if let Some(age) = call
             .key
             .as_ref()
@@ -227,8 +276,7 @@ impl Call {
         Ok((call, action))
     }
 
-    /// Feeds what happened at time `now`; returns the next action.
-    pub fn handle(&mut self, now: Instant, input: Input) -> Action {
+    fn handle(&mut self, now: Instant, input: Input) -> Action {
         match (&self.state, input) {
             (State::Awaiting, Input::Response(resp)) => self.on_response(now, resp),
             (State::Awaiting, Input::Transport(e)) => self.on_transport(now, e),
@@ -248,26 +296,8 @@ impl Call {
         }
     }
 
-    /// The idempotency key every attempt carries (`None` for GET and DELETE). Known before the
-    /// first byte is sent, so it can be persisted first (write-ahead).
-    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
-        self.key.as_ref()
-    }
-    /// The method.
-    pub fn method(&self) -> Method {
-        self.method
-    }
-    /// The path with its query, as sent (after the API base's own path, if it has one).
-    pub fn path(&self) -> &str {
+    fn path(&self) -> &str {
         self.uri.path_and_query().map_or("/", |p| p.as_str())
-    }
-    /// Attempts started so far.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-    /// Whether the call is over (after `Done` or `Fail`).
-    pub fn is_over(&self) -> bool {
-        matches!(self.state, State::Over)
     }
 
     /// When the attempt starting at `now` must be over: the attempt timeout, cut to the
@@ -334,7 +364,7 @@ impl Call {
         };
         let wants_retry = retry::wants_retry(&self.policy, self.method, &answer);
         let replayed = answer.replayed;
-        let response = Response {
+        let response = Response(Box::new(response::Parts {
             status: parts.status,
             headers: parts.headers,
             bytes,
@@ -344,10 +374,10 @@ impl Call {
             attempts: self.attempts,
             advice: Advice::for_status(self.method, parts.status),
             attempt_duration: now.saturating_duration_since(self.attempt_started),
-        };
+        }));
         event!(
             debug,
-            status = response.status.as_u16(),
+            status = response.status().as_u16(),
             request_id = response.request_id().unwrap_or(""),
             replayed,
             attempt = self.attempts,
@@ -355,10 +385,10 @@ impl Call {
         );
         if !wants_retry {
             self.state = State::Over;
-            event!(info, method = %self.method, path = %self.path(), status = response.status.as_u16(), attempts = self.attempts, advice = ?response.advice, "stripe call done");
+            event!(info, method = %self.method, path = %self.path(), status = response.status().as_u16(), attempts = self.attempts, advice = ?response.advice(), "stripe call done");
             return Action::Done(response);
         }
-        self.last = Some(RetryReason::Status(response.status));
+        self.last = Some(RetryReason::Status(response.status()));
         if self.attempts >= self.policy.max_tries {
             return self.fail(ErrorKind::RetriesExhausted, Some(response));
         }
@@ -426,7 +456,7 @@ impl Call {
         self.state = State::Over;
         let advice = match (&kind, &last) {
             (ErrorKind::KeyExpired { .. }, _) => Advice::Reconcile,
-            (_, Some(resp)) => resp.advice,
+            (_, Some(resp)) => resp.advice(),
             _ => Advice::no_response(self.method),
         };
         let error = Error::new(kind, advice)

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::{Instant, SystemTime};
 
+use http::HeaderValue;
+
 use crate::call::{Action, Call};
 use crate::config::Config;
 use crate::failure::Error;
@@ -37,14 +39,17 @@ pub struct Session {
     seed: Seed,
     /// Calls started so far: the next call's stream of `seed`.
     calls: u64,
-    last: Option<RequestMetrics>,
+    /// The telemetry header of the next call, built when the last answer was learnt: its own
+    /// copy of the request id, so that no byte of the answer (or of the transport's read
+    /// buffer it may share) outlives the answer.
+    telemetry: Option<HeaderValue>,
 }
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("config", &self.config)
-            .field("last_request", &self.last)
+            .field("telemetry", &self.telemetry)
             .finish_non_exhaustive()
     }
 }
@@ -56,7 +61,7 @@ impl Session {
             config,
             seed,
             calls: 0,
-            last: None,
+            telemetry: None,
         }
     }
 
@@ -76,18 +81,23 @@ impl Session {
     ) -> Result<(Call, Action), Error> {
         let random = Random::new(self.seed, self.calls);
         self.calls = self.calls.wrapping_add(1);
-        let telemetry = if self.config.telemetry {
-            self.last.as_ref().and_then(RequestMetrics::header)
-        } else {
-            None
-        };
-        Call::start(request, &self.config, random, telemetry, (now, wall))
+        Call::start(
+            request,
+            &self.config,
+            random,
+            self.telemetry.clone(),
+            (now, wall),
+        )
     }
 
     /// Learns the last answer of a call (a final response, or the one inside a failed call's
     /// error), for the next request's telemetry; an answer without a `request-id` forgets the
     /// older one rather than repeat it.
     pub fn learn(&mut self, response: &Response) {
-        self.last = response.metrics();
+        self.telemetry = if self.config.telemetry {
+            response.metrics().as_ref().and_then(RequestMetrics::header)
+        } else {
+            None
+        };
     }
 }

@@ -40,7 +40,7 @@
 
 pub use reqwest;
 pub use stripe_client::exports::*;
-pub use transport::Reqwest;
+pub use transport::{AttemptError, Reqwest};
 stripe_client::driver!(async Reqwest);
 
 mod transport;

@@ -1,6 +1,7 @@
 //! One attempt over reqwest, the reduction of reqwest's errors to the core's three kinds, the
 //! sleep.
 
+use std::fmt;
 use std::future::Future;
 use std::time::Instant;
 
@@ -13,6 +14,68 @@ use stripe_core::{Config, Error, TransportError};
 #[derive(Debug, Clone)]
 pub struct Reqwest {
     http: reqwest::Client,
+    origin: Option<Origin>,
+}
+
+/// The API base's origin, parsed once: a request to it gets its URL by setting the path and
+/// query of a copy, not by a whole parse of its URI's text (host name rules included), which
+/// costs more than anything else of ours in an attempt.
+#[derive(Debug, Clone)]
+struct Origin {
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
+    url: reqwest::Url,
+}
+
+impl Origin {
+    fn new(api_base: &str) -> Option<Self> {
+        let uri: http::Uri = api_base.parse().ok()?;
+        let (scheme, authority) = (uri.scheme()?.clone(), uri.authority()?.clone());
+        let url = reqwest::Url::parse(&format!("{scheme}://{authority}/")).ok()?;
+        Some(Self {
+            scheme,
+            authority,
+            url,
+        })
+    }
+
+    /// The URL of `uri` if it is under this origin: the one a whole parse of its text gives.
+    fn url(&self, uri: &http::Uri) -> Option<reqwest::Url> {
+        if uri.scheme() != Some(&self.scheme) || uri.authority() != Some(&self.authority) {
+            return None;
+        }
+        let mut url = self.url.clone();
+        url.set_path(uri.path());
+        url.set_query(uri.query());
+        Some(url)
+    }
+}
+
+/// The reqwest request of `request` (reqwest's own conversion when its URI is not under
+/// `origin`). A GET or DELETE goes without a body, as a plain client sends it (no
+/// `content-length: 0`); a POST always declares its length.
+fn convert(
+    origin: Option<&Origin>,
+    request: http::Request<Bytes>,
+) -> reqwest::Result<reqwest::Request> {
+    let Some(url) = origin.and_then(|o| o.url(request.uri())) else {
+        let mut request = reqwest::Request::try_from(request)?;
+        if request.method() != reqwest::Method::POST
+            && request.body().and_then(reqwest::Body::as_bytes) == Some(&[])
+        {
+            *request.body_mut() = None;
+        }
+        return Ok(request);
+    };
+    let (parts, body) = request.into_parts();
+    let post = parts.method == reqwest::Method::POST;
+    let mut out = reqwest::Request::new(parts.method, url);
+    *out.headers_mut() = parts.headers;
+    *out.version_mut() = parts.version;
+    if post || !body.is_empty() {
+        *out.body_mut() = Some(body.into());
+    }
+    Ok(out)
 }
 
 impl Reqwest {
@@ -25,7 +88,10 @@ impl Reqwest {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::local)?;
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            origin: Origin::new(config.api_base()),
+        })
     }
 }
 
@@ -35,33 +101,59 @@ impl FromConfig for Reqwest {
     }
 }
 
+/// Why an attempt over reqwest got no response: reqwest's error, or the attempt's time (the
+/// instant the core gave) ran out first. It shows as reqwest's error does, with reqwest's
+/// causes as its own, so that no text is printed twice in a chain.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AttemptError {
+    /// reqwest's error.
+    Reqwest(reqwest::Error),
+    /// The attempt was not over by its instant.
+    TimedOut,
+}
+
+impl fmt::Display for AttemptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Reqwest(e) => fmt::Display::fmt(e, f),
+            Self::TimedOut => f.write_str("the attempt was not over in its time"),
+        }
+    }
+}
+
+impl std::error::Error for AttemptError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Reqwest(e) => e.source(),
+            Self::TimedOut => None,
+        }
+    }
+}
+
 impl AsyncTransport for Reqwest {
-    type Error = reqwest::Error;
+    type Error = AttemptError;
 
     /// The request is converted and handed to reqwest before the future exists, so that the
     /// future holds only what is alive across its awaits (it is part of every call's state).
     fn send(
         &self,
         attempt: Attempt,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, SendError<reqwest::Error>>> + Send {
-        let max_body_bytes = attempt.max_body_bytes();
-        // reqwest's request timeout runs until the whole body is read.
-        let timeout = attempt.time_left(Instant::now());
-        let pending = reqwest::Request::try_from(attempt.into_request()).map(|mut request| {
-            *request.timeout_mut() = timeout;
-            // A GET or DELETE goes without a body, as a plain client sends it (no
-            // `content-length: 0`); a POST always declares its length.
-            if request.method() != reqwest::Method::POST
-                && request.body().and_then(reqwest::Body::as_bytes) == Some(&[])
-            {
-                *request.body_mut() = None;
-            }
-            self.http.execute(request)
-        });
+    ) -> impl Future<Output = Result<http::Response<Bytes>, SendError<AttemptError>>> + Send {
+        let (max_body_bytes, by) = (attempt.max_body_bytes(), attempt.by());
+        let pending = convert(self.origin.as_ref(), attempt.into_request())
+            .map(|request| self.http.execute(request));
         async move {
-            read(pending, max_body_bytes)
-                .await
-                .map_err(|e| SendError::new(classify(&e), e))
+            // The whole attempt, body included, is bounded: a timer of our own rather than
+            // reqwest's request timeout, which costs an extension map and a boxed timer more.
+            let read = read(pending, max_body_bytes);
+            let result = match by {
+                Some(by) => tokio::time::timeout_at(by.into(), read)
+                    .await
+                    .unwrap_or(Err(AttemptError::TimedOut)),
+                None => read.await,
+            };
+            result.map_err(|e| SendError::new(classify(&e), e))
         }
     }
 
@@ -74,7 +166,16 @@ impl AsyncTransport for Reqwest {
 async fn read(
     pending: Result<impl Future<Output = reqwest::Result<reqwest::Response>>, reqwest::Error>,
     max_body_bytes: usize,
-) -> Result<http::Response<Bytes>, reqwest::Error> {
+) -> Result<http::Response<Bytes>, AttemptError> {
+    read_reqwest(pending, max_body_bytes)
+        .await
+        .map_err(AttemptError::Reqwest)
+}
+
+async fn read_reqwest(
+    pending: Result<impl Future<Output = reqwest::Result<reqwest::Response>>, reqwest::Error>,
+    max_body_bytes: usize,
+) -> reqwest::Result<http::Response<Bytes>> {
     let mut response = pending?.await?;
     let mut out = http::Response::new(Bytes::new());
     *out.status_mut() = response.status();
@@ -103,12 +204,60 @@ async fn read(
 
 /// `Connect` only when the request surely never left: reqwest says so for failures of its
 /// connector (DNS, refused, TLS handshake, connect timeout).
-fn classify(error: &reqwest::Error) -> TransportError {
-    if error.is_connect() {
-        TransportError::Connect
-    } else if error.is_timeout() {
-        TransportError::Timeout
-    } else {
-        TransportError::Io
+fn classify(error: &AttemptError) -> TransportError {
+    match error {
+        AttemptError::Reqwest(e) if e.is_connect() => TransportError::Connect,
+        AttemptError::Reqwest(e) if !e.is_timeout() => TransportError::Io,
+        _ => TransportError::Timeout,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Origin;
+
+    /// A path and query from the characters a URI may hold, the tricky ones often: dot
+    /// segments, percent signs, characters the URL parser escapes.
+    fn path_and_query() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("/".to_owned()),
+            Just("/.".to_owned()),
+            Just("/..".to_owned()),
+            Just("%2e".to_owned()),
+            Just("%".to_owned()),
+            Just("?".to_owned()),
+            Just("#".to_owned()),
+            "[a-zA-Z0-9_~!$&'()*+,;=:@|^{}`\"<>\\[\\]\\\\ -]{0,6}",
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|p| format!("/{}", p.concat()))
+    }
+
+    proptest! {
+        /// Under the origin, a request's URL is the one reqwest's own conversion (a whole
+        /// parse of the URI's text) gives; elsewhere there is none.
+        #[test]
+        fn the_url_is_the_one_a_whole_parse_gives(
+            base in prop_oneof![
+                Just("https://api.stripe.com"),
+                Just("http://127.0.0.1:12111"),
+                Just("HTTPS://API.Stripe.COM:443"),
+                Just("http://[::1]:8080/prefix"),
+            ],
+            other in any::<bool>(),
+            path in path_and_query(),
+        ) {
+            let origin = Origin::new(base).expect("an origin");
+            let host = if other { "http://other.example" } else { base };
+            let Ok(uri) = format!("{host}{path}").parse::<http::Uri>() else {
+                return Ok(());
+            };
+            let whole = reqwest::Url::parse(&uri.to_string()).ok();
+            match origin.url(&uri) {
+                Some(url) => prop_assert_eq!(Some(url), whole),
+                None => prop_assert!(other, "{uri} is under {base}"),
+            }
+        }
     }
 }

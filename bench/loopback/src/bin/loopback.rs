@@ -1,7 +1,9 @@
 //! The drivers against plain ureq / plain reqwest on loopback, side by side in one run.
 //!
 //! ```text
-//! loopback [--quick] [--n N] [--conc-n N] [--blocks B]   the adapter benchmark, RATIO lines at the end
+//! loopback [--quick] [--n N] [--conc-n N] [--blocks B] [--filter S]
+//!                                                        the adapter benchmark (the workloads
+//!                                                        whose name contains S), RATIO lines at the end
 //! loopback --peer --port P [--n N]                       ours only, `PEER` lines for bench/peers
 //! loopback --only WORKLOAD [--plain] --port P [--n N]    one side of one workload (for strace, perf)
 //! ```
@@ -39,6 +41,7 @@ struct Args {
     peer: bool,
     only: Option<String>,
     plain: bool,
+    filter: Option<String>,
 }
 
 fn args() -> Args {
@@ -63,6 +66,7 @@ fn args() -> Args {
         peer: argv.iter().any(|a| a == "--peer"),
         only: text("--only"),
         plain: argv.iter().any(|a| a == "--plain"),
+        filter: text("--filter"),
     }
 }
 
@@ -303,8 +307,12 @@ fn main() {
         println!("# headers {side:<10}: {names}");
     }
 
+    let workloads: Vec<&str> = WORKLOADS
+        .into_iter()
+        .filter(|w| a.filter.as_ref().is_none_or(|f| w.contains(f.as_str())))
+        .collect();
     let mut results = Vec::new();
-    for name in WORKLOADS {
+    for &name in &workloads {
         let n = if name.ends_with("c32") { a.conc_n } else { a.n };
         let rt = runtime(name.contains("_mt_"));
         let p = Paired::run(
@@ -318,7 +326,7 @@ fn main() {
 
     // Connection reuse: fresh clients, ours only, n sequential calls (+ the warm-up).
     let mut conns = Vec::new();
-    for name in WORKLOADS.iter().filter(|n| n.ends_with("seq")) {
+    for name in workloads.iter().filter(|n| n.ends_with("seq")) {
         let rt = runtime(name.contains("_mt_"));
         let c = connections_during(&server, || {
             let mut b = block(name, true, &config, &rt);

@@ -71,6 +71,7 @@ impl Response {
         serde_json::from_slice(&self.0.bytes)
     }
     /// The body as JSON, parsed once on first use; `None` if it is empty or not JSON.
+    #[inline]
     pub fn json(&self) -> Option<&Value> {
         self.0
             .json

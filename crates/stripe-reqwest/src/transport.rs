@@ -79,13 +79,15 @@ fn convert(
 }
 
 impl Reqwest {
-    /// The transport from your builder (pool, proxy, TLS settings kept). Two settings are
-    /// the config's, set here over yours: the connect timeout
-    /// ([`Config::connect_timeout`]), and redirects off, so that no 3xx is ever followed.
+    /// The transport from your builder (pool, proxy, TLS settings kept). Three settings are
+    /// set here over yours: the connect timeout ([`Config::connect_timeout`]); redirects off,
+    /// so that no 3xx is ever followed; and reqwest's own retries off (not even a copy of the
+    /// request is kept for one), since every attempt is the core's to count and decide.
     pub fn from_builder(builder: reqwest::ClientBuilder, config: &Config) -> Result<Self, Error> {
         let http = builder
             .connect_timeout(config.connect_timeout())
             .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(Error::local)?;
         Ok(Self {
@@ -148,10 +150,11 @@ impl AsyncTransport for Reqwest {
             // reqwest's request timeout, which costs an extension map and a boxed timer more.
             let read = read(pending, max_body_bytes);
             let result = match by {
-                Some(by) => tokio::time::timeout_at(by.into(), read)
-                    .await
-                    .unwrap_or(Err(AttemptError::TimedOut)),
-                None => read.await,
+                Some(by) => match tokio::time::timeout_at(by.into(), read).await {
+                    Ok(result) => result.map_err(AttemptError::Reqwest),
+                    Err(_) => Err(AttemptError::TimedOut),
+                },
+                None => read.await.map_err(AttemptError::Reqwest),
             };
             result.map_err(|e| SendError::new(classify(&e), e))
         }
@@ -162,43 +165,40 @@ impl AsyncTransport for Reqwest {
     }
 }
 
-/// The whole response, at most `max_body_bytes` + 1 bytes of its body.
+/// The whole response, at most `max_body_bytes` + 1 bytes of its body. A body that comes in
+/// one chunk is kept as it came (no copy); more chunks are joined. Chunk by chunk keeps this
+/// future small: it is boxed for every attempt, and an allocation of a kilobyte or more makes
+/// the allocator tidy its free lists each time.
 async fn read(
-    pending: Result<impl Future<Output = reqwest::Result<reqwest::Response>>, reqwest::Error>,
-    max_body_bytes: usize,
-) -> Result<http::Response<Bytes>, AttemptError> {
-    read_reqwest(pending, max_body_bytes)
-        .await
-        .map_err(AttemptError::Reqwest)
-}
-
-async fn read_reqwest(
     pending: Result<impl Future<Output = reqwest::Result<reqwest::Response>>, reqwest::Error>,
     max_body_bytes: usize,
 ) -> reqwest::Result<http::Response<Bytes>> {
     let mut response = pending?.await?;
-    let mut out = http::Response::new(Bytes::new());
+    let limit = max_body_bytes.saturating_add(1);
+    let mut first = Bytes::new();
+    let mut joined: Option<Vec<u8>> = None;
+    while let Some(chunk) = response.chunk().await? {
+        let len = match &mut joined {
+            None if first.is_empty() => {
+                first = chunk;
+                first.len()
+            }
+            _ => {
+                let body = joined.get_or_insert_with(|| first.to_vec());
+                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())]);
+                body.len()
+            }
+        };
+        if len >= limit {
+            break;
+        }
+    }
+    let mut body = joined.map_or(first, Bytes::from);
+    body.truncate(limit);
+    let mut out = http::Response::new(body);
     *out.status_mut() = response.status();
     *out.version_mut() = response.version();
     *out.headers_mut() = std::mem::take(response.headers_mut());
-    *out.body_mut() = match response.content_length() {
-        // A declared length within the cap: read it whole, without copying chunk by chunk.
-        Some(n) if usize::try_from(n).is_ok_and(|n| n <= max_body_bytes) => {
-            response.bytes().await?
-        }
-        _ => {
-            let limit = max_body_bytes.saturating_add(1);
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
-                let room = limit - body.len();
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() == limit {
-                    break;
-                }
-            }
-            Bytes::from(body)
-        }
-    };
     Ok(out)
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use stripe_client::{AsyncTransport, Attempt, FromConfig, SendError};
@@ -160,8 +160,17 @@ impl AsyncTransport for Reqwest {
         }
     }
 
+    /// Tokio's timer ticks in whole milliseconds and rounds a deadline up, and its driver
+    /// may wake a tick later still: a sleep to `until` could end two milliseconds late. So it
+    /// sleeps to a tick before, and yields to other tasks until the instant is reached (at most
+    /// about a millisecond, once per retry).
     async fn sleep_until(&self, until: Instant) {
-        tokio::time::sleep_until(until.into()).await;
+        if let Some(early) = until.checked_sub(Duration::from_millis(1)) {
+            tokio::time::sleep_until(early.into()).await;
+        }
+        while Instant::now() < until {
+            tokio::task::yield_now().await;
+        }
     }
 }
 

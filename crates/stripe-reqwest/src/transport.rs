@@ -223,9 +223,37 @@ fn classify(error: &AttemptError) -> TransportError {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
+    use std::time::{Duration, Instant};
 
-    use super::Origin;
+    use proptest::prelude::*;
+    use stripe_client::AsyncTransport;
+
+    use super::{Origin, Reqwest};
+
+    /// A sleep never ends before its instant (the core would only ask for another), on either
+    /// runtime, for waits shorter and longer than a timer tick.
+    #[test]
+    fn a_sleep_ends_at_its_instant_not_before() {
+        let config = stripe_core::Config::builder("sk_test_123")
+            .build()
+            .expect("config");
+        let transport = Reqwest::from_builder(reqwest::Client::builder(), &config).expect("client");
+        for multi in [false, true] {
+            let rt = if multi {
+                tokio::runtime::Builder::new_multi_thread()
+            } else {
+                tokio::runtime::Builder::new_current_thread()
+            }
+            .enable_all()
+            .build()
+            .expect("runtime");
+            for us in [0, 300, 1_000, 1_700, 4_200] {
+                let until = Instant::now() + Duration::from_micros(us);
+                rt.block_on(transport.sleep_until(until));
+                assert!(Instant::now() >= until, "woke before the instant ({us} µs)");
+            }
+        }
+    }
 
     /// A path and query from the characters a URI may hold, the tricky ones often: dot
     /// segments, percent signs, characters the URL parser escapes.

@@ -332,24 +332,7 @@ impl Inner {
     fn on_response(&mut self, now: Instant, resp: http::Response<Bytes>) -> Action {
         let (parts, bytes) = resp.into_parts();
         if bytes.len() > self.max_body_bytes {
-            let status = parts.status;
-            // A 2xx whose body is lost: a POST may have taken effect; a read needs a larger cap.
-            let advice = match (self.method, status.is_success()) {
-                (Method::Post, true) => Advice::Reconcile,
-                (_, true) => Advice::FixRequest,
-                _ => Advice::for_status(self.method, status),
-            };
-            self.state = State::Over;
-            let error = Error::new(
-                ErrorKind::ResponseTooLarge {
-                    status,
-                    limit: self.max_body_bytes,
-                },
-                advice,
-            )
-            .with_call(self.key.clone(), self.attempts)
-            .with_headers(parts.headers);
-            return Action::Fail(error);
+            return self.too_large(parts);
         }
         let code = if parts.status.as_u16() >= 400 {
             response::error_code(&bytes)
@@ -395,6 +378,32 @@ impl Inner {
         self.schedule(now, Some(response))
     }
 
+    /// A body over the cap: the call fails, with the headers kept.
+    #[cold]
+    #[inline(never)]
+    fn too_large(&mut self, parts: http::response::Parts) -> Action {
+        let status = parts.status;
+        // A 2xx whose body is lost: a POST may have taken effect; a read needs a larger cap.
+        let advice = match (self.method, status.is_success()) {
+            (Method::Post, true) => Advice::Reconcile,
+            (_, true) => Advice::FixRequest,
+            _ => Advice::for_status(self.method, status),
+        };
+        self.state = State::Over;
+        let error = Error::new(
+            ErrorKind::ResponseTooLarge {
+                status,
+                limit: self.max_body_bytes,
+            },
+            advice,
+        )
+        .with_call(self.key.clone(), self.attempts)
+        .with_headers(parts.headers);
+        Action::Fail(error)
+    }
+
+    #[cold]
+    #[inline(never)]
     fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
         self.last = Some(RetryReason::Transport(error));
         event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
@@ -406,6 +415,8 @@ impl Inner {
 
     /// Schedules the next attempt after `last` (the answer that asked for a retry, or none
     /// after a transport error); its `Retry-After` is read here, only when a retry is due.
+    #[cold]
+    #[inline(never)]
     fn schedule(&mut self, now: Instant, last: Option<Response>) -> Action {
         let elapsed = now.saturating_duration_since(self.started);
         let retry_after = last.as_ref().and_then(|r| {
@@ -452,6 +463,8 @@ impl Inner {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn fail(&mut self, kind: ErrorKind, last: Option<Response>) -> Action {
         self.state = State::Over;
         let advice = match (&kind, &last) {
@@ -466,6 +479,8 @@ impl Inner {
         Action::Fail(error)
     }
 
+    #[cold]
+    #[inline(never)]
     fn out_of_order(&mut self, expected: &'static str) -> Action {
         self.fail(ErrorKind::OutOfOrder { expected }, None)
     }

@@ -6,6 +6,7 @@ mod support;
 
 use std::time::Duration;
 
+use proptest::prelude::*;
 use stripe_core::{Backoff, Config, ErrorKind, Request, RetryPolicy, TransportError};
 use stripe_reqwest::{Client, Reqwest};
 use support::canned::{Reply, header};
@@ -88,5 +89,50 @@ async fn tls_starts_and_a_failed_handshake_is_a_connect_failure() {
             &ErrorKind::Transport(TransportError::Connect),
             "users: {users}, {err:?}"
         );
+    }
+}
+
+/// A path and query as a caller may write one, the tricky parts often: dot segments, percent
+/// signs, characters a URL parser escapes or keeps.
+fn path_and_query() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("/".to_owned()),
+        Just("/.".to_owned()),
+        Just("/..".to_owned()),
+        Just("%2e".to_owned()),
+        Just("%".to_owned()),
+        Just("?".to_owned()),
+        Just("#".to_owned()),
+        "[a-zA-Z0-9_~!$&'()*+,;=:@|^{}`\"<>\\[\\]-]{0,6}",
+    ];
+    proptest::collection::vec(piece, 0..10).prop_map(|p| format!("/v1/charges{}", p.concat()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The request line on the wire is the one plain reqwest sends for the same URL text,
+    /// though ours makes the URL from the API base's origin, parsed once, and the path.
+    #[test]
+    fn the_request_line_is_the_one_plain_reqwest_sends(path in path_and_query()) {
+        let Ok(request) = Request::get(&path) else {
+            return Ok(()); // refused before anything exists: nothing goes on the wire
+        };
+        let server = canned(vec![Reply::http(200, &[], "{}"), Reply::http(200, &[], "{}")]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = Client::new(config(&server.base_url(), RetryPolicy::never()));
+        runtime.block_on(client.send(request)).expect("ours");
+        let plain = stripe_reqwest::reqwest::Client::new().get(format!("{}{path}", server.base_url()));
+        runtime.block_on(plain.send()).expect("plain");
+        let lines: Vec<String> = server
+            .requests()
+            .iter()
+            .map(|raw| raw.lines().next().unwrap_or_default().to_owned())
+            .collect();
+        prop_assert_eq!(lines.len(), 2);
+        prop_assert_eq!(&lines[0], &lines[1]);
     }
 }

@@ -42,7 +42,7 @@ pub use prepared::Prepared;
 pub use seed::fill_from_os;
 pub(crate) use seed::os_seed;
 pub use stripe_core::{self, Error, ErrorKind, Request, Response, RetryNotice};
-pub use transport::{AsyncTransport, Attempt, FromConfig, SendError, Transport};
+pub use transport::{AsyncTransport, Attempt, AttemptError, FromConfig, SendError, Transport};
 
 /// What a driver crate re-exports, so that its users need no other import for everyday use.
 pub mod exports {

@@ -2,6 +2,7 @@
 //! Everything else (which key, whether to retry, how long to wait) is the core's.
 
 use std::error::Error as StdError;
+use std::fmt;
 use std::future::Future;
 use std::time::{Instant, SystemTime};
 
@@ -73,6 +74,42 @@ impl<E> SendError<E> {
     }
     pub(crate) fn into_parts(self) -> (TransportError, E) {
         (self.kind, self.error)
+    }
+}
+
+/// The error of an attempt bounded by a timer of the transport's own (as an async transport's
+/// usually is): the transport's error `E`, or the attempt's time running out first. It shows as
+/// `E` does, with `E`'s causes as its own, so that no text is printed twice in a chain.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AttemptError<E> {
+    /// The transport's own error.
+    Transport(E),
+    /// The attempt was not over by its instant ([`Attempt::by`]).
+    TimedOut,
+}
+
+impl<E> From<E> for AttemptError<E> {
+    fn from(error: E) -> Self {
+        Self::Transport(error)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for AttemptError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Transport(e) => e.fmt(f),
+            Self::TimedOut => f.write_str("the attempt was not over in its time"),
+        }
+    }
+}
+
+impl<E: StdError> StdError for AttemptError<E> {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Self::Transport(e) => e.source(),
+            Self::TimedOut => None,
+        }
     }
 }
 

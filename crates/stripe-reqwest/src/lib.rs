@@ -6,14 +6,17 @@
 //! client over this transport.
 //!
 //! - Each attempt is bounded as a whole (connect, send, read the whole body) by the instant the
-//!   core gives; connecting also by [`Config::connect_timeout`]; at most
-//!   [`Config::max_body_bytes`] + 1 bytes of a body are read.
+//!   core gives, with a Tokio timer of its own; connecting also by
+//!   [`Config::connect_timeout`]; at most [`Config::max_body_bytes`] + 1 bytes of a body are
+//!   read. The cause of a call's error with no response is an [`AttemptError`]: reqwest's
+//!   error, or the attempt's time running out.
 //! - A 3xx is a response, never followed: the transport is built from a
 //!   [`reqwest::ClientBuilder`] (yours, with its pool, proxy and TLS settings, through
 //!   [`Reqwest::from_builder`]) on which it sets the redirect policy to none itself, so no
-//!   client can re-post a charge and its key elsewhere.
-//! - Sleeping uses [`tokio::time::sleep_until`]: calls need a Tokio runtime with the timer
-//!   (current-thread or multi-thread). The futures are `Send`.
+//!   client can re-post a charge and its key elsewhere; reqwest's own retries are off too.
+//! - Sleeping uses Tokio's timer (to a tick before the instant, then yielding until it): calls
+//!   need a Tokio runtime with the timer (current-thread or multi-thread). The futures are
+//!   `Send`.
 //!
 //! ## Dropping a call mid-way (cancellation)
 //! Dropping the future of a call abandons it at once: no further attempt. An attempt in flight

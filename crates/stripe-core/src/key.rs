@@ -59,10 +59,13 @@ impl IdempotencyKey {
         // if it were read back from the key, without parsing the text just written.
         let created_at = UNIX_EPOCH.checked_add(Duration::from_millis(millis & 0xFFFF_FFFF_FFFF));
         let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let text = uuid.hyphenated().encode_lower(&mut text);
+        uuid.hyphenated().encode_lower(&mut text);
         Self {
-            // A UUID's text is visible ASCII: `from_static` of an empty value never stands in.
-            key: HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("")),
+            // One allocation that the attempts' copies share (a copy of the text in a `Vec`
+            // would take a second when first shared). A UUID's text is visible ASCII:
+            // `from_static` of an empty value never stands in.
+            key: HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(text))
+                .unwrap_or(HeaderValue::from_static("")),
             created_at,
         }
     }

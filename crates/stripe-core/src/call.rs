@@ -347,7 +347,7 @@ impl Inner {
         };
         let wants_retry = retry::wants_retry(&self.policy, self.method, &answer);
         let replayed = answer.replayed;
-        let response = Response(Box::new(response::Parts {
+        let response = Response {
             status: parts.status,
             headers: parts.headers,
             bytes,
@@ -357,7 +357,7 @@ impl Inner {
             attempts: self.attempts,
             advice: Advice::for_status(self.method, parts.status),
             attempt_duration: now.saturating_duration_since(self.attempt_started),
-        }));
+        };
         event!(
             debug,
             status = response.status().as_u16(),

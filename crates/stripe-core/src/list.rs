@@ -231,7 +231,7 @@ impl ListWalk {
             }
             None => self.done = true,
         }
-        let mut data = match response.0.json.into_inner().flatten() {
+        let mut data = match response.json.into_inner().flatten() {
             Some(mut v) => match v.get_mut("data").map(Value::take) {
                 Some(Value::Array(data)) => data,
                 _ => Vec::new(),

@@ -29,15 +29,8 @@ use crate::telemetry::RequestMetrics;
 /// }
 /// # Ok(()) }
 /// ```
-///
-/// A pointer wide: it is handed up through every layer of a call (and of the caller's own
-/// futures) by moves, while all of it lives in one allocation.
 #[derive(Debug, Clone)]
-pub struct Response(pub(crate) Box<Parts>);
-
-/// What a [`Response`] holds.
-#[derive(Debug, Clone)]
-pub(crate) struct Parts {
+pub struct Response {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) bytes: Bytes,
@@ -52,55 +45,54 @@ pub(crate) struct Parts {
 impl Response {
     /// The status code.
     pub fn status(&self) -> StatusCode {
-        self.0.status
+        self.status
     }
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
-        self.0.status.is_success()
+        self.status.is_success()
     }
     /// The headers; `http::HeaderMap` names are lower-case.
     pub fn headers(&self) -> &HeaderMap {
-        &self.0.headers
+        &self.headers
     }
     /// The body as received (at most the configured cap), never dropped.
     pub fn bytes(&self) -> &Bytes {
-        &self.0.bytes
+        &self.bytes
     }
     /// The body read into the caller's own type, straight from the bytes.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.0.bytes)
+        serde_json::from_slice(&self.bytes)
     }
     /// The body as JSON, parsed once on first use; `None` if it is empty or not JSON.
     #[inline]
     pub fn json(&self) -> Option<&Value> {
-        self.0
-            .json
-            .get_or_init(|| serde_json::from_slice(&self.0.bytes).ok())
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.bytes).ok())
             .as_ref()
     }
     /// The key the request carried (`None` for GET and DELETE).
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
-        self.0.idempotency_key.as_ref()
+        self.idempotency_key.as_ref()
     }
     /// Stripe's `request-id`.
     pub fn request_id(&self) -> Option<&str> {
-        crate::retry::request_id(&self.0.headers)
+        crate::retry::request_id(&self.headers)
     }
     /// Whether Stripe answered from its idempotency store (`idempotent-replayed: true`).
     pub fn is_replayed(&self) -> bool {
-        self.0.replayed
+        self.replayed
     }
     /// Attempts made, this one included.
     pub fn attempts(&self) -> u32 {
-        self.0.attempts
+        self.attempts
     }
     /// What to do next.
     pub fn advice(&self) -> Advice {
-        self.0.advice
+        self.advice
     }
     /// How long the last attempt took, from send to the whole response.
     pub fn attempt_duration(&self) -> Duration {
-        self.0.attempt_duration
+        self.attempt_duration
     }
     /// Stripe's error object, for a body of the form `{"error": {...}}`.
     pub fn error(&self) -> Option<ApiError> {
@@ -110,8 +102,8 @@ impl Response {
     /// This response's id and duration, for the next request's telemetry.
     pub(crate) fn metrics(&self) -> Option<RequestMetrics> {
         Some(RequestMetrics {
-            request_id: self.0.headers.get(crate::retry::REQUEST_ID)?.clone(),
-            duration: self.0.attempt_duration,
+            request_id: self.headers.get(crate::retry::REQUEST_ID)?.clone(),
+            duration: self.attempt_duration,
         })
     }
 }

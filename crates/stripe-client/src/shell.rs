@@ -53,6 +53,7 @@ impl Shell {
     }
 
     /// Starts a call (no I/O): its key is known from here on.
+    #[inline]
     pub(crate) fn start(
         &self,
         request: Request,
@@ -63,6 +64,7 @@ impl Shell {
     }
 
     /// A driver of one call to its end, and its first step.
+    #[inline]
     pub(crate) fn drive(&self, (call, first): (Call, Action)) -> (Drive<'_>, Step) {
         let mut drive = Drive {
             shell: self,
@@ -117,11 +119,13 @@ impl Drive<'_> {
     }
 
     /// The sleep is over, at `now`.
+    #[inline]
     pub(crate) fn woke(&mut self, now: Instant) -> Step {
         let action = self.call.handle(now, Input::Woke);
         self.step(action)
     }
 
+    #[inline]
     fn step(&mut self, action: Action) -> Step {
         match action {
             Action::Send { request, by } => Step::Send(Attempt::new(

@@ -20,6 +20,7 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    #[inline]
     pub(crate) fn new(
         request: http::Request<Bytes>,
         by: Option<Instant>,
@@ -32,22 +33,27 @@ impl Attempt {
         }
     }
     /// The request to send.
+    #[inline]
     pub fn request(&self) -> &http::Request<Bytes> {
         &self.request
     }
     /// When the attempt must be over (`None`: the policy bounds neither attempts nor calls).
+    #[inline]
     pub fn by(&self) -> Option<Instant> {
         self.by
     }
     /// What is left of the attempt's time at `now` (`None`: unbounded).
+    #[inline]
     pub fn time_left(&self, now: Instant) -> Option<std::time::Duration> {
         self.by.map(|by| by.saturating_duration_since(now))
     }
     /// Read at most this many bytes of the body, plus one (so that an oversized body is seen).
+    #[inline]
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
     }
     /// The request, to send it.
+    #[inline]
     pub fn into_request(self) -> http::Request<Bytes> {
         self.request
     }

@@ -77,6 +77,7 @@ impl Config {
         self.connect_timeout
     }
     /// The largest response body accepted; drivers read at most one byte more.
+    #[inline]
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
     }

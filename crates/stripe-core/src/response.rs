@@ -44,18 +44,22 @@ pub struct Response {
 
 impl Response {
     /// The status code.
+    #[inline]
     pub fn status(&self) -> StatusCode {
         self.status
     }
     /// Whether the status is 2xx.
+    #[inline]
     pub fn is_success(&self) -> bool {
         self.status.is_success()
     }
     /// The headers; `http::HeaderMap` names are lower-case.
+    #[inline]
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
     /// The body as received (at most the configured cap), never dropped.
+    #[inline]
     pub fn bytes(&self) -> &Bytes {
         &self.bytes
     }

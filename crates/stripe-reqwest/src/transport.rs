@@ -39,6 +39,7 @@ impl Origin {
     }
 
     /// The URL of `uri` if it is under this origin: the one a whole parse of its text gives.
+    #[inline]
     fn url(&self, uri: &http::Uri) -> Option<reqwest::Url> {
         let under = uri.scheme() == Some(&self.scheme) && uri.authority() == Some(&self.authority);
         under.then(|| {
@@ -53,6 +54,7 @@ impl Origin {
 /// The reqwest request of `request` (reqwest's own conversion, and its error, for a URI it
 /// refuses). A GET or DELETE goes without a body, as a plain client sends it (no
 /// `content-length: 0`); a POST always declares its length.
+#[inline]
 fn convert(
     origin: Option<&Origin>,
     request: http::Request<Bytes>,
@@ -106,6 +108,7 @@ impl AsyncTransport for Reqwest {
 
     /// The request is converted and handed to reqwest before the future exists, so that the
     /// future holds only what is alive across its awaits (it is part of every call's state).
+    #[inline]
     fn send(
         &self,
         attempt: Attempt,

@@ -5,7 +5,7 @@
 #   RATIO <workload>_cpu_per_req_ours_over_plain <x>    target <= 1.10 (ureq), <= 1.05 (reqwest)
 #   RATIO <workload>_connections_ours_over_one <x>      target 1 (10,000 sequential calls, one connection)
 #   RATIO <adapter>_retry_sleep_actual_over_planned <x>, ..._worst_off_over_2ms <x> (target <= 1)
-# Usage: bench/loopback.sh [--cpu C] [--quick] [--n N] [--conc-n N] [--blocks B]
+# Usage: bench/loopback.sh [--cpu C] [--quick] [--n N] [--conc-n N] [--blocks B] [--filter S]
 #   --cpu C: pin the benchmark and its server to CPU C (taskset). Unpinned, the scheduler may
 #   place one client's server thread on the other core and not the other's, which skews a
 #   sequential pair by up to 3x; pinned, the CPU ratios repeat within a few percent (the retry

@@ -120,6 +120,38 @@ fn a_body_at_the_limit_is_accepted(adapter: Adapter) {
     assert_eq!(response.status(), 200);
 }
 
+/// A chunked answer: `chunks` as `transfer-encoding: chunked` pieces.
+fn chunked(chunks: &[&str]) -> support::canned::Reply {
+    let mut out = String::from(
+        "HTTP/1.1 200 Canned\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+    );
+    for chunk in chunks {
+        out.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    out.push_str("0\r\n\r\n");
+    support::canned::Reply::Send(out.into_bytes())
+}
+
+/// A body of several chunks is joined whole within the cap, and over the cap is a typed
+/// failure, as a body of one piece is.
+fn a_body_in_chunks_is_joined_and_capped(adapter: Adapter) {
+    let server = canned(vec![
+        chunked(&["0123", "45", "6789"]),
+        chunked(&["0123", "4567", "89ab", "cdef"]),
+    ]);
+    let client = adapter.client(config_with(&server.base_url(), RetryPolicy::never(), 10));
+    let response = client.get("/v1/balance").expect("response");
+    assert_eq!(&response.bytes()[..], b"0123456789");
+    let err = client.get("/v1/balance").expect_err("too large");
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::ResponseTooLarge {
+            status: http::StatusCode::OK,
+            limit: 10
+        }
+    );
+}
+
 /// A user's agent (ureq's default: 4xx/5xx are errors) or builder: 4xx/5xx stay responses.
 fn statuses_4xx_and_5xx_are_responses_even_over_a_users_http_client(adapter: Adapter) {
     let server = canned(vec![
@@ -324,6 +356,7 @@ run_on_adapters!(
     a_429_then_200_is_retried_with_the_same_key,
     an_oversized_body_is_a_typed_failure,
     a_body_at_the_limit_is_accepted,
+    a_body_in_chunks_is_joined_and_capped,
     statuses_4xx_and_5xx_are_responses_even_over_a_users_http_client,
     invalid_input_is_an_error_before_any_io,
     os_seeds_give_distinct_keys_and_debug_hides_the_secret,

@@ -152,20 +152,21 @@ async fn read(
     max_body_bytes: usize,
 ) -> Result<http::Response<Bytes>, AttemptError> {
     let mut response = pending?.await?;
-    // The first chunk as it came, and any more after it.
-    let (mut first, mut more) = (Bytes::new(), Vec::new());
-    while first.len() + more.len() <= max_body_bytes {
+    // The first chunk as it came; from a second on, all of them joined, up to the cap + 1.
+    let limit = max_body_bytes.saturating_add(1);
+    let (mut first, mut all) = (Bytes::new(), Vec::new());
+    while first.len().max(all.len()) < limit {
         match response.chunk().await? {
-            Some(chunk) if first.is_empty() => first = chunk,
-            Some(chunk) => more.extend_from_slice(&chunk),
+            Some(chunk) if first.is_empty() && all.is_empty() => first = chunk,
+            Some(chunk) => {
+                all.extend_from_slice(&std::mem::take(&mut first));
+                all.extend_from_slice(&chunk[..chunk.len().min(limit - all.len())]);
+            }
             None => break,
         }
     }
-    let mut body = match more.is_empty() {
-        true => first,
-        false => Bytes::from([&first[..], &more].concat()),
-    };
-    body.truncate(max_body_bytes.saturating_add(1));
+    let mut body = if all.is_empty() { first } else { all.into() };
+    body.truncate(limit);
     let mut out = http::Response::new(body);
     *out.status_mut() = response.status();
     *out.version_mut() = response.version();

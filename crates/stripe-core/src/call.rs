@@ -244,7 +244,7 @@ impl Inner {
         let headers = CallHeaders {
             key: key.as_ref().map(|k| k.header_value().clone()),
             account: request.stripe_account,
-            telemetry: telemetry.filter(|_| config.telemetry),
+            telemetry,
         };
         let mut call = Box::new(Self {
             method: request.method,

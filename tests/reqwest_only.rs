@@ -136,3 +136,54 @@ proptest! {
         prop_assert_eq!(&lines[0], &lines[1]);
     }
 }
+
+/// The `Host` header ours writes from the API base (parsed once) is the one plain reqwest
+/// writes for the same URL: the port only if it is not the scheme's default, the host as the
+/// URL parser writes it. Both go through the canned server as an HTTP proxy, so that any host
+/// name works without a resolver and the request line shows the whole URL.
+#[tokio::test]
+async fn the_host_header_is_the_one_plain_reqwest_sends() {
+    use stripe_reqwest::reqwest;
+    let bases = [
+        "http://api.example.test",
+        "http://api.example.test:80",
+        "http://API.Example.TEST:8080",
+        "http://[::1]:8080",
+        "http://127.0.0.1:81",
+    ];
+    for base in bases {
+        let server = canned(vec![
+            Reply::http(200, &[], "{}"),
+            Reply::http(200, &[], "{}"),
+        ]);
+        let builder = || {
+            let proxy = reqwest::Proxy::http(server.base_url()).expect("proxy");
+            reqwest::Client::builder().proxy(proxy)
+        };
+        let config = Config::builder("sk_test_123")
+            .api_base(base)
+            .allow_insecure_http(true)
+            .policy(RetryPolicy::never())
+            .build()
+            .expect("config");
+        let transport = Reqwest::from_builder(builder(), &config).expect("transport");
+        let ours = Client::with_transport(config, transport);
+        ours.get("/v1/charges?limit=3").await.expect("ours");
+        let plain = builder().build().expect("plain");
+        let url = format!("{base}/v1/charges?limit=3");
+        plain.get(url).send().await.expect("plain");
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2, "{base}");
+        let line = |raw: &str| raw.lines().next().unwrap_or_default().to_owned();
+        assert_eq!(line(&requests[0]), line(&requests[1]), "{base}");
+        let hosts: Vec<_> = requests.iter().map(|raw| header(raw, "host")).collect();
+        assert!(hosts[0].is_some(), "{base}: ours sends a Host header");
+        assert_eq!(hosts[0], hosts[1], "{base}");
+        let count = |raw: &str| {
+            raw.lines()
+                .filter(|l| l.to_ascii_lowercase().starts_with("host:"))
+                .count()
+        };
+        assert_eq!(count(&requests[0]), 1, "{base}: one Host header");
+    }
+}

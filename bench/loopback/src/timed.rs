@@ -52,6 +52,10 @@ impl<T: Transport> Transport for Timed<T> {
     fn sleep_until(&self, until: Instant) {
         self.inner.sleep_until(until);
     }
+
+    fn header_room(&self) -> usize {
+        self.inner.header_room()
+    }
 }
 
 impl<T: AsyncTransport> AsyncTransport for Timed<T> {
@@ -66,5 +70,9 @@ impl<T: AsyncTransport> AsyncTransport for Timed<T> {
 
     async fn sleep_until(&self, until: Instant) {
         self.inner.sleep_until(until).await;
+    }
+
+    fn header_room(&self) -> usize {
+        self.inner.header_room()
     }
 }

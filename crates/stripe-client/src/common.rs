@@ -46,8 +46,8 @@ macro_rules! shared_methods {
                 seed: stripe_core::Seed,
             ) -> Self {
                 Self {
+                    shell: $crate::shell::Shell::new(config, seed, transport.header_room()),
                     transport,
-                    shell: $crate::shell::Shell::new(config, seed),
                 }
             }
 

@@ -32,9 +32,11 @@ impl fmt::Debug for Shell {
 }
 
 impl Shell {
-    pub(crate) fn new(config: Config, seed: Seed) -> Self {
+    pub(crate) fn new(config: Config, seed: Seed, header_room: usize) -> Self {
+        let mut session = Session::new(config.clone(), seed);
+        session.set_header_room(header_room);
         Self {
-            session: Arc::new(Mutex::new(Session::new(config.clone(), seed))),
+            session: Arc::new(Mutex::new(session)),
             config,
             on_retry: None,
         }

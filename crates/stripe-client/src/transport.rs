@@ -170,6 +170,13 @@ pub trait Transport {
     fn wall(&self) -> SystemTime {
         SystemTime::now()
     }
+
+    /// How many headers the transport or its HTTP client adds to a request's map: each
+    /// attempt's map keeps room for them (see
+    /// [`Session::set_header_room`](stripe_core::Session::set_header_room)). 0 by default.
+    fn header_room(&self) -> usize {
+        0
+    }
 }
 
 /// An async transport: the same four duties as [`Transport`], as futures that are `Send`.
@@ -194,6 +201,11 @@ pub trait AsyncTransport: Send + Sync {
     /// The wall clock, for the keys' timestamps and ages.
     fn wall(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    /// As [`Transport::header_room`].
+    fn header_room(&self) -> usize {
+        0
     }
 }
 

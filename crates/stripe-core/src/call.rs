@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 
 use crate::advice::Advice;
 use crate::config::Config;
@@ -184,10 +184,10 @@ impl Call {
         request: Request,
         config: &Config,
         random: Random,
-        telemetry: Option<HeaderValue>,
+        session: CallHeaders,
         at: (Instant, SystemTime),
     ) -> Result<(Self, Action), Error> {
-        Inner::start(request, config, random, telemetry, at)
+        Inner::start(request, config, random, session, at)
             .map(|(inner, action)| (Self(inner), action))
     }
 
@@ -224,7 +224,7 @@ impl Inner {
         request: Request,
         config: &Config,
         mut random: Random,
-        telemetry: Option<HeaderValue>,
+        session: CallHeaders,
         (now, wall): (Instant, SystemTime),
     ) -> Result<(Box<Self>, Action), Error> {
         let key = match request.method {
@@ -244,7 +244,7 @@ impl Inner {
         let headers = CallHeaders {
             key: key.as_ref().map(|k| k.header_value().clone()),
             account: request.stripe_account,
-            telemetry,
+            ..session
         };
         let mut call = Box::new(Self {
             method: request.method,

@@ -28,12 +28,14 @@ pub(crate) struct Wire {
     pub(crate) client_user_agent: HeaderValue,
 }
 
-/// What one call adds to the constant headers.
+/// What one call adds to the constant headers, and the room its maps keep for the transport's.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallHeaders {
     pub(crate) key: Option<HeaderValue>,
     pub(crate) account: Option<HeaderValue>,
     pub(crate) telemetry: Option<HeaderValue>,
+    /// See [`Session::set_header_room`](crate::Session::set_header_room).
+    pub(crate) room: usize,
 }
 
 impl Wire {
@@ -80,7 +82,8 @@ impl Wire {
         Uri::from_parts(parts).map_err(|e| e.to_string())
     }
 
-    /// The headers of one attempt, in a fixed order, in a map of the exact size.
+    /// The headers of one attempt, in a fixed order, in a map of their size plus the call's
+    /// room for the transport's own.
     pub(crate) fn headers(&self, method: Method, call: &CallHeaders) -> HeaderMap {
         let account = call.account.as_ref().or(self.stripe_account.as_ref());
         let post = method == Method::Post;
@@ -89,7 +92,8 @@ impl Wire {
             + usize::from(call.key.is_some())
             + usize::from(self.stripe_version.is_some())
             + usize::from(account.is_some())
-            + usize::from(call.telemetry.is_some());
+            + usize::from(call.telemetry.is_some())
+            + call.room;
         let mut h = HeaderMap::with_capacity(count);
         h.insert(header::AUTHORIZATION, self.authorization.clone());
         h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));

@@ -171,3 +171,41 @@ fn a_session_runs_a_retried_call_to_the_same_trace_from_the_same_seed() {
     );
     assert_ne!(a.log, c.log, "another seed, another key and other waits");
 }
+
+/// The room a transport asks for keeps each attempt's header map from growing when the
+/// transport adds its own headers (its capacity holds them), and changes no byte of the
+/// request: the same headers, in the same order, as a session without room sends.
+#[test]
+fn header_room_leaves_space_in_the_map_and_the_request_as_it_was() {
+    let now = Instant::now();
+    let first = |session: &mut Session, request: Request| {
+        let (_, first) = session.call(request, now, wall()).expect("a valid call");
+        let Action::Send { request, .. } = first else {
+            panic!("expected a send, got {first:?}");
+        };
+        request
+    };
+    for room in [0, 1, 2, 5, usize::MAX] {
+        for make in [post, get] {
+            let plain = first(&mut session(3), make());
+            let mut roomy = session(3);
+            roomy.set_header_room(room);
+            let sent = first(&mut roomy, make());
+            let names = |r: &http::Request<Bytes>| {
+                let h = r.headers();
+                h.iter()
+                    .map(|(n, v)| format!("{n}: {v:?}"))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(names(&sent), names(&plain), "room {room}");
+            assert_eq!(sent.uri(), plain.uri());
+            assert_eq!(sent.body(), plain.body());
+            let wanted = sent.headers().len() + room.min(32);
+            assert!(
+                sent.headers().capacity() >= wanted,
+                "room {room}: capacity {} < {wanted}",
+                sent.headers().capacity()
+            );
+        }
+    }
+}

@@ -13,39 +13,44 @@ use stripe_core::{Config, Error, TransportError};
 #[derive(Debug, Clone)]
 pub struct Reqwest {
     http: reqwest::Client,
-    origin: Option<Origin>,
+    origin: Option<std::sync::Arc<Origin>>,
 }
 
 /// The API base's origin, parsed once: a request to it gets its URL by setting the path and
 /// query of a copy, not by a whole parse of its URI's text (host name rules included), which
-/// costs more than anything else of ours in an attempt.
+/// costs more than anything else of ours in an attempt; and its `Host` header, the one hyper
+/// would write (the port only if not the scheme's default), from a value made once.
 #[derive(Debug, Clone)]
 struct Origin {
-    scheme: http::uri::Scheme,
-    authority: http::uri::Authority,
+    base: http::Uri,
     url: reqwest::Url,
+    host: http::HeaderValue,
 }
 
 impl Origin {
     fn new(api_base: &str) -> Option<Self> {
-        let uri: http::Uri = api_base.parse().ok()?;
-        let (scheme, authority) = (uri.scheme()?.clone(), uri.authority()?.clone());
+        let base: http::Uri = api_base.parse().ok()?;
+        let (scheme, authority) = (base.scheme()?, base.authority()?);
         let url = reqwest::Url::parse(&format!("{scheme}://{authority}/")).ok()?;
-        Some(Self {
-            scheme,
-            authority,
-            url,
-        })
+        let port = url.port().map_or(String::new(), |p| format!(":{p}"));
+        let host = format!("{}{port}", url.host_str()?).try_into().ok()?;
+        Some(Self { base, url, host })
     }
 
-    /// The URL of `uri` if it is under this origin: the one a whole parse of its text gives.
+    /// If the request is under this origin: its URL (the one a whole parse of its text
+    /// gives), and its `Host` header set.
     #[inline]
-    fn url(&self, uri: &http::Uri) -> Option<reqwest::Url> {
-        let under = uri.scheme() == Some(&self.scheme) && uri.authority() == Some(&self.authority);
+    fn route(&self, parts: &mut http::request::Parts) -> Option<reqwest::Url> {
+        let uri = &parts.uri;
+        let under = uri.scheme() == self.base.scheme() && uri.authority() == self.base.authority();
         under.then(|| {
             let mut url = self.url.clone();
             url.set_path(uri.path());
             url.set_query(uri.query());
+            parts
+                .headers
+                .entry(http::header::HOST)
+                .or_insert_with(|| self.host.clone());
             url
         })
     }
@@ -59,11 +64,11 @@ fn convert(
     origin: Option<&Origin>,
     request: http::Request<Bytes>,
 ) -> reqwest::Result<reqwest::Request> {
-    let url = origin.and_then(|o| o.url(request.uri()));
-    let Some(url) = url.or_else(|| reqwest::Url::parse(&request.uri().to_string()).ok()) else {
-        return reqwest::Request::try_from(request);
+    let (mut parts, body) = request.into_parts();
+    let url = origin.and_then(|o| o.route(&mut parts));
+    let Some(url) = url.or_else(|| reqwest::Url::parse(&parts.uri.to_string()).ok()) else {
+        return reqwest::Request::try_from(http::Request::from_parts(parts, body));
     };
-    let (parts, body) = request.into_parts();
     let post = parts.method == reqwest::Method::POST;
     let mut out = reqwest::Request::new(parts.method, url);
     *out.headers_mut() = parts.headers;
@@ -86,10 +91,8 @@ impl Reqwest {
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(Error::local)?;
-        Ok(Self {
-            http,
-            origin: Origin::new(config.api_base()),
-        })
+        let origin = Origin::new(config.api_base()).map(std::sync::Arc::new);
+        Ok(Self { http, origin })
     }
 }
 
@@ -114,7 +117,7 @@ impl AsyncTransport for Reqwest {
         attempt: Attempt,
     ) -> impl Future<Output = Result<http::Response<Bytes>, SendError<AttemptError>>> + Send {
         let (max_body_bytes, by) = (attempt.max_body_bytes(), attempt.by());
-        let pending = convert(self.origin.as_ref(), attempt.into_request())
+        let pending = convert(self.origin.as_deref(), attempt.into_request())
             .map(|request| self.http.execute(request));
         async move {
             // The whole attempt, body included, is bounded: a timer of our own rather than
@@ -133,6 +136,12 @@ impl AsyncTransport for Reqwest {
     /// may wake a tick later still: a sleep to `until` could end two milliseconds late. So it
     /// sleeps to a tick before, and yields to other tasks until the instant is reached (at most
     /// about a millisecond, once per retry).
+    /// `Host` (see `Origin`), and one more: reqwest looks up each of its default headers
+    /// with `HeaderMap::entry`, which first makes room for one.
+    fn header_room(&self) -> usize {
+        2
+    }
+
     async fn sleep_until(&self, until: Instant) {
         if let Some(early) = until.checked_sub(Duration::from_millis(1)) {
             tokio::time::sleep_until(early.into()).await;

@@ -72,7 +72,9 @@ impl Ureq {
         };
         let (parts, body) = response.into_parts();
         let limit = u64::try_from(max_body_bytes).map_or(u64::MAX, |n| n.saturating_add(1));
-        let mut bytes = Vec::new();
+        // Sized once from the declared length (trusted up to 64 KiB), not grown step by step.
+        let declared = body.content_length().unwrap_or(0).min(limit).min(64 << 10);
+        let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
         let mut reader = body.into_with_config().reader().take(limit);
         reader.read_to_end(&mut bytes)?;
         Ok(http::Response::from_parts(parts, Bytes::from(bytes)))

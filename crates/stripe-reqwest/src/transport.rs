@@ -38,19 +38,19 @@ impl Origin {
     }
 
     /// If the request is under this origin: its URL (the one a whole parse of its text
-    /// gives), and its `Host` header set.
+    /// gives), and its `Host` header set. The authority is compared as text, byte for byte:
+    /// the core writes the one of the same base; any other goes the long way.
     #[inline]
     fn route(&self, parts: &mut http::request::Parts) -> Option<reqwest::Url> {
-        let uri = &parts.uri;
-        let under = uri.scheme() == self.base.scheme() && uri.authority() == self.base.authority();
+        let (uri, base) = (&parts.uri, &self.base);
+        let text = [uri, base].map(|u| u.authority().map(http::uri::Authority::as_str));
+        let under = uri.scheme() == base.scheme() && text[0] == text[1];
         under.then(|| {
             let mut url = self.url.clone();
             url.set_path(uri.path());
             url.set_query(uri.query());
-            parts
-                .headers
-                .entry(http::header::HOST)
-                .or_insert_with(|| self.host.clone());
+            let host = || self.host.clone();
+            parts.headers.entry(http::header::HOST).or_insert_with(host);
             url
         })
     }

@@ -14,6 +14,9 @@
 //!   [`reqwest::ClientBuilder`] (yours, with its pool, proxy and TLS settings, through
 //!   [`Reqwest::from_builder`]) on which it sets the redirect policy to none itself, so no
 //!   client can re-post a charge and its key elsewhere; reqwest's own retries are off too.
+//! - A request under the API base carries the `Host` header hyper would write, made once, in
+//!   a header map the core sizes for it ([`stripe_client::AsyncTransport::header_room`]), so
+//!   that neither it nor reqwest's look-up of its default headers regrows the map.
 //! - Sleeping uses Tokio's timer (to a tick before the instant, then yielding until it): calls
 //!   need a Tokio runtime with the timer (current-thread or multi-thread). The futures are
 //!   `Send`.

@@ -19,7 +19,9 @@ pub struct Reqwest {
 /// The API base's origin, parsed once: a request to it gets its URL by setting the path and
 /// query of a copy, not by a whole parse of its URI's text (host name rules included), which
 /// costs more than anything else of ours in an attempt; and its `Host` header, the one hyper
-/// would write (the port only if not the scheme's default), from a value made once.
+/// would write (the port only if not the scheme's default), from a value made once. Should a
+/// user's reqwest speak HTTP/2, the header goes beside `:authority` with the same value, which
+/// RFC 9113 (8.3.1) allows.
 #[derive(Debug, Clone)]
 struct Origin {
     base: http::Uri,

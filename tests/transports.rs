@@ -102,13 +102,13 @@ fn an_oversized_body_is_a_typed_failure(adapter: Adapter) {
     let server = canned(vec![http(200, &[], &"x".repeat(100))]);
     let client = adapter.client(config_with(&server.base_url(), policy_10ms(), 10));
     let err = client.get("/v1/balance").expect_err("too large");
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::ResponseTooLarge {
-            status: http::StatusCode::OK,
-            limit: 10
-        }
-    );
+    assert_too_large(err.kind(), 10);
+}
+
+/// The failure of a 200 whose body is over the cap `limit`.
+fn assert_too_large(kind: &ErrorKind, limit: usize) {
+    let status = http::StatusCode::OK;
+    assert_eq!(kind, &ErrorKind::ResponseTooLarge { status, limit });
 }
 
 fn a_body_at_the_limit_is_accepted(adapter: Adapter) {
@@ -143,13 +143,7 @@ fn a_body_in_chunks_is_joined_and_capped(adapter: Adapter) {
     let response = client.get("/v1/balance").expect("response");
     assert_eq!(&response.bytes()[..], b"0123456789");
     let err = client.get("/v1/balance").expect_err("too large");
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::ResponseTooLarge {
-            status: http::StatusCode::OK,
-            limit: 10
-        }
-    );
+    assert_too_large(err.kind(), 10);
 }
 
 /// A user's agent (ureq's default: 4xx/5xx are errors) or builder: 4xx/5xx stay responses.

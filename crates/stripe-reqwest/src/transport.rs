@@ -22,7 +22,7 @@ pub struct Reqwest {
 /// would write (the port only if not the scheme's default), from a value made once. Should a
 /// user's reqwest speak HTTP/2, the header goes beside `:authority` with the same value, which
 /// RFC 9113 (8.3.1) allows.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Origin {
     base: http::Uri,
     url: reqwest::Url,

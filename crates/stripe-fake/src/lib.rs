@@ -28,7 +28,6 @@
 //! | `POST /v1/payment_intents`, `GET /v1/payment_intents`, `GET/POST /v1/payment_intents/:id`, `POST .../confirm`, `.../capture`, `.../cancel` | `confirm=true`, `capture_method=manual`, declines leave `requires_payment_method` |
 //! | `GET /v1/payment_intents/search` | search |
 //! | `POST /v1/refunds`, `GET /v1/refunds`, `GET/POST /v1/refunds/:id`, `POST /v1/refunds/:id/cancel` | by `charge` or `payment_intent`; card refunds succeed at once, so cancel is a 400 |
-//! | `GET /v1/refunds/search` | an extension: Stripe has no refunds search |
 //! | `POST /v1/payment_methods`, `GET /v1/payment_methods?customer=..&type=card`, `GET /v1/payment_methods/:id`, `POST .../attach`, `.../detach` | `type=card&card[token]=tok_...` |
 //! | `POST /v1/setup_intents`, `GET /v1/setup_intents`, `GET /v1/setup_intents/:id`, `POST .../confirm` | success attaches the payment method to the customer |
 //! | `GET /v1/events`, `GET /v1/events/:id` | `type` (with `charge.*`), `types[]` |

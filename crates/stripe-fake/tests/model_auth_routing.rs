@@ -80,6 +80,29 @@ fn unknown_path_is_404() {
 }
 
 #[test]
+fn refunds_search_is_an_unknown_url_as_at_stripe() {
+    // Stripe has no `/v1/refunds/search`; the fake answers it as any unknown URL, not as a
+    // retrieve of a refund named `search`, and executes nothing.
+    let mut model = Model::new(1);
+    let resp = model.handle(
+        &common::get("/v1/refunds/search?query=metadata['op']:'x'"),
+        t0(),
+    );
+    assert_eq!(resp.status(), 404);
+    assert!(header(&resp, "request-id").is_some());
+    let err = &json(&resp)["error"];
+    assert_eq!(err["type"], "invalid_request_error");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Unrecognized request URL (GET: /v1/refunds/search)")),
+        "{err}"
+    );
+    assert!(err.get("code").is_none(), "{err}");
+    assert!(model.log().iter().all(|e| !e.executed));
+}
+
+#[test]
 fn garbage_input_never_panics() {
     let mut model = Model::new(1);
     let bodies = [

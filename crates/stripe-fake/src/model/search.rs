@@ -1,8 +1,8 @@
 //! Search (`GET /v1/<resource>/search?query=...`) with a subset of Stripe's query language:
 //! clauses `field:'value'`, `field~'substring'`, `field>N` (also `<`, `>=`, `<=`),
 //! `metadata['key']:'value'`, `-` to negate a clause, joined by `AND` or by `OR` (not both),
-//! answered as Stripe's `search_result` with `page` / `next_page` cursors. Refunds search is an
-//! extension: Stripe has no such endpoint.
+//! answered as Stripe's `search_result` with `page` / `next_page` cursors. Customers, charges and
+//! payment intents are searchable; Stripe has no refunds search, and neither has the fake.
 
 use serde_json::{Value, json};
 
@@ -19,7 +19,6 @@ pub(crate) enum Resource {
     Customer,
     Charge,
     PaymentIntent,
-    Refund,
 }
 
 impl Resource {
@@ -39,14 +38,6 @@ impl Resource {
                 "status",
             ],
             Resource::PaymentIntent => &["amount", "created", "currency", "customer", "status"],
-            Resource::Refund => &[
-                "amount",
-                "charge",
-                "created",
-                "currency",
-                "payment_intent",
-                "status",
-            ],
         }
     }
 
@@ -55,7 +46,6 @@ impl Resource {
             Resource::Customer => "/v1/customers/search",
             Resource::Charge => "/v1/charges/search",
             Resource::PaymentIntent => "/v1/payment_intents/search",
-            Resource::Refund => "/v1/refunds/search",
         }
     }
 }
@@ -293,7 +283,6 @@ impl Model {
             Resource::Customer => &self.customers,
             Resource::Charge => &self.charges,
             Resource::PaymentIntent => &self.payment_intents,
-            Resource::Refund => &self.refunds,
         };
         let matching: Vec<&Value> = objects
             .iter()

@@ -103,10 +103,6 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
             "starting_after",
         ],
     ),
-    (
-        "GET /v1/refunds/search",
-        &["expand", "limit", "page", "query"],
-    ),
     ("GET /v1/refunds/{refund}", &["expand"]),
     (
         "GET /v1/setup_intents",

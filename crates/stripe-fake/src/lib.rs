@@ -45,7 +45,11 @@
 //!   default 10), `starting_after`, `ending_before`, `created` / `created[gt|gte|lt|lte]`.
 //! - Search: `query` with `field:'value'`, `field~'sub'`, `field>N` (`<`, `>=`, `<=`),
 //!   `metadata['key']:'value'`, `-` negation, `AND` or `OR`; `limit`, `page`; answered as
-//!   `{"object": "search_result", "data", "has_more", "next_page", "url"}`.
+//!   `{"object": "search_result", "data", "has_more", "next_page", "url"}`. Stripe's index
+//!   trails writes (usually under a minute, up to an hour during outages):
+//!   [`Model::set_search_lag`] (server: [`ServerOptions::search_lag`], binary: `--search-lag`)
+//!   makes a search see objects as they were that long before its `now`, creation and later
+//!   updates alike; lists and retrieves stay consistent. The default lag is zero.
 //! - `expand[]`: ids become objects (`customer`, `latest_charge`, `payment_intent`, `charge`,
 //!   `data.customer`, nested paths up to four levels); an unknown field is a 400.
 //! - Parameters: the ones Stripe's spec lists for the endpoint are accepted; the ones the fake

@@ -62,16 +62,58 @@ fn loads_a_plan_file() {
 }
 
 #[test]
+fn search_lag_flag_delays_search_and_not_lists() {
+    let mut child = Command::new(BIN)
+        .args(["--search-lag", "3600"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    let url = line.trim().trim_start_matches("listening on ").to_owned();
+    let created = common::call(
+        &url,
+        "POST",
+        "/v1/charges",
+        &[],
+        "amount=500&currency=usd&source=tok_visa&metadata[op]=x",
+    );
+    let listed = common::call(&url, "GET", "/v1/charges", &[], "");
+    let searched = common::call(
+        &url,
+        "GET",
+        "/v1/charges/search?query=metadata['op']:'x'",
+        &[],
+        "",
+    );
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let id = created.expect("answer").json()["id"].clone();
+    assert!(id.is_string());
+    assert_eq!(listed.expect("answer").json()["data"][0]["id"], id);
+    let searched = searched.expect("answer");
+    assert_eq!(searched.status, 200);
+    assert_eq!(searched.json()["data"], serde_json::json!([]));
+}
+
+#[test]
 fn help_and_bad_arguments() {
     let help = Command::new(BIN).arg("--help").output().expect("run");
     assert!(help.status.success());
-    assert!(String::from_utf8_lossy(&help.stdout).contains("usage: stripe-fake"));
+    let usage = String::from_utf8_lossy(&help.stdout);
+    assert!(usage.contains("usage: stripe-fake"));
+    assert!(usage.contains("--search-lag SECONDS"));
     for args in [
         &["--bogus"][..],
         &["--port"],
         &["--port", "99999"],
         &["--host", "nowhere"],
         &["--plan", "/nonexistent/plan.json"],
+        &["--search-lag", "-1"],
+        &["--search-lag", "soon"],
+        &["--search-lag", "NaN"],
     ] {
         let out = Command::new(BIN).args(args).output().expect("run");
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -1,19 +1,20 @@
 //! `stripe-fake`: serve the fake Stripe API on a loopback port.
 //!
 //! ```text
-//! stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N]
+//! stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N] [--search-lag SECONDS]
 //!             [--webhook-url URL] [--webhook-secret whsec_...]
 //! ```
 //! The first line on stdout is `listening on http://HOST:PORT`.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use stripe_fake::FaultPlan;
 use stripe_fake::server::{ServerOptions, WebhookConfig, run_foreground};
 
 const USAGE: &str = "\
-usage: stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N]
+usage: stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N] [--search-lag SECONDS]
                    [--webhook-url URL] [--webhook-secret whsec_...]
 
 Serves a fake Stripe API (customers, charges, payment_intents, refunds, payment_methods,
@@ -26,6 +27,9 @@ options:
   --plan FILE   JSON fault plan, e.g.
                 [{\"method\": \"POST\", \"path\": \"/v1/charges\", \"fault\": \"drop_after\", \"times\": 1}]
   --seed N      seed of the generated ids (default 24301)
+  --search-lag SECONDS
+                how far search results trail writes, as Stripe's index does (default 0;
+                fractions allowed); lists and retrieves are never behind
   --webhook-url URL
                 POST every event, signed (Stripe-Signature), to http://HOST:PORT/path
   --webhook-secret S
@@ -51,7 +55,13 @@ fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
         }
         if !matches!(
             flag,
-            "--port" | "--host" | "--plan" | "--seed" | "--webhook-url" | "--webhook-secret"
+            "--port"
+                | "--host"
+                | "--plan"
+                | "--seed"
+                | "--search-lag"
+                | "--webhook-url"
+                | "--webhook-secret"
         ) {
             return Err(format!("unknown argument `{arg}`"));
         }
@@ -74,6 +84,15 @@ fn parse(args: &[String]) -> Result<Option<ServerOptions>, String> {
                 options.seed = value.parse().map_err(|_| {
                     format!("invalid seed `{value}` (expected an unsigned integer)")
                 })?;
+            }
+            "--search-lag" => {
+                options.search_lag = value
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+                    .ok_or_else(|| {
+                        format!("invalid search lag `{value}` (expected seconds, 0 or more)")
+                    })?;
             }
             "--webhook-url" => webhook_url = Some(value),
             "--webhook-secret" => webhook_secret = value,

@@ -22,6 +22,7 @@ mod phases;
 mod refunds;
 mod router;
 mod search;
+mod search_index;
 mod setup_intents;
 mod spec_params;
 
@@ -38,6 +39,7 @@ pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};
 use params::Params;
 use router::Route;
+use search_index::SearchIndex;
 
 /// The kinds of objects the model can count with [`Model::count`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,6 +147,8 @@ pub struct Model {
     pub(crate) current_request: Option<(String, Option<String>)>,
     keys: Store,
     log: Vec<LogEntry>,
+    /// What Search sees when it trails writes ([`Model::set_search_lag`]).
+    pub(crate) search_index: SearchIndex,
 }
 
 /// Seconds since the Unix epoch of the model's clock (0 before the epoch).
@@ -171,6 +175,7 @@ impl Model {
             current_request: None,
             keys: Store::default(),
             log: Vec::new(),
+            search_index: SearchIndex::default(),
         }
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::errors::ApiError;
 use super::idempotency::{self, Lookup, Slot, Stored};
 use super::params::Params;
-use super::{Begin, Completion, LogEntry, Model, Pending, auth, router, unix};
+use super::{Begin, Completion, LogEntry, Model, Pending, auth, router};
 
 impl Model {
     /// Starts a log entry for a request and returns its request id and index.
@@ -189,8 +189,9 @@ impl Model {
             pending.request_id.clone(),
             pending.slot.as_ref().map(|(_, key)| key.clone()),
         ));
-        let outcome = self.execute(&pending.route, &pending.params, unix(now));
+        let outcome = self.execute(&pending.route, &pending.params, now);
         self.current_request = None;
+        self.record_search_versions(now);
         let (status, body, should_retry) = match (how, outcome) {
             (Completion::Normal, Ok(value)) => (200, value, None),
             (Completion::Normal, Err(err)) => (err.status, err.to_json(), None),

@@ -1,5 +1,7 @@
 //! Maps method and path to an endpoint, validates parameters, dispatches execution.
 
+use std::time::SystemTime;
+
 use http::Method;
 use serde_json::Value;
 
@@ -10,6 +12,7 @@ use super::search::Resource;
 use super::spec_params::SPEC_PARAMS;
 use super::{
     Model, charges, customers, payment_intents, payment_methods, refunds, search, setup_intents,
+    unix,
 };
 
 /// One endpoint, with the object id taken from the path where there is one.
@@ -215,31 +218,33 @@ impl Model {
         &mut self,
         route: &Route,
         p: &Params,
-        now: i64,
+        at: SystemTime,
     ) -> Result<Value, ApiError> {
-        let value = self.dispatch(route, p, now)?;
+        let value = self.dispatch(route, p, at)?;
         self.expand(value, &p.list("expand"))
     }
 
-    fn dispatch(&mut self, route: &Route, p: &Params, now: i64) -> Result<Value, ApiError> {
+    /// `at` is the model's clock; endpoints other than search take it in Unix seconds.
+    fn dispatch(&mut self, route: &Route, p: &Params, at: SystemTime) -> Result<Value, ApiError> {
+        let now = unix(at);
         match route {
             Route::Balance => Ok(self.balance()),
             Route::CustomerCreate => self.create_customer(p, now),
             Route::CustomerList => self.list_customers(p),
-            Route::CustomerSearch => self.search(p, Resource::Customer),
+            Route::CustomerSearch => self.search(p, Resource::Customer, at),
             Route::CustomerRetrieve(id) => self.retrieve_customer(id),
             Route::CustomerUpdate(id) => self.update_customer(id, p, now),
             Route::CustomerDelete(id) => self.delete_customer(id, now),
             Route::CustomerPaymentMethods(id) => self.list_customer_payment_methods(id, p),
             Route::ChargeCreate => self.create_charge(p, now),
             Route::ChargeList => self.list_charges(p),
-            Route::ChargeSearch => self.search(p, Resource::Charge),
+            Route::ChargeSearch => self.search(p, Resource::Charge, at),
             Route::ChargeRetrieve(id) => retrieve(&self.charges, "charge", id),
             Route::ChargeUpdate(id) => self.update_charge(id, p, now),
             Route::ChargeCapture(id) => self.capture_charge(id, p, now),
             Route::PaymentIntentCreate => self.create_payment_intent(p, now),
             Route::PaymentIntentList => self.list_payment_intents(p),
-            Route::PaymentIntentSearch => self.search(p, Resource::PaymentIntent),
+            Route::PaymentIntentSearch => self.search(p, Resource::PaymentIntent, at),
             Route::PaymentIntentRetrieve(id) => {
                 retrieve(&self.payment_intents, "payment_intent", id)
             }

@@ -3,6 +3,9 @@
 //! `metadata['key']:'value'`, `-` to negate a clause, joined by `AND` or by `OR` (not both),
 //! answered as Stripe's `search_result` with `page` / `next_page` cursors. Customers, charges and
 //! payment intents are searchable; Stripe has no refunds search, and neither has the fake.
+//! Searches may trail writes by a configurable lag ([`super::search_index`]).
+
+use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
@@ -277,7 +280,13 @@ fn clause_matches(object: &Value, clause: &Clause) -> bool {
 }
 
 impl Model {
-    pub(crate) fn search(&self, p: &Params, resource: Resource) -> Result<Value, ApiError> {
+    /// Answers a search at `now`, as the index sees the objects then ([`super::search_index`]).
+    pub(crate) fn search(
+        &self,
+        p: &Params,
+        resource: Resource,
+        now: SystemTime,
+    ) -> Result<Value, ApiError> {
         let search = parse(p, resource)?;
         let objects = match resource {
             Resource::Customer => &self.customers,
@@ -287,6 +296,7 @@ impl Model {
         let matching: Vec<&Value> = objects
             .iter()
             .rev()
+            .filter_map(|o| self.search_index.visible(o, now))
             .filter(|o| {
                 if search.any {
                     search.clauses.iter().any(|c| clause_matches(o, c))

@@ -43,6 +43,9 @@ pub struct ServerOptions {
     pub seed: u64,
     /// Where to POST the events the model records (none by default).
     pub webhook: Option<WebhookConfig>,
+    /// How far Search trails writes, in the model's clock (default zero); see
+    /// [`Model::set_search_lag`]. Lists and retrieves are never behind.
+    pub search_lag: Duration,
 }
 
 impl Default for ServerOptions {
@@ -53,6 +56,7 @@ impl Default for ServerOptions {
             plan: FaultPlan::new(),
             seed: 0x5EED,
             webhook: None,
+            search_lag: Duration::ZERO,
         }
     }
 }
@@ -163,8 +167,10 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         tokio::net::TcpListener::from_std(listener)?
     };
     let (handled, _) = watch::channel(0);
+    let mut model = Model::new(options.seed);
+    model.set_search_lag(options.search_lag);
     let shared = Arc::new(Shared {
-        model: Mutex::new(Model::new(options.seed)),
+        model: Mutex::new(model),
         plan: Mutex::new(options.plan),
         clock_offset: Mutex::new(Duration::ZERO),
         connections: AtomicU64::new(0),

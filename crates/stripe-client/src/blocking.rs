@@ -53,7 +53,7 @@ impl<T: Transport> Client<T> {
 
     /// Drives a prepared call to its end.
     pub(crate) fn run(&self, prepared: Prepared<'_, Self>) -> Result<Response, Error> {
-        let (mut drive, mut step) = self.shell.drive(prepared.into_parts());
+        let (mut drive, mut step) = self.shell.drive(prepared.into_call());
         loop {
             step = match step {
                 Step::Send(attempt) => {

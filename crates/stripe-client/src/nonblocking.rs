@@ -75,7 +75,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self,
         prepared: Prepared<'_, Self>,
     ) -> impl Future<Output = Result<Response, Error>> + Send + '_ {
-        let (mut drive, mut step) = self.shell.drive(prepared.into_parts());
+        let (mut drive, mut step) = self.shell.drive(prepared.into_call());
         async move {
             loop {
                 step = match step {

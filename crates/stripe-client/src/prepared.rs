@@ -34,7 +34,11 @@ impl<'a, C> Prepared<'a, C> {
         }
     }
 
-    pub(crate) fn into_parts(self) -> (Call, Action) {
+    /// The call and its first action, for a caller that drives the call itself (as
+    /// `stripe-journal` does, to check its lease before each attempt): feed each action's
+    /// outcome to [`Call::handle`] and send each [`Action::Send`] as an [`crate::Attempt`].
+    /// The client's retry hook and telemetry memory are not involved in a call driven so.
+    pub fn into_call(self) -> (Call, Action) {
         (self.call, self.first)
     }
 

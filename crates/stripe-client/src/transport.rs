@@ -20,12 +20,11 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// An attempt of `request` to be over by `by`, reading at most `max_body_bytes` of the
+    /// body (plus one). A driver of its own (see [`crate::Prepared::into_call`]) makes one from
+    /// each `Action::Send` it sends through a transport.
     #[inline]
-    pub(crate) fn new(
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        max_body_bytes: usize,
-    ) -> Self {
+    pub fn new(request: http::Request<Bytes>, by: Option<Instant>, max_body_bytes: usize) -> Self {
         Self {
             request,
             by,

@@ -85,6 +85,15 @@ impl Config {
     pub fn telemetry(&self) -> bool {
         self.telemetry
     }
+    /// The connected account every request acts on (`Stripe-Account`), unless a request names
+    /// its own.
+    pub fn stripe_account(&self) -> Option<&str> {
+        // Checked to be visible ASCII in `build`, so `to_str` cannot fail.
+        self.wire
+            .stripe_account
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+    }
     /// The `User-Agent` header value.
     pub fn user_agent(&self) -> &str {
         // Built from visible ASCII in `build`, so `to_str` cannot fail.

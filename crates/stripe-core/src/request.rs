@@ -197,6 +197,12 @@ impl Request {
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
+    /// The connected account this request names (`Stripe-Account`), if any; the configuration's
+    /// applies otherwise.
+    pub fn stripe_account(&self) -> Option<&str> {
+        // Checked to be visible ASCII in `with_stripe_account`.
+        self.stripe_account.as_ref().and_then(|v| v.to_str().ok())
+    }
 }
 
 impl fmt::Debug for Request {

@@ -32,12 +32,15 @@ pub(crate) struct Row {
     pub epoch: i64,
     pub version: i64,
     pub request: Option<String>,
+    pub namespace: String,
+    pub send_limit_ms: Option<i64>,
+    pub key_spent: i64,
 }
 
 /// The column names, comma-separated, in the order of [`Row`]'s fields.
 pub(crate) const COLUMNS: &str = "scope, op, idem_key, key_created_ms, fingerprint, created_ms, \
      updated_ms, state, status, object_id, body, advice, reason, attempts, lease_owner, \
-     lease_until_ms, epoch, version, request";
+     lease_until_ms, epoch, version, request, namespace, send_limit_ms, key_spent";
 
 /// Milliseconds since the epoch (times before it count as 0; past `i64` saturate).
 pub(crate) fn millis(t: SystemTime) -> i64 {
@@ -84,6 +87,9 @@ impl Row {
             epoch: int(i.epoch),
             version: int(i.version),
             request: i.request.as_ref().map(SavedRequest::encode),
+            namespace: i.namespace.clone(),
+            send_limit_ms: i.send_limit.map(millis),
+            key_spent: i64::from(i.key_spent),
         }
     }
 
@@ -134,6 +140,9 @@ impl Row {
                 Some(text) => Some(SavedRequest::decode(text).ok_or_else(|| corrupt("request"))?),
                 None => None,
             },
+            namespace: self.namespace,
+            send_limit: self.send_limit_ms.map(time),
+            key_spent: self.key_spent != 0,
         })
     }
 }
@@ -171,14 +180,21 @@ pub(crate) fn update_sql(table: &str, placeholder: fn(usize) -> String) -> Strin
     )
 }
 
-/// The `WHERE` condition of a sweep: in flight with an ended or released lease, or to reconcile;
-/// `now` is the given placeholder.
-pub(crate) fn sweep_condition(now: &str) -> String {
+/// The `WHERE` condition of a sweep: in flight with an ended or released lease, to reconcile,
+/// or found not applied (to claim again); `now` and the cursor `(updated_ms, scope, op)` are
+/// the given placeholders, so a sweep resumes after the last row it returned and never starves
+/// behind rows it cannot settle.
+pub(crate) fn sweep_condition(now: &str, after: [&str; 3]) -> String {
+    let [ms, scope, op] = after;
     format!(
         "((state IN ('claimed', 'sent') AND (lease_until_ms IS NULL OR lease_until_ms <= {now})) \
-         OR state = 'to_reconcile')"
+         OR state = 'to_reconcile' OR (state = 'failed' AND advice = 'not_applied')) \
+         AND (updated_ms, scope, op) > ({ms}, {scope}, {op})"
     )
 }
+
+/// The order of a sweep, matching its cursor.
+pub(crate) const SWEEP_ORDER: &str = "ORDER BY updated_ms, scope, op";
 
 #[cfg(test)]
 mod tests {
@@ -187,7 +203,7 @@ mod tests {
     #[test]
     fn update_binds_every_column_once() {
         let sql = update_sql("t", |i| format!("?{i}"));
-        for i in 1..=20 {
+        for i in 1..=23 {
             assert_eq!(
                 sql.matches(&format!("?{i} ")).count()
                     + sql.matches(&format!("?{i},")).count()
@@ -196,6 +212,6 @@ mod tests {
                 "{sql}"
             );
         }
-        assert!(insert_sql("t", |i| format!("${i}")).contains("$19)"));
+        assert!(insert_sql("t", |i| format!("${i}")).contains("$22)"));
     }
 }

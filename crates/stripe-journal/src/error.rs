@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 use crate::fingerprint::Fingerprint;
-use crate::intent::{IntentId, ReconcileReason, StateKind};
+use crate::intent::{IntentId, StateKind};
 
 /// Everything that can go wrong with the journal. Nothing was sent to Stripe when `begin`
 /// returns an error.
@@ -29,7 +29,8 @@ pub enum JournalError {
         given: Fingerprint,
     },
     /// The caller no longer holds the intent: its lease was taken over (it expired), or the
-    /// intent has moved on. Do not send; the new holder resumes with the same key.
+    /// intent has moved on. This holder sent nothing after it learnt so; the new holder resumes
+    /// with the same key.
     LeaseLost {
         /// The operation.
         id: IntentId,
@@ -59,25 +60,33 @@ pub enum JournalError {
     InvalidUrl(String),
     /// The store's backend failed (I/O, SQL, connection).
     Store(Box<dyn std::error::Error + Send + Sync>),
-    /// Another live holder has the operation in flight; nothing was sent. Run it again after
-    /// `until` (a re-delivered job usually just drops it: the holder finishes it).
-    Busy {
+    /// The operation has no outcome yet (another live holder has it, or its outcome cannot be
+    /// settled yet): from [`crate::Run::into_outcome`]; nothing was sent.
+    NotYet {
         /// The operation.
         id: IntentId,
-        /// The holder.
-        owner: String,
-        /// Its lease's end.
-        until: SystemTime,
+        /// Why, and until when.
+        detail: String,
     },
-    /// The outcome is unknown and cannot be settled yet (Search lags writes): run it again, or
-    /// recover, after `retry_at`. Nothing more was sent.
-    Unsettled {
-        /// The operation.
-        id: IntentId,
-        /// Why it must be reconciled.
-        reason: ReconcileReason,
-        /// When a look at Stripe will settle it.
-        retry_at: SystemTime,
+    /// This holder's wall clock is too far from the store's (the database's, for a fleet):
+    /// leases and key ages are judged on the store's clock, and a holder that disagrees with it
+    /// this much refuses to work. Nothing was sent.
+    ClockSkew {
+        /// The holder's wall clock.
+        local: SystemTime,
+        /// The store's.
+        store: SystemTime,
+        /// The largest difference allowed ([`crate::Policy::with_max_skew`]).
+        max: std::time::Duration,
+    },
+    /// Pruning this young could remove an intent whose key may still be resumed or whose job
+    /// may still be re-delivered; nothing was deleted.
+    PruneTooYoung {
+        /// The age asked for.
+        asked: std::time::Duration,
+        /// The youngest age that may be pruned: Stripe's key window plus the lease and the send
+        /// grace.
+        minimum: std::time::Duration,
     },
     /// The call to Stripe failed without a known outcome (no response, retries exhausted): the
     /// intent keeps its key, and the next run (or recovery) resumes it with that key.
@@ -116,7 +125,7 @@ impl fmt::Display for JournalError {
             ),
             Self::LeaseLost { id } => write!(
                 f,
-                "lease on operation {id} was lost (taken over or finished elsewhere): do not send"
+                "lease on operation {id} was lost (taken over or finished elsewhere); this holder sends nothing more, the new holder resumes with the same key"
             ),
             Self::NotFound { id } => write!(f, "no intent for operation {id}"),
             Self::WrongState {
@@ -134,20 +143,19 @@ impl fmt::Display for JournalError {
             Self::Corrupt(detail) => write!(f, "corrupt journal row: {detail}"),
             Self::InvalidUrl(detail) => write!(f, "invalid journal URL: {detail}"),
             Self::Store(e) => write!(f, "journal store failed: {e}"),
-            Self::Busy { id, owner, until } => write!(
+            Self::NotYet { id, detail } => write!(f, "operation {id}: {detail}"),
+            Self::ClockSkew { local, store, max } => write!(
                 f,
-                "operation {id} is in flight at holder {owner:?} until {} ms since the epoch; nothing sent",
-                crate::codec::millis(*until)
+                "this machine's clock ({} ms since the epoch) is more than {} ms from the store's ({} ms): refusing to work; nothing sent",
+                crate::codec::millis(*local),
+                max.as_millis(),
+                crate::codec::millis(*store)
             ),
-            Self::Unsettled {
-                id,
-                reason,
-                retry_at,
-            } => write!(
+            Self::PruneTooYoung { asked, minimum } => write!(
                 f,
-                "operation {id} must be reconciled ({}); Search settles it after {} ms since the epoch",
-                reason.as_str(),
-                crate::codec::millis(*retry_at)
+                "refusing to prune intents younger than {} s: an intent may be resumed or re-delivered until it is {} s old (Stripe's key window, the lease and the send grace); nothing deleted",
+                asked.as_secs(),
+                minimum.as_secs()
             ),
             Self::Stripe { id, error } => write!(
                 f,

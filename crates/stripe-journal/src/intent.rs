@@ -308,6 +308,9 @@ pub struct Intent {
     pub(crate) epoch: u64,
     pub(crate) version: u64,
     pub(crate) request: Option<SavedRequest>,
+    pub(crate) namespace: String,
+    pub(crate) send_limit: Option<SystemTime>,
+    pub(crate) key_spent: bool,
 }
 
 impl Intent {
@@ -358,6 +361,21 @@ impl Intent {
     /// The request as the caller gave it, if it was saved with the claim (recovery re-sends it).
     pub fn request(&self) -> Option<&SavedRequest> {
         self.request.as_ref()
+    }
+    /// The journal namespace the operation's objects are tagged with on Stripe.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    /// The end of the last lease granted under the current key, on the store's clock: no
+    /// holder sends this key after it (the journal's send rule), so once it (plus the
+    /// policy's send grace) is past, the key can never execute again.
+    pub fn send_limit(&self) -> Option<SystemTime> {
+        self.send_limit
+    }
+    /// Whether Stripe replayed a stored answer for the current key: it can never execute
+    /// again, whatever any holder sends.
+    pub fn is_key_spent(&self) -> bool {
+        self.key_spent
     }
 }
 

@@ -1,32 +1,40 @@
-//! `Journal`: a store, a policy and this process's holder name, with the clock and the OS
-//! randomness filled in.
+//! `Journal`: a store, a policy, this process's holder name and the namespace, with the clock
+//! and the OS randomness filled in.
 
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::decide::{BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution};
-use crate::error::JournalError;
-use crate::fingerprint::Fingerprint;
-use crate::intent::{Intent, IntentId, SavedRequest, State, StateKind};
-use crate::open::open_store;
-use crate::store::Store;
+use stripe_core::KEY_LIFETIME;
 
-/// The journal as a process uses it. Cloning shares the store; share it between threads.
-/// [`Journal::run`] and [`Journal::run_async`] drive a whole operation over a client; the
-/// methods below them are the steps, for callers that drive calls themselves.
+use crate::decide::Policy;
+use crate::error::JournalError;
+use crate::intent::{Intent, IntentId, StateKind};
+use crate::machine::{Rules, Settings};
+use crate::open::open_store;
+use crate::store::{AsyncStore, Cursor, Store};
+
+/// The journal as a process uses it. Cloning shares the store; share it between threads and
+/// tasks. [`Journal::run`] and [`Journal::run_async`] drive a whole operation over a client;
+/// [`Journal::recover`] finishes what dead holders left.
 #[derive(Clone)]
 pub struct Journal {
     store: Arc<dyn Store>,
+    async_store: Arc<dyn AsyncStore>,
     policy: Policy,
     owner: String,
+    namespace: String,
     search_lag: Duration,
     metadata_key: String,
+    rules: Rules,
 }
 
-/// How long Stripe's Search may lag writes (about a minute in live mode, per its docs).
+/// How long Stripe's Search may lag writes (about a minute in live mode, per its docs; up to an
+/// hour during incidents). The journal settles with consistent List reads and never trusts
+/// Search to say "absent"; this is kept for callers that set it.
 pub const DEFAULT_SEARCH_LAG: Duration = Duration::from_secs(60);
 
-/// The metadata key the journal tags created objects with: `metadata[op]=<operation id>`.
+/// The metadata key the journal tags created objects with: `metadata[op]=<operation id>` and
+/// `metadata[op_ns]=<namespace>`.
 pub const DEFAULT_METADATA_KEY: &str = "op";
 
 impl std::fmt::Debug for Journal {
@@ -34,7 +42,7 @@ impl std::fmt::Debug for Journal {
         f.debug_struct("Journal")
             .field("policy", &self.policy)
             .field("owner", &self.owner)
-            .field("search_lag", &self.search_lag)
+            .field("namespace", &self.namespace)
             .field("metadata_key", &self.metadata_key)
             .finish_non_exhaustive()
     }
@@ -43,13 +51,26 @@ impl std::fmt::Debug for Journal {
 impl Journal {
     /// Opens the store `url` names (see [`open_store`]) with the default policy.
     pub fn open(url: &str) -> Result<Self, JournalError> {
-        Ok(Self::new(open_store(url)?))
+        let (store, async_store) = open_store(url)?;
+        Self::with_stores(store, async_store)
     }
 
-    /// A journal over `store`, holder name `pid<pid>-<random>` (unique per process start, so a
-    /// restarted process never mistakes its dead predecessor's lease for its own).
-    pub fn new(store: Box<dyn Store>) -> Self {
-        let r = random10();
+    /// A journal over a blocking store (its async primitives run on tokio's blocking pool).
+    pub fn new(store: impl Store + 'static) -> Result<Self, JournalError> {
+        let store: Arc<dyn Store> = Arc::new(store);
+        let async_store = Arc::new(crate::store::OnBlockingPool(Arc::clone(&store)));
+        Self::with_stores(store, async_store)
+    }
+
+    /// A journal over a store's blocking and async faces (the same store). The holder name is
+    /// `pid<pid>-<random>` (unique per process start, so a restarted process never mistakes its
+    /// dead predecessor's lease for its own); the namespace is the store's.
+    pub fn with_stores(
+        store: Arc<dyn Store>,
+        async_store: Arc<dyn AsyncStore>,
+    ) -> Result<Self, JournalError> {
+        let mut r = [0u8; 6];
+        stripe_client::fill_from_os(&mut r);
         let owner = format!(
             "pid{}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
             std::process::id(),
@@ -60,18 +81,20 @@ impl Journal {
             r[4],
             r[5]
         );
-        Self {
-            store: Arc::from(store),
+        Ok(Self {
+            namespace: store.namespace()?,
+            store,
+            async_store,
             policy: Policy::default(),
             owner,
             search_lag: DEFAULT_SEARCH_LAG,
             metadata_key: DEFAULT_METADATA_KEY.to_owned(),
-        }
+            rules: Rules::ALL,
+        })
     }
 
-    /// How old an intent to reconcile must be before Search settles it (default 60 s: Search
-    /// lags writes by up to about a minute in live mode). Tests against a fake without lag set
-    /// zero. Retrieves (confirm, capture, cancel) do not wait.
+    /// How long Search may lag writes (see [`DEFAULT_SEARCH_LAG`]). Reconciliation reads
+    /// consistent Lists and does not wait for it.
     #[must_use]
     pub fn with_search_lag(mut self, lag: Duration) -> Self {
         self.search_lag = lag;
@@ -79,10 +102,19 @@ impl Journal {
     }
 
     /// The metadata key created objects are tagged with (default `op`): a POST that creates an
-    /// object carries `metadata[<key>]=<operation id>`, which Search finds.
+    /// object carries `metadata[<key>]=<operation id>` and `metadata[<key>_ns]=<namespace>`.
     #[must_use]
     pub fn with_metadata_key(mut self, key: impl Into<String>) -> Self {
         self.metadata_key = key.into();
+        self
+    }
+
+    /// The namespace new intents tag their objects with (default: the store's, made once when
+    /// it was created). Two journals on one Stripe account never settle each other's operations
+    /// while their namespaces differ. An intent keeps the namespace it was claimed with.
+    #[must_use]
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
         self
     }
 
@@ -96,6 +128,11 @@ impl Journal {
         &self.metadata_key
     }
 
+    /// See [`Journal::with_namespace`].
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
     /// Sets the timings.
     #[must_use]
     pub fn with_policy(mut self, policy: Policy) -> Self {
@@ -104,7 +141,7 @@ impl Journal {
     }
 
     /// Sets the holder name (unique per live process: two holders with one name would each see
-    /// the other's lease as busy, never as their own).
+    /// the other's lease as their own).
     #[must_use]
     pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
         self.owner = owner.into();
@@ -126,124 +163,58 @@ impl Journal {
         self.store.as_ref()
     }
 
-    /// Begins operation `id` for the request with `fingerprint`: see the crate docs' table.
-    pub fn begin(
-        &self,
-        id: &IntentId,
-        fingerprint: Fingerprint,
-        options: BeginOptions,
-    ) -> Result<Begun, JournalError> {
-        let input = BeginInput::new(id, fingerprint, &self.owner, SystemTime::now(), random10())
-            .with_options(options);
-        self.store.begin(&input, &self.policy)
+    pub(crate) fn async_store(&self) -> &dyn AsyncStore {
+        self.async_store.as_ref()
     }
 
-    /// Begins operation `id`, saving `request` with the claim so that recovery can re-send it.
-    pub fn begin_saved(
-        &self,
-        id: &IntentId,
-        fingerprint: Fingerprint,
-        request: SavedRequest,
-        options: BeginOptions,
-    ) -> Result<Begun, JournalError> {
-        let input = BeginInput::new(id, fingerprint, &self.owner, SystemTime::now(), random10())
-            .with_options(options)
-            .with_request(request);
-        self.store.begin(&input, &self.policy)
-    }
-
-    /// Marks the held intent sent. Optional: [`Journal::run`] does not (a claimed intent
-    /// counts as possibly sent), which saves a durable write per call.
-    pub fn mark_sent(&self, claim: &Claim) -> Result<Claim, JournalError> {
-        self.store.mark_sent(claim, SystemTime::now(), &self.policy)
-    }
-
-    /// Renews the held intent's lease (every third of the lease while a call runs).
-    pub fn renew(&self, claim: &Claim) -> Result<Claim, JournalError> {
-        self.store.renew(claim, SystemTime::now(), &self.policy)
-    }
-
-    /// Runs `call` (the request) while a helper thread renews the claim's lease every third
-    /// of the lease (a call shorter than that writes nothing more). Returns what `call` returned and the claim as last renewed, or the error
-    /// that stopped the renewals (a [`JournalError::LeaseLost`] means another holder took over:
-    /// its record will fail, and the new holder resumes with the same key).
-    pub fn with_renewal<R>(
-        &self,
-        claim: &Claim,
-        call: impl FnOnce(&Claim) -> R,
-    ) -> (R, Result<Claim, JournalError>) {
-        let period = crate::run::renewal_period(self.policy.lease());
-        let (stop, stopped) = mpsc::channel::<()>();
-        std::thread::scope(|scope| {
-            let renewer = scope.spawn(move || {
-                let mut current = claim.clone();
-                loop {
-                    match stopped.recv_timeout(period) {
-                        Err(mpsc::RecvTimeoutError::Timeout) => match self.renew(&current) {
-                            Ok(renewed) => current = renewed,
-                            Err(e) => return Err(e),
-                        },
-                        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(current),
-                    }
-                }
-            });
-            let out = call(claim);
-            // The renewer ends on this message, or on the channel closing if it is gone.
-            let _ = stop.send(());
-            let renewed = renewer
-                .join()
-                .unwrap_or_else(|_| Err(JournalError::Store("the lease renewer panicked".into())));
-            (out, renewed)
-        })
-    }
-
-    /// Releases the held intent without an outcome: the next `begin` resumes it at once.
-    pub fn release(&self, claim: &Claim) -> Result<(), JournalError> {
-        self.store.release(claim, SystemTime::now())
-    }
-
-    /// Records how the call ended.
-    pub fn record(&self, claim: &Claim, result: CallResult) -> Result<State, JournalError> {
-        self.store.record(claim, result, SystemTime::now())
-    }
-
-    /// Settles an intent to reconcile.
-    pub fn resolve(&self, id: &IntentId, resolution: Resolution) -> Result<(), JournalError> {
-        self.store.resolve(id, resolution, SystemTime::now())
+    pub(crate) fn settings(&self) -> Settings {
+        Settings {
+            owner: self.owner.clone(),
+            namespace: self.namespace.clone(),
+            metadata_key: self.metadata_key.clone(),
+            policy: self.policy,
+            search_lag: self.search_lag,
+            rules: self.rules,
+        }
     }
 
     /// The intent, if any.
     pub fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
-        self.store.load(id)
+        Ok(self.store.load(id)?.row().cloned())
     }
 
-    /// Up to `limit` intents in state `kind`.
-    pub fn list(&self, kind: StateKind, limit: usize) -> Result<Vec<Intent>, JournalError> {
-        self.store.list(kind, limit)
-    }
-
-    /// Takes over up to `limit` intents whose holders died (see [`Store::recover`]); the
-    /// caller then sends each `Proceed` with its key. [`Journal::recover`] does all of it.
-    pub fn take_over_abandoned(
+    /// Up to `limit` intents in state `kind`, oldest change first; a row that cannot be read is
+    /// its error, and the others are still listed.
+    pub fn list(
         &self,
+        kind: StateKind,
         limit: usize,
-    ) -> Result<Vec<(IntentId, Begun)>, JournalError> {
-        self.store
-            .recover(&self.owner, SystemTime::now(), &self.policy, limit)
+    ) -> Result<Vec<Result<Intent, JournalError>>, JournalError> {
+        Ok(self.store.list(kind, &Cursor::start(), limit)?.rows)
     }
 
-    /// Deletes done and failed intents unchanged for `age`; never an in-flight one.
+    /// The youngest age [`Journal::prune`] accepts: Stripe's key window plus the lease and the
+    /// send grace (an intent younger than that may still be resumed or re-delivered).
+    pub fn min_prune_age(&self) -> Duration {
+        KEY_LIFETIME + self.policy.lease() + self.policy.send_grace()
+    }
+
+    /// Deletes done and failed intents unchanged for `age` (the store's clock); never an
+    /// in-flight one or one to reconcile, and never younger than [`Journal::min_prune_age`]
+    /// ([`JournalError::PruneTooYoung`], nothing deleted).
     pub fn prune(&self, age: Duration) -> Result<u64, JournalError> {
-        let before = SystemTime::now()
+        let minimum = self.min_prune_age();
+        if age < minimum {
+            return Err(JournalError::PruneTooYoung {
+                asked: age,
+                minimum,
+            });
+        }
+        let before = self
+            .store
+            .clock()?
             .checked_sub(age)
             .unwrap_or(SystemTime::UNIX_EPOCH);
         self.store.prune(before)
     }
-}
-
-/// Ten random bytes from the OS (through the workspace's one source of them).
-pub(crate) fn random10() -> [u8; 10] {
-    let mut bytes = [0u8; 10];
-    stripe_client::fill_from_os(&mut bytes);
-    bytes
 }

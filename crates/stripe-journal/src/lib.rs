@@ -141,19 +141,17 @@ pub use sqlite::SqliteStore;
 #[cfg(feature = "postgres")]
 pub use pg::PgStore;
 
-pub use decide::{
-    BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution, Write, new_key,
-};
+pub use decide::{BeginOptions, CallResult, Policy, Resolution};
 pub use error::JournalError;
 pub use fingerprint::Fingerprint;
 pub use intent::{
-    Answer, FailureAdvice, Intent, IntentId, Lease, MAX_ID_LEN, ReconcileReason, SavedRequest,
-    State, StateKind,
+    Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State, StateKind,
 };
 pub use journal::{DEFAULT_METADATA_KEY, DEFAULT_SEARCH_LAG, Journal};
+pub use machine::{Input, Operation, Step, StoreOp, Stored};
 pub use open::open_store;
-pub use run::{Outcome, RecoveryReport, Source};
-pub use store::Store;
+pub use run::{Outcome, RecoveryReport, Run, Source};
+pub use store::{AsyncStore, Cursor, Loaded, Page, Store, StoreFuture};
 
 mod codec;
 pub mod decide;
@@ -161,6 +159,8 @@ mod error;
 mod fingerprint;
 mod intent;
 mod journal;
+mod machine;
+mod migrate;
 mod open;
 #[cfg(feature = "postgres")]
 pub mod pg;

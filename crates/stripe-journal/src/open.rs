@@ -1,7 +1,17 @@
 //! Stores chosen by URL: `sqlite:PATH`, `sqlite::memory:`, `postgres://...`.
 
+use std::sync::Arc;
+
 use crate::error::JournalError;
-use crate::store::Store;
+use crate::store::{AsyncStore, OnBlockingPool, Store};
+
+/// A store's blocking and async faces.
+pub type Stores = (Arc<dyn Store>, Arc<dyn AsyncStore>);
+
+fn blocking(store: impl Store + 'static) -> Stores {
+    let store: Arc<dyn Store> = Arc::new(store);
+    (Arc::clone(&store), Arc::new(OnBlockingPool(store)))
+}
 
 const FORMS: &str =
     "expected sqlite:PATH, sqlite::memory: or postgres://user@host:port/db[?journal_schema=NAME]";
@@ -13,7 +23,7 @@ const FORMS: &str =
 /// | `sqlite::memory:` | SQLite in memory (tests) |
 /// | `sqlite:PATH` or `sqlite://PATH` | SQLite file at `PATH`, created if missing |
 /// | `postgres://...` or `postgresql://...` | PostgreSQL, no TLS; the schema is the query parameter `journal_schema` (default `stripe_journal`), every other part goes to the driver |
-pub fn open_store(url: &str) -> Result<Box<dyn Store>, JournalError> {
+pub fn open_store(url: &str) -> Result<Stores, JournalError> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         return open_sqlite(rest.strip_prefix("//").unwrap_or(rest));
     }
@@ -25,33 +35,33 @@ pub fn open_store(url: &str) -> Result<Box<dyn Store>, JournalError> {
 }
 
 #[cfg(feature = "sqlite")]
-fn open_sqlite(path: &str) -> Result<Box<dyn Store>, JournalError> {
+fn open_sqlite(path: &str) -> Result<Stores, JournalError> {
     use crate::sqlite::SqliteStore;
     if path == ":memory:" {
-        return Ok(Box::new(SqliteStore::in_memory()?));
+        return Ok(blocking(SqliteStore::in_memory()?));
     }
     if path.is_empty() {
         return Err(JournalError::InvalidUrl(format!(
             "empty SQLite path; {FORMS}"
         )));
     }
-    Ok(Box::new(SqliteStore::open(path)?))
+    Ok(blocking(SqliteStore::open(path)?))
 }
 
 #[cfg(not(feature = "sqlite"))]
-fn open_sqlite(_: &str) -> Result<Box<dyn Store>, JournalError> {
+fn open_sqlite(_: &str) -> Result<Stores, JournalError> {
     Err(JournalError::InvalidUrl(
         "this build has no SQLite store (feature `sqlite`)".into(),
     ))
 }
 
 #[cfg(feature = "postgres")]
-fn open_postgres(url: &str, schema: &str) -> Result<Box<dyn Store>, JournalError> {
-    Ok(Box::new(crate::pg::PgStore::connect(url, schema)?))
+fn open_postgres(url: &str, schema: &str) -> Result<Stores, JournalError> {
+    Ok(blocking(crate::pg::PgStore::connect(url, schema)?))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn open_postgres(_: &str, _: &str) -> Result<Box<dyn Store>, JournalError> {
+fn open_postgres(_: &str, _: &str) -> Result<Stores, JournalError> {
     Err(JournalError::InvalidUrl(
         "this build has no PostgreSQL store (feature `postgres`)".into(),
     ))

@@ -1,168 +1,201 @@
-//! The store trait: a few atomic primitives, and the journal's operations built on them with
-//! compare-and-set, so every decision of [`crate::decide`] is applied to the row it was made from.
+//! The store traits: a handful of atomic primitives and nothing else. Every decision of the
+//! protocol is made once, by [`crate::decide`] inside the journal's machine, over rows read with
+//! [`Store::load`] and written with [`Store::insert`] or [`Store::compare_and_set`]; no store can
+//! bypass it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::SystemTime;
 
-use crate::decide::{self, BeginInput, Begun, CallResult, Claim, Policy, Resolution, Write};
 use crate::error::JournalError;
-use crate::intent::{Intent, IntentId, State, StateKind};
+use crate::intent::{Intent, IntentId, StateKind};
 
-/// How many times an operation reloads and decides again after losing a compare-and-set.
-const MAX_TRIES: usize = 32;
+/// A row as a load found it, with the store's clock at the read: every lease and key age is
+/// judged on that clock (one clock for a whole fleet: the database's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    row: Option<Intent>,
+    now: SystemTime,
+}
 
-/// A durable home for intents. Synchronous: async code calls it through
-/// `tokio::task::spawn_blocking`. Implementations make each primitive atomic; the provided
-/// methods (`begin`, `mark_sent`, `renew`, `release`, `record`, `resolve`, `recover`) load a row,
-/// decide with [`crate::decide`] and write with [`Store::claim`] or [`Store::compare_and_set`],
-/// deciding again if another writer got there first.
-///
-/// Every method's return means the write is durable (as durable as the backend is configured).
+impl Loaded {
+    /// What a load found, and the store's time of the read.
+    pub fn new(row: Option<Intent>, now: SystemTime) -> Self {
+        Self { row, now }
+    }
+    /// The row, if there is one.
+    pub fn row(&self) -> Option<&Intent> {
+        self.row.as_ref()
+    }
+    /// The store's clock at the read.
+    pub fn now(&self) -> SystemTime {
+        self.now
+    }
+    pub(crate) fn into_parts(self) -> (Option<Intent>, SystemTime) {
+        (self.row, self.now)
+    }
+}
+
+/// Where a sweep stopped: the next sweep resumes after it, so rows that cannot be settled yet
+/// never hide the ones behind them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor {
+    pub(crate) updated_ms: i64,
+    pub(crate) scope: String,
+    pub(crate) op: String,
+}
+
+impl Cursor {
+    /// Before every row.
+    pub fn start() -> Self {
+        Self {
+            updated_ms: i64::MIN,
+            scope: String::new(),
+            op: String::new(),
+        }
+    }
+    /// The cursor just past a row with these columns.
+    pub fn after(updated_ms: i64, scope: impl Into<String>, op: impl Into<String>) -> Self {
+        Self {
+            updated_ms,
+            scope: scope.into(),
+            op: op.into(),
+        }
+    }
+    /// The position's `updated` time, in milliseconds since the epoch.
+    pub fn updated_ms(&self) -> i64 {
+        self.updated_ms
+    }
+    /// The position's scope.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+    /// The position's operation id.
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+}
+
+/// One page of a sweep or a listing: the rows read (a row that could not be decoded is its
+/// error, reported, and does not stop the others), and where the page ended.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// Each row, or why it could not be read.
+    pub rows: Vec<Result<Intent, JournalError>>,
+    /// After the last row of the page (`None`: the page was empty).
+    pub next: Option<Cursor>,
+}
+
+/// A durable home for intents, blocking. Each method is one atomic step; its return means the
+/// write is durable (as durable as the backend is configured).
 pub trait Store: Send + Sync {
-    /// Inserts `intent` if no row has its id; `true` if it was inserted.
-    fn claim(&self, intent: &Intent) -> Result<bool, JournalError>;
+    /// The row with this id, if any, and the store's clock at the read.
+    fn load(&self, id: &IntentId) -> Result<Loaded, JournalError>;
 
-    /// The row with this id, if any.
-    fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError>;
+    /// Inserts `intent` if no row has its id; `true` if it was inserted.
+    fn insert(&self, intent: &Intent) -> Result<bool, JournalError>;
 
     /// Replaces the row with `row`'s id by `row` if the stored version is `expected`; `true`
     /// if it was replaced.
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError>;
 
-    /// Up to `limit` rows in state `kind`, oldest change first.
-    fn list(&self, kind: StateKind, limit: usize) -> Result<Vec<Intent>, JournalError>;
+    /// The store's clock.
+    fn clock(&self) -> Result<SystemTime, JournalError>;
 
-    /// Up to `limit` candidates for recovery, oldest change first: in-flight rows whose lease
-    /// ended before `now` or was released, and rows to reconcile.
-    fn sweep(&self, now: SystemTime, limit: usize) -> Result<Vec<Intent>, JournalError>;
+    /// Up to `limit` candidates for recovery after `after`, in cursor order: in-flight rows
+    /// whose lease ended by `now` or was released, rows to reconcile, rows found not applied.
+    fn sweep(&self, now: SystemTime, after: &Cursor, limit: usize) -> Result<Page, JournalError>;
 
-    /// Deletes done and failed rows last changed before `before`; never an in-flight row or one
-    /// to reconcile. Returns how many were deleted.
+    /// Up to `limit` rows in state `kind` after `after`, in cursor order.
+    fn list(&self, kind: StateKind, after: &Cursor, limit: usize) -> Result<Page, JournalError>;
+
+    /// Deletes done and failed rows last changed before `before` (the store's clock); never an
+    /// in-flight row or one to reconcile. Returns how many were deleted. The journal decides
+    /// `before` (never closer than the key window plus the lease: see [`crate::Journal::prune`]).
     fn prune(&self, before: SystemTime) -> Result<u64, JournalError>;
 
-    /// Decides `begin` over the stored row and applies it: see the crate docs' decision table.
-    /// A `Proceed` means the claim is durable: only now may the caller send.
-    fn begin(&self, input: &BeginInput<'_>, policy: &Policy) -> Result<Begun, JournalError> {
-        apply(self, input.id, |row| decide::begin(row, input, policy))
-    }
+    /// The store's namespace: made once, when the store was created, and the same for every
+    /// process that opens it. The journal tags the objects it creates on Stripe with it, so two
+    /// journals on one Stripe account never settle each other's operations.
+    fn namespace(&self) -> Result<String, JournalError>;
+}
 
-    /// Marks the held intent sent (durably) and renews its lease: call it right before sending.
-    fn mark_sent(
-        &self,
-        claim: &Claim,
+/// A boxed future of a store call.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, JournalError>> + Send + 'a>>;
+
+/// The same primitives as [`Store`], async: what [`crate::Journal::run_async`] uses. A blocking
+/// store serves as one through tokio's blocking pool; PostgreSQL is async-native.
+pub trait AsyncStore: Send + Sync {
+    /// See [`Store::load`].
+    fn load<'a>(&'a self, id: &'a IntentId) -> StoreFuture<'a, Loaded>;
+    /// See [`Store::insert`].
+    fn insert<'a>(&'a self, intent: &'a Intent) -> StoreFuture<'a, bool>;
+    /// See [`Store::compare_and_set`].
+    fn compare_and_set<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, bool>;
+    /// See [`Store::sweep`].
+    fn sweep<'a>(
+        &'a self,
         now: SystemTime,
-        policy: &Policy,
-    ) -> Result<Claim, JournalError> {
-        apply(self, claim.id(), |row| {
-            decide::mark_sent(row, claim, now, policy)
-        })
-    }
-
-    /// Renews the held intent's lease.
-    fn renew(
-        &self,
-        claim: &Claim,
-        now: SystemTime,
-        policy: &Policy,
-    ) -> Result<Claim, JournalError> {
-        apply(self, claim.id(), |row| {
-            decide::renew(row, claim, now, policy)
-        })
-    }
-
-    /// Releases the held intent's lease without an outcome.
-    fn release(&self, claim: &Claim, now: SystemTime) -> Result<(), JournalError> {
-        apply(self, claim.id(), |row| {
-            decide::release(row, claim, now).map(|w| ((), w))
-        })
-    }
-
-    /// Records how the held intent's call ended; returns its new state.
-    fn record(
-        &self,
-        claim: &Claim,
-        result: CallResult,
-        now: SystemTime,
-    ) -> Result<State, JournalError> {
-        apply(self, claim.id(), |row| {
-            decide::record(row, claim, result.clone(), now)
-        })
-    }
-
-    /// Settles an intent to reconcile.
-    fn resolve(
-        &self,
-        id: &IntentId,
-        resolution: Resolution,
-        now: SystemTime,
-    ) -> Result<(), JournalError> {
-        apply(self, id, |row| {
-            decide::resolve(row, id, resolution.clone(), now).map(|w| ((), w))
-        })
-    }
-
-    /// Takes over up to `limit` in-flight intents whose holders died, for `owner`: each becomes
-    /// a `Proceed` (resume with the same key), or a `ToReconcile` when its key is too old. Rows
-    /// another recoverer got first are skipped.
-    fn recover(
-        &self,
-        owner: &str,
-        now: SystemTime,
-        policy: &Policy,
+        after: &'a Cursor,
         limit: usize,
-    ) -> Result<Vec<(IntentId, Begun)>, JournalError> {
-        let mut out = Vec::new();
-        for row in self.sweep(now, limit)? {
-            if !row.state().is_in_flight() {
-                continue;
-            }
-            let (begun, write) = decide::take_over(&row, owner, now, policy)?;
-            if write_row(self, &write)? {
-                out.push((row.id().clone(), begun));
-            }
+    ) -> StoreFuture<'a, Page>;
+    /// See [`Store::clock`].
+    fn clock(&self) -> StoreFuture<'_, SystemTime>;
+}
+
+/// A blocking store's primitives as async ones: on tokio's blocking pool with the `async`
+/// feature (a multi-threaded or current-thread runtime both work), inline without it.
+pub(crate) struct OnBlockingPool(pub(crate) std::sync::Arc<dyn Store>);
+
+impl OnBlockingPool {
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, JournalError> + Send + 'static,
+    ) -> StoreFuture<'_, T> {
+        let store = std::sync::Arc::clone(&self.0);
+        #[cfg(feature = "async")]
+        {
+            Box::pin(async move {
+                tokio::task::spawn_blocking(move || f(store.as_ref()))
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(JournalError::Store(
+                            format!("a store call failed: {e}").into(),
+                        ))
+                    })
+            })
         }
-        Ok(out)
-    }
-}
-
-/// The three primitives the decision loop needs; stores and in-transaction views provide them.
-pub(crate) trait Rows {
-    fn load_row(&self, id: &IntentId) -> Result<Option<Intent>, JournalError>;
-    fn insert_row(&self, intent: &Intent) -> Result<bool, JournalError>;
-    fn cas_row(&self, row: &Intent, expected: u64) -> Result<bool, JournalError>;
-}
-
-impl<S: Store + ?Sized> Rows for S {
-    fn load_row(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
-        self.load(id)
-    }
-    fn insert_row(&self, intent: &Intent) -> Result<bool, JournalError> {
-        self.claim(intent)
-    }
-    fn cas_row(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
-        self.compare_and_set(row, expected)
-    }
-}
-
-/// Load, decide, write; again while another writer wins the race.
-pub(crate) fn apply<R, T: Rows + ?Sized>(
-    rows: &T,
-    id: &IntentId,
-    mut decide: impl FnMut(Option<&Intent>) -> Result<(R, Write), JournalError>,
-) -> Result<R, JournalError> {
-    for _ in 0..MAX_TRIES {
-        let row = rows.load_row(id)?;
-        let (answer, write) = decide(row.as_ref())?;
-        if write_row(rows, &write)? {
-            return Ok(answer);
+        #[cfg(not(feature = "async"))]
+        {
+            let result = f(store.as_ref());
+            Box::pin(std::future::ready(result))
         }
     }
-    Err(JournalError::Contention { id: id.clone() })
 }
 
-pub(crate) fn write_row<T: Rows + ?Sized>(rows: &T, write: &Write) -> Result<bool, JournalError> {
-    match write {
-        Write::Nothing => Ok(true),
-        Write::Insert(intent) => rows.insert_row(intent),
-        Write::Replace { row, expected } => rows.cas_row(row, *expected),
+impl AsyncStore for OnBlockingPool {
+    fn load<'a>(&'a self, id: &'a IntentId) -> StoreFuture<'a, Loaded> {
+        let id = id.clone();
+        self.run(move |s| s.load(&id))
+    }
+    fn insert<'a>(&'a self, intent: &'a Intent) -> StoreFuture<'a, bool> {
+        let intent = intent.clone();
+        self.run(move |s| s.insert(&intent))
+    }
+    fn compare_and_set<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, bool> {
+        let row = row.clone();
+        self.run(move |s| s.compare_and_set(&row, expected))
+    }
+    fn sweep<'a>(
+        &'a self,
+        now: SystemTime,
+        after: &'a Cursor,
+        limit: usize,
+    ) -> StoreFuture<'a, Page> {
+        let after = after.clone();
+        self.run(move |s| s.sweep(now, &after, limit))
+    }
+    fn clock(&self) -> StoreFuture<'_, SystemTime> {
+        self.run(|s| s.clock())
     }
 }

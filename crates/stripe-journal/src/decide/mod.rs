@@ -1,21 +1,25 @@
-//! The pure decisions: no I/O, no clock; the time and the random bytes of a new key are passed in.
+//! The pure decisions: no I/O, no clock; the store's time and the random bytes of a new key are
+//! passed in.
 //!
 //! Each function takes the stored row (or none) and returns what to answer and what to write.
-//! A store applies the write with compare-and-set on the row's version; if it loses the race it
-//! reloads the row and decides again, so every decision is applied to the row it was made from.
+//! The journal's machine applies the write with compare-and-set on the row's version; if it loses
+//! the race it reloads the row and decides again, so every decision is applied to the row it was
+//! made from. Every time here is the store's clock (the database's for a fleet).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use stripe_core::IdempotencyKey;
 
 mod types;
-pub use types::{BeginInput, BeginOptions, Begun, CallResult, Claim, Policy, Resolution, Write};
+pub use types::{
+    BeginInput, BeginOptions, Begun, CallResult, Claim, DEFAULT_SEND_GRACE, Policy, Resolution,
+    Write,
+};
 
 use crate::error::JournalError;
-use crate::fingerprint::Fingerprint;
 use crate::intent::{FailureAdvice, Intent, IntentId, Lease, ReconcileReason, State, StateKind};
 
-/// A fresh UUID v7 idempotency key from a wall time and ten random bytes.
+/// A fresh UUID v7 idempotency key from a (store) time and ten random bytes.
 pub fn new_key(now: SystemTime, random: [u8; 10]) -> Result<IdempotencyKey, JournalError> {
     let millis = now
         .duration_since(UNIX_EPOCH)
@@ -32,22 +36,28 @@ pub fn begin(
     policy: &Policy,
 ) -> Result<(Begun, Write), JournalError> {
     let Some(row) = row else {
-        let fresh = fresh_claim(None, input.id, input.fingerprint, input, policy)?;
+        let fresh = fresh_claim(None, input, policy)?;
         let claim = Claim::from_intent(&fresh, input.owner, policy.until(input.now));
         return Ok((Begun::Proceed(claim), Write::Insert(fresh)));
     };
     if row.fingerprint != input.fingerprint {
-        return Err(JournalError::Conflict {
-            id: row.id.clone(),
-            stored: row.fingerprint,
-            given: input.fingerprint,
-        });
+        return Ok((
+            Begun::Conflict {
+                stored: row.fingerprint,
+                given: input.fingerprint,
+            },
+            Write::Nothing,
+        ));
     }
     match &row.state {
         State::Done(answer) => Ok((Begun::Done(answer.clone()), Write::Nothing)),
         State::Failed(advice, answer) => {
+            // A failed key was answered (a stored 4xx) or found not applied after its fence:
+            // it can never execute again, so a new key is safe.
             if input.options.retry_failed() || *advice == FailureAdvice::NotApplied {
-                reclaim(row, input, policy)
+                let next = fresh_claim(Some(row), input, policy)?;
+                let claim = Claim::from_intent(&next, input.owner, policy.until(input.now));
+                Ok((Begun::Proceed(claim), replace(next, row)))
             } else {
                 Ok((Begun::Failed(*advice, answer.clone()), Write::Nothing))
             }
@@ -84,13 +94,8 @@ pub fn take_over(
             expected: "in flight with an expired or released lease",
         });
     }
-    if policy.key_resumable(row.key_created_at, now) {
-        let mut next = bump(row, now);
-        next.epoch = row.epoch.saturating_add(1);
-        next.lease = Some(Lease::new(owner, policy.until(now)));
-        let mut claim = Claim::from_intent(&next, owner, policy.until(now));
-        claim.resumed = true;
-        return Ok((Begun::Proceed(claim), replace(next, row)));
+    if policy.key_resumable(row.key_created_at, now) && !row.key_spent {
+        return Ok(grant_same_key(row, owner, now, policy));
     }
     let mut next = bump(row, now);
     next.state = State::ToReconcile(ReconcileReason::KeyExpired, None);
@@ -101,6 +106,46 @@ pub fn take_over(
     ))
 }
 
+/// Sends the same key again for an intent to reconcile that a consistent look at Stripe found
+/// not applied while its key may still execute: "not found" means "send the same key again"
+/// until the key can never execute, never "a new key".
+pub fn retry_same_key(
+    row: Option<&Intent>,
+    id: &IntentId,
+    owner: &str,
+    now: SystemTime,
+    policy: &Policy,
+) -> Result<(Begun, Write), JournalError> {
+    let row = row.ok_or_else(|| JournalError::NotFound { id: id.clone() })?;
+    if row.state.kind() != StateKind::ToReconcile
+        || row.key_spent
+        || !policy.key_resumable(row.key_created_at, now)
+    {
+        return Err(JournalError::WrongState {
+            id: id.clone(),
+            state: row.state.kind(),
+            expected: "to reconcile with a key that may still be resumed",
+        });
+    }
+    Ok(grant_same_key(row, owner, now, policy))
+}
+
+fn grant_same_key(row: &Intent, owner: &str, now: SystemTime, policy: &Policy) -> (Begun, Write) {
+    let until = policy.until(now);
+    let mut next = bump(row, now);
+    next.state = if row.state.kind() == StateKind::ToReconcile {
+        State::Sent
+    } else {
+        row.state.clone()
+    };
+    next.epoch = row.epoch.saturating_add(1);
+    next.lease = Some(Lease::new(owner, until));
+    next.send_limit = Some(row.send_limit.map_or(until, |t| t.max(until)));
+    let mut claim = Claim::from_intent(&next, owner, until);
+    claim.resumed = true;
+    (Begun::Proceed(claim), replace(next, row))
+}
+
 /// Marks the intent sent, durably, before the first byte leaves; renews the lease.
 pub fn mark_sent(
     row: Option<&Intent>,
@@ -108,37 +153,43 @@ pub fn mark_sent(
     now: SystemTime,
     policy: &Policy,
 ) -> Result<(Claim, Write), JournalError> {
-    let (row, mut next, mut c) = relet(row, claim, now, policy)?;
+    let (row, mut next, mut c) = relet(row, claim, now, policy, Duration::ZERO)?;
     next.state = State::Sent;
     next.attempts = row.attempts.saturating_add(1);
     c.attempts = next.attempts;
     Ok((c, replace(next, row)))
 }
 
-/// Extends the holder's lease while its call runs.
+/// Extends the holder's lease from `now` by the policy's lease, or `at_least` if longer (an
+/// attempt bounded further away needs that much).
 pub fn renew(
     row: Option<&Intent>,
     claim: &Claim,
     now: SystemTime,
     policy: &Policy,
+    at_least: Duration,
 ) -> Result<(Claim, Write), JournalError> {
-    let (row, next, c) = relet(row, claim, now, policy)?;
+    let (row, next, c) = relet(row, claim, now, policy, at_least)?;
     Ok((c, replace(next, row)))
 }
 
 /// The held row, the next version of it with the holder's lease extended from `now`, and the
-/// claim that says so.
+/// claim that says so. The key's send limit grows with the lease.
 fn relet<'r>(
     row: Option<&'r Intent>,
     claim: &Claim,
     now: SystemTime,
     policy: &Policy,
+    at_least: Duration,
 ) -> Result<(&'r Intent, Intent, Claim), JournalError> {
     let row = held(row, claim)?;
+    let until = policy.until_at_least(now, at_least);
     let mut next = bump(row, now);
-    next.lease = Some(Lease::new(&claim.owner, policy.until(now)));
+    next.lease = Some(Lease::new(&claim.owner, until));
+    next.send_limit = Some(row.send_limit.map_or(until, |t| t.max(until)));
     let mut c = claim.clone();
-    c.lease_until = policy.until(now);
+    c.lease_until = until;
+    c.granted_at = next.updated_at;
     Ok((row, next, c))
 }
 
@@ -162,7 +213,7 @@ pub fn release(
 /// | 2xx | done (status, object id, body) |
 /// | 402 | failed, customer action |
 /// | 409, 429 | sent, lease released (resume with the same key) |
-/// | 5xx | to reconcile (a POST may have taken effect) |
+/// | 5xx | to reconcile (a POST may have taken effect); a replayed 5xx also spends the key |
 /// | other | failed, fix the request |
 /// | no response | sent, lease released (resume with the same key) |
 /// | unknown | to reconcile |
@@ -173,29 +224,53 @@ pub fn record(
     now: SystemTime,
 ) -> Result<(State, Write), JournalError> {
     let row = held(row, claim)?;
-    let state = match result {
-        CallResult::Answered(answer) => match answer.status() {
+    let mut next = bump(row, now);
+    let (answer, replayed) = match result {
+        CallResult::Answered(answer) => (Some(answer), false),
+        CallResult::Replayed(answer) => (Some(answer), true),
+        CallResult::NoResponse => (None, false),
+        CallResult::Unknown => {
+            next.state = State::ToReconcile(ReconcileReason::UnknownOutcome, None);
+            next.lease = None;
+            return Ok((next.state.clone(), replace(next, row)));
+        }
+    };
+    next.state = match answer {
+        None => State::Sent,
+        Some(answer) => match answer.status() {
             200..=299 => State::Done(answer),
             402 => State::Failed(FailureAdvice::CustomerAction, Some(answer)),
-            409 | 429 => State::Sent,
+            409 | 429 if !replayed => State::Sent,
             500..=599 => State::ToReconcile(ReconcileReason::ServerError, Some(answer)),
             _ => State::Failed(FailureAdvice::FixRequest, Some(answer)),
         },
-        CallResult::NoResponse => State::Sent,
-        CallResult::Unknown => State::ToReconcile(ReconcileReason::UnknownOutcome, None),
     };
-    let mut next = bump(row, now);
-    next.state = state.clone();
+    next.key_spent = row.key_spent || replayed;
     next.lease = None;
-    Ok((state, replace(next, row)))
+    Ok((next.state.clone(), replace(next, row)))
 }
 
-/// Settles an intent to reconcile with what a look at Stripe found.
+/// Settles an intent to reconcile with what a consistent look at Stripe found. "Not applied" is
+/// accepted only once the key can never execute again: Stripe replayed a stored answer for it,
+/// or `now` is past its send limit plus the grace (rule 3 of the crate docs).
 pub fn resolve(
     row: Option<&Intent>,
     id: &IntentId,
     resolution: Resolution,
     now: SystemTime,
+    policy: &Policy,
+) -> Result<Write, JournalError> {
+    resolve_with(row, id, resolution, now, policy, true)
+}
+
+/// [`resolve`], with the fence rule on or (a control run of the simulation) off.
+pub(crate) fn resolve_with(
+    row: Option<&Intent>,
+    id: &IntentId,
+    resolution: Resolution,
+    now: SystemTime,
+    policy: &Policy,
+    fenced: bool,
 ) -> Result<Write, JournalError> {
     let row = row.ok_or_else(|| JournalError::NotFound { id: id.clone() })?;
     if row.state.kind() != StateKind::ToReconcile {
@@ -207,11 +282,32 @@ pub fn resolve(
     }
     let mut next = bump(row, now);
     next.state = match resolution {
+        Resolution::Applied(answer) if answer.status() == 402 => {
+            State::Failed(FailureAdvice::CustomerAction, Some(answer))
+        }
         Resolution::Applied(answer) => State::Done(answer),
-        Resolution::NotApplied => State::Failed(FailureAdvice::NotApplied, None),
+        Resolution::NotApplied => {
+            if fenced && !key_dead(row, now, policy) {
+                return Err(JournalError::WrongState {
+                    id: id.clone(),
+                    state: row.state.kind(),
+                    expected: "a key that can no longer execute (spent, or past its send limit and grace)",
+                });
+            }
+            State::Failed(FailureAdvice::NotApplied, None)
+        }
     };
     next.lease = None;
     Ok(replace(next, row))
+}
+
+/// Whether the row's key can never execute again at `now`: Stripe replayed a stored answer for
+/// it, or every lease under it ended more than the send grace ago.
+pub fn key_dead(row: &Intent, now: SystemTime, policy: &Policy) -> bool {
+    row.key_spent
+        || policy
+            .fence(row.send_limit)
+            .is_none_or(|fence| now >= fence)
 }
 
 /// The row if `claim` still holds it: same holder generation, lease not released, in flight.
@@ -236,42 +332,33 @@ fn held<'r>(row: Option<&'r Intent>, claim: &Claim) -> Result<&'r Intent, Journa
     Ok(row)
 }
 
-/// A new attempt with a new key over a failed (or never-sent) row.
-fn reclaim(
-    row: &Intent,
-    input: &BeginInput<'_>,
-    policy: &Policy,
-) -> Result<(Begun, Write), JournalError> {
-    let next = fresh_claim(Some(row), &row.id, row.fingerprint, input, policy)?;
-    let claim = Claim::from_intent(&next, input.owner, policy.until(input.now));
-    Ok((Begun::Proceed(claim), replace(next, row)))
-}
-
+/// A claim with a new key, over no row or one whose key can never execute again.
 fn fresh_claim(
     previous: Option<&Intent>,
-    id: &IntentId,
-    fingerprint: Fingerprint,
     input: &BeginInput<'_>,
     policy: &Policy,
 ) -> Result<Intent, JournalError> {
     let key = new_key(input.now, input.key_random)?;
-    let key_created_at = key.created_at().unwrap_or(input.now);
+    let until = policy.until(input.now);
     Ok(Intent {
-        id: id.clone(),
+        id: previous.map_or_else(|| input.id.clone(), |p| p.id.clone()),
         key,
-        key_created_at,
-        fingerprint,
+        key_created_at: input.now,
+        fingerprint: previous.map_or(input.fingerprint, |p| p.fingerprint),
         created_at: previous.map_or(input.now, |p| p.created_at),
         updated_at: input.now,
         state: State::Claimed,
         attempts: previous.map_or(0, |p| p.attempts),
-        lease: Some(Lease::new(input.owner, policy.until(input.now))),
+        lease: Some(Lease::new(input.owner, until)),
         epoch: previous.map_or(1, |p| p.epoch.saturating_add(1)),
         version: previous.map_or(1, |p| p.version.saturating_add(1)),
         request: input
             .request
             .clone()
             .or_else(|| previous.and_then(|p| p.request.clone())),
+        namespace: previous.map_or_else(|| input.namespace.to_owned(), |p| p.namespace.clone()),
+        send_limit: Some(until),
+        key_spent: false,
     })
 }
 

@@ -12,6 +12,9 @@ use crate::intent::{Answer, FailureAdvice, Intent, IntentId, ReconcileReason, Sa
 pub struct Policy {
     lease: Duration,
     key_margin: Duration,
+    send_grace: Duration,
+    attempt_margin: Duration,
+    max_skew: Duration,
 }
 
 impl Default for Policy {
@@ -19,14 +22,68 @@ impl Default for Policy {
         Self {
             lease: Duration::from_secs(30),
             key_margin: Duration::from_secs(60 * 60),
+            send_grace: DEFAULT_SEND_GRACE,
+            attempt_margin: Duration::from_secs(1),
+            max_skew: Duration::from_secs(5),
         }
     }
 }
 
+/// How long after the last lease of a key ends the journal still counts that key as able to
+/// execute on Stripe (default 120 s): the one assumption the journal rests on is that no request
+/// is executed by Stripe more than this long after its holder's last lease check.
+pub const DEFAULT_SEND_GRACE: Duration = Duration::from_secs(120);
+
 impl Policy {
-    /// The defaults: 30 s leases, keys resumed while younger than 24 h less 1 h.
+    /// The defaults: 30 s leases, keys resumed while younger than 24 h less 1 h, a send grace
+    /// of 120 s, attempts ending 1 s before the lease, clocks within 5 s of the store's.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How long after a key's last lease ends it still counts as able to execute (default
+    /// [`DEFAULT_SEND_GRACE`]). A new key for an operation whose old key was never answered is
+    /// made only after this; capped at 1 h.
+    #[must_use]
+    pub fn with_send_grace(mut self, grace: Duration) -> Self {
+        self.send_grace = grace.min(Duration::from_secs(3600));
+        self
+    }
+
+    /// See [`Policy::with_send_grace`].
+    pub fn send_grace(&self) -> Duration {
+        self.send_grace
+    }
+
+    /// How much lease must be left when an attempt's bound is reached (default 1 s): an attempt
+    /// is sent only if it ends that long before the holder's lease does.
+    #[must_use]
+    pub fn with_attempt_margin(mut self, margin: Duration) -> Self {
+        self.attempt_margin = margin.min(Duration::from_secs(60));
+        self
+    }
+
+    /// See [`Policy::with_attempt_margin`].
+    pub fn attempt_margin(&self) -> Duration {
+        self.attempt_margin
+    }
+
+    /// How far a holder's wall clock may be from the store's before it refuses to work
+    /// (default 5 s). Leases and key ages are judged on the store's clock alone.
+    #[must_use]
+    pub fn with_max_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew;
+        self
+    }
+
+    /// See [`Policy::with_max_skew`].
+    pub fn max_skew(&self) -> Duration {
+        self.max_skew
+    }
+
+    /// When a key whose last lease ended at `send_limit` can no longer execute on Stripe.
+    pub fn fence(&self, send_limit: Option<SystemTime>) -> Option<SystemTime> {
+        send_limit.map(|t| t.checked_add(self.send_grace).unwrap_or(t))
     }
 
     /// How long a claim or renewal holds an intent (default 30 s). Renew well within it.
@@ -64,6 +121,11 @@ impl Policy {
     pub(crate) fn until(&self, now: SystemTime) -> SystemTime {
         now.checked_add(self.lease).unwrap_or(now)
     }
+
+    /// A lease's end from `now` for a holder that needs `at_least` of it.
+    pub(crate) fn until_at_least(&self, now: SystemTime, at_least: Duration) -> SystemTime {
+        now.checked_add(self.lease.max(at_least)).unwrap_or(now)
+    }
 }
 
 /// What the caller asks of `begin` beyond the defaults.
@@ -95,6 +157,7 @@ pub struct Claim {
     pub(crate) owner: String,
     pub(crate) epoch: u64,
     pub(crate) lease_until: SystemTime,
+    pub(crate) granted_at: SystemTime,
     pub(crate) resumed: bool,
     pub(crate) attempts: u32,
 }
@@ -107,6 +170,7 @@ impl Claim {
             owner: owner.to_owned(),
             epoch: intent.epoch,
             lease_until: until,
+            granted_at: intent.updated_at,
             resumed: false,
             attempts: intent.attempts,
         }
@@ -130,6 +194,12 @@ impl Claim {
     /// Until when the lease holds, unless renewed.
     pub fn lease_until(&self) -> SystemTime {
         self.lease_until
+    }
+    /// How long the lease was granted for, from the store's clock at the grant.
+    pub fn lease_length(&self) -> std::time::Duration {
+        self.lease_until
+            .duration_since(self.granted_at)
+            .unwrap_or_default()
     }
     /// Whether an earlier holder may already have sent this key (a take-over: a claimed intent
     /// counts as possibly sent, since the journal's hot path does not mark it).
@@ -159,8 +229,15 @@ pub enum Begun {
         /// Its lease's end.
         until: SystemTime,
     },
-    /// The outcome is unknown: look at Stripe, then [`crate::Store::resolve`] it.
+    /// The outcome is unknown: look at Stripe, then resolve it.
     ToReconcile(ReconcileReason, Option<Answer>),
+    /// The operation id was begun for another request; nothing is sent.
+    Conflict {
+        /// The fingerprint stored with the operation.
+        stored: Fingerprint,
+        /// The fingerprint of the request given now.
+        given: Fingerprint,
+    },
 }
 
 /// How a call ended, as the holder reports it.
@@ -174,6 +251,9 @@ pub enum CallResult {
     NoResponse,
     /// The outcome cannot be known (a lost body, the key expired mid-call).
     Unknown,
+    /// Stripe replayed the answer it stored for the key (`Idempotent-Replayed: true`): the key
+    /// can never execute again, whatever any holder sends.
+    Replayed(Answer),
 }
 
 /// What reconciliation found.
@@ -213,6 +293,7 @@ pub struct BeginInput<'a> {
     pub(crate) key_random: [u8; 10],
     pub(crate) options: BeginOptions,
     pub(crate) request: Option<SavedRequest>,
+    pub(crate) namespace: &'a str,
 }
 
 impl<'a> BeginInput<'a> {
@@ -233,6 +314,7 @@ impl<'a> BeginInput<'a> {
             key_random,
             options: BeginOptions::default(),
             request: None,
+            namespace: "",
         }
     }
 
@@ -240,6 +322,14 @@ impl<'a> BeginInput<'a> {
     #[must_use]
     pub fn with_request(mut self, request: SavedRequest) -> Self {
         self.request = Some(request);
+        self
+    }
+
+    /// The namespace the operation's objects are tagged with on Stripe (see
+    /// [`crate::Store::namespace`]).
+    #[must_use]
+    pub fn with_namespace(mut self, namespace: &'a str) -> Self {
+        self.namespace = namespace;
         self
     }
 

@@ -3,26 +3,38 @@
 //! RETURNING`, recovery `SELECT .. FOR UPDATE SKIP LOCKED` so recoverers never take the same
 //! row. A caller may write its intent inside its own transaction ([`PgStore::claim_in`]).
 
-use std::cell::RefCell;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use postgres::ToStatement;
 use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 
-use crate::codec::{self, COLUMNS, Row, millis};
-use crate::decide::{self, BeginInput, Begun, Policy};
+use crate::codec::{self, COLUMNS, Row, SWEEP_ORDER, millis};
 use crate::error::JournalError;
 use crate::intent::{Intent, IntentId, StateKind};
-use crate::store::{self, Rows, Store};
+use crate::migrate::{self, Migrate, Migration};
+use crate::store::{Cursor, Loaded, Page, Store};
 
 /// The schema version this crate writes and reads.
-pub const PG_SCHEMA_VERSION: i64 = 1;
+pub const PG_SCHEMA_VERSION: i64 = 2;
 
 /// The schema used when none is named.
 pub const DEFAULT_SCHEMA: &str = "stripe_journal";
 
-const SCHEMA_V1: &str = include_str!("schema_v1.sql");
+/// The migrations, in order.
+const MIGRATIONS: [Migration; 2] = [
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_intents.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_fences_namespaces.sql"),
+    },
+];
+
+/// The store's clock in milliseconds since the epoch, as SQL.
+const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 /// The statements of one schema, built once.
 #[derive(Debug)]
@@ -43,7 +55,10 @@ impl Sql {
                 "{} RETURNING version",
                 codec::update_sql(&table, placeholder)
             ),
-            load: format!("SELECT {COLUMNS} FROM {table} WHERE scope = $1 AND op = $2"),
+            load: format!(
+                "SELECT {NOW_MS}, t.* FROM (SELECT 1) AS one LEFT JOIN \
+                 (SELECT {COLUMNS} FROM {table} WHERE scope = $1 AND op = $2) AS t ON true"
+            ),
             table,
         }
     }
@@ -133,41 +148,39 @@ impl PgStore {
             .map_err(JournalError::store)
     }
 
-    /// `begin` inside the caller's transaction: the intent commits (or rolls back) with the
-    /// caller's own rows. Send nothing before that transaction has committed.
-    pub fn claim_in(
-        &self,
-        tx: &mut Transaction<'_>,
-        input: &BeginInput<'_>,
-        policy: &Policy,
-    ) -> Result<Begun, JournalError> {
-        let rows = TxRows {
-            tx: RefCell::new(tx),
-            sql: &self.sql,
-        };
-        store::apply(&rows, input.id, |row| decide::begin(row, input, policy))
-    }
-
     fn client(&self) -> MutexGuard<'_, Client> {
         // A panic elsewhere while holding the lock leaves the client usable: no transaction
         // is left open across calls.
         self.client.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn query(
+    /// The rows a query selects, each decoded on its own (a bad row is its error).
+    fn page(
         &self,
         sql: &str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<Intent>, JournalError> {
+    ) -> Result<Page, JournalError> {
         let rows = self
             .client()
             .query(sql, params)
             .map_err(JournalError::store)?;
-        rows.iter().map(|r| read_row(r)?.into_intent()).collect()
+        let next = rows.last().map(|r| {
+            Cursor::after(
+                r.try_get(6).unwrap_or_default(),
+                r.try_get::<_, String>(0).unwrap_or_default(),
+                r.try_get::<_, String>(1).unwrap_or_default(),
+            )
+        });
+        let rows = rows
+            .iter()
+            .map(|r| read_row(r, 0).and_then(Row::into_intent))
+            .collect();
+        Ok(Page { rows, next })
     }
 }
 
-/// Creates the schema, or checks its version, under an advisory lock (a fleet starts at once).
+/// Brings the schema up to date under an advisory lock (a fleet starts at once) and writes the
+/// store's namespace if it has none.
 fn migrate(client: &mut Client, schema: &str) -> Result<(), JournalError> {
     let mut tx = client.transaction().map_err(JournalError::store)?;
     tx.execute(
@@ -175,60 +188,88 @@ fn migrate(client: &mut Client, schema: &str) -> Result<(), JournalError> {
         &[&format!("stripe_journal:{schema}")],
     )
     .map_err(JournalError::store)?;
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema};
-         CREATE TABLE IF NOT EXISTS {schema}.journal_schema (version BIGINT NOT NULL);"
-    ))
-    .map_err(JournalError::store)?;
-    let version: Option<i64> = tx
-        .query_one(
-            &format!("SELECT max(version) FROM {schema}.journal_schema"),
-            &[],
-        )
-        .and_then(|r| r.try_get(0))
+    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
         .map_err(JournalError::store)?;
-    match version {
-        None => {
-            tx.batch_execute(&SCHEMA_V1.replace("{schema}", schema))
-                .map_err(JournalError::store)?;
-            tx.execute(
-                &format!("INSERT INTO {schema}.journal_schema (version) VALUES ($1)"),
-                &[&PG_SCHEMA_VERSION],
-            )
-            .map_err(JournalError::store)?;
-        }
-        Some(v) if v == PG_SCHEMA_VERSION => {}
-        Some(v) => {
-            return Err(JournalError::Store(
-                format!("journal schema version {v}, this build knows {PG_SCHEMA_VERSION}").into(),
-            ));
-        }
-    }
+    migrate::migrate(
+        &mut PgTx {
+            tx: &mut tx,
+            schema,
+        },
+        &MIGRATIONS,
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT INTO {schema}.journal_meta (name, value) VALUES ('namespace', $1) ON CONFLICT (name) DO NOTHING"
+        ),
+        &[&migrate::new_namespace()],
+    )
+    .map_err(JournalError::store)?;
     tx.commit().map_err(JournalError::store)
 }
 
-fn read_row(r: &postgres::Row) -> Result<Row, JournalError> {
+/// The migrator's primitives in a PostgreSQL transaction.
+struct PgTx<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    schema: &'a str,
+}
+
+impl Migrate for PgTx<'_, '_> {
+    fn applied(&mut self) -> Result<Option<i64>, JournalError> {
+        let schema = self.schema;
+        self.tx
+            .batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {schema}.journal_schema (version BIGINT NOT NULL)"
+            ))
+            .map_err(JournalError::store)?;
+        self.tx
+            .query_one(
+                &format!("SELECT max(version) FROM {schema}.journal_schema"),
+                &[],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(JournalError::store)
+    }
+    fn apply(&mut self, migration: &Migration) -> Result<(), JournalError> {
+        let schema = self.schema;
+        self.tx
+            .batch_execute(&migration.sql.replace("{schema}", schema))
+            .map_err(JournalError::store)?;
+        self.tx
+            .execute(
+                &format!("INSERT INTO {schema}.journal_schema (version) VALUES ($1)"),
+                &[&migration.version],
+            )
+            .map(drop)
+            .map_err(JournalError::store)
+    }
+}
+
+/// The row's columns, starting at column `at`.
+fn read_row(r: &postgres::Row, at: usize) -> Result<Row, JournalError> {
     let get = |e: postgres::Error| JournalError::Corrupt(format!("column type: {e}"));
     Ok(Row {
-        scope: r.try_get(0).map_err(get)?,
-        op: r.try_get(1).map_err(get)?,
-        idem_key: r.try_get(2).map_err(get)?,
-        key_created_ms: r.try_get(3).map_err(get)?,
-        fingerprint: r.try_get(4).map_err(get)?,
-        created_ms: r.try_get(5).map_err(get)?,
-        updated_ms: r.try_get(6).map_err(get)?,
-        state: r.try_get(7).map_err(get)?,
-        status: r.try_get(8).map_err(get)?,
-        object_id: r.try_get(9).map_err(get)?,
-        body: r.try_get(10).map_err(get)?,
-        advice: r.try_get(11).map_err(get)?,
-        reason: r.try_get(12).map_err(get)?,
-        attempts: r.try_get(13).map_err(get)?,
-        lease_owner: r.try_get(14).map_err(get)?,
-        lease_until_ms: r.try_get(15).map_err(get)?,
-        epoch: r.try_get(16).map_err(get)?,
-        version: r.try_get(17).map_err(get)?,
-        request: r.try_get(18).map_err(get)?,
+        scope: r.try_get(at + 0).map_err(get)?,
+        op: r.try_get(at + 1).map_err(get)?,
+        idem_key: r.try_get(at + 2).map_err(get)?,
+        key_created_ms: r.try_get(at + 3).map_err(get)?,
+        fingerprint: r.try_get(at + 4).map_err(get)?,
+        created_ms: r.try_get(at + 5).map_err(get)?,
+        updated_ms: r.try_get(at + 6).map_err(get)?,
+        state: r.try_get(at + 7).map_err(get)?,
+        status: r.try_get(at + 8).map_err(get)?,
+        object_id: r.try_get(at + 9).map_err(get)?,
+        body: r.try_get(at + 10).map_err(get)?,
+        advice: r.try_get(at + 11).map_err(get)?,
+        reason: r.try_get(at + 12).map_err(get)?,
+        attempts: r.try_get(at + 13).map_err(get)?,
+        lease_owner: r.try_get(at + 14).map_err(get)?,
+        lease_until_ms: r.try_get(at + 15).map_err(get)?,
+        epoch: r.try_get(at + 16).map_err(get)?,
+        version: r.try_get(at + 17).map_err(get)?,
+        request: r.try_get(at + 18).map_err(get)?,
+        namespace: r.try_get(at + 19).map_err(get)?,
+        send_limit_ms: r.try_get(at + 20).map_err(get)?,
+        key_spent: r.try_get(at + 21).map_err(get)?,
     })
 }
 
@@ -238,7 +279,8 @@ macro_rules! row_params {
             &$r.scope as &(dyn postgres::types::ToSql + Sync), &$r.op, &$r.idem_key,
             &$r.key_created_ms, &$r.fingerprint, &$r.created_ms, &$r.updated_ms, &$r.state,
             &$r.status, &$r.object_id, &$r.body, &$r.advice, &$r.reason, &$r.attempts,
-            &$r.lease_owner, &$r.lease_until_ms, &$r.epoch, &$r.version, &$r.request $(, $extra)*
+            &$r.lease_owner, &$r.lease_until_ms, &$r.epoch, &$r.version, &$r.request,
+            &$r.namespace, &$r.send_limit_ms, &$r.key_spent $(, $extra)*
         ]
     };
 }
@@ -259,11 +301,19 @@ fn load<S: ToStatement + ?Sized>(
     c: &mut impl GenericClient,
     statement: &S,
     id: &IntentId,
-) -> Result<Option<Intent>, JournalError> {
-    let row = c
-        .query_opt(statement, &[&id.scope(), &id.op_id()])
+) -> Result<Loaded, JournalError> {
+    let r = c
+        .query_one(statement, &[&id.scope(), &id.op_id()])
         .map_err(JournalError::store)?;
-    row.map(|r| read_row(&r)?.into_intent()).transpose()
+    let now_ms: i64 = r.try_get(0).map_err(JournalError::store)?;
+    let now = SystemTime::UNIX_EPOCH
+        + std::time::Duration::from_millis(u64::try_from(now_ms).unwrap_or(0));
+    let present: Option<String> = r.try_get(1).map_err(JournalError::store)?;
+    let row = match present {
+        Some(_) => Some(read_row(&r, 1)?.into_intent()?),
+        None => None,
+    };
+    Ok(Loaded::new(row, now))
 }
 
 fn cas<S: ToStatement + ?Sized>(
@@ -284,35 +334,12 @@ fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The primitives inside a caller's transaction.
-struct TxRows<'a, 'b> {
-    tx: RefCell<&'a mut Transaction<'b>>,
-    sql: &'a Sql,
-}
-
-impl Rows for TxRows<'_, '_> {
-    fn load_row(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
-        load(*self.tx.borrow_mut(), self.sql.load.as_str(), id)
-    }
-    fn insert_row(&self, intent: &Intent) -> Result<bool, JournalError> {
-        insert(*self.tx.borrow_mut(), self.sql.insert.as_str(), intent)
-    }
-    fn cas_row(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
-        cas(
-            *self.tx.borrow_mut(),
-            self.sql.update.as_str(),
-            row,
-            expected,
-        )
-    }
-}
-
 impl Store for PgStore {
-    fn claim(&self, intent: &Intent) -> Result<bool, JournalError> {
+    fn insert(&self, intent: &Intent) -> Result<bool, JournalError> {
         insert(&mut *self.client(), &self.prepared.insert, intent)
     }
 
-    fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
+    fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
         load(&mut *self.client(), &self.prepared.load, id)
     }
 
@@ -320,21 +347,50 @@ impl Store for PgStore {
         cas(&mut *self.client(), &self.prepared.update, row, expected)
     }
 
-    fn list(&self, kind: StateKind, n: usize) -> Result<Vec<Intent>, JournalError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE state = $1 ORDER BY updated_ms LIMIT $2",
-            self.sql.table
-        );
-        self.query(&sql, &[&kind.as_str(), &limit(n)])
+    /// The database's clock: one clock for the whole fleet.
+    fn clock(&self) -> Result<SystemTime, JournalError> {
+        let r = self
+            .client()
+            .query_one(&format!("SELECT {NOW_MS}"), &[])
+            .map_err(JournalError::store)?;
+        let ms: i64 = r.try_get(0).map_err(JournalError::store)?;
+        Ok(SystemTime::UNIX_EPOCH
+            + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
     }
 
-    fn sweep(&self, now: SystemTime, n: usize) -> Result<Vec<Intent>, JournalError> {
+    fn list(&self, kind: StateKind, after: &Cursor, n: usize) -> Result<Page, JournalError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE {} ORDER BY updated_ms LIMIT $2",
-            self.sql.table,
-            codec::sweep_condition("$1")
+            "SELECT {COLUMNS} FROM {} WHERE state = $1 AND (updated_ms, scope, op) > ($2, $3, $4) {SWEEP_ORDER} LIMIT $5",
+            self.sql.table
         );
-        self.query(&sql, &[&millis(now), &limit(n)])
+        self.page(
+            &sql,
+            &[
+                &kind.as_str(),
+                &after.updated_ms,
+                &after.scope,
+                &after.op,
+                &limit(n),
+            ],
+        )
+    }
+
+    fn sweep(&self, now: SystemTime, after: &Cursor, n: usize) -> Result<Page, JournalError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {} WHERE {} {SWEEP_ORDER} LIMIT $5",
+            self.sql.table,
+            codec::sweep_condition("$1", ["$2", "$3", "$4"])
+        );
+        self.page(
+            &sql,
+            &[
+                &millis(now),
+                &after.updated_ms,
+                &after.scope,
+                &after.op,
+                &limit(n),
+            ],
+        )
     }
 
     fn prune(&self, before: SystemTime) -> Result<u64, JournalError> {
@@ -347,39 +403,14 @@ impl Store for PgStore {
             .map_err(JournalError::store)
     }
 
-    /// Takes over dead holders' intents in one transaction; rows another recoverer has locked
-    /// are skipped (`FOR UPDATE SKIP LOCKED`), so recoverers across the fleet never collide.
-    fn recover(
-        &self,
-        owner: &str,
-        now: SystemTime,
-        policy: &Policy,
-        n: usize,
-    ) -> Result<Vec<(IntentId, Begun)>, JournalError> {
+    fn namespace(&self) -> Result<String, JournalError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE state IN ('claimed', 'sent') \
-             AND (lease_until_ms IS NULL OR lease_until_ms <= $1) \
-             ORDER BY updated_ms LIMIT $2 FOR UPDATE SKIP LOCKED",
-            self.sql.table
+            "SELECT value FROM {}.journal_meta WHERE name = 'namespace'",
+            self.schema
         );
-        let mut client = self.client();
-        let mut tx = client.transaction().map_err(JournalError::store)?;
-        let rows = tx
-            .query(&sql, &[&millis(now), &limit(n)])
-            .map_err(JournalError::store)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let row = read_row(r)?.into_intent()?;
-            let (begun, write) = decide::take_over(&row, owner, now, policy)?;
-            let rows = TxRows {
-                tx: RefCell::new(&mut tx),
-                sql: &self.sql,
-            };
-            if store::write_row(&rows, &write)? {
-                out.push((row.id().clone(), begun));
-            }
-        }
-        tx.commit().map_err(JournalError::store)?;
-        Ok(out)
+        self.client()
+            .query_one(&sql, &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(JournalError::store)
     }
 }

@@ -1,124 +1,73 @@
-//! The async flow over `stripe_client::AsyncClient`: the same steps as `blocking.rs`, with
-//! every store call on tokio's blocking pool (`spawn_blocking`) and lease renewals in a task.
+//! The async loop over `stripe_client::AsyncClient`: the same machine, the store's async
+//! primitives. No task is spawned: dropping the future stops everything, and the lease runs out.
 
-use stripe_client::{AsyncClient, AsyncTransport};
+use std::time::SystemTime;
+
+use stripe_client::{AsyncClient, AsyncTransport, Attempt};
 use stripe_core::Request;
 
-use super::{
-    AfterCall, BATCH, MAX_PER_PHASE, MAX_ROUNDS, Next, Outcome, RecoveryReport, SettlePlan, Source,
-    after_begin, after_record, leftovers, plan, renewal_period, tally,
-};
-use crate::decide::{BeginOptions, Begun, CallResult, Claim};
+use super::{RecoveryReport, Run, Sweep};
+use crate::decide::BeginOptions;
 use crate::error::JournalError;
-use crate::intent::{Intent, IntentId};
+use crate::intent::IntentId;
 use crate::journal::Journal;
+use crate::machine::{Input, Operation, Step, StoreOp, Stored};
 
 impl Journal {
-    /// Runs `f` on a clone of the journal on tokio's blocking pool.
-    async fn blocking<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Journal) -> Result<R, JournalError> + Send + 'static,
-    ) -> Result<R, JournalError> {
-        let journal = self.clone();
-        tokio::task::spawn_blocking(move || f(&journal))
-            .await
-            .unwrap_or_else(|e| {
-                Err(JournalError::Store(
-                    format!("a store call failed: {e}").into(),
-                ))
-            })
-    }
-
-    /// [`Journal::run`] over an async client; the store is called through
-    /// `tokio::task::spawn_blocking` (a multi-threaded or current-thread runtime both work).
+    /// [`Journal::run`] over an async client, with the store's async primitives (PostgreSQL's
+    /// natively, SQLite's on tokio's blocking pool). Cancel-safe: dropping the future sends
+    /// nothing more, and the lease runs out by itself.
     pub async fn run_async<T: AsyncTransport>(
         &self,
         client: &AsyncClient<T>,
         id: &IntentId,
         request: Request,
-    ) -> Result<Outcome, JournalError> {
-        let (saved, fingerprint) = Self::save_and_fingerprint(&request)?;
-        for _ in 0..MAX_ROUNDS {
-            let (op, saved) = (id.clone(), saved.clone());
-            let begun = self
-                .blocking(move |j| j.begin_saved(&op, fingerprint, saved, BeginOptions::default()))
-                .await?;
-            let next = match after_begin(id, begun)? {
-                Next::Answer(outcome) => return Ok(outcome),
-                Next::Send(claim) => self.call_async(client, id, &claim, request.clone()).await?,
-                Next::Settle => self.settle_async(client, id).await?,
-            };
-            if let Some(outcome) = next {
-                return Ok(outcome);
-            }
-        }
-        Err(JournalError::Contention { id: id.clone() })
+    ) -> Result<Run, JournalError> {
+        let id = Self::scoped(id, &request, client.config())?;
+        let op = self.operation(
+            id,
+            request,
+            BeginOptions::default(),
+            client.transport().now(),
+        )?;
+        self.drive_async(client, op).await
     }
 
-    async fn call_async<T: AsyncTransport>(
+    async fn drive_async<T: AsyncTransport>(
         &self,
         client: &AsyncClient<T>,
-        id: &IntentId,
-        claim: &Claim,
-        request: Request,
-    ) -> Result<Option<Outcome>, JournalError> {
-        let outgoing = match plan::outgoing(request, id, claim.key(), self.metadata_key()) {
-            Ok(r) => r,
-            Err(e) => {
-                let c = claim.clone();
-                self.blocking(move |j| j.release(&c)).await?;
-                return Err(e);
-            }
-        };
-        let renewer = {
-            let (journal, mut current) = (self.clone(), claim.clone());
-            let period = renewal_period(self.policy().lease());
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(period).await;
-                    let c = current.clone();
-                    match journal.blocking(move |j| j.renew(&c)).await {
-                        Ok(renewed) => current = renewed,
-                        // Lost or failing: the record below tells.
-                        Err(_) => return,
-                    }
+        mut op: Operation,
+    ) -> Result<Run, JournalError> {
+        let transport = client.transport();
+        loop {
+            let input = match op.poll() {
+                Step::Store(primitive) => Input::Stored(self.perform_async(primitive).await),
+                Step::Call(request) => {
+                    Input::Started(client.prepare(request).map(|p| p.into_call()))
                 }
-            })
-        };
-        let result = client.send(outgoing).await;
-        renewer.abort();
-        let (c, call_result): (Claim, CallResult) = (claim.clone(), plan::call_result(&result));
-        let state = self.blocking(move |j| j.record(&c, call_result)).await?;
-        match after_record(id, &state, result) {
-            AfterCall::Done(outcome) => outcome.map(Some),
-            AfterCall::Settle(fallback) => match self.settle_async(client, id).await {
-                Err(JournalError::Unsettled { .. }) => fallback.map(Some),
-                other => other,
-            },
+                Step::Send { request, by } => {
+                    let attempt = Attempt::new(request, Some(by), client.config().max_body_bytes());
+                    Input::Answer(transport.send(attempt).await.map_err(|e| e.kind()))
+                }
+                Step::Sleep(until) => {
+                    transport.sleep_until(until).await;
+                    Input::Woke
+                }
+                Step::Done(result) => return result,
+            };
+            op.handle(transport.now(), SystemTime::now(), input);
         }
     }
 
-    async fn settle_async<T: AsyncTransport>(
-        &self,
-        client: &AsyncClient<T>,
-        id: &IntentId,
-    ) -> Result<Option<Outcome>, JournalError> {
-        let op = id.clone();
-        let row = self.blocking(move |j| j.load(&op)).await?;
-        match self.settle_plan(id, row)? {
-            SettlePlan::Again => Ok(None),
-            SettlePlan::Look(lookup, version) => {
-                let response = client.send(lookup.request(id)?).await.map_err(|error| {
-                    JournalError::Stripe {
-                        id: id.clone(),
-                        error: Box::new(error),
-                    }
-                })?;
-                let resolution = lookup.interpret(id, &response)?;
-                let op = id.clone();
-                self.blocking(move |j| j.settle_with(&op, version, resolution))
-                    .await
-            }
+    async fn perform_async(&self, op: StoreOp) -> Result<Stored, JournalError> {
+        let store = self.async_store();
+        match op {
+            StoreOp::Load(id) => store.load(&id).await.map(Stored::Loaded),
+            StoreOp::Insert(row) => store.insert(&row).await.map(Stored::Written),
+            StoreOp::Replace { row, expected } => store
+                .compare_and_set(&row, expected)
+                .await
+                .map(Stored::Written),
         }
     }
 
@@ -126,66 +75,46 @@ impl Journal {
     pub async fn recover_async<T: AsyncTransport>(
         &self,
         client: &AsyncClient<T>,
+        limit: usize,
     ) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
-        let mut taken_in_all = 0;
-        while taken_in_all < MAX_PER_PHASE {
-            let taken = self.blocking(|j| j.take_over_abandoned(BATCH)).await?;
-            if taken.is_empty() {
-                break;
-            }
-            taken_in_all += taken.len();
-            for (id, begun) in taken {
-                if let Begun::Proceed(claim) = begun {
-                    let result = self.resume_async(client, &id, &claim).await;
-                    if result.is_ok() {
-                        report.resumed += 1;
+        let mut sweep = Sweep::new(limit);
+        let store = self.async_store();
+        while sweep.left > 0 {
+            let now = store.clock().await?;
+            let page = store.sweep(now, &sweep.after, sweep.batch()).await?;
+            let Some(next) = page.next else { break };
+            for row in page.rows {
+                sweep.left = sweep.left.saturating_sub(1);
+                let row = match row {
+                    Ok(row) => row,
+                    Err(e) => {
+                        report
+                            .errors
+                            .push(("(unreadable row)".into(), e.to_string()));
+                        continue;
                     }
-                    tally(&mut report, &id, result);
-                }
+                };
+                let id = row.id().clone();
+                let result = match Self::rerun(&row).and_then(|request| {
+                    self.operation(
+                        id.clone(),
+                        request,
+                        BeginOptions::default(),
+                        transport_now(client),
+                    )
+                }) {
+                    Ok(op) => self.drive_async(client, op).await,
+                    Err(e) => Err(e),
+                };
+                report.count(&id, result);
             }
-        }
-        let rows = self.blocking(|j| leftovers(j.store())).await?;
-        for row in rows {
-            let id = row.id().clone();
-            let result = match row.request().map(plan::rebuild) {
-                Some(Ok(request)) => self.run_async(client, &id, request).await,
-                Some(Err(e)) => Err(e),
-                None => Err(JournalError::Unreconcilable {
-                    id: id.clone(),
-                    detail: "no request was saved with the intent".into(),
-                }),
-            };
-            match &result {
-                Ok(o) if o.source() == Source::Reconciled => report.reconciled_applied += 1,
-                Ok(o) if o.source() == Source::Stripe => report.reconciled_not_applied += 1,
-                _ => {}
-            }
-            tally(&mut report, &id, result.map(|_| ()));
+            sweep.after = next;
         }
         Ok(report)
     }
+}
 
-    async fn resume_async<T: AsyncTransport>(
-        &self,
-        client: &AsyncClient<T>,
-        id: &IntentId,
-        claim: &Claim,
-    ) -> Result<(), JournalError> {
-        let op = id.clone();
-        let row: Option<Intent> = self.blocking(move |j| j.load(&op)).await?;
-        let Some(saved) = row.and_then(|r| r.request().cloned()) else {
-            let c = claim.clone();
-            self.blocking(move |j| j.release(&c)).await?;
-            return Err(JournalError::Unreconcilable {
-                id: id.clone(),
-                detail: "no request was saved with the intent".into(),
-            });
-        };
-        let request = plan::rebuild(&saved)?;
-        match self.call_async(client, id, claim, request.clone()).await? {
-            Some(_) => Ok(()),
-            None => self.run_async(client, id, request).await.map(|_| ()),
-        }
-    }
+fn transport_now<T: AsyncTransport>(client: &AsyncClient<T>) -> std::time::Instant {
+    client.transport().now()
 }

@@ -3,7 +3,11 @@
 use serde::de::DeserializeOwned;
 use stripe_core::{Advice, Method};
 
-use crate::intent::{Answer, IntentId};
+use std::time::SystemTime;
+
+use crate::error::JournalError;
+use crate::fingerprint::Fingerprint;
+use crate::intent::{Answer, IntentId, ReconcileReason};
 
 /// Where an outcome's answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,19 +81,90 @@ impl Outcome {
     }
 }
 
+/// What a journaled run gave: Stripe's outcome, or one of the expected reasons it has none yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Run {
+    /// The operation's outcome (Stripe's answer, the journal's record of it, or what a look at
+    /// Stripe found).
+    Done(Outcome),
+    /// Another live holder has the operation in flight until `until` (the store's clock);
+    /// nothing was sent. [`crate::Journal::run_waiting`] waits and runs again.
+    Busy {
+        /// The holder.
+        owner: String,
+        /// Its lease's end.
+        until: SystemTime,
+    },
+    /// The outcome is unknown and its key may still execute on Stripe: run it again, or
+    /// recover, after `retry_at` (the store's clock). Nothing more was sent.
+    Unsettled {
+        /// Why it must be reconciled.
+        reason: ReconcileReason,
+        /// When a look at Stripe can settle it.
+        retry_at: SystemTime,
+    },
+    /// The operation id was begun for another request (method, path or parameters); nothing
+    /// was sent.
+    Conflict {
+        /// The fingerprint stored with the operation.
+        stored: Fingerprint,
+        /// The fingerprint of the request given now.
+        given: Fingerprint,
+    },
+}
+
+impl Run {
+    /// The outcome, if the operation has one.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        match self {
+            Self::Done(outcome) => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// The outcome, or what stands in its way as an error (for `?`).
+    pub fn into_outcome(self, id: &IntentId) -> Result<Outcome, JournalError> {
+        match self {
+            Self::Done(outcome) => Ok(outcome),
+            Self::Busy { owner, until } => Err(JournalError::NotYet {
+                id: id.clone(),
+                detail: format!(
+                    "in flight at holder {owner:?} until {} ms since the epoch; nothing sent",
+                    crate::codec::millis(until)
+                ),
+            }),
+            Self::Unsettled { reason, retry_at } => Err(JournalError::NotYet {
+                id: id.clone(),
+                detail: format!(
+                    "must be reconciled ({}); a look at Stripe settles it after {} ms since the epoch",
+                    reason.as_str(),
+                    crate::codec::millis(retry_at)
+                ),
+            }),
+            Self::Conflict { stored, given } => Err(JournalError::Conflict {
+                id: id.clone(),
+                stored,
+                given,
+            }),
+        }
+    }
+}
+
 /// What one recovery pass did, counted per action.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecoveryReport {
     pub(crate) resumed: u64,
     pub(crate) reconciled_applied: u64,
-    pub(crate) reconciled_not_applied: u64,
+    pub(crate) busy: u64,
     pub(crate) unsettled: u64,
     pub(crate) unfinished: u64,
-    pub(crate) errors: Vec<(IntentId, String)>,
+    pub(crate) errors: Vec<(String, String)>,
 }
 
 impl RecoveryReport {
-    /// Abandoned intents taken over and sent again with their key, to an answer.
+    /// Abandoned intents sent again (with their key, or a new one once the old one could never
+    /// execute), to an answer from Stripe.
     pub fn resumed(&self) -> u64 {
         self.resumed
     }
@@ -97,11 +172,11 @@ impl RecoveryReport {
     pub fn reconciled_applied(&self) -> u64 {
         self.reconciled_applied
     }
-    /// Intents a look at Stripe found not applied: sent again with a new key.
-    pub fn reconciled_not_applied(&self) -> u64 {
-        self.reconciled_not_applied
+    /// Intents another live holder had in flight: left to it.
+    pub fn busy(&self) -> u64 {
+        self.busy
     }
-    /// Intents to reconcile still too young for Search: left for a later pass.
+    /// Intents to reconcile whose key may still execute: left for a later pass.
     pub fn unsettled(&self) -> u64 {
         self.unsettled
     }
@@ -109,18 +184,32 @@ impl RecoveryReport {
     pub fn unfinished(&self) -> u64 {
         self.unfinished
     }
-    /// Intents that could not be handled, with why (the rest of the pass went on).
-    pub fn errors(&self) -> &[(IntentId, String)] {
+    /// Intents that could not be handled (a corrupt row included), with which and why; the rest
+    /// of the pass went on.
+    pub fn errors(&self) -> &[(String, String)] {
         &self.errors
     }
     /// Every intent looked at.
     pub fn total(&self) -> u64 {
         self.resumed
             + self.reconciled_applied
-            + self.reconciled_not_applied
+            + self.busy
             + self.unsettled
             + self.unfinished
             + self.errors.len() as u64
+    }
+
+    /// Counts one intent's run.
+    pub(crate) fn count(&mut self, id: &IntentId, result: Result<Run, JournalError>) {
+        match result {
+            Ok(Run::Done(o)) if o.source() == Source::Reconciled => self.reconciled_applied += 1,
+            Ok(Run::Done(_)) => self.resumed += 1,
+            Ok(Run::Busy { .. }) => self.busy += 1,
+            Ok(Run::Unsettled { .. }) => self.unsettled += 1,
+            Err(JournalError::Stripe { .. }) => self.unfinished += 1,
+            Ok(other) => self.errors.push((id.to_string(), format!("{other:?}"))),
+            Err(e) => self.errors.push((id.to_string(), e.to_string())),
+        }
     }
 }
 
@@ -128,10 +217,10 @@ impl std::fmt::Display for RecoveryReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "resumed {}, reconciled applied {}, reconciled not applied {}, unsettled {}, unfinished {}, errors {}",
+            "resumed {}, reconciled applied {}, busy {}, unsettled {}, unfinished {}, errors {}",
             self.resumed,
             self.reconciled_applied,
-            self.reconciled_not_applied,
+            self.busy,
             self.unsettled,
             self.unfinished,
             self.errors.len()

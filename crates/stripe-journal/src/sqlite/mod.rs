@@ -7,15 +7,26 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::codec::{self, COLUMNS, Row, millis};
+use crate::codec::{self, COLUMNS, Row, SWEEP_ORDER, millis};
 use crate::error::JournalError;
 use crate::intent::{Intent, IntentId, StateKind};
-use crate::store::Store;
+use crate::migrate::{self, Migrate, Migration};
+use crate::store::{Cursor, Loaded, Page, Store};
 
 /// The schema version this crate writes and reads.
-pub const SQLITE_SCHEMA_VERSION: i64 = 1;
+pub const SQLITE_SCHEMA_VERSION: i64 = 2;
 
-const SCHEMA_V1: &str = include_str!("schema_v1.sql");
+/// The migrations, in order.
+const MIGRATIONS: [Migration; 2] = [
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_intents.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_fences_namespaces.sql"),
+    },
+];
 const TABLE: &str = "journal_intents";
 
 /// A journal in one SQLite database. Several processes may open the same file: writes are
@@ -80,53 +91,74 @@ impl SqliteStore {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn query(
-        &self,
-        sql: &str,
-        params: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<Intent>, JournalError> {
+    /// The rows a query selects, each decoded on its own: a bad value in one row is that row's
+    /// error, and the page's cursor still moves past it.
+    fn page(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Page, JournalError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(sql).map_err(JournalError::store)?;
         let rows = stmt
-            .query_map(params, read_row)
+            .query_map(params, |r| {
+                let cursor =
+                    Cursor::after(r.get(6)?, r.get::<_, String>(0)?, r.get::<_, String>(1)?);
+                Ok((cursor, read_row(r)))
+            })
             .map_err(JournalError::store)?
-            .collect::<Result<Vec<Row>, _>>()
+            .collect::<Result<Vec<_>, _>>()
             .map_err(JournalError::store)?;
-        rows.into_iter().map(Row::into_intent).collect()
+        let next = rows.last().map(|(cursor, _)| cursor.clone());
+        let rows = rows
+            .into_iter()
+            .map(|(_, row)| {
+                row.map_err(|e| JournalError::Corrupt(format!("a column: {e}")))
+                    .and_then(Row::into_intent)
+            })
+            .collect();
+        Ok(Page { rows, next })
     }
 }
 
-/// Creates the schema, or checks the stored version, in one immediate transaction (several
-/// processes may start at once).
+/// Brings the schema up to date in one immediate transaction (several processes may start at
+/// once), and writes the store's namespace if it has none.
 fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(JournalError::store)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER NOT NULL)")
-        .map_err(JournalError::store)?;
-    let version: Option<i64> = tx
-        .query_row("SELECT max(version) FROM journal_schema", [], |r| r.get(0))
-        .optional()
-        .map_err(JournalError::store)?
-        .flatten();
-    match version {
-        None => {
-            tx.execute_batch(SCHEMA_V1).map_err(JournalError::store)?;
-            tx.execute(
-                "INSERT INTO journal_schema (version) VALUES (?1)",
-                [SQLITE_SCHEMA_VERSION],
-            )
-            .map_err(JournalError::store)?;
-        }
-        Some(v) if v == SQLITE_SCHEMA_VERSION => {}
-        Some(v) => {
-            return Err(JournalError::Store(
-                format!("journal schema version {v}, this build knows {SQLITE_SCHEMA_VERSION}")
-                    .into(),
-            ));
-        }
-    }
+    let mut db = Tx(&tx);
+    migrate::migrate(&mut db, &MIGRATIONS)?;
+    tx.execute(
+        "INSERT INTO journal_meta (name, value) VALUES ('namespace', ?1) ON CONFLICT (name) DO NOTHING",
+        [migrate::new_namespace()],
+    )
+    .map_err(JournalError::store)?;
     tx.commit().map_err(JournalError::store)
+}
+
+/// The migrator's primitives in an SQLite transaction.
+struct Tx<'a>(&'a rusqlite::Transaction<'a>);
+
+impl Migrate for Tx<'_> {
+    fn applied(&mut self) -> Result<Option<i64>, JournalError> {
+        self.0
+            .execute_batch("CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER NOT NULL)")
+            .map_err(JournalError::store)?;
+        self.0
+            .query_row("SELECT max(version) FROM journal_schema", [], |r| r.get(0))
+            .optional()
+            .map(Option::flatten)
+            .map_err(JournalError::store)
+    }
+    fn apply(&mut self, migration: &Migration) -> Result<(), JournalError> {
+        self.0
+            .execute_batch(migration.sql)
+            .map_err(JournalError::store)?;
+        self.0
+            .execute(
+                "INSERT INTO journal_schema (version) VALUES (?1)",
+                [migration.version],
+            )
+            .map(drop)
+            .map_err(JournalError::store)
+    }
 }
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -150,6 +182,9 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         epoch: r.get(16)?,
         version: r.get(17)?,
         request: r.get(18)?,
+        namespace: r.get(19)?,
+        send_limit_ms: r.get(20)?,
+        key_spent: r.get(21)?,
     })
 }
 
@@ -158,8 +193,8 @@ macro_rules! row_params {
         params![
             $r.scope, $r.op, $r.idem_key, $r.key_created_ms, $r.fingerprint, $r.created_ms,
             $r.updated_ms, $r.state, $r.status, $r.object_id, $r.body, $r.advice, $r.reason,
-            $r.attempts, $r.lease_owner, $r.lease_until_ms, $r.epoch, $r.version, $r.request
-            $(, $extra)*
+            $r.attempts, $r.lease_owner, $r.lease_until_ms, $r.epoch, $r.version, $r.request,
+            $r.namespace, $r.send_limit_ms, $r.key_spent $(, $extra)*
         ]
     };
 }
@@ -169,7 +204,7 @@ fn limit(n: usize) -> i64 {
 }
 
 impl Store for SqliteStore {
-    fn claim(&self, intent: &Intent) -> Result<bool, JournalError> {
+    fn insert(&self, intent: &Intent) -> Result<bool, JournalError> {
         let r = Row::from_intent(intent);
         let conn = self.conn();
         let n = conn
@@ -179,9 +214,15 @@ impl Store for SqliteStore {
         Ok(n == 1)
     }
 
-    fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
+    fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
         let sql = format!("SELECT {COLUMNS} FROM {TABLE} WHERE scope = ?1 AND op = ?2");
-        Ok(self.query(&sql, &[&id.scope(), &id.op_id()])?.pop())
+        let now = SystemTime::now();
+        let row = self
+            .page(&sql, &[&id.scope(), &id.op_id()])?
+            .rows
+            .pop()
+            .transpose()?;
+        Ok(Loaded::new(row, now))
     }
 
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
@@ -195,18 +236,42 @@ impl Store for SqliteStore {
         Ok(n == 1)
     }
 
-    fn list(&self, kind: StateKind, n: usize) -> Result<Vec<Intent>, JournalError> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM {TABLE} WHERE state = ?1 ORDER BY updated_ms LIMIT ?2");
-        self.query(&sql, &[&kind.as_str(), &limit(n)])
+    /// The machine's own clock: an SQLite journal lives on one machine.
+    fn clock(&self) -> Result<SystemTime, JournalError> {
+        Ok(SystemTime::now())
     }
 
-    fn sweep(&self, now: SystemTime, n: usize) -> Result<Vec<Intent>, JournalError> {
+    fn list(&self, kind: StateKind, after: &Cursor, n: usize) -> Result<Page, JournalError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM {TABLE} WHERE {} ORDER BY updated_ms LIMIT ?2",
-            codec::sweep_condition("?1")
+            "SELECT {COLUMNS} FROM {TABLE} WHERE state = ?1 AND (updated_ms, scope, op) > (?2, ?3, ?4) {SWEEP_ORDER} LIMIT ?5"
         );
-        self.query(&sql, &[&millis(now), &limit(n)])
+        self.page(
+            &sql,
+            &[
+                &kind.as_str(),
+                &after.updated_ms,
+                &after.scope,
+                &after.op,
+                &limit(n),
+            ],
+        )
+    }
+
+    fn sweep(&self, now: SystemTime, after: &Cursor, n: usize) -> Result<Page, JournalError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {TABLE} WHERE {} {SWEEP_ORDER} LIMIT ?5",
+            codec::sweep_condition("?1", ["?2", "?3", "?4"])
+        );
+        self.page(
+            &sql,
+            &[
+                &millis(now),
+                &after.updated_ms,
+                &after.scope,
+                &after.op,
+                &limit(n),
+            ],
+        )
     }
 
     fn prune(&self, before: SystemTime) -> Result<u64, JournalError> {
@@ -217,5 +282,15 @@ impl Store for SqliteStore {
             .execute(&sql, [millis(before)])
             .map_err(JournalError::store)?;
         Ok(n as u64)
+    }
+
+    fn namespace(&self) -> Result<String, JournalError> {
+        self.conn()
+            .query_row(
+                "SELECT value FROM journal_meta WHERE name = 'namespace'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(JournalError::store)
     }
 }

@@ -1,0 +1,291 @@
+//! Applying a decision to the stored row: load (with the store's clock), decide, write with
+//! compare-and-set; again while another writer wins, a bounded number of times.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{Held, Operation, StoreOp, Stored};
+use crate::decide::{self, BeginInput, Begun, CallResult, Claim, Resolution, Write};
+use crate::error::JournalError;
+use crate::intent::{Intent, State};
+use crate::run::{Outcome, Run, Source};
+
+/// How many times one decision reloads and decides again after losing a compare-and-set.
+const MAX_TRIES: u32 = 32;
+
+/// A decision to apply to the row.
+#[derive(Debug)]
+pub(super) enum Decision {
+    Begin,
+    Renew {
+        at_least: Duration,
+    },
+    Record {
+        result: CallResult,
+        outcome: Result<stripe_core::Response, stripe_core::Error>,
+    },
+    Settle,
+    Resolve {
+        version: u64,
+        resolution: Resolution,
+    },
+    RetrySame {
+        version: u64,
+    },
+}
+
+/// What a decision answered, kept until its write is durable.
+#[derive(Debug)]
+pub(super) enum Decided {
+    Begun(Begun),
+    Renewed(Claim),
+    Recorded(State),
+    Settle(Box<Intent>, SystemTime),
+    Resolved(Resolution),
+    Again,
+}
+
+/// A decision being applied.
+#[derive(Debug)]
+pub(crate) struct Applying {
+    decision: Decision,
+    /// When the load was asked for, on the monotonic clock: a lease granted from the store's
+    /// time of that load ends no earlier than this plus its length.
+    asked: Instant,
+    tries: u32,
+    decided: Option<Decided>,
+}
+
+impl Operation {
+    /// Loads the row to apply `decision` to it.
+    pub(super) fn apply(&mut self, decision: Decision) {
+        self.load(Applying {
+            decision,
+            asked: self.now,
+            tries: 0,
+            decided: None,
+        });
+    }
+
+    fn load(&mut self, mut applying: Applying) {
+        applying.asked = self.now;
+        applying.decided = None;
+        self.wait = super::Wait::Store(applying);
+        self.next = Some(super::Step::Store(StoreOp::Load(self.id.clone())));
+    }
+
+    /// A store primitive's result.
+    pub(super) fn stored(&mut self, mut applying: Applying, result: Result<Stored, JournalError>) {
+        match result {
+            Err(e) => self.fail(e),
+            Ok(Stored::Loaded(loaded)) => {
+                let (row, store_now) = loaded.into_parts();
+                let skew = if store_now > self.wall {
+                    store_now.duration_since(self.wall)
+                } else {
+                    self.wall.duration_since(store_now)
+                }
+                .unwrap_or_default();
+                let rules = self.settings.rules;
+                if rules.store_clock && skew > self.settings.policy.max_skew() {
+                    return self.fail(JournalError::ClockSkew {
+                        local: self.wall,
+                        store: store_now,
+                        max: self.settings.policy.max_skew(),
+                    });
+                }
+                let now = if rules.store_clock {
+                    store_now
+                } else {
+                    self.wall
+                };
+                match self.decide(&applying.decision, row, now) {
+                    Err(e) => self.refused(applying, e),
+                    Ok((decided, Write::Nothing)) => self.applied(applying, decided),
+                    Ok((decided, write)) => {
+                        applying.decided = Some(decided);
+                        self.next = Some(super::Step::Store(match write {
+                            Write::Insert(row) => StoreOp::Insert(row),
+                            Write::Replace { row, expected } => StoreOp::Replace { row, expected },
+                            Write::Nothing => StoreOp::Load(self.id.clone()),
+                        }));
+                        self.wait = super::Wait::Store(applying);
+                    }
+                }
+            }
+            Ok(Stored::Written(true)) => match applying.decided.take() {
+                Some(decided) => self.applied(applying, decided),
+                None => self.fail(JournalError::Store("a write with no decision".into())),
+            },
+            Ok(Stored::Written(false)) => {
+                applying.tries += 1;
+                if applying.tries >= MAX_TRIES {
+                    return self.fail(JournalError::Contention {
+                        id: self.id.clone(),
+                    });
+                }
+                self.load(applying);
+            }
+        }
+    }
+
+    /// The decision over the row at the store's `now`.
+    fn decide(
+        &mut self,
+        decision: &Decision,
+        row: Option<Intent>,
+        now: SystemTime,
+    ) -> Result<(Decided, Write), JournalError> {
+        let policy = self.settings.policy;
+        let row = row.as_ref();
+        let held = || {
+            self.held
+                .as_ref()
+                .map(|h| h.claim.clone())
+                .ok_or_else(|| JournalError::LeaseLost {
+                    id: self.id.clone(),
+                })
+        };
+        match decision {
+            Decision::Begin => {
+                let random = self.random10();
+                let input = BeginInput::new(
+                    &self.id,
+                    self.fingerprint,
+                    &self.settings.owner,
+                    now,
+                    random,
+                )
+                .with_options(self.options)
+                .with_request(self.saved.clone())
+                .with_namespace(&self.settings.namespace);
+                decide::begin(row, &input, &policy).map(|(b, w)| (Decided::Begun(b), w))
+            }
+            Decision::Renew { at_least } => decide::renew(row, &held()?, now, &policy, *at_least)
+                .map(|(c, w)| (Decided::Renewed(c), w)),
+            Decision::Record { result, .. } => decide::record(row, &held()?, result.clone(), now)
+                .map(|(s, w)| (Decided::Recorded(s), w)),
+            Decision::Settle => match row {
+                Some(row) => Ok((Decided::Settle(Box::new(row.clone()), now), Write::Nothing)),
+                None => Err(JournalError::NotFound {
+                    id: self.id.clone(),
+                }),
+            },
+            Decision::Resolve {
+                version,
+                resolution,
+            } => {
+                if row.map(Intent::version) != Some(*version) {
+                    return Ok((Decided::Again, Write::Nothing));
+                }
+                // Without the fence rule (a control run), "absent" is taken at once.
+                let fenced = self.settings.rules.fence;
+                decide::resolve_with(row, &self.id, resolution.clone(), now, &policy, fenced)
+                    .map(|w| (Decided::Resolved(resolution.clone()), w))
+            }
+            Decision::RetrySame { version } => {
+                if row.map(Intent::version) != Some(*version) {
+                    return Ok((Decided::Again, Write::Nothing));
+                }
+                decide::retry_same_key(row, &self.id, &self.settings.owner, now, &policy)
+                    .map(|(b, w)| (Decided::Begun(b), w))
+            }
+        }
+    }
+
+    /// A decision refused (the row is not what it needs).
+    fn refused(&mut self, applying: Applying, error: JournalError) {
+        match (applying.decision, error) {
+            // The lease was lost: this holder sends nothing more.
+            (Decision::Renew { .. }, e) => {
+                self.parked = None;
+                self.fail(e);
+            }
+            // Another holder moved the row on since the look: begin again.
+            (
+                Decision::RetrySame { .. } | Decision::Resolve { .. },
+                JournalError::WrongState { .. },
+            ) => {
+                self.again();
+            }
+            (_, e) => self.fail(e),
+        }
+    }
+
+    /// A decision is durable: act on what it answered.
+    fn applied(&mut self, applying: Applying, decided: Decided) {
+        match (applying.decision, decided) {
+            (_, Decided::Again) => self.again(),
+            (_, Decided::Begun(begun)) => self.begun(begun, applying.asked),
+            (_, Decided::Renewed(claim)) => {
+                let end = applying.asked + claim.lease_length();
+                self.held = Some(Held { claim, end });
+                match self.parked.take() {
+                    Some((call, request, by)) => self.gate(call, request, Some(by), true),
+                    None => self.fail(JournalError::Store("a renewal with no attempt".into())),
+                }
+            }
+            (Decision::Record { outcome, .. }, Decided::Recorded(state)) => {
+                self.held = None;
+                self.recorded(state, outcome);
+            }
+            (_, Decided::Settle(row, now)) => self.settle(&row, now),
+            (_, Decided::Resolved(Resolution::Applied(answer))) => {
+                let state_answer = answer;
+                self.finished(Outcome::new(state_answer, Source::Reconciled));
+            }
+            (_, Decided::Resolved(_)) => self.again(),
+            (_, Decided::Recorded(_)) => {
+                self.fail(JournalError::Store("a record with no call".into()));
+            }
+        }
+    }
+
+    fn begun(&mut self, begun: Begun, asked: Instant) {
+        match begun {
+            Begun::Proceed(claim) => {
+                let end = asked + claim.lease_length();
+                self.held = Some(Held { claim, end });
+                self.post();
+            }
+            Begun::Done(answer) | Begun::Failed(_, Some(answer)) => {
+                self.finished(Outcome::new(answer, Source::Journal));
+            }
+            Begun::Failed(advice, None) => self.fail(JournalError::WrongState {
+                id: self.id.clone(),
+                state: crate::intent::StateKind::Failed,
+                expected: match advice {
+                    crate::intent::FailureAdvice::NotApplied => "claimable (not applied)",
+                    _ => "an answer with the failure",
+                },
+            }),
+            Begun::Busy { owner, until } => self.done(Ok(Run::Busy { owner, until })),
+            Begun::Conflict { stored, given } => self.done(Ok(Run::Conflict { stored, given })),
+            Begun::ToReconcile(..) => self.apply(Decision::Settle),
+        }
+    }
+
+    fn recorded(
+        &mut self,
+        state: State,
+        outcome: Result<stripe_core::Response, stripe_core::Error>,
+    ) {
+        match state {
+            State::Done(answer) | State::Failed(_, Some(answer)) => {
+                self.finished(Outcome::new(answer, Source::Stripe));
+            }
+            State::ToReconcile(..) => self.apply(Decision::Settle),
+            _ => match outcome {
+                Ok(response) => {
+                    self.finished(Outcome::new(
+                        crate::run::plan::answer(&response),
+                        Source::Stripe,
+                    ));
+                }
+                Err(error) => self.fail(JournalError::Stripe {
+                    id: self.id.clone(),
+                    error: Box::new(error),
+                }),
+            },
+        }
+    }
+}

@@ -1,0 +1,541 @@
+//! The journal's protocol as a sans-IO machine: one [`Operation`] is one run of one named
+//! operation (begin, send with the journal's key, record; settle an unknown outcome by a
+//! consistent look at Stripe). It performs no I/O and reads no clock: it says what to do next
+//! ([`Step`]: a store primitive, a Stripe call to start, an attempt to send before an instant, a
+//! sleep, the end) and is told what happened ([`Input`], with the monotonic and the wall time).
+//! The blocking and async loops of [`crate::Journal`] drive it, as does `stripe-sim`'s
+//! simulation of many holders over one store.
+//!
+//! The rules it keeps (the crate docs number them):
+//! - every decision is made on the store's clock, read with each row; a holder whose wall clock
+//!   is further than [`Policy::max_skew`] from it refuses to work;
+//! - right before each attempt the holder checks, on its monotonic clock, that its lease outlasts
+//!   the attempt's bound by [`Policy::attempt_margin`]; if not, it renews first (on the store's
+//!   clock), and it never sends without that much lease left;
+//! - an unknown outcome is settled by consistent reads (List, retrieve); "absent" leads to a new
+//!   key only once the old one can never execute again (a replayed answer, or past its send
+//!   limit plus [`Policy::send_grace`]); before that, the same key is sent again.
+
+mod apply;
+pub(crate) mod lookup;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use stripe_core::{Action, Call, Request, TransportError};
+
+use crate::decide::{BeginOptions, Claim, Policy};
+use crate::error::JournalError;
+use crate::fingerprint::Fingerprint;
+use crate::intent::{Intent, IntentId, ReconcileReason, SavedRequest};
+use crate::run::{Outcome, Run};
+use crate::store::Loaded;
+use apply::Decision;
+use lookup::Lookup;
+
+/// How many times one run goes round begin / settle before giving up (each round follows a
+/// change another holder or a reconciliation made).
+const MAX_ROUNDS: u32 = 8;
+
+/// The bound the journal gives an attempt whose policy bounds nothing: a lease must cover it.
+const UNBOUNDED_ATTEMPT: Duration = Duration::from_secs(80);
+
+/// The shortest attempt worth sending when the lease cannot be stretched to the policy's bound.
+const MIN_ATTEMPT: Duration = Duration::from_secs(1);
+
+/// A store primitive to perform, then [`Input::Stored`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreOp {
+    /// [`crate::Store::load`]: answer [`Stored::Loaded`].
+    Load(IntentId),
+    /// [`crate::Store::insert`]: answer [`Stored::Written`].
+    Insert(Intent),
+    /// [`crate::Store::compare_and_set`]: answer [`Stored::Written`].
+    Replace {
+        /// The new row.
+        row: Intent,
+        /// The version it replaces.
+        expected: u64,
+    },
+}
+
+/// What a store primitive gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stored {
+    /// What a load found.
+    Loaded(Loaded),
+    /// Whether an insert or a compare-and-set took effect.
+    Written(bool),
+}
+
+/// What the driver must do next.
+#[derive(Debug)]
+#[non_exhaustive]
+// `Send` is the common step and is taken apart at once, as stripe-core's `Action`.
+#[allow(clippy::large_enum_variant)]
+pub enum Step {
+    /// Perform this store primitive, then [`Input::Stored`].
+    Store(StoreOp),
+    /// Start this Stripe call on the client (its key, when it has one, is the journal's), then
+    /// [`Input::Started`] with the call and its first action.
+    Call(Request),
+    /// Send this attempt, over by `by`, then [`Input::Answer`].
+    Send {
+        /// The request, with every header.
+        request: http::Request<Bytes>,
+        /// When the attempt must be over: never later than the holder's lease allows.
+        by: Instant,
+    },
+    /// Sleep until then, then [`Input::Woke`].
+    Sleep(Instant),
+    /// The run is over.
+    Done(Result<Run, JournalError>),
+}
+
+/// What happened since the last step.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Input {
+    /// The store primitive's result.
+    Stored(Result<Stored, JournalError>),
+    /// The call started for [`Step::Call`], with its first action, or why it could not start.
+    Started(Result<(Call, Action), stripe_core::Error>),
+    /// The attempt's response, or the kind of its failure.
+    Answer(Result<http::Response<Bytes>, TransportError>),
+    /// The sleep is over.
+    Woke,
+}
+
+/// The rules a run keeps. Every rule is on in a journal; a control run of the simulation turns
+/// some off to show that the simulation finds what each one prevents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rules {
+    /// Check (and renew) the lease before each attempt.
+    pub(crate) gate: bool,
+    /// "Absent" means a new key only once the old one can never execute again.
+    pub(crate) fence: bool,
+    /// Look with consistent reads (List), not Search.
+    pub(crate) consistent: bool,
+    /// Decide on the store's clock, not the holder's.
+    pub(crate) store_clock: bool,
+}
+
+impl Rules {
+    pub(crate) const ALL: Self = Self {
+        gate: true,
+        fence: true,
+        consistent: true,
+        store_clock: true,
+    };
+}
+
+/// What the journal's settings give a run.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) owner: String,
+    pub(crate) namespace: String,
+    pub(crate) metadata_key: String,
+    pub(crate) policy: Policy,
+    pub(crate) search_lag: Duration,
+    pub(crate) rules: Rules,
+}
+
+/// The lease this run holds: the claim, and its end on the holder's monotonic clock (measured
+/// from before the store was asked, so never later than the store's own end).
+#[derive(Debug, Clone)]
+struct Held {
+    claim: Claim,
+    end: Instant,
+}
+
+/// What the call being driven is for.
+#[derive(Debug)]
+enum Purpose {
+    /// The operation's POST.
+    Post,
+    /// A look at Stripe for an intent to reconcile.
+    Look(Look),
+}
+
+/// A lookup in progress and what the row said when it began.
+#[derive(Debug, Clone)]
+struct Look {
+    lookup: Lookup,
+    version: u64,
+    reason: ReconcileReason,
+    /// The key can never execute again (spent, or past its fence when the row was read).
+    dead: bool,
+    /// The key may still be sent (young and not spent).
+    resumable: bool,
+    fence: Option<SystemTime>,
+    store_now: SystemTime,
+    pages: u32,
+}
+
+/// What the machine waits for.
+#[derive(Debug)]
+enum Wait {
+    Nothing,
+    Store(apply::Applying),
+    Started(Purpose),
+    Answer(Call, Purpose),
+    Woke(Call, Purpose),
+}
+
+/// One run of one named operation through the journal (see the module docs).
+#[derive(Debug)]
+pub struct Operation {
+    id: IntentId,
+    fingerprint: Fingerprint,
+    saved: SavedRequest,
+    request: Request,
+    settings: Settings,
+    options: BeginOptions,
+    rng: ChaCha8Rng,
+    rounds: u32,
+    held: Option<Held>,
+    /// An attempt waiting for a renewal before it may be sent.
+    parked: Option<(Call, http::Request<Bytes>, Instant)>,
+    next: Option<Step>,
+    wait: Wait,
+    now: Instant,
+    wall: SystemTime,
+}
+
+impl Operation {
+    /// A run of `request` (a POST) as operation `id`, starting at `now` / `wall`; `seed` draws
+    /// the random bytes of any new key.
+    pub(crate) fn new(
+        id: IntentId,
+        request: Request,
+        settings: Settings,
+        options: BeginOptions,
+        seed: [u8; 32],
+        (now, wall): (Instant, SystemTime),
+    ) -> Result<Self, JournalError> {
+        let (saved, fingerprint) = crate::run::plan::save_and_fingerprint(&request)?;
+        let mut op = Self {
+            id,
+            fingerprint,
+            saved,
+            request,
+            settings,
+            options,
+            rng: ChaCha8Rng::from_seed(seed),
+            rounds: 0,
+            held: None,
+            parked: None,
+            next: None,
+            wait: Wait::Nothing,
+            now,
+            wall,
+        };
+        op.apply(Decision::Begin);
+        Ok(op)
+    }
+
+    /// The operation.
+    pub fn id(&self) -> &IntentId {
+        &self.id
+    }
+
+    /// The next step. After [`Step::Done`], every poll is `Done` with an error.
+    pub fn poll(&mut self) -> Step {
+        self.next.take().unwrap_or_else(|| {
+            Step::Done(Err(JournalError::Store(
+                "the journal's machine was polled without an input to answer".into(),
+            )))
+        })
+    }
+
+    /// What happened, at `now` (monotonic) and `wall` (the holder's wall clock).
+    pub fn handle(&mut self, now: Instant, wall: SystemTime, input: Input) {
+        self.now = now;
+        self.wall = wall;
+        match (std::mem::replace(&mut self.wait, Wait::Nothing), input) {
+            (Wait::Store(applying), Input::Stored(result)) => self.stored(applying, result),
+            (Wait::Started(purpose), Input::Started(Ok((call, action)))) => {
+                self.act(call, purpose, action);
+            }
+            (Wait::Started(Purpose::Post), Input::Started(Err(error))) => {
+                // Refused before anything was sent: give the lease back at once.
+                self.finish_call(Err(error));
+            }
+            (Wait::Started(Purpose::Look(_)), Input::Started(Err(error)))
+            | (Wait::Answer(..) | Wait::Woke(..), Input::Started(Err(error))) => {
+                self.fail(JournalError::Stripe {
+                    id: self.id.clone(),
+                    error: Box::new(error),
+                });
+            }
+            (Wait::Answer(mut call, purpose), Input::Answer(answer)) => {
+                let action = call.handle(now, stripe_core::Input::from(answer));
+                self.act(call, purpose, action);
+            }
+            (Wait::Woke(mut call, purpose), Input::Woke) => {
+                let action = call.handle(now, stripe_core::Input::Woke);
+                self.act(call, purpose, action);
+            }
+            (_, _) => self.fail(JournalError::Store(
+                "the journal's machine was given an input it did not ask for".into(),
+            )),
+        }
+    }
+
+    fn done(&mut self, result: Result<Run, JournalError>) {
+        self.wait = Wait::Nothing;
+        self.next = Some(Step::Done(result));
+    }
+
+    fn fail(&mut self, error: JournalError) {
+        self.done(Err(error));
+    }
+
+    fn finished(&mut self, outcome: Outcome) {
+        self.done(Ok(Run::Done(outcome)));
+    }
+
+    /// Starts a Stripe call.
+    fn start(&mut self, request: Request, purpose: Purpose) {
+        self.wait = Wait::Started(purpose);
+        self.next = Some(Step::Call(request));
+    }
+
+    /// Begins the operation again (a new round), after the row moved on.
+    fn again(&mut self) {
+        self.rounds += 1;
+        self.held = None;
+        if self.rounds >= MAX_ROUNDS {
+            self.fail(JournalError::Contention {
+                id: self.id.clone(),
+            });
+        } else {
+            self.apply(Decision::Begin);
+        }
+    }
+
+    /// The core's next action for the call being driven.
+    fn act(&mut self, call: Call, purpose: Purpose, action: Action) {
+        match action {
+            Action::Send { request, by } => match purpose {
+                Purpose::Post => self.gate(call, request, by, false),
+                look => self.send(
+                    call,
+                    look,
+                    request,
+                    by.unwrap_or(self.now + UNBOUNDED_ATTEMPT),
+                ),
+            },
+            Action::Sleep { until, .. } => {
+                self.wait = Wait::Woke(call, purpose);
+                self.next = Some(Step::Sleep(until));
+            }
+            Action::Done(response) => self.called(purpose, Ok(response)),
+            Action::Fail(error) => self.called(purpose, Err(error)),
+            _ => self.fail(JournalError::Store(
+                "the core asked for an action the journal does not know".into(),
+            )),
+        }
+    }
+
+    fn send(&mut self, call: Call, purpose: Purpose, request: http::Request<Bytes>, by: Instant) {
+        self.wait = Wait::Answer(call, purpose);
+        self.next = Some(Step::Send { request, by });
+    }
+
+    /// Rule 4: never send without enough lease left for the attempt's bound; renew first.
+    fn gate(
+        &mut self,
+        call: Call,
+        request: http::Request<Bytes>,
+        by: Option<Instant>,
+        renewed: bool,
+    ) {
+        let want = by.unwrap_or(self.now + UNBOUNDED_ATTEMPT);
+        if !self.settings.rules.gate {
+            return self.send(call, Purpose::Post, request, want);
+        }
+        let margin = self.settings.policy.attempt_margin();
+        let Some(end) = self.held.as_ref().map(|h| h.end) else {
+            return self.fail(JournalError::LeaseLost {
+                id: self.id.clone(),
+            });
+        };
+        if end >= want + margin {
+            return self.send(call, Purpose::Post, request, want);
+        }
+        if !renewed {
+            let at_least = want.saturating_duration_since(self.now) + margin * 2;
+            self.parked = Some((call, request, want));
+            return self.apply(Decision::Renew { at_least });
+        }
+        // Renewed and still short (the store was slow): an attempt cut to the lease, if worth it.
+        let cut = end.checked_sub(margin).unwrap_or(self.now);
+        if cut >= self.now + MIN_ATTEMPT {
+            self.send(call, Purpose::Post, request, cut);
+        } else {
+            self.fail(JournalError::LeaseLost {
+                id: self.id.clone(),
+            });
+        }
+    }
+
+    /// A call ended.
+    fn called(
+        &mut self,
+        purpose: Purpose,
+        result: Result<stripe_core::Response, stripe_core::Error>,
+    ) {
+        match purpose {
+            Purpose::Post => self.finish_call(result),
+            Purpose::Look(look) => match result {
+                Ok(response) => self.looked(look, &response),
+                Err(error) => self.fail(JournalError::Stripe {
+                    id: self.id.clone(),
+                    error: Box::new(error),
+                }),
+            },
+        }
+    }
+
+    /// Records how the POST ended.
+    fn finish_call(&mut self, result: Result<stripe_core::Response, stripe_core::Error>) {
+        let recorded = crate::run::plan::call_result(&result);
+        self.apply(Decision::Record {
+            result: recorded,
+            outcome: result,
+        });
+    }
+
+    /// The row, at the store's `now`, is to reconcile: plan the look.
+    fn settle(&mut self, row: &Intent, store_now: SystemTime) {
+        let crate::intent::State::ToReconcile(reason, _) = row.state() else {
+            return self.again();
+        };
+        let Some(saved) = row.request() else {
+            return self.fail(JournalError::Unreconcilable {
+                id: self.id.clone(),
+                detail: "no request was saved with the intent".into(),
+            });
+        };
+        let policy = &self.settings.policy;
+        let lookup = if self.settings.rules.consistent {
+            Lookup::plan(
+                saved,
+                &self.id,
+                row.namespace(),
+                &self.settings.metadata_key,
+                (row.created_at(), store_now),
+            )
+        } else {
+            Lookup::search(saved, &self.id, &self.settings.metadata_key)
+        };
+        let lookup = match lookup {
+            Ok(lookup) => lookup,
+            Err(e) => return self.fail(e),
+        };
+        let dead = if self.settings.rules.fence {
+            crate::decide::key_dead(row, store_now, policy)
+        } else {
+            // Today's rules before this journal: a look that finds nothing means a new key.
+            let lagged = row.updated_at() + self.settings.search_lag;
+            if lookup.lags() && store_now < lagged {
+                return self.done(Ok(Run::Unsettled {
+                    reason: *reason,
+                    retry_at: lagged,
+                }));
+            }
+            true
+        };
+        let look = Look {
+            version: row.version(),
+            reason: *reason,
+            dead,
+            resumable: !row.is_key_spent() && policy.key_resumable(row.key_created_at(), store_now),
+            fence: policy.fence(row.send_limit()),
+            store_now,
+            lookup,
+            pages: 0,
+        };
+        match look.lookup.request(&self.id, None) {
+            Ok(request) => self.start(request, Purpose::Look(look)),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// One lookup answer.
+    fn looked(&mut self, mut look: Look, response: &stripe_core::Response) {
+        use crate::decide::Resolution;
+        use lookup::Looked;
+        match look.lookup.interpret(&self.id, response) {
+            Err(e) => self.fail(e),
+            Ok(Looked::Next(after)) => {
+                look.pages += 1;
+                if look.pages >= lookup::MAX_PAGES {
+                    return self.fail(JournalError::Unreconcilable {
+                        id: self.id.clone(),
+                        detail: format!(
+                            "more than {} pages of objects in the lookup's window",
+                            lookup::MAX_PAGES
+                        ),
+                    });
+                }
+                match look.lookup.request(&self.id, Some(&after)) {
+                    Ok(request) => self.start(request, Purpose::Look(look)),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Ok(Looked::Settled(Resolution::NotApplied)) if !look.dead => {
+                if look.resumable {
+                    // Not found while the key may still execute: the same key again (rule 3).
+                    self.apply(Decision::RetrySame {
+                        version: look.version,
+                    });
+                } else {
+                    let retry_at = look.fence.unwrap_or(look.store_now);
+                    self.done(Ok(Run::Unsettled {
+                        reason: look.reason,
+                        retry_at,
+                    }));
+                }
+            }
+            Ok(Looked::Settled(resolution)) => self.apply(Decision::Resolve {
+                version: look.version,
+                resolution,
+            }),
+        }
+    }
+
+    /// The outgoing POST for the held claim.
+    fn post(&mut self) {
+        let Some(held) = &self.held else {
+            return self.fail(JournalError::LeaseLost {
+                id: self.id.clone(),
+            });
+        };
+        let outgoing = crate::run::plan::outgoing(
+            self.request.clone(),
+            &self.id,
+            held.claim.key(),
+            &self.settings.metadata_key,
+            &self.settings.namespace,
+        );
+        match outgoing {
+            Ok(request) => self.start(request, Purpose::Post),
+            Err(e) => {
+                // Nothing can be sent: record nothing, the lease runs out (no send happened).
+                self.fail(e);
+            }
+        }
+    }
+
+    fn random10(&mut self) -> [u8; 10] {
+        let mut bytes = [0u8; 10];
+        self.rng.fill_bytes(&mut bytes);
+        bytes
+    }
+}

@@ -34,7 +34,8 @@ impl fmt::Display for HeaderProblem {
 pub enum ConfigError {
     /// The secret key is unusable (the key itself is never shown).
     SecretKey(HeaderProblem),
-    /// The API base is not an absolute `https://` URL (or `http://` to a loopback host).
+    /// The API base is not an absolute `https://` URL (or `http://` to a loopback host) with
+    /// a port from 1 to 65535, if it names one.
     ApiBase {
         /// The rejected base.
         base: String,

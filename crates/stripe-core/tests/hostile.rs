@@ -44,3 +44,52 @@ fn a_port_out_of_range_is_a_config_error() {
     }
 }
 
+// ---------------------------------------------------------------- nesting through pair names
+
+/// `metadata[k][k]...`: a name of `levels` levels (the head is the first).
+fn deep_name(levels: usize) -> String {
+    format!("metadata{}", "[k]".repeat(levels - 1))
+}
+
+/// A JSON value whose one leaf is `levels` levels down, under `metadata`.
+fn deep_json(levels: usize) -> serde_json::Value {
+    let mut value = serde_json::json!("v");
+    for _ in 1..levels {
+        value = serde_json::json!({ "k": value });
+    }
+    serde_json::json!({ "metadata": value })
+}
+
+#[test]
+fn a_pair_name_counts_its_brackets_toward_the_nesting_limit() {
+    // The limit as a nested value meets it: 32 levels pass, 33 do not.
+    assert!(encode(&deep_json(32)).is_ok());
+    assert!(matches!(encode(&deep_json(33)), Err(ParamsError::TooDeep)));
+    // The same names written as pairs meet the same limit.
+    let at_limit = [(deep_name(32), "v")];
+    assert_eq!(
+        encode(&at_limit).expect("32 levels"),
+        encode(&deep_json(32)).expect("32 levels")
+    );
+    for levels in [33, 200, 10_000] {
+        let pairs = [(deep_name(levels), "v")];
+        assert!(
+            matches!(encode(&pairs), Err(ParamsError::TooDeep)),
+            "{levels} levels"
+        );
+        let refused = Request::post("/v1/customers", &pairs);
+        assert!(
+            matches!(refused, Err(RequestError::Params(ParamsError::TooDeep))),
+            "{levels} levels"
+        );
+    }
+    // A container under a deep name counts from the name's depth; `name[]` is a level too.
+    let under = [(deep_name(31), serde_json::json!({ "k": "v" }))];
+    assert!(encode(&under).is_ok());
+    let under = [(deep_name(32), serde_json::json!({ "k": "v" }))];
+    assert!(matches!(encode(&under), Err(ParamsError::TooDeep)));
+    assert!(encode(&[(format!("{}[]", deep_name(31)), "v")]).is_ok());
+    let list = [(format!("{}[]", deep_name(32)), "v")];
+    assert!(matches!(encode(&list), Err(ParamsError::TooDeep)));
+}
+

@@ -93,3 +93,34 @@ fn a_pair_name_counts_its_brackets_toward_the_nesting_limit() {
     assert!(matches!(encode(&list), Err(ParamsError::TooDeep)));
 }
 
+// ---------------------------------------------------------------- floats
+
+#[derive(serde::Serialize)]
+struct Price {
+    unit_amount_decimal: f32,
+}
+
+#[test]
+fn an_f32_prints_as_the_f32_it_is() {
+    assert_eq!(
+        encode(&[("unit_amount_decimal", 0.1f32)]).expect("a float"),
+        "unit_amount_decimal=0.1"
+    );
+    let price = Price {
+        unit_amount_decimal: 12.34,
+    };
+    assert_eq!(
+        encode(&price).expect("a float"),
+        "unit_amount_decimal=12.34"
+    );
+    let map = BTreeMap::from([("a", f32::MAX), ("b", f32::MIN_POSITIVE)]);
+    assert_eq!(
+        encode(&map).expect("floats"),
+        format!("a={}&b={}", f32::MAX, f32::MIN_POSITIVE)
+    );
+    assert!(matches!(
+        encode(&[("x", f32::NAN)]),
+        Err(ParamsError::Unsupported(_))
+    ));
+}
+

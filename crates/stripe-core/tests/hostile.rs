@@ -124,3 +124,27 @@ fn an_f32_prints_as_the_f32_it_is() {
     ));
 }
 
+// ---------------------------------------------------------------- the path's length
+
+#[test]
+fn a_path_of_exactly_max_path_bytes_is_accepted_however_it_was_built() {
+    for base in ["/v1/customers", "/v1/customers?", "/v1/customers?limit=3"] {
+        // The separator written between the path and the params, if any.
+        let sep = usize::from(!base.ends_with('?'));
+        let room = MAX_PATH_BYTES - base.len() - sep - "q=".len();
+        let fits = Request::get(base)
+            .and_then(|r| r.with_params(&[("q", "x".repeat(room))]))
+            .unwrap_or_else(|e| panic!("{base}: {e}"));
+        assert_eq!(fits.path().len(), MAX_PATH_BYTES, "{base}");
+        match Request::get(base).and_then(|r| r.with_params(&[("q", "x".repeat(room + 1))])) {
+            Err(RequestError::TooLong { len, max }) => {
+                assert_eq!((len, max), (MAX_PATH_BYTES + 1, MAX_PATH_BYTES), "{base}");
+            }
+            other => panic!("{base}: {other:?}"),
+        }
+        let encoded = format!("q={}", "x".repeat(room));
+        let fits = Request::delete(base).and_then(|r| r.with_encoded_params(&encoded));
+        assert_eq!(fits.expect("fits").path().len(), MAX_PATH_BYTES, "{base}");
+    }
+}
+

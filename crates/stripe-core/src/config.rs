@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::error::{ConfigError, HeaderProblem, check_header_value};
+use crate::error::{ConfigError, HeaderProblem, check_header_value, stripe_account};
 use crate::policy::RetryPolicy;
 use crate::secret::SecretKey;
 use crate::wire::Wire;
@@ -213,7 +213,13 @@ impl ConfigBuilder {
             .transpose()
         };
         let stripe_version = header("Stripe-Version", self.stripe_version, false)?;
-        let stripe_account = header("Stripe-Account", self.stripe_account, false)?;
+        // The same limit as a request's own `Stripe-Account`.
+        let stripe_account = (self.stripe_account.as_deref().map(stripe_account))
+            .transpose()
+            .map_err(|problem| ConfigError::Header {
+                name: "Stripe-Account",
+                problem,
+            })?;
         let user_agent = header("User-Agent", self.user_agent, true)?
             .unwrap_or_else(|| HeaderValue::from_static(crate::USER_AGENT));
         self.policy.validate().map_err(ConfigError::Policy)?;

@@ -206,3 +206,13 @@ pub(crate) fn check_header_value(
     }
     Ok(())
 }
+
+/// The longest `Stripe-Account` accepted, in a configuration or a request alike (Stripe's
+/// account ids are `acct_` and 16 characters).
+pub(crate) const MAX_STRIPE_ACCOUNT_LEN: usize = 255;
+
+/// A `Stripe-Account` value, checked once for configurations and requests alike.
+pub(crate) fn stripe_account(account: &str) -> Result<http::HeaderValue, HeaderProblem> {
+    check_header_value(account, false, MAX_STRIPE_ACCOUNT_LEN)?;
+    http::HeaderValue::try_from(account).map_err(|_| HeaderProblem::ControlOrNonAscii)
+}

@@ -5,7 +5,7 @@ use std::fmt;
 use http::HeaderValue;
 use serde::Serialize;
 
-use crate::error::{HeaderProblem, RequestError, check_header_value};
+use crate::error::{RequestError, stripe_account};
 use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
@@ -165,13 +165,10 @@ impl Request {
     /// Sends this request on behalf of a connected account (`Stripe-Account`), overriding the
     /// configuration's.
     pub fn with_stripe_account(mut self, account: &str) -> Result<Self, RequestError> {
-        let header = |problem| RequestError::Header {
+        let value = stripe_account(account).map_err(|problem| RequestError::Header {
             name: "Stripe-Account",
             problem,
-        };
-        check_header_value(account, false, 255).map_err(header)?;
-        let value =
-            HeaderValue::try_from(account).map_err(|_| header(HeaderProblem::ControlOrNonAscii))?;
+        })?;
         self.stripe_account = Some(value);
         Ok(self)
     }

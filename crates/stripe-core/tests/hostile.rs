@@ -148,3 +148,38 @@ fn a_path_of_exactly_max_path_bytes_is_accepted_however_it_was_built() {
     }
 }
 
+// ---------------------------------------------------------------- Stripe-Account
+
+#[test]
+fn one_stripe_account_limit_for_config_and_request() {
+    let long = "a".repeat(256);
+    assert_eq!(
+        Config::builder("sk_test_123")
+            .stripe_account(&long)
+            .build()
+            .expect_err("256 characters"),
+        ConfigError::Header {
+            name: "Stripe-Account",
+            problem: HeaderProblem::TooLong
+        }
+    );
+    assert!(matches!(
+        Request::get("/v1/balance").and_then(|r| r.with_stripe_account(&long)),
+        Err(RequestError::Header {
+            problem: HeaderProblem::TooLong,
+            ..
+        })
+    ));
+    let most = "a".repeat(255);
+    assert!(
+        Config::builder("sk_test_123")
+            .stripe_account(&most)
+            .build()
+            .is_ok()
+    );
+    assert!(
+        Request::get("/v1/balance")
+            .and_then(|r| r.with_stripe_account(&most))
+            .is_ok()
+    );
+}

@@ -155,6 +155,14 @@ pub enum ParamsError {
         /// The full bracketed name up to the bad key.
         at: String,
     },
+    /// A map key (or a pair's name) is not text, a char, an integer, a boolean or a unit
+    /// variant, so it cannot become a name.
+    KeyType {
+        /// The name the key is under (empty at the top level).
+        at: String,
+        /// What the key is instead, e.g. `"a float"`.
+        found: &'static str,
+    },
     /// A pre-encoded string is not valid `application/x-www-form-urlencoded` text.
     Encoded {
         /// Byte offset of the first bad character.
@@ -173,6 +181,14 @@ impl fmt::Display for ParamsError {
                 f,
                 "key at {at:?} is empty or holds '[', ']' or a control character"
             ),
+            Self::KeyType { at, found } => {
+                if at.is_empty() {
+                    write!(f, "a key at the top level is {found}")?;
+                } else {
+                    write!(f, "a key under {at:?} is {found}")?;
+                }
+                f.write_str("; a key must be text, a char, an integer, a boolean or a unit variant")
+            }
             Self::Encoded { offset } => write!(
                 f,
                 "pre-encoded params are not form-urlencoded text (bad byte at offset {offset})"

@@ -124,6 +124,68 @@ fn an_f32_prints_as_the_f32_it_is() {
     ));
 }
 
+// ---------------------------------------------------------------- map keys
+
+/// A one-entry map with any key type (most cannot be keys of a std map).
+struct OneEntry<K>(K);
+
+impl<K: Serialize> Serialize for OneEntry<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(&self.0, "v")?;
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Under<K> {
+    metadata: OneEntry<K>,
+}
+
+#[derive(serde::Serialize)]
+enum Variant {
+    Wrapped(u8),
+}
+
+fn key_error<K: Serialize>(key: K) -> (String, String) {
+    let nested = encode(&Under {
+        metadata: OneEntry(&key),
+    });
+    let top = encode(&OneEntry(&key));
+    let text = |r: Result<String, ParamsError>| match r {
+        Err(e @ ParamsError::KeyType { .. }) => e.to_string(),
+        other => panic!("a key of the wrong type: {other:?}"),
+    };
+    (text(nested), text(top))
+}
+
+#[test]
+fn a_key_of_the_wrong_type_is_named_with_its_place_and_type() {
+    for (nested, top, found) in [
+        (key_error(1.5f64), "a float"),
+        (key_error(1.5f32), "a float"),
+        (key_error((1u8, 2u8)), "a tuple"),
+        (key_error(None::<&str>), "none"),
+        (key_error(vec![1u8, 2]), "a sequence"),
+        (key_error(()), "a unit"),
+        (key_error(Variant::Wrapped(1)), "an enum variant with data"),
+        (key_error(BTreeMap::from([("a", 1)])), "a map"),
+    ]
+    .map(|((nested, top), found)| (nested, top, found))
+    {
+        for text in [&nested, &top] {
+            assert!(text.contains(found), "{text}");
+            assert!(!text.contains("is empty or holds"), "{text}");
+        }
+        assert!(nested.contains("\"metadata\""), "{nested}");
+        assert!(top.contains("top level"), "{top}");
+    }
+    // A pair whose name is not text says so, at the top level.
+    let err = encode(&[(1.5f64, "v")]).expect_err("a float name");
+    assert!(matches!(err, ParamsError::KeyType { .. }), "{err:?}");
+    assert!(err.to_string().contains("a float"), "{err}");
+}
+
 // ---------------------------------------------------------------- the path's length
 
 #[test]

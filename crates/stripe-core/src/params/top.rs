@@ -302,7 +302,7 @@ impl ser::SerializeTuple for PairFields<'_, '_> {
     fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ParamsError> {
         match self.name.take() {
             None => {
-                let name = v.serialize(KeySer)?;
+                let name = v.serialize(KeySer { parent: "" })?;
                 self.depth = check_pair_name(&name)?;
                 self.name = Some(name);
                 Ok(())

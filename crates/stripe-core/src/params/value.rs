@@ -83,7 +83,8 @@ impl ser::SerializeMap for Fields<'_, '_> {
     type Ok = ();
     type Error = ParamsError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ParamsError> {
-        self.key = Some(key.serialize(KeySer)?);
+        let parent = self.parent.as_deref().map_or("", |name| &name[..self.len]);
+        self.key = Some(key.serialize(KeySer { parent })?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ParamsError> {

@@ -1,7 +1,7 @@
 //! [`Error`]: the one error type a caller matches on. Every outcome that is not an HTTP answer
 //! to hand over: invalid input (nothing sent), no response, retries exhausted, deadline, an
-//! expired key, an oversized body, an unusable list page. A POST's error carries its
-//! idempotency key to persist.
+//! expired key, a wait too long to honour, an oversized body, an unusable list page. A POST's
+//! error carries its idempotency key to persist.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -63,6 +63,14 @@ pub enum ErrorKind {
     KeyExpired {
         /// The key's age.
         age: Duration,
+    },
+    /// The next retry's wait (the backoff, or `Retry-After` up to `retry_after_cap`) cannot be
+    /// honoured: a POST's retry would come after its key's 24 h window (the key is still
+    /// valid now), or the wake would be beyond what the clock can count. The call ends with
+    /// the last answer ([`Error::response`]) or transport error.
+    WaitTooLong {
+        /// The wait the policy asked for.
+        wait: Duration,
     },
     /// The response body was larger than the configured cap; status and headers are kept.
     ResponseTooLarge {
@@ -225,6 +233,14 @@ impl fmt::Display for Error {
                 "idempotency key is {} h old, past Stripe's 24 h",
                 age.as_secs() / 3600
             )?,
+            ErrorKind::WaitTooLong { wait } => {
+                write!(f, "the next retry would wait {} s", wait.as_secs())?;
+                f.write_str(if self.0.key.is_some() {
+                    ", past the idempotency key's 24 h window"
+                } else {
+                    ", longer than the clock can count"
+                })?;
+            }
             ErrorKind::ResponseTooLarge { status, limit } => {
                 write!(f, "response ({status}) larger than {limit} bytes")?;
             }

@@ -65,7 +65,9 @@ impl Backoff {
             }
             Self::Doubling { initial, max } => {
                 let top = initial.saturating_mul(pow2(n.saturating_sub(1))).min(max);
-                top.mul_f64(0.5 + 0.5 * random.unit()).max(initial)
+                // Through f64 a wait near `Duration::MAX` may round above it: kept at `top`.
+                let jittered = top.as_secs_f64() * (0.5 + 0.5 * random.unit());
+                (Duration::try_from_secs_f64(jittered).map_or(top, |d| d.min(top))).max(initial)
             }
             Self::Fixed(d) => d,
         }

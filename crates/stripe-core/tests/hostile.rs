@@ -210,6 +210,70 @@ fn a_path_of_exactly_max_path_bytes_is_accepted_however_it_was_built() {
     }
 }
 
+// ---------------------------------------------------------------- waits beyond the clock
+
+fn failure(trace: &Trace) -> &stripe_core::Error {
+    trace.outcome.as_ref().expect_err("the call fails")
+}
+
+#[test]
+fn a_wait_beyond_the_clock_is_never_a_deadline_exceeded() {
+    for backoff in [
+        Backoff::Fixed(Duration::MAX),
+        Backoff::Doubling {
+            initial: Duration::MAX / 2,
+            max: Duration::MAX,
+        },
+    ] {
+        let policy = RetryPolicy::default().with_backoff(backoff);
+        for request in [get(), post()] {
+            let trace = run(request, policy.clone(), &[status(503)]);
+            let error = failure(&trace);
+            assert!(
+                matches!(error.kind(), ErrorKind::WaitTooLong { .. }),
+                "{backoff:?}: {error:?}"
+            );
+            assert!(!error.to_string().contains("deadline"), "{error}");
+            assert_eq!(error.attempts(), 1);
+            assert_eq!(error.response().map(|r| r.status().as_u16()), Some(503));
+        }
+    }
+}
+
+#[test]
+fn a_retry_past_the_keys_window_is_not_an_expired_key() {
+    let mut policy = RetryPolicy::default();
+    policy.retry_after_cap = Duration::MAX;
+    let trace = run(post(), policy.clone(), &[http(503, &[("Retry-After", "86400")], "{}")]);
+    let error = failure(&trace);
+    match error.kind() {
+        ErrorKind::WaitTooLong { wait } => assert!(*wait >= Duration::from_secs(86_400)),
+        other => panic!("{other:?}: {error}"),
+    }
+    let text = error.to_string();
+    assert!(text.contains("24 h"), "{text}");
+    assert!(!text.contains("24 h old"), "{text}");
+    assert!(error.idempotency_key().is_some());
+    // A GET has no key: a day's wait is honoured.
+    let trace = run(get(), policy, &[http(503, &[("Retry-After", "86400")], "{}")]);
+    assert_eq!(trace.sleeps, [Duration::from_secs(86_400)]);
+    assert!(trace.outcome.is_ok());
+}
+
+#[test]
+fn an_attempt_timeout_beyond_the_clock_leaves_the_attempt_unbounded() {
+    let policy = RetryPolicy::default().with_attempt_timeout(Some(Duration::MAX));
+    let trace = run_with(
+        post(),
+        policy,
+        Seed::from_u64(3),
+        &[status(200)],
+        Duration::from_secs(1),
+    );
+    assert_eq!(trace.bys, [None]);
+    assert!(trace.outcome.is_ok());
+}
+
 // ---------------------------------------------------------------- Stripe-Account
 
 #[test]

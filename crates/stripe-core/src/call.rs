@@ -405,6 +405,9 @@ impl Inner {
     #[cold]
     #[inline(never)]
     fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
+        if error == TransportError::Refused {
+            return self.refused();
+        }
         self.last = Some(RetryReason::Transport(error));
         event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
         if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
@@ -480,6 +483,23 @@ impl Inner {
             .with_call(self.key.clone(), self.attempts)
             .with_response(last);
         event!(warn, method = %self.method, path = %self.path(), attempts = error.attempts(), advice = ?error.advice(), idempotency_key = error.idempotency_key().map_or("", |k| k.as_str()), error = %error, "stripe call failed");
+        Action::Fail(error)
+    }
+
+    /// The transport would not build the request: that attempt was never made, and no other
+    /// would be. Invalid input; what to do is to fix it, unless earlier attempts were sent.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self) -> Action {
+        self.state = State::Over;
+        self.attempts = self.attempts.saturating_sub(1);
+        let advice = match self.attempts {
+            0 => Advice::FixRequest,
+            _ => Advice::no_response(self.method),
+        };
+        let error = Error::new(ErrorKind::InvalidRequest, advice)
+            .with_call(self.key.clone(), self.attempts);
+        event!(warn, method = %self.method, path = %self.path(), attempts = self.attempts, "stripe request refused by the transport");
         Action::Fail(error)
     }
 

@@ -26,6 +26,10 @@ pub enum TransportError {
     Timeout,
     /// Any other I/O failure after connecting (reset, closed): it may have been processed.
     Io,
+    /// The transport refused to build the request (a URL or header its HTTP client cannot
+    /// carry): nothing was sent, and no retry would do otherwise. The call fails at once as
+    /// [`ErrorKind::InvalidRequest`], the transport's error as its source.
+    Refused,
 }
 
 impl fmt::Display for TransportError {
@@ -34,6 +38,7 @@ impl fmt::Display for TransportError {
             Self::Connect => "could not connect",
             Self::Timeout => "timed out",
             Self::Io => "connection failed",
+            Self::Refused => "the transport refused to build the request",
         })
     }
 }
@@ -45,7 +50,8 @@ impl StdError for TransportError {}
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The request was refused before anything existed or was sent (path, params, header
-    /// value, key, length); [`Error::source`] is the [`RequestError`].
+    /// value, key, length); [`Error::source`] is the [`RequestError`]. Or the transport
+    /// refused to build it ([`TransportError::Refused`]); the source is then its error.
     InvalidRequest,
     /// The last attempt got no response, and the policy does not retry it or tries ran out.
     /// [`Error::source`] is the transport's own error.
@@ -223,7 +229,14 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let last_status = self.0.response.as_ref().map(|r| r.status().as_u16());
         match &self.0.kind {
-            ErrorKind::InvalidRequest => return f.write_str("invalid request, nothing sent"),
+            ErrorKind::InvalidRequest if self.0.attempts == 0 => {
+                f.write_str("invalid request, nothing sent")?;
+                return match &self.0.key {
+                    Some(key) => write!(f, "; idempotency key {key}"),
+                    None => Ok(()),
+                };
+            }
+            ErrorKind::InvalidRequest => f.write_str("the transport refused the request")?,
             ErrorKind::Local => return f.write_str("the driver could not start, nothing sent"),
             ErrorKind::Transport(_) => f.write_str("no response from Stripe")?,
             ErrorKind::RetriesExhausted => f.write_str("retries exhausted")?,

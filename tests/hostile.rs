@@ -8,7 +8,9 @@ mod support;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use stripe_core::{Advice, Backoff, Config, ErrorKind, Request, RetryPolicy, TransportError};
+use stripe_core::{
+    Advice, Backoff, Config, ErrorKind, KEY_LIFETIME, Request, RetryPolicy, Seed, TransportError,
+};
 use support::canned::Reply;
 use support::wire::{KEY, canned, http};
 use support::{Adapter, fast_policy};
@@ -66,7 +68,10 @@ fn a_request_the_http_client_refuses_is_invalid_input(adapter: Adapter) {
         assert_eq!(error.kind(), &ErrorKind::InvalidRequest, "{error:?}");
         assert_eq!(error.advice(), Advice::FixRequest);
         assert!(error.nothing_sent(), "{error:?}");
-        assert!(error.idempotency_key().is_some(), "a POST's error keeps its key");
+        assert!(
+            error.idempotency_key().is_some(),
+            "a POST's error keeps its key"
+        );
         let source = std::error::Error::source(&error).expect("reqwest's own error");
         assert!(adapter.is_own_error(source), "{source:?}");
     }
@@ -75,7 +80,12 @@ fn a_request_the_http_client_refuses_is_invalid_input(adapter: Adapter) {
 /// What a scripted POST may meet: an answer asking for a retry, with or without a
 /// `Retry-After` (none, now, a day, more than any clock), or a broken connection.
 fn reply() -> impl Strategy<Value = Reply> {
-    let retry_after = prop::sample::select(vec![None, Some("0"), Some("86400"), Some("99999999999999999999999")]);
+    let retry_after = prop::sample::select(vec![
+        None,
+        Some("0"),
+        Some("86400"),
+        Some("99999999999999999999999"),
+    ]);
     prop_oneof![
         (prop::sample::select(vec![409u16, 429, 503]), retry_after).prop_map(|(status, ra)| {
             let headers: Vec<(&str, &str)> = ra.map(|ra| ("Retry-After", ra)).into_iter().collect();
@@ -113,11 +123,7 @@ fn policy() -> impl Strategy<Value = RetryPolicy> {
 }
 
 fn any_accepted_policy_ends_truthfully(adapter: Adapter) {
-    let config = ProptestConfig {
-        cases: 24,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
+    let config = ProptestConfig::with_cases(24);
     proptest!(config, |(policy in policy(), replies in prop::collection::vec(reply(), 0..5))| {
         let server = canned(replies);
         let config = Config::builder(KEY)
@@ -139,6 +145,82 @@ fn any_accepted_policy_ends_truthfully(adapter: Adapter) {
             prop_assert!(!error.to_string().contains("deadline") || policy.deadline.is_some());
         }
     });
+}
+
+/// Any duration, from none to `Duration::MAX`.
+fn duration() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        prop::sample::select(vec![
+            Duration::ZERO,
+            Duration::from_millis(1),
+            Duration::from_secs(5),
+            Duration::from_secs(3_600),
+            Duration::from_secs(25 * 3_600),
+            CENTURY,
+            Duration::MAX / 2,
+            Duration::MAX,
+        ]),
+        any::<u64>().prop_map(Duration::from_nanos),
+        any::<u64>().prop_map(Duration::from_secs),
+    ]
+}
+
+/// Any policy of any preset, each duration anything up to `Duration::MAX` (some contradict
+/// themselves: the builder refuses those).
+fn any_policy() -> impl Strategy<Value = RetryPolicy> {
+    let backoff = prop_oneof![
+        duration().prop_map(|cap| Backoff::PowerOfTwo { cap }),
+        (duration(), duration()).prop_map(|(initial, max)| Backoff::Doubling { initial, max }),
+        duration().prop_map(Backoff::Fixed),
+    ];
+    let bound = || prop::option::of(duration());
+    (0..3u8, 0..=8u32, backoff, duration(), bound(), bound()).prop_map(
+        |(preset, tries, backoff, cap, attempt, deadline)| {
+            let mut policy = match preset {
+                0 => RetryPolicy::default(),
+                1 => RetryPolicy::conservative(),
+                _ => RetryPolicy::official(),
+            }
+            .with_max_tries(tries)
+            .with_backoff(backoff)
+            .with_attempt_timeout(attempt)
+            .with_deadline(deadline);
+            policy.retry_after_cap = cap;
+            policy
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// In virtual time, against the fake's model: any policy the builder accepts, with any
+    /// fault schedule, ends a POST without a panic, and its failure tells the truth: a
+    /// deadline only under one, an expired key only past its 24 h, a wait too long only one
+    /// that would end past the key's window.
+    #[test]
+    fn any_accepted_policy_ends_truthfully_in_virtual_time(
+        policy in any_policy(),
+        schedule in stripe_sim::strategy::schedule(10),
+        seed in any::<u64>(),
+    ) {
+        let config = Config::builder("sk_test_sim").policy(policy.clone()).build();
+        prop_assume!(config.is_ok());
+        let config = config.expect("accepted");
+        let mut sim = stripe_sim::Sim::new(seed);
+        let run = sim.run(customer(), &config, Seed::from_u64(seed), &schedule);
+        prop_assert!(run.attempts <= policy.max_tries);
+        let Err(error) = run.outcome else { return Ok(()) };
+        match error.kind() {
+            ErrorKind::DeadlineExceeded { .. } => prop_assert!(policy.deadline.is_some()),
+            ErrorKind::KeyExpired { age } => prop_assert!(*age > KEY_LIFETIME, "{error}"),
+            ErrorKind::WaitTooLong { wait } => {
+                prop_assert!(run.elapsed.saturating_add(*wait) > KEY_LIFETIME, "{error}");
+            }
+            _ => {}
+        }
+        prop_assert!(!error.to_string().contains("deadline") || policy.deadline.is_some());
+    }
 }
 
 run_on_adapters!(

@@ -297,7 +297,10 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Confi
     }
     // A port the URI parser takes but no socket has (`:99999`, `:0`) would have a client
     // connect to its scheme's default port instead, the secret key with it.
-    let port = authority.as_str().strip_prefix(authority.host()).unwrap_or("");
+    let port = authority
+        .as_str()
+        .strip_prefix(authority.host())
+        .unwrap_or("");
     let port = port.strip_prefix(':').unwrap_or("");
     if !port.is_empty() && port.parse::<u16>().ok().is_none_or(|p| p == 0) {
         return Err(fail("has a port out of range (1 to 65535)"));

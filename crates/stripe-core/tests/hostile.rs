@@ -38,7 +38,10 @@ fn a_port_out_of_range_is_a_config_error() {
         "https://api.stripe.com:443",
     ] {
         assert!(
-            Config::builder("sk_test_123").api_base(good).build().is_ok(),
+            Config::builder("sk_test_123")
+                .api_base(good)
+                .build()
+                .is_ok(),
             "{good}"
         );
     }
@@ -244,7 +247,11 @@ fn a_wait_beyond_the_clock_is_never_a_deadline_exceeded() {
 fn a_retry_past_the_keys_window_is_not_an_expired_key() {
     let mut policy = RetryPolicy::default();
     policy.retry_after_cap = Duration::MAX;
-    let trace = run(post(), policy.clone(), &[http(503, &[("Retry-After", "86400")], "{}")]);
+    let trace = run(
+        post(),
+        policy.clone(),
+        &[http(503, &[("Retry-After", "86400")], "{}")],
+    );
     let error = failure(&trace);
     match error.kind() {
         ErrorKind::WaitTooLong { wait } => assert!(*wait >= Duration::from_secs(86_400)),
@@ -255,7 +262,11 @@ fn a_retry_past_the_keys_window_is_not_an_expired_key() {
     assert!(!text.contains("24 h old"), "{text}");
     assert!(error.idempotency_key().is_some());
     // A GET has no key: a day's wait is honoured.
-    let trace = run(get(), policy, &[http(503, &[("Retry-After", "86400")], "{}")]);
+    let trace = run(
+        get(),
+        policy,
+        &[http(503, &[("Retry-After", "86400")], "{}")],
+    );
     assert_eq!(trace.sleeps, [Duration::from_secs(86_400)]);
     assert!(trace.outcome.is_ok());
 }

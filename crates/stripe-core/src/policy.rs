@@ -106,9 +106,10 @@ pub struct RetryPolicy {
     pub honor_retry_after: bool,
     /// `Retry-After` is taken up to this much; a longer ask is cut to it.
     pub retry_after_cap: Duration,
-    /// Bound on one attempt (the driver enforces it); `None` leaves it to the transport.
+    /// Bound on one attempt (the driver enforces it); `None` leaves it to the transport. A
+    /// bound beyond what the clock can count (`Duration::MAX`) is no bound.
     pub attempt_timeout: Option<Duration>,
-    /// Bound on the whole call, attempts and waits together.
+    /// Bound on the whole call, attempts and waits together (beyond the clock: no bound).
     pub deadline: Option<Duration>,
 }
 

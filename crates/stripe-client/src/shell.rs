@@ -159,9 +159,11 @@ impl Drive<'_> {
 
     /// The error with the transport's own error as its cause, when the last attempt got none.
     fn finish(&mut self, error: Error) -> Error {
+        // `InvalidRequest` after an attempt: the transport refused to build the request.
         let no_response = matches!(
             error.kind(),
             ErrorKind::Transport(_)
+                | ErrorKind::InvalidRequest
                 | ErrorKind::DeadlineExceeded {
                     last_transport: Some(_)
                 }

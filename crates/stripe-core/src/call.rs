@@ -405,6 +405,9 @@ impl Inner {
     #[cold]
     #[inline(never)]
     fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
+        if error == TransportError::Refused {
+            return self.refused();
+        }
         self.last = Some(RetryReason::Transport(error));
         event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
         if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
@@ -437,18 +440,22 @@ impl Inner {
         if self.policy.deadline.is_some_and(|d| wake_elapsed > d) {
             return self.fail(ErrorKind::DeadlineExceeded { last_transport }, last);
         }
-        let wall_at_wake = self.wall_started.checked_add(wake_elapsed);
-        if let Some(age) = self
-            .key
-            .as_ref()
-            .zip(wall_at_wake)
+        // A key past its window now is expired; one that would pass it during the wait is
+        // not: the retry is what cannot be made, since it would come after the window.
+        let wall = |elapsed| self.wall_started.checked_add(elapsed);
+        let key = self.key.as_ref();
+        if let Some(age) = key
+            .zip(wall(elapsed))
             .filter(|(k, wall)| k.is_expired(*wall))
             .and_then(|(k, wall)| k.age(wall))
         {
             return self.fail(ErrorKind::KeyExpired { age }, last);
         }
-        let (Some(until), Some(reason)) = (now.checked_add(wait), self.last) else {
-            return self.fail(ErrorKind::DeadlineExceeded { last_transport }, last);
+        let past_window = key.is_some_and(|k| wall(wake_elapsed).is_none_or(|w| k.is_expired(w)));
+        // A wake beyond what the clock can count is never reached either.
+        let until = now.checked_add(wait).filter(|_| !past_window);
+        let (Some(until), Some(reason)) = (until, self.last) else {
+            return self.fail(ErrorKind::WaitTooLong { wait }, last);
         };
         self.state = State::Sleeping { until };
         event!(info, sleep_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), reason = ?self.last, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe retry scheduled");
@@ -476,6 +483,23 @@ impl Inner {
             .with_call(self.key.clone(), self.attempts)
             .with_response(last);
         event!(warn, method = %self.method, path = %self.path(), attempts = error.attempts(), advice = ?error.advice(), idempotency_key = error.idempotency_key().map_or("", |k| k.as_str()), error = %error, "stripe call failed");
+        Action::Fail(error)
+    }
+
+    /// The transport would not build the request: that attempt was never made, and no other
+    /// would be. Invalid input; what to do is to fix it, unless earlier attempts were sent.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self) -> Action {
+        self.state = State::Over;
+        self.attempts = self.attempts.saturating_sub(1);
+        let advice = match self.attempts {
+            0 => Advice::FixRequest,
+            _ => Advice::no_response(self.method),
+        };
+        let error = Error::new(ErrorKind::InvalidRequest, advice)
+            .with_call(self.key.clone(), self.attempts);
+        event!(warn, method = %self.method, path = %self.path(), attempts = self.attempts, "stripe request refused by the transport");
         Action::Fail(error)
     }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::error::{ConfigError, HeaderProblem, check_header_value};
+use crate::error::{ConfigError, HeaderProblem, check_header_value, stripe_account};
 use crate::policy::RetryPolicy;
 use crate::secret::SecretKey;
 use crate::wire::Wire;
@@ -222,7 +222,13 @@ impl ConfigBuilder {
             .transpose()
         };
         let stripe_version = header("Stripe-Version", self.stripe_version, false)?;
-        let stripe_account = header("Stripe-Account", self.stripe_account, false)?;
+        // The same limit as a request's own `Stripe-Account`.
+        let stripe_account = (self.stripe_account.as_deref().map(stripe_account))
+            .transpose()
+            .map_err(|problem| ConfigError::Header {
+                name: "Stripe-Account",
+                problem,
+            })?;
         let user_agent = header("User-Agent", self.user_agent, true)?
             .unwrap_or_else(|| HeaderValue::from_static(crate::USER_AGENT));
         self.policy.validate().map_err(ConfigError::Policy)?;
@@ -297,6 +303,16 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Confi
     let authority = uri.authority().ok_or_else(|| fail("has no host"))?;
     if authority.as_str().contains('@') {
         return Err(fail("carries credentials"));
+    }
+    // A port the URI parser takes but no socket has (`:99999`, `:0`) would have a client
+    // connect to its scheme's default port instead, the secret key with it.
+    let port = authority
+        .as_str()
+        .strip_prefix(authority.host())
+        .unwrap_or("");
+    let port = port.strip_prefix(':').unwrap_or("");
+    if !port.is_empty() && port.parse::<u16>().ok().is_none_or(|p| p == 0) {
+        return Err(fail("has a port out of range (1 to 65535)"));
     }
     if uri.query().is_some() || base.contains('#') {
         return Err(fail("carries a query or a fragment"));

@@ -34,7 +34,8 @@ impl fmt::Display for HeaderProblem {
 pub enum ConfigError {
     /// The secret key is unusable (the key itself is never shown).
     SecretKey(HeaderProblem),
-    /// The API base is not an absolute `https://` URL (or `http://` to a loopback host).
+    /// The API base is not an absolute `https://` URL (or `http://` to a loopback host) with
+    /// a port from 1 to 65535, if it names one.
     ApiBase {
         /// The rejected base.
         base: String,
@@ -154,6 +155,14 @@ pub enum ParamsError {
         /// The full bracketed name up to the bad key.
         at: String,
     },
+    /// A map key (or a pair's name) is not text, a char, an integer, a boolean or a unit
+    /// variant, so it cannot become a name.
+    KeyType {
+        /// The name the key is under (empty at the top level).
+        at: String,
+        /// What the key is instead, e.g. `"a float"`.
+        found: &'static str,
+    },
     /// A pre-encoded string is not valid `application/x-www-form-urlencoded` text.
     Encoded {
         /// Byte offset of the first bad character.
@@ -172,6 +181,14 @@ impl fmt::Display for ParamsError {
                 f,
                 "key at {at:?} is empty or holds '[', ']' or a control character"
             ),
+            Self::KeyType { at, found } => {
+                if at.is_empty() {
+                    write!(f, "a key at the top level is {found}")?;
+                } else {
+                    write!(f, "a key under {at:?} is {found}")?;
+                }
+                f.write_str("; a key must be text, a char, an integer, a boolean or a unit variant")
+            }
             Self::Encoded { offset } => write!(
                 f,
                 "pre-encoded params are not form-urlencoded text (bad byte at offset {offset})"
@@ -204,4 +221,14 @@ pub(crate) fn check_header_value(
         }
     }
     Ok(())
+}
+
+/// The longest `Stripe-Account` accepted, in a configuration or a request alike (Stripe's
+/// account ids are `acct_` and 16 characters).
+pub(crate) const MAX_STRIPE_ACCOUNT_LEN: usize = 255;
+
+/// A `Stripe-Account` value, checked once for configurations and requests alike.
+pub(crate) fn stripe_account(account: &str) -> Result<http::HeaderValue, HeaderProblem> {
+    check_header_value(account, false, MAX_STRIPE_ACCOUNT_LEN)?;
+    http::HeaderValue::try_from(account).map_err(|_| HeaderProblem::ControlOrNonAscii)
 }

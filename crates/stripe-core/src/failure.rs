@@ -1,7 +1,7 @@
 //! [`Error`]: the one error type a caller matches on. Every outcome that is not an HTTP answer
 //! to hand over: invalid input (nothing sent), no response, retries exhausted, deadline, an
-//! expired key, an oversized body, an unusable list page. A POST's error carries its
-//! idempotency key to persist.
+//! expired key, a wait too long to honour, an oversized body, an unusable list page. A POST's
+//! error carries its idempotency key to persist.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -26,6 +26,10 @@ pub enum TransportError {
     Timeout,
     /// Any other I/O failure after connecting (reset, closed): it may have been processed.
     Io,
+    /// The transport refused to build the request (a URL or header its HTTP client cannot
+    /// carry): nothing was sent, and no retry would do otherwise. The call fails at once as
+    /// [`ErrorKind::InvalidRequest`], the transport's error as its source.
+    Refused,
 }
 
 impl fmt::Display for TransportError {
@@ -34,6 +38,7 @@ impl fmt::Display for TransportError {
             Self::Connect => "could not connect",
             Self::Timeout => "timed out",
             Self::Io => "connection failed",
+            Self::Refused => "the transport refused to build the request",
         })
     }
 }
@@ -45,7 +50,8 @@ impl StdError for TransportError {}
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The request was refused before anything existed or was sent (path, params, header
-    /// value, key, length); [`Error::source`] is the [`RequestError`].
+    /// value, key, length); [`Error::source`] is the [`RequestError`]. Or the transport
+    /// refused to build it ([`TransportError::Refused`]); the source is then its error.
     InvalidRequest,
     /// The last attempt got no response, and the policy does not retry it or tries ran out.
     /// [`Error::source`] is the transport's own error.
@@ -63,6 +69,14 @@ pub enum ErrorKind {
     KeyExpired {
         /// The key's age.
         age: Duration,
+    },
+    /// The next retry's wait (the backoff, or `Retry-After` up to `retry_after_cap`) cannot be
+    /// honoured: a POST's retry would come after its key's 24 h window (the key is still
+    /// valid now), or the wake would be beyond what the clock can count. The call ends with
+    /// the last answer ([`Error::response`]) or transport error.
+    WaitTooLong {
+        /// The wait the policy asked for.
+        wait: Duration,
     },
     /// The response body was larger than the configured cap; status and headers are kept.
     ResponseTooLarge {
@@ -215,7 +229,14 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let last_status = self.0.response.as_ref().map(|r| r.status().as_u16());
         match &self.0.kind {
-            ErrorKind::InvalidRequest => return f.write_str("invalid request, nothing sent"),
+            ErrorKind::InvalidRequest if self.0.attempts == 0 => {
+                f.write_str("invalid request, nothing sent")?;
+                return match &self.0.key {
+                    Some(key) => write!(f, "; idempotency key {key}"),
+                    None => Ok(()),
+                };
+            }
+            ErrorKind::InvalidRequest => f.write_str("the transport refused the request")?,
             ErrorKind::Local => return f.write_str("the driver could not start, nothing sent"),
             ErrorKind::Transport(_) => f.write_str("no response from Stripe")?,
             ErrorKind::RetriesExhausted => f.write_str("retries exhausted")?,
@@ -225,6 +246,14 @@ impl fmt::Display for Error {
                 "idempotency key is {} h old, past Stripe's 24 h",
                 age.as_secs() / 3600
             )?,
+            ErrorKind::WaitTooLong { wait } => {
+                write!(f, "the next retry would wait {} s", wait.as_secs())?;
+                f.write_str(if self.0.key.is_some() {
+                    ", past the idempotency key's 24 h window"
+                } else {
+                    ", longer than the clock can count"
+                })?;
+            }
             ErrorKind::ResponseTooLarge { status, limit } => {
                 write!(f, "response ({status}) larger than {limit} bytes")?;
             }

@@ -59,7 +59,42 @@
 //! | 402 card errors | `NewKeyAfterCustomerAction` | `FixRequest` |
 //! | other 4xx (400, 401, 403, 404, `idempotency_error`), 1xx, 3xx | `NewKeyAfterFix` | `FixRequest` |
 //! | a key older than 24 h, a 2xx body over the cap | `Reconcile` | - |
+//! | a wait too long to honour ([`ErrorKind::WaitTooLong`]) | as the last answer's row | as the last answer's row |
 //! | invalid input (nothing sent) | `FixRequest` | `FixRequest` |
+//!
+//! ## What is refused
+//! This list is the one source of what is refused; the README links here. Every refusal is a
+//! typed error before any byte is sent, naming what was wrong.
+//!
+//! - The configuration ([`ConfigError`], from [`ConfigBuilder::build`]): a secret key that is
+//!   empty, over 1,024 characters or not visible ASCII; an API base that is not `https://` (or
+//!   `http://` to loopback, unless `allow_insecure_http`), carries credentials, a query or a
+//!   fragment, or names a port outside 1 to 65535; a `Stripe-Version` or `User-Agent` over
+//!   1,024 characters or not visible ASCII (`User-Agent` may hold spaces); a `Stripe-Account`
+//!   over 255 characters or not visible ASCII (the same limit as a request's own); a policy
+//!   that contradicts itself (`max_tries` 0 or over 100, a `Doubling` backoff whose `initial`
+//!   passes its `max`).
+//! - A request ([`RequestError`]): a path that is not a relative `/v<digits>/...` path (a scheme
+//!   or authority, a `.` or `..` segment, a control character, space, `#`, backslash or bad
+//!   `%`-escape); a path with its query over [`MAX_PATH_BYTES`] (8,192 bytes, counted as it is
+//!   built and sent); an idempotency key that is empty, over 255 characters or not visible ASCII,
+//!   or given to a GET or DELETE; a per-request `Stripe-Account` as above; a per-request policy
+//!   as above.
+//! - Params ([`ParamsError`]): a top level that is not a map or a list of pairs; a key that is
+//!   empty or holds `[`, `]` or a control character; a key that is not text, a char, an integer,
+//!   a boolean or a unit variant (a float, a tuple, `None`, a sequence, `()`, a variant with
+//!   data: [`ParamsError::KeyType`], with the name it is under); bytes; a non-finite float;
+//!   nesting over 32 levels, a pair's bracketed name counting its levels (`a[b][c]` is three);
+//!   pre-encoded text that is not form-urlencoded. Numbers are sent as they print (an `f32` as
+//!   the `f32` it is).
+//! - Durations are never refused for their size: any, up to `Duration::MAX`, is accepted. A bound
+//!   (`attempt_timeout`, `deadline`, the connect timeout) beyond what the clock can count is no
+//!   bound. A wait that cannot be honoured ends the call as [`ErrorKind::WaitTooLong`], with the
+//!   last answer: a POST's retry that would come after its key's 24 h, or a wake beyond the
+//!   clock.
+//! - A request the transport refuses to build (a URL its HTTP client cannot carry): nothing was
+//!   sent, so the call ends at once as [`ErrorKind::InvalidRequest`] with the transport's error
+//!   as its source ([`TransportError::Refused`]).
 //!
 //! ## The driver loop
 //! A [`Session`] owns what spans calls (config, seed, telemetry memory) and starts each

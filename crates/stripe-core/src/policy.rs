@@ -65,7 +65,9 @@ impl Backoff {
             }
             Self::Doubling { initial, max } => {
                 let top = initial.saturating_mul(pow2(n.saturating_sub(1))).min(max);
-                top.mul_f64(0.5 + 0.5 * random.unit()).max(initial)
+                // Through f64 a wait near `Duration::MAX` may round above it: kept at `top`.
+                let jittered = top.as_secs_f64() * (0.5 + 0.5 * random.unit());
+                (Duration::try_from_secs_f64(jittered).map_or(top, |d| d.min(top))).max(initial)
             }
             Self::Fixed(d) => d,
         }
@@ -104,9 +106,10 @@ pub struct RetryPolicy {
     pub honor_retry_after: bool,
     /// `Retry-After` is taken up to this much; a longer ask is cut to it.
     pub retry_after_cap: Duration,
-    /// Bound on one attempt (the driver enforces it); `None` leaves it to the transport.
+    /// Bound on one attempt (the driver enforces it); `None` leaves it to the transport. A
+    /// bound beyond what the clock can count (`Duration::MAX`) is no bound.
     pub attempt_timeout: Option<Duration>,
-    /// Bound on the whole call, attempts and waits together.
+    /// Bound on the whole call, attempts and waits together (beyond the clock: no bound).
     pub deadline: Option<Duration>,
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use http::HeaderValue;
 use serde::Serialize;
 
-use crate::error::{HeaderProblem, RequestError, check_header_value};
+use crate::error::{RequestError, stripe_account};
 use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
@@ -127,24 +127,27 @@ impl Request {
         if encoded.is_empty() {
             return Ok(self);
         }
-        if self.method != Method::Post && self.path.len() + 1 + encoded.len() > MAX_PATH_BYTES {
-            return Err(RequestError::TooLong {
-                len: self.path.len() + 1 + encoded.len(),
-                max: MAX_PATH_BYTES,
-            });
-        }
         let target = match self.method {
             Method::Post => &mut self.body,
-            Method::Get | Method::Delete => {
-                if !self.path.contains('?') {
-                    self.path.push('?');
-                }
-                &mut self.path
-            }
+            Method::Get | Method::Delete => &mut self.path,
         };
-        if !target.is_empty() && !target.ends_with(['?', '&']) {
-            target.push('&');
+        // The one separator written, if any: `?` before a path's first param, `&` between
+        // params, none after a `?` or `&` already there.
+        let separator = match self.method {
+            Method::Get | Method::Delete if !target.contains('?') => Some('?'),
+            _ if target.is_empty() || target.ends_with(['?', '&']) => None,
+            _ => Some('&'),
+        };
+        if self.method != Method::Post {
+            let len = target.len() + usize::from(separator.is_some()) + encoded.len();
+            if len > MAX_PATH_BYTES {
+                return Err(RequestError::TooLong {
+                    len,
+                    max: MAX_PATH_BYTES,
+                });
+            }
         }
+        target.extend(separator);
         target.push_str(encoded);
         Ok(self)
     }
@@ -162,13 +165,10 @@ impl Request {
     /// Sends this request on behalf of a connected account (`Stripe-Account`), overriding the
     /// configuration's.
     pub fn with_stripe_account(mut self, account: &str) -> Result<Self, RequestError> {
-        let header = |problem| RequestError::Header {
+        let value = stripe_account(account).map_err(|problem| RequestError::Header {
             name: "Stripe-Account",
             problem,
-        };
-        check_header_value(account, false, 255).map_err(header)?;
-        let value =
-            HeaderValue::try_from(account).map_err(|_| header(HeaderProblem::ControlOrNonAscii))?;
+        })?;
         self.stripe_account = Some(value);
         Ok(self)
     }

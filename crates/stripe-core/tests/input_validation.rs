@@ -68,7 +68,10 @@ fn params_that_cannot_be_encoded() {
     bad_keys.insert(vec![1u8], 2);
     assert!(matches!(
         Request::post("/v1/customers", &bad_keys),
-        Err(RequestError::Params(ParamsError::Key { .. }))
+        Err(RequestError::Params(ParamsError::KeyType {
+            found: "a sequence",
+            ..
+        }))
     ));
     let mut deep = json!(1);
     for _ in 0..40 {

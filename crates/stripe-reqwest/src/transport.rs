@@ -185,10 +185,12 @@ async fn read(
     Ok(out)
 }
 
-/// `Connect` only when the request surely never left: reqwest says so for failures of its
-/// connector (DNS, refused, TLS handshake, connect timeout).
+/// `Refused` when reqwest would not build the request (nothing sent: invalid input); `Connect`
+/// only when the request surely never left: reqwest says so for failures of its connector
+/// (DNS, refused, TLS handshake, connect timeout).
 fn classify(error: &AttemptError) -> TransportError {
     match error {
+        AttemptError::Transport(e) if e.is_builder() => TransportError::Refused,
         AttemptError::Transport(e) if e.is_connect() => TransportError::Connect,
         AttemptError::Transport(e) if !e.is_timeout() => TransportError::Io,
         _ => TransportError::Timeout,

@@ -36,8 +36,8 @@ impl FromConfig for Ureq {
         let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(config.connect_timeout()))
-            .timeout_global(config.policy().attempt_timeout)
+            .timeout_connect(Some(config.connect_timeout()).filter(|t| *t < HORIZON))
+            .timeout_global(config.policy().attempt_timeout.filter(|t| *t < HORIZON))
             .build();
         let resolver = CachingResolver::default();
         let agent = ureq::Agent::with_parts(agent_config, DefaultConnector::default(), resolver);
@@ -101,6 +101,10 @@ impl Ureq {
     }
 }
 
+/// A bound this long or longer is no bound: ureq adds its bounds to its clock, which a
+/// `Duration::MAX` overflows (a panic). The core's own bounds are instants, always in range.
+const HORIZON: Duration = Duration::from_secs(1 << 32);
+
 /// Slack between the core's decision and the request's start.
 const SLACK: Duration = Duration::from_millis(10);
 
@@ -113,6 +117,7 @@ fn classify(error: &ureq::Error) -> TransportError {
             TransportError::Connect
         }
         E::Timeout(_) => TransportError::Timeout,
+        E::BadUri(_) | E::Http(_) => TransportError::Refused,
         E::Io(e) => match e.kind() {
             io::ErrorKind::ConnectionRefused
             | io::ErrorKind::HostUnreachable

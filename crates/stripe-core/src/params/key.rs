@@ -4,8 +4,11 @@ use serde::ser::{self, Impossible, Serialize};
 
 use crate::error::ParamsError;
 
-/// A map key or a pair's name: text, a char, an integer or a boolean.
-pub(super) struct KeySer;
+/// A map key or a pair's name: text, a char, an integer, a boolean or a unit variant. `parent`
+/// is the name the key is under (empty at the top level), to say where a bad key is.
+pub(super) struct KeySer<'p> {
+    pub(super) parent: &'p str,
+}
 
 macro_rules! key_display {
     ($($method:ident($ty:ty)),*) => {
@@ -14,18 +17,31 @@ macro_rules! key_display {
 }
 
 macro_rules! key_rejects {
-    ($($method:ident($($ty:ty),*)),*) => {
-        $(fn $method(self, $(_: $ty),*) -> Result<String, ParamsError> { Err(bad_key()) })*
+    ($($method:ident($($ty:ty),*) => $found:literal;)*) => {
+        $(fn $method(self, $(_: $ty),*) -> Result<String, ParamsError> {
+            Err(self.bad($found))
+        })*
     };
 }
 
-fn bad_key() -> ParamsError {
-    ParamsError::Key {
-        at: "(a key that is not text, a number or a boolean)".to_owned(),
+macro_rules! key_rejects_containers {
+    ($($method:ident($($ty:ty),*) -> $ok:ident => $found:literal;)*) => {
+        $(fn $method(self, $(_: $ty),*) -> Result<Self::$ok, ParamsError> {
+            Err(self.bad($found))
+        })*
+    };
+}
+
+impl KeySer<'_> {
+    fn bad(&self, found: &'static str) -> ParamsError {
+        ParamsError::KeyType {
+            at: self.parent.to_owned(),
+            found,
+        }
     }
 }
 
-impl ser::Serializer for KeySer {
+impl<'p> ser::Serializer for KeySer<'p> {
     type Ok = String;
     type Error = ParamsError;
     type SerializeSeq = Impossible<String, ParamsError>;
@@ -51,14 +67,23 @@ impl ser::Serializer for KeySer {
         serialize_char(char),
         serialize_str(&str)
     );
-    key_rejects!(
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_bytes(&[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(&'static str)
-    );
+    key_rejects! {
+        serialize_f32(f32) => "a float";
+        serialize_f64(f64) => "a float";
+        serialize_bytes(&[u8]) => "bytes";
+        serialize_none() => "none (an absent value)";
+        serialize_unit() => "a unit ()";
+        serialize_unit_struct(&'static str) => "a unit struct";
+    }
+    key_rejects_containers! {
+        serialize_seq(Option<usize>) -> SerializeSeq => "a sequence";
+        serialize_tuple(usize) -> SerializeTuple => "a tuple";
+        serialize_tuple_struct(&'static str, usize) -> SerializeTupleStruct => "a tuple struct";
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> SerializeTupleVariant => "an enum variant with data";
+        serialize_map(Option<usize>) -> SerializeMap => "a map";
+        serialize_struct(&'static str, usize) -> SerializeStruct => "a struct";
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> SerializeStructVariant => "an enum variant with data";
+    }
 
     fn serialize_unit_variant(
         self,
@@ -85,48 +110,7 @@ impl ser::Serializer for KeySer {
         _: &'static str,
         _: &T,
     ) -> Result<String, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, ParamsError> {
-        Err(bad_key())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, ParamsError> {
-        Err(bad_key())
+        Err(self.bad("an enum variant with data"))
     }
 }
 

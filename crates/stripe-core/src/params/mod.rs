@@ -55,7 +55,8 @@ const MAX_DEPTH: usize = 32;
 /// - A pair's name may already be in bracket form (`("metadata[order]", "42")`,
 ///   `("expand[]", "customer")`), as with curl's `-d`; map keys may not be empty or hold
 ///   `[`, `]` or control characters.
-/// - Bytes, non-finite floats and nesting deeper than 32 levels are typed errors.
+/// - Bytes, non-finite floats and nesting deeper than 32 levels are typed errors; a pair's
+///   name in bracket form counts its levels as nesting does (`a[b][c]` is three).
 pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> {
     let mut out = top::Form::new();
     params.serialize(top::Top { out: &mut out })?;
@@ -123,22 +124,28 @@ pub(crate) fn check_key(key: &str, parent: &str) -> Result<(), ParamsError> {
 
 /// A pair's name may already be in bracket form (`metadata[order]`, `items[0][price]`,
 /// `expand[]`), as with curl's `-d`; it must be well formed: `head` then `[segment]`s, none
-/// empty but the last (`name[]`, `a[b][]`).
-pub(crate) fn check_pair_name(name: &str) -> Result<(), ParamsError> {
+/// empty but the last (`name[]`, `a[b][]`). Returns its levels (the head and each segment,
+/// `[]` included), which count toward [`MAX_DEPTH`] as a nested value's do.
+pub(crate) fn check_pair_name(name: &str) -> Result<usize, ParamsError> {
     let bad = || ParamsError::Key {
         at: name.to_owned(),
     };
     let (head, mut rest) = name.split_once('[').map_or((name, ""), |(h, r)| (h, r));
     check_key(head, "").map_err(|_| bad())?;
+    let mut levels = 1;
     if name.contains('[') {
         rest = rest.strip_suffix(']').ok_or_else(bad)?;
         let mut segments = rest.split("][").peekable();
         while let Some(segment) = segments.next() {
+            levels += 1;
+            if levels > MAX_DEPTH {
+                return Err(ParamsError::TooDeep);
+            }
             let last = segments.peek().is_none();
             if !(last && segment.is_empty()) {
                 check_key(segment, "").map_err(|_| bad())?;
             }
         }
     }
-    Ok(())
+    Ok(levels)
 }

@@ -188,6 +188,8 @@ struct PairSer<'a, 'o> {
 struct PairFields<'a, 'o> {
     out: &'a mut Form<'o>,
     name: Option<String>,
+    /// The levels of the name, where its value starts.
+    depth: usize,
 }
 
 impl<'a, 'o> ser::Serializer for PairSer<'a, 'o> {
@@ -251,6 +253,7 @@ impl<'a, 'o> ser::Serializer for PairSer<'a, 'o> {
             Ok(PairFields {
                 out: self.out,
                 name: None,
+                depth: 1,
             })
         } else {
             Err(not_a_map("a list of tuples that are not pairs"))
@@ -299,8 +302,8 @@ impl ser::SerializeTuple for PairFields<'_, '_> {
     fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ParamsError> {
         match self.name.take() {
             None => {
-                let name = v.serialize(KeySer)?;
-                check_pair_name(&name)?;
+                let name = v.serialize(KeySer { parent: "" })?;
+                self.depth = check_pair_name(&name)?;
                 self.name = Some(name);
                 Ok(())
             }
@@ -309,7 +312,7 @@ impl ser::SerializeTuple for PairFields<'_, '_> {
             Some(mut name) => v.serialize(ValueSer {
                 out: self.out,
                 name: &mut name,
-                depth: 1,
+                depth: self.depth,
             }),
         }
     }

@@ -83,7 +83,8 @@ impl ser::SerializeMap for Fields<'_, '_> {
     type Ok = ();
     type Error = ParamsError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), ParamsError> {
-        self.key = Some(key.serialize(KeySer)?);
+        let parent = self.parent.as_deref().map_or("", |name| &name[..self.len]);
+        self.key = Some(key.serialize(KeySer { parent })?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ParamsError> {
@@ -263,8 +264,12 @@ impl<'a, 'o> ser::Serializer for ValueSer<'a, 'o> {
     fn serialize_bool(self, v: bool) -> Result<(), ParamsError> {
         self.text(if v { "true" } else { "false" })
     }
+    /// Printed as the `f32` it is (`0.1`), not widened first (`0.10000000149011612`).
     fn serialize_f32(self, v: f32) -> Result<(), ParamsError> {
-        self.serialize_f64(f64::from(v))
+        if !v.is_finite() {
+            return Err(unsupported("a float that is not finite"));
+        }
+        self.display(v)
     }
     fn serialize_f64(self, v: f64) -> Result<(), ParamsError> {
         if !v.is_finite() {

@@ -28,6 +28,21 @@ pub struct Journal {
     rules: Rules,
 }
 
+/// A rule of the protocol a control run can switch off ([`Journal::without_rule`]).
+#[cfg(feature = "control")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// The lease is checked (and renewed) right before each attempt.
+    LeaseCheckBeforeSend,
+    /// "Absent" leads to a new key only once the old one can never execute again.
+    NewKeyOnlyWhenDead,
+    /// Unknown outcomes are settled by consistent reads (List), not Search.
+    ConsistentReads,
+    /// Leases and key ages are judged on the store's clock, not the holder's.
+    StoreClock,
+}
+
 /// How long Stripe's Search may lag writes (about a minute in live mode, per its docs; up to an
 /// hour during incidents). The journal settles with consistent List reads and never trusts
 /// Search to say "absent"; this is kept for callers that set it.
@@ -163,12 +178,31 @@ impl Journal {
         self.store.as_ref()
     }
 
+    /// Runs without one of the protocol's rules: for a simulation's control run, which shows
+    /// that the simulation finds what the rule prevents. Never in production.
+    #[cfg(feature = "control")]
+    #[must_use]
+    pub fn without_rule(mut self, rule: Rule) -> Self {
+        match rule {
+            Rule::LeaseCheckBeforeSend => self.rules.gate = false,
+            Rule::NewKeyOnlyWhenDead => self.rules.fence = false,
+            Rule::ConsistentReads => self.rules.consistent = false,
+            Rule::StoreClock => self.rules.store_clock = false,
+        }
+        self
+    }
+
     pub(crate) fn async_store(&self) -> &dyn AsyncStore {
         self.async_store.as_ref()
     }
 
-    pub(crate) fn settings(&self) -> Settings {
+    pub(crate) fn settings(&self, config: &stripe_core::Config) -> Settings {
         Settings {
+            attempt: config
+                .policy()
+                .attempt_timeout
+                .unwrap_or(Duration::from_secs(80))
+                .min(Duration::from_secs(600)),
             owner: self.owner.clone(),
             namespace: self.namespace.clone(),
             metadata_key: self.metadata_key.clone(),

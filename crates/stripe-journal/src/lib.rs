@@ -147,6 +147,8 @@ pub use fingerprint::Fingerprint;
 pub use intent::{
     Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State, StateKind,
 };
+#[cfg(feature = "control")]
+pub use journal::Rule;
 pub use journal::{DEFAULT_METADATA_KEY, DEFAULT_SEARCH_LAG, Journal};
 pub use machine::{Input, Operation, Step, StoreOp, Stored};
 pub use open::open_store;

@@ -37,7 +37,7 @@ pub fn begin(
 ) -> Result<(Begun, Write), JournalError> {
     let Some(row) = row else {
         let fresh = fresh_claim(None, input, policy)?;
-        let claim = Claim::from_intent(&fresh, input.owner, policy.until(input.now));
+        let claim = Claim::from_intent(&fresh, input.owner, lease_end(input, policy));
         return Ok((Begun::Proceed(claim), Write::Insert(fresh)));
     };
     if row.fingerprint != input.fingerprint {
@@ -56,7 +56,7 @@ pub fn begin(
             // it can never execute again, so a new key is safe.
             if input.options.retry_failed() || *advice == FailureAdvice::NotApplied {
                 let next = fresh_claim(Some(row), input, policy)?;
-                let claim = Claim::from_intent(&next, input.owner, policy.until(input.now));
+                let claim = Claim::from_intent(&next, input.owner, lease_end(input, policy));
                 Ok((Begun::Proceed(claim), replace(next, row)))
             } else {
                 Ok((Begun::Failed(*advice, answer.clone()), Write::Nothing))
@@ -73,7 +73,7 @@ pub fn begin(
                 },
                 Write::Nothing,
             )),
-            _ => take_over(row, input.owner, input.now, policy),
+            _ => take_over(row, input.owner, input.now, policy, input.lease_at_least),
         },
     }
 }
@@ -86,6 +86,7 @@ pub fn take_over(
     owner: &str,
     now: SystemTime,
     policy: &Policy,
+    at_least: Duration,
 ) -> Result<(Begun, Write), JournalError> {
     if !row.state.is_in_flight() || row.lease.as_ref().is_some_and(|l| l.is_live(now)) {
         return Err(JournalError::WrongState {
@@ -95,7 +96,7 @@ pub fn take_over(
         });
     }
     if policy.key_resumable(row.key_created_at, now) && !row.key_spent {
-        return Ok(grant_same_key(row, owner, now, policy));
+        return Ok(grant_same_key(row, owner, now, policy, at_least));
     }
     let mut next = bump(row, now);
     next.state = State::ToReconcile(ReconcileReason::KeyExpired, None);
@@ -115,6 +116,7 @@ pub fn retry_same_key(
     owner: &str,
     now: SystemTime,
     policy: &Policy,
+    at_least: Duration,
 ) -> Result<(Begun, Write), JournalError> {
     let row = row.ok_or_else(|| JournalError::NotFound { id: id.clone() })?;
     if row.state.kind() != StateKind::ToReconcile
@@ -127,11 +129,17 @@ pub fn retry_same_key(
             expected: "to reconcile with a key that may still be resumed",
         });
     }
-    Ok(grant_same_key(row, owner, now, policy))
+    Ok(grant_same_key(row, owner, now, policy, at_least))
 }
 
-fn grant_same_key(row: &Intent, owner: &str, now: SystemTime, policy: &Policy) -> (Begun, Write) {
-    let until = policy.until(now);
+fn grant_same_key(
+    row: &Intent,
+    owner: &str,
+    now: SystemTime,
+    policy: &Policy,
+    at_least: Duration,
+) -> (Begun, Write) {
+    let until = policy.until_at_least(now, at_least);
     let mut next = bump(row, now);
     next.state = if row.state.kind() == StateKind::ToReconcile {
         State::Sent
@@ -339,7 +347,7 @@ fn fresh_claim(
     policy: &Policy,
 ) -> Result<Intent, JournalError> {
     let key = new_key(input.now, input.key_random)?;
-    let until = policy.until(input.now);
+    let until = lease_end(input, policy);
     Ok(Intent {
         id: previous.map_or_else(|| input.id.clone(), |p| p.id.clone()),
         key,
@@ -360,6 +368,11 @@ fn fresh_claim(
         send_limit: Some(until),
         key_spent: false,
     })
+}
+
+/// The end of a lease granted to `input`'s holder.
+fn lease_end(input: &BeginInput<'_>, policy: &Policy) -> SystemTime {
+    policy.until_at_least(input.now, input.lease_at_least)
 }
 
 fn bump(row: &Intent, now: SystemTime) -> Intent {

@@ -118,10 +118,6 @@ impl Policy {
         age < KEY_LIFETIME.saturating_sub(self.key_margin)
     }
 
-    pub(crate) fn until(&self, now: SystemTime) -> SystemTime {
-        now.checked_add(self.lease).unwrap_or(now)
-    }
-
     /// A lease's end from `now` for a holder that needs `at_least` of it.
     pub(crate) fn until_at_least(&self, now: SystemTime, at_least: Duration) -> SystemTime {
         now.checked_add(self.lease.max(at_least)).unwrap_or(now)
@@ -294,6 +290,7 @@ pub struct BeginInput<'a> {
     pub(crate) options: BeginOptions,
     pub(crate) request: Option<SavedRequest>,
     pub(crate) namespace: &'a str,
+    pub(crate) lease_at_least: Duration,
 }
 
 impl<'a> BeginInput<'a> {
@@ -315,6 +312,7 @@ impl<'a> BeginInput<'a> {
             options: BeginOptions::default(),
             request: None,
             namespace: "",
+            lease_at_least: Duration::ZERO,
         }
     }
 
@@ -330,6 +328,14 @@ impl<'a> BeginInput<'a> {
     #[must_use]
     pub fn with_namespace(mut self, namespace: &'a str) -> Self {
         self.namespace = namespace;
+        self
+    }
+
+    /// A lease of at least this long if one is granted (the first attempt's bound, so that it
+    /// needs no renewal before it is sent).
+    #[must_use]
+    pub fn with_lease_at_least(mut self, at_least: Duration) -> Self {
+        self.lease_at_least = at_least;
         self
     }
 

@@ -157,7 +157,8 @@ impl Operation {
                 )
                 .with_options(self.options)
                 .with_request(self.saved.clone())
-                .with_namespace(&self.settings.namespace);
+                .with_namespace(&self.settings.namespace)
+                .with_lease_at_least(self.settings.lease_at_least());
                 decide::begin(row, &input, &policy).map(|(b, w)| (Decided::Begun(b), w))
             }
             Decision::Renew { at_least } => decide::renew(row, &held()?, now, &policy, *at_least)
@@ -186,7 +187,8 @@ impl Operation {
                 if row.map(Intent::version) != Some(*version) {
                     return Ok((Decided::Again, Write::Nothing));
                 }
-                decide::retry_same_key(row, &self.id, &self.settings.owner, now, &policy)
+                let at_least = self.settings.lease_at_least();
+                decide::retry_same_key(row, &self.id, &self.settings.owner, now, &policy, at_least)
                     .map(|(b, w)| (Decided::Begun(b), w))
             }
         }

@@ -142,6 +142,16 @@ pub(crate) struct Settings {
     pub(crate) policy: Policy,
     pub(crate) search_lag: Duration,
     pub(crate) rules: Rules,
+    /// How long the first attempt may take (the client's attempt timeout): a lease granted for
+    /// an attempt covers it, so that it is sent without a renewal.
+    pub(crate) attempt: Duration,
+}
+
+impl Settings {
+    /// The lease a claim asks for: the first attempt's bound and the margin after it.
+    pub(crate) fn lease_at_least(&self) -> Duration {
+        self.attempt + self.policy.attempt_margin() * 2
+    }
 }
 
 /// The lease this run holds: the claim, and its end on the holder's monotonic clock (measured

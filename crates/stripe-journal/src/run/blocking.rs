@@ -51,7 +51,7 @@ impl Journal {
         options: BeginOptions,
     ) -> Result<Run, JournalError> {
         let id = Self::scoped(id, &request, client.config())?;
-        let op = self.operation(id, request, options, client.transport().now())?;
+        let op = self.operation(id, request, client.config(), options, client.transport().now())?;
         self.drive(client, op)
     }
 
@@ -139,6 +139,7 @@ impl Journal {
                     let op = self.operation(
                         id.clone(),
                         request,
+                        client.config(),
                         BeginOptions::default(),
                         client.transport().now(),
                     )?;

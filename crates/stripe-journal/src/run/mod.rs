@@ -52,6 +52,7 @@ impl Journal {
         &self,
         id: IntentId,
         request: Request,
+        config: &Config,
         options: BeginOptions,
         now: Instant,
     ) -> Result<Operation, JournalError> {
@@ -60,11 +61,40 @@ impl Journal {
         Operation::new(
             id,
             request,
-            self.settings(),
+            self.settings(config),
             options,
             seed,
             (now, SystemTime::now()),
         )
+    }
+
+    /// The machine of one run of `request` as operation `id` under `config` (whose
+    /// `Stripe-Account`, as the request's, scopes the id), for a driver of its own: feed it
+    /// inputs at the given times until it is [`crate::Step::Done`]. `seed` draws the random bytes
+    /// of any new key, so one seed and one script of inputs give one trace. [`Journal::run`] and
+    /// [`Journal::run_async`] are such drivers; `stripe-sim` drives many at once in virtual time.
+    pub fn operation_at(
+        &self,
+        id: &IntentId,
+        request: Request,
+        config: &Config,
+        (now, wall): (Instant, SystemTime),
+        seed: [u8; 32],
+    ) -> Result<Operation, JournalError> {
+        let id = Self::scoped(id, &request, config)?;
+        Operation::new(
+            id,
+            request,
+            self.settings(config),
+            BeginOptions::default(),
+            seed,
+            (now, wall),
+        )
+    }
+
+    /// The request an intent stands for (its saved POST), as recovery runs it again.
+    pub fn saved_request(row: &Intent) -> Result<Request, JournalError> {
+        Self::rerun(row)
     }
 
     /// The request a swept row stands for, to run it again.

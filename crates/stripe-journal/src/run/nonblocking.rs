@@ -27,6 +27,7 @@ impl Journal {
         let op = self.operation(
             id,
             request,
+            client.config(),
             BeginOptions::default(),
             client.transport().now(),
         )?;
@@ -100,6 +101,7 @@ impl Journal {
                     self.operation(
                         id.clone(),
                         request,
+                        client.config(),
                         BeginOptions::default(),
                         transport_now(client),
                     )

@@ -42,11 +42,7 @@ pub(crate) const COLUMNS: &str = "scope, op, idem_key, key_created_ms, fingerpri
      updated_ms, state, status, object_id, body, advice, reason, attempts, lease_owner, \
      lease_until_ms, epoch, version, request, namespace, send_limit_ms, key_spent";
 
-/// Milliseconds since the epoch (times before it count as 0; past `i64` saturate).
-pub(crate) fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+pub(crate) use crate::intent::millis;
 
 fn time(ms: i64) -> SystemTime {
     UNIX_EPOCH

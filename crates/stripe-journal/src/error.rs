@@ -147,9 +147,9 @@ impl fmt::Display for JournalError {
             Self::ClockSkew { local, store, max } => write!(
                 f,
                 "this machine's clock ({} ms since the epoch) is more than {} ms from the store's ({} ms): refusing to work; nothing sent",
-                crate::codec::millis(*local),
+                crate::intent::millis(*local),
                 max.as_millis(),
-                crate::codec::millis(*store)
+                crate::intent::millis(*store)
             ),
             Self::PruneTooYoung { asked, minimum } => write!(
                 f,

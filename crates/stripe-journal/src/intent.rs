@@ -8,6 +8,12 @@ use stripe_core::IdempotencyKey;
 use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
 
+/// Milliseconds since the epoch (times before it count as 0; past `i64` saturate).
+pub(crate) fn millis(t: SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The longest operation id or scope accepted, in bytes.
 pub const MAX_ID_LEN: usize = 255;
 
@@ -410,11 +416,13 @@ impl SavedRequest {
     }
 
     /// The stored form: `POST PATH`, a newline, the body.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn encode(&self) -> String {
         format!("POST {}\n{}", self.path, self.body)
     }
 
     /// Parses the stored form.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn decode(text: &str) -> Option<Self> {
         let (line, body) = text.split_once('\n')?;
         let path = line.strip_prefix("POST ")?;

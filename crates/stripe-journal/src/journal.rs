@@ -19,6 +19,7 @@ use crate::store::{AsyncStore, Cursor, Store};
 #[derive(Clone)]
 pub struct Journal {
     store: Arc<dyn Store>,
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
     async_store: Arc<dyn AsyncStore>,
     policy: Policy,
     owner: String,
@@ -192,6 +193,7 @@ impl Journal {
         self
     }
 
+    #[cfg(feature = "async")]
     pub(crate) fn async_store(&self) -> &dyn AsyncStore {
         self.async_store.as_ref()
     }

@@ -155,6 +155,7 @@ pub use open::open_store;
 pub use run::{Outcome, RecoveryReport, Run, Source};
 pub use store::{AsyncStore, Cursor, Loaded, Page, Store, StoreFuture};
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;
 pub mod decide;
 mod error;
@@ -162,6 +163,7 @@ mod fingerprint;
 mod intent;
 mod journal;
 mod machine;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod migrate;
 mod open;
 #[cfg(feature = "postgres")]

@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use crate::error::JournalError;
-use crate::store::{AsyncStore, OnBlockingPool, Store};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use crate::store::OnBlockingPool;
+use crate::store::{AsyncStore, Store};
 
 /// A store's blocking and async faces.
 pub type Stores = (Arc<dyn Store>, Arc<dyn AsyncStore>);
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn blocking(store: impl Store + 'static) -> Stores {
     let store: Arc<dyn Store> = Arc::new(store);
     (Arc::clone(&store), Arc::new(OnBlockingPool(store)))

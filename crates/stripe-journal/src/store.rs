@@ -199,3 +199,31 @@ impl AsyncStore for OnBlockingPool {
         self.run(|s| s.clock())
     }
 }
+
+/// A shared store is a store (so a caller can keep a handle on the one a journal uses).
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
+        (**self).load(id)
+    }
+    fn insert(&self, intent: &Intent) -> Result<bool, JournalError> {
+        (**self).insert(intent)
+    }
+    fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
+        (**self).compare_and_set(row, expected)
+    }
+    fn clock(&self) -> Result<SystemTime, JournalError> {
+        (**self).clock()
+    }
+    fn sweep(&self, now: SystemTime, after: &Cursor, limit: usize) -> Result<Page, JournalError> {
+        (**self).sweep(now, after, limit)
+    }
+    fn list(&self, kind: StateKind, after: &Cursor, limit: usize) -> Result<Page, JournalError> {
+        (**self).list(kind, after, limit)
+    }
+    fn prune(&self, before: SystemTime) -> Result<u64, JournalError> {
+        (**self).prune(before)
+    }
+    fn namespace(&self) -> Result<String, JournalError> {
+        (**self).namespace()
+    }
+}

@@ -23,6 +23,8 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+#[cfg(feature = "journal")]
+pub mod journal;
 #[cfg(feature = "proptest")]
 pub mod strategy;
 

@@ -191,6 +191,15 @@ fn relet<'r>(
     at_least: Duration,
 ) -> Result<(&'r Intent, Intent, Claim), JournalError> {
     let row = held(row, claim)?;
+    // A key too old to resume is never sent again, whoever holds it: Stripe may have forgotten
+    // it. The intent goes to reconcile when its lease runs out.
+    if !policy.key_resumable(row.key_created_at, now) {
+        return Err(JournalError::WrongState {
+            id: claim.id.clone(),
+            state: row.state.kind(),
+            expected: "a key young enough to be sent again",
+        });
+    }
     let until = policy.until_at_least(now, at_least);
     let mut next = bump(row, now);
     next.lease = Some(Lease::new(&claim.owner, until));

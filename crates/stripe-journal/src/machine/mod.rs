@@ -375,7 +375,7 @@ impl Operation {
                 id: self.id.clone(),
             });
         };
-        if end >= want + margin {
+        if end >= want + margin && want >= self.now + MIN_ATTEMPT {
             return self.send(call, Purpose::Post, request, want);
         }
         if !renewed {
@@ -383,8 +383,9 @@ impl Operation {
             self.parked = Some((call, request, want));
             return self.apply(Decision::Renew { at_least });
         }
-        // Renewed and still short (the store was slow): an attempt cut to the lease, if worth it.
-        let cut = end.checked_sub(margin).unwrap_or(self.now);
+        // Renewed and still short (the store was slow, or this holder was paused): an attempt
+        // cut to the lease, if one worth sending is left; never one whose bound is past.
+        let cut = want.min(end.checked_sub(margin).unwrap_or(self.now));
         if cut >= self.now + MIN_ATTEMPT {
             self.send(call, Purpose::Post, request, cut);
         } else {

@@ -51,7 +51,13 @@ impl Journal {
         options: BeginOptions,
     ) -> Result<Run, JournalError> {
         let id = Self::scoped(id, &request, client.config())?;
-        let op = self.operation(id, request, client.config(), options, client.transport().now())?;
+        let op = self.operation(
+            id,
+            request,
+            client.config(),
+            options,
+            client.transport().now(),
+        )?;
         self.drive(client, op)
     }
 

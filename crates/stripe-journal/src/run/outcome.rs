@@ -131,7 +131,7 @@ impl Run {
                 id: id.clone(),
                 detail: format!(
                     "in flight at holder {owner:?} until {} ms since the epoch; nothing sent",
-                    crate::codec::millis(until)
+                    crate::intent::millis(until)
                 ),
             }),
             Self::Unsettled { reason, retry_at } => Err(JournalError::NotYet {
@@ -139,7 +139,7 @@ impl Run {
                 detail: format!(
                     "must be reconciled ({}); a look at Stripe settles it after {} ms since the epoch",
                     reason.as_str(),
-                    crate::codec::millis(retry_at)
+                    crate::intent::millis(retry_at)
                 ),
             }),
             Self::Conflict { stored, given } => Err(JournalError::Conflict {

@@ -83,11 +83,7 @@ fn millis(t: SystemTime) -> i64 {
 
 /// A row's place in cursor order.
 fn position(row: &Intent) -> Cursor {
-    Cursor::after(
-        millis(row.updated_at()),
-        row.id().scope(),
-        row.id().op_id(),
-    )
+    Cursor::after(millis(row.updated_at()), row.id().scope(), row.id().op_id())
 }
 
 impl Store for MemStore {

@@ -1,4 +1,5 @@
-//! The request's fingerprint: SHA-256 over method, path and the form body with its pairs sorted.
+//! The request's fingerprint: SHA-256 over method, path and the form body with its pairs sorted
+//! by name (repeated names keep their order: `a[]=1&a[]=2` is not `a[]=2&a[]=1`).
 
 use std::fmt;
 
@@ -9,19 +10,22 @@ use crate::error::JournalError;
 /// A request's fingerprint: the same operation id must always name the same request.
 ///
 /// It is SHA-256 over the method, the path and the form-encoded body's pairs, decoded and sorted
-/// (so the order in which parameters were written does not matter), each field length-prefixed.
+/// by name (so the order in which different parameters were written does not matter, while the
+/// order of a repeated one, a list such as `payment_method_types[]`, does), each field
+/// length-prefixed.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
     /// The fingerprint of `method path` with the form body `form` (`a=1&b%5Bc%5D=2`).
     ///
-    /// The method is compared case-insensitively; pairs are sorted by name, then value.
+    /// The method is compared case-insensitively; pairs are sorted by name, and pairs of one name
+    /// keep their order (a stable sort).
     pub fn of(method: &str, path: &str, form: &[u8]) -> Self {
         let mut pairs: Vec<(String, String)> = form_urlencoded::parse(form)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        pairs.sort();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
         let mut h = Sha256::new();
         field(&mut h, method.to_ascii_uppercase().as_bytes());
         field(&mut h, path.as_bytes());
@@ -102,6 +106,27 @@ mod tests {
         // Encoding differences of the same pairs do not matter either.
         let e = Fingerprint::of("POST", "/v1/charges", b"amount=100&currency=%75sd");
         assert_eq!(a, e);
+    }
+
+    #[test]
+    fn the_order_of_a_repeated_parameter_matters() {
+        let a = Fingerprint::of(
+            "POST",
+            "/v1/payment_intents",
+            b"payment_method_types[]=card&amount=5&payment_method_types[]=sepa_debit",
+        );
+        let b = Fingerprint::of(
+            "POST",
+            "/v1/payment_intents",
+            b"payment_method_types[]=sepa_debit&amount=5&payment_method_types[]=card",
+        );
+        let c = Fingerprint::of(
+            "POST",
+            "/v1/payment_intents",
+            b"amount=5&payment_method_types[]=card&payment_method_types[]=sepa_debit",
+        );
+        assert_ne!(a, b, "a list reordered is another request");
+        assert_eq!(a, c, "other parameters may move");
     }
 
     #[test]

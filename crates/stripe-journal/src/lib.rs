@@ -141,28 +141,25 @@ pub use sqlite::SqliteStore;
 #[cfg(feature = "postgres")]
 pub use pg::PgStore;
 
-pub use decide::{BeginOptions, CallResult, Policy, Resolution};
+pub use decide::{BeginOptions, Policy};
 pub use error::JournalError;
 pub use fingerprint::Fingerprint;
-pub use intent::{
-    Answer, FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State, StateKind,
-};
+pub use intent::{Answer, FailureAdvice, Intent, IntentId, ReconcileReason, State, StateKind};
 #[cfg(feature = "control")]
 pub use journal::Rule;
 pub use journal::{DEFAULT_METADATA_KEY, DEFAULT_SEARCH_LAG, Journal};
-pub use machine::{Input, Operation, Step, StoreOp, Stored};
 pub use open::open_store;
 pub use run::{Outcome, RecoveryReport, Run, Source};
-pub use store::{AsyncStore, Cursor, Loaded, Page, Store, StoreFuture};
+pub use store::Store;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;
 pub mod decide;
 mod error;
 mod fingerprint;
-mod intent;
+pub mod intent;
 mod journal;
-mod machine;
+pub mod machine;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod migrate;
 mod open;
@@ -171,4 +168,4 @@ pub mod pg;
 mod run;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
-mod store;
+pub mod store;

@@ -5,15 +5,16 @@
 //!   and its outcome is not a known failure), and never a resumed key older than the policy
 //!   allows;
 //! - a done operation done forever, with one key and one answer;
-//! - a conflicting request refused without a write.
+//! - a conflicting request refused without a write;
+//! - "not applied" accepted only once the key can never execute again (a replayed answer, or
+//!   past the end of its last lease plus the send grace), and no lease granted on a key too old.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use proptest::prelude::*;
-use stripe_journal::decide::{self, BeginInput};
+use stripe_journal::decide::{self, BeginInput, Begun, CallResult, Claim, Resolution, Write};
 use stripe_journal::{
-    Answer, BeginOptions, Begun, CallResult, Claim, Fingerprint, Intent, IntentId, JournalError,
-    Policy, Resolution, State, Write,
+    Answer, BeginOptions, Fingerprint, Intent, IntentId, JournalError, Policy, State,
 };
 
 const OWNERS: usize = 3;
@@ -45,7 +46,7 @@ fn step() -> impl Strategy<Value = Step> {
         ),
         3 => owner.clone().prop_map(Step::MarkSent),
         2 => owner.clone().prop_map(Step::Renew),
-        3 => (owner.clone(), 0u8..7).prop_map(|(o, r)| Step::Record(o, r)),
+        3 => (owner.clone(), 0u8..8).prop_map(|(o, r)| Step::Record(o, r)),
         1 => owner.clone().prop_map(Step::Release),
         1 => any::<bool>().prop_map(Step::Resolve),
         1 => owner.clone().prop_map(Step::Crash),
@@ -61,6 +62,7 @@ fn result(code: u8) -> CallResult {
         3 => CallResult::Answered(Answer::new(429, "{}")),
         4 => CallResult::Answered(Answer::new(500, "{}")),
         5 => CallResult::NoResponse,
+        6 => CallResult::Replayed(Answer::new(500, "{}")),
         _ => CallResult::Unknown,
     }
 }
@@ -151,7 +153,10 @@ impl World {
     fn holder_op(
         &mut self,
         owner: usize,
-        op: impl FnOnce(&World, &Claim) -> Result<(Option<Claim>, Write, Option<State>), JournalError>,
+        op: impl FnOnce(
+            &World,
+            &Claim,
+        ) -> Result<(Option<Claim>, Write, Option<(State, bool)>), JournalError>,
     ) {
         let Some(claim) = self.claims[owner].clone() else {
             return;
@@ -161,10 +166,11 @@ impl World {
                 let current = self.row.as_ref().map(Intent::epoch);
                 assert_eq!(current, Some(claim.epoch()), "a stale holder wrote");
                 self.apply(write);
-                if let Some(state) = state {
+                if let Some((state, spent)) = state {
                     match state {
                         State::Done(a) => self.done_answer = Some(a),
                         State::Failed(..) => self.settle_current(),
+                        _ if spent => self.settle_current(),
                         _ => {}
                     }
                 }
@@ -196,6 +202,14 @@ impl World {
                         .with_options(BeginOptions::default().with_retry_failed(retry));
                 let before = self.row.clone();
                 match decide::begin(self.row.as_ref(), &input, &self.policy) {
+                    Ok((Begun::Conflict { .. }, write)) => {
+                        let stored = before.as_ref().map(Intent::fingerprint);
+                        assert!(
+                            stored.is_some_and(|f| f != &fingerprint),
+                            "a false conflict"
+                        );
+                        assert_eq!(write, Write::Nothing, "a conflict wrote");
+                    }
                     Ok((begun, write)) => {
                         if let Some(row) = &before {
                             assert_eq!(row.fingerprint(), &fingerprint, "conflict not seen");
@@ -206,14 +220,6 @@ impl World {
                             Begun::Done(a) => assert_eq!(Some(a), self.done_answer),
                             _ => assert!(self.done_answer.is_none()),
                         }
-                    }
-                    Err(JournalError::Conflict { .. }) => {
-                        let stored = before.as_ref().map(Intent::fingerprint);
-                        assert!(
-                            stored.is_some_and(|f| f != &fingerprint),
-                            "a false conflict"
-                        );
-                        assert_eq!(self.row, before, "a conflict wrote");
                     }
                     Err(e) => panic!("unexpected error {e:?}"),
                 }
@@ -231,12 +237,14 @@ impl World {
                 }
             }
             Step::Renew(o) => self.holder_op(o, |w, c| {
-                decide::renew(w.row.as_ref(), c, w.now, &w.policy)
+                decide::renew(w.row.as_ref(), c, w.now, &w.policy, Duration::ZERO)
                     .map(|(c, wr)| (Some(c), wr, None))
             }),
             Step::Record(o, code) => self.holder_op(o, |w, c| {
-                decide::record(w.row.as_ref(), c, result(code), w.now)
-                    .map(|(s, wr)| (None, wr, Some(s)))
+                decide::record(w.row.as_ref(), c, result(code), w.now).map(|(s, wr)| {
+                    let spent = matches!(result(code), CallResult::Replayed(_));
+                    (None, wr, Some((s, spent)))
+                })
             }),
             Step::Release(o) => self.holder_op(o, |w, c| {
                 decide::release(w.row.as_ref(), c, w.now).map(|wr| (None, wr, None))
@@ -248,9 +256,19 @@ impl World {
                 } else {
                     Resolution::NotApplied
                 };
-                if let Ok(write) =
-                    decide::resolve(self.row.as_ref(), &self.id, res.clone(), self.now)
-                {
+                if let Ok(write) = decide::resolve(
+                    self.row.as_ref(),
+                    &self.id,
+                    res.clone(),
+                    self.now,
+                    &self.policy,
+                ) {
+                    if let (Resolution::NotApplied, Some(row)) = (&res, &self.row) {
+                        assert!(
+                            decide::key_dead(row, self.now, &self.policy),
+                            "not applied accepted while the key may still execute"
+                        );
+                    }
                     self.apply(write);
                     match res {
                         Resolution::Applied(a) => self.done_answer = Some(a),
@@ -264,7 +282,7 @@ impl World {
                 }
                 let Some(row) = self.row.clone() else { return };
                 if let Ok((begun, write)) =
-                    decide::take_over(&row, &name(owner), self.now, &self.policy)
+                    decide::take_over(&row, &name(owner), self.now, &self.policy, Duration::ZERO)
                 {
                     self.apply(write);
                     if let Begun::Proceed(c) = begun {
@@ -351,6 +369,7 @@ fn the_model_reaches_every_interesting_state() {
         b(2, true),
         Step::MarkSent(2),
         Step::Record(2, 4),
+        Step::Wait(200),
         Step::Resolve(false),
         Step::Crash(0),
         b(0, false),

@@ -199,6 +199,12 @@ macro_rules! row_params {
     };
 }
 
+/// A time as rows keep it: whole milliseconds.
+fn whole_millis(t: SystemTime) -> SystemTime {
+    let ms = u64::try_from(millis(t)).unwrap_or(0);
+    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
 fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -238,7 +244,7 @@ impl Store for SqliteStore {
 
     /// The machine's own clock: an SQLite journal lives on one machine.
     fn clock(&self) -> Result<SystemTime, JournalError> {
-        Ok(SystemTime::now())
+        Ok(whole_millis(SystemTime::now()))
     }
 
     fn list(&self, kind: StateKind, after: &Cursor, n: usize) -> Result<Page, JournalError> {

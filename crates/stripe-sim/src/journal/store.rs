@@ -6,9 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use stripe_journal::{
-    Cursor, FailureAdvice, Intent, IntentId, JournalError, Loaded, Page, State, StateKind, Store,
-};
+use stripe_journal::store::{Cursor, Loaded, Page};
+use stripe_journal::{FailureAdvice, Intent, IntentId, JournalError, State, StateKind, Store};
 
 /// The virtual wall clock shared by the world and its store, in milliseconds since the epoch.
 #[derive(Debug, Clone, Default)]

@@ -11,7 +11,8 @@ use rand_core::{Rng, SeedableRng};
 use stripe_core::{Config, Request, Seed, Session, TransportError};
 use stripe_fake::Outcome;
 use stripe_fake::model::{Begin, Model};
-use stripe_journal::{Input, IntentId, Journal, Operation, Run, Step, StoreOp, Stored};
+use stripe_journal::machine::{Input, Operation, Step, StoreOp, Stored};
+use stripe_journal::{IntentId, Journal, Run};
 
 use super::scenario::Scenario;
 use super::store::{MemStore, VirtualClock};
@@ -235,7 +236,7 @@ impl World {
         let Ok(page) = stripe_journal::Store::sweep(
             self.store.as_ref(),
             now,
-            &stripe_journal::Cursor::start(),
+            &stripe_journal::store::Cursor::start(),
             64,
         ) else {
             return;

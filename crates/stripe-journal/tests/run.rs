@@ -1,16 +1,16 @@
 //! `Journal::run`, `run_async` and `recover` against the fake Stripe: one charge per operation
-//! through lost answers, 500s after charging, crashes after sending, and re-deliveries.
+//! through lost answers, 500s before and after charging, crashes after sending, re-deliveries
+//! and a lagging Search.
 
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use http::Method;
+use stripe_client::Attempt;
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
-use stripe_fake::server::{self, ServerHandle};
+use stripe_fake::server::{self, ServerHandle, ServerOptions};
 use stripe_fake::{Fault, FaultPlan, Rule};
-use stripe_journal::{
-    BeginOptions, Begun, Fingerprint, IntentId, Journal, JournalError, Policy, SavedRequest,
-    Source, StateKind,
-};
+use stripe_journal::machine::{Input, Step, StoreOp, Stored};
+use stripe_journal::{IntentId, Journal, JournalError, Policy, Run, Source, StateKind, Store};
 
 fn config(fake: &ServerHandle) -> Config {
     Config::builder("sk_test_run")
@@ -18,16 +18,25 @@ fn config(fake: &ServerHandle) -> Config {
         .policy(
             RetryPolicy::default()
                 .with_max_tries(3)
+                .with_attempt_timeout(Some(Duration::from_millis(500)))
                 .with_backoff(Backoff::Fixed(Duration::from_millis(10))),
         )
         .build()
         .expect("config")
 }
 
+/// Short leases and grace, so that a test can outlive them.
+fn policy() -> Policy {
+    Policy::new()
+        .with_lease(Duration::from_millis(50))
+        .with_attempt_margin(Duration::from_millis(20))
+        .with_send_grace(Duration::from_millis(100))
+}
+
 fn journal() -> Journal {
     Journal::open("sqlite::memory:")
         .expect("journal")
-        .with_search_lag(Duration::ZERO)
+        .with_policy(policy())
 }
 
 fn charge(order: &str) -> Request {
@@ -60,6 +69,13 @@ fn on_charges(fake: &ServerHandle, fault: Fault, times: u32) {
     fake.set_plan(FaultPlan::new().rule(rule));
 }
 
+fn done(run: Result<Run, JournalError>) -> stripe_journal::Outcome {
+    match run {
+        Ok(Run::Done(outcome)) => outcome,
+        other => panic!("expected an outcome, got {other:?}"),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct Charge {
     id: String,
@@ -73,103 +89,145 @@ fn a_run_charges_once_and_a_redelivery_replays_from_the_journal() {
     let journal = journal();
     let id = IntentId::op("order-1/charge").expect("id");
     on_charges(&fake, Fault::DropAfter, 1);
-    let first = journal.run(&client, &id, charge("1")).expect("run");
+    let first = done(journal.run(&client, &id, charge("1")));
     assert_eq!((first.status(), first.source()), (200, Source::Stripe));
     let typed: Charge = first.deserialize().expect("typed");
     assert_eq!(
         (typed.amount, Some(typed.id.as_str())),
         (1000, first.object_id())
     );
-    let again = journal.run(&client, &id, charge("1")).expect("run");
+    let again = done(journal.run(&client, &id, charge("1")));
     assert!(again.is_replayed());
     assert_eq!(again.object_id(), first.object_id());
     assert_eq!(charges_tagged(&fake, "order-1/charge"), 1);
     // Another request under the same operation id is refused before sending.
     let other = journal.run(&client, &id, charge("2"));
-    assert!(
-        matches!(other, Err(JournalError::Conflict { .. })),
-        "{other:?}"
-    );
+    assert!(matches!(other, Ok(Run::Conflict { .. })), "{other:?}");
     assert!(matches!(
         journal.run(&client, &id, Request::get("/v1/charges").expect("get")),
         Err(JournalError::InvalidRequest(_))
     ));
+    // The intent is tagged with the journal's namespace.
+    let row = journal.load(&id).expect("load").expect("row");
+    assert_eq!(row.namespace(), journal.namespace());
+    assert_eq!(row.attempts(), 0);
 }
 
 #[test]
-fn a_500_after_charging_is_settled_by_search_not_charged_again() {
+fn a_500_after_charging_is_found_by_a_consistent_list_and_not_charged_again() {
     let fake = server::start().expect("fake");
     let client = stripe_ureq::Client::new(config(&fake));
     let journal = journal();
     let id = IntentId::op("order-2/charge").expect("id");
     // Executed, then 500: every retry with the same key replays the 500.
     on_charges(&fake, Fault::ErrorAfter { should_retry: None }, 1);
-    let outcome = journal.run(&client, &id, charge("2")).expect("run");
+    let outcome = done(journal.run(&client, &id, charge("2")));
     assert_eq!(
         (outcome.status(), outcome.source()),
         (200, Source::Reconciled)
     );
     assert!(outcome.object_id().is_some_and(|o| o.starts_with("ch_")));
     assert_eq!(charges_tagged(&fake, "order-2/charge"), 1);
-    // A 503 before executing: Search finds nothing, so a new key charges once.
-    let id = IntentId::op("order-3/charge").expect("id");
-    on_charges(&fake, Fault::status(500), 3);
-    let outcome = journal.run(&client, &id, charge("3")).expect("run");
-    assert_eq!((outcome.status(), outcome.source()), (200, Source::Stripe));
-    assert_eq!(charges_tagged(&fake, "order-3/charge"), 1);
+    let searched = fake.with_model(|m| m.log().iter().any(|e| e.path.ends_with("/search")));
+    assert!(!searched, "reconciliation reads Lists, not Search");
 }
 
 #[test]
-fn search_lag_leaves_a_young_unknown_outcome_unsettled() {
+fn a_500_before_charging_sends_the_same_key_again_not_a_new_one() {
     let fake = server::start().expect("fake");
     let client = stripe_ureq::Client::new(config(&fake));
-    let journal = journal().with_search_lag(Duration::from_secs(3600));
+    let journal = journal();
+    let id = IntentId::op("order-3/charge").expect("id");
+    // Three 500s before executing: the list finds nothing while the key may still execute, so
+    // the same key is sent again (rule 3), and it charges once.
+    on_charges(&fake, Fault::status(500), 3);
+    let outcome = done(journal.run(&client, &id, charge("3")));
+    assert_eq!((outcome.status(), outcome.source()), (200, Source::Stripe));
+    assert_eq!(charges_tagged(&fake, "order-3/charge"), 1);
+    let keys: std::collections::BTreeSet<String> = fake.with_model(|m| {
+        m.log()
+            .iter()
+            .filter(|e| e.method == "POST")
+            .filter_map(|e| e.idempotency_key.clone())
+            .collect()
+    });
+    assert_eq!(keys.len(), 1, "one key for the operation: {keys:?}");
+}
+
+#[test]
+fn a_lagging_search_changes_nothing() {
+    let options = ServerOptions {
+        search_lag: Duration::from_secs(7200),
+        ..ServerOptions::default()
+    };
+    let fake = server::start_with(options).expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
     let id = IntentId::op("order-4/charge").expect("id");
     on_charges(&fake, Fault::ErrorAfter { should_retry: None }, 1);
-    let first = journal.run(&client, &id, charge("4"));
-    // The 500 itself comes back, advice Reconcile (the journal holds the intent to reconcile).
-    let first = first.expect("the last answer");
-    assert_eq!(
-        (first.status(), first.advice()),
-        (500, stripe_core::Advice::Reconcile)
-    );
-    let again = journal.run(&client, &id, charge("4"));
-    assert!(
-        matches!(again, Err(JournalError::Unsettled { .. })),
-        "{again:?}"
-    );
+    let first = done(journal.run(&client, &id, charge("4")));
+    assert_eq!(first.source(), Source::Reconciled);
+    let again = done(journal.run(&client, &id, charge("4")));
+    assert!(again.is_replayed());
     assert_eq!(charges_tagged(&fake, "order-4/charge"), 1);
+}
+
+/// A holder that claims `id`, sends its request (the fake charges it; the answer is not
+/// recorded), then dies: its machine is dropped mid-call.
+fn die_after_sending(
+    journal: &Journal,
+    client: &stripe_ureq::Client,
+    id: &IntentId,
+    request: Request,
+) {
+    let times = (Instant::now(), SystemTime::now());
+    let mut op = journal
+        .operation_at(id, request, client.config(), times, [3; 32])
+        .expect("operation");
+    loop {
+        let input = match op.poll() {
+            Step::Store(primitive) => Input::Stored(perform(journal.store(), primitive)),
+            Step::Call(request) => Input::Started(client.prepare(request).map(|p| p.into_call())),
+            Step::Send { request, by } => {
+                let attempt = Attempt::new(request, Some(by), 1 << 20);
+                let _lost = stripe_client::Transport::send(client.transport(), attempt);
+                return;
+            }
+            other => panic!("unexpected step {other:?}"),
+        };
+        op.handle(Instant::now(), SystemTime::now(), input);
+    }
+}
+
+fn perform(store: &dyn Store, primitive: StoreOp) -> Result<Stored, JournalError> {
+    match primitive {
+        StoreOp::Load(id) => store.load(&id).map(Stored::Loaded),
+        StoreOp::Insert(row) => store.insert(&row).map(Stored::Written),
+        StoreOp::Replace { row, expected } => {
+            store.compare_and_set(&row, expected).map(Stored::Written)
+        }
+        other => panic!("unknown primitive {other:?}"),
+    }
 }
 
 #[test]
 fn recovery_resumes_a_crashed_holder_with_its_key() {
     let fake = server::start().expect("fake");
     let client = stripe_ureq::Client::new(config(&fake));
-    let journal = journal().with_policy(Policy::new().with_lease(Duration::from_millis(50)));
+    let journal = journal();
     let id = IntentId::op("order-5/charge").expect("id");
-    let request = charge("5");
-    // A holder claims, sends (the fake charges, the answer is lost), then dies unrecorded.
-    let saved = SavedRequest::new(request.path(), request.body());
-    let fp = Fingerprint::of("POST", saved.path(), saved.body().as_bytes());
-    let Begun::Proceed(claim) = journal
-        .begin_saved(&id, fp, saved, BeginOptions::default())
-        .expect("begin")
-    else {
-        panic!("expected a claim");
-    };
-    let sent = request
-        .clone()
-        .with_params(&[("metadata[op]", "order-5/charge")])
-        .and_then(|r| r.with_idempotency_key(claim.key().clone()))
-        .expect("sent");
-    client.send(sent).expect("the first holder's call");
-    std::thread::sleep(Duration::from_millis(80));
-    let report = journal.recover(&client).expect("recover");
+    die_after_sending(&journal, &client, &id, charge("5"));
+    assert_eq!(charges_tagged(&fake, "order-5/charge"), 1);
+    // Before the lease ends, the intent is the dead holder's.
+    let busy = journal.run(&client, &id, charge("5"));
+    assert!(matches!(busy, Ok(Run::Busy { .. })), "{busy:?}");
+    std::thread::sleep(Duration::from_millis(700));
+    let report = journal.recover(&client, 100).expect("recover");
     assert_eq!(report.resumed(), 1, "{report}");
     let row = journal.load(&id).expect("load").expect("row");
     assert_eq!(row.state().kind(), StateKind::Done);
     assert_eq!(charges_tagged(&fake, "order-5/charge"), 1);
-    assert_eq!(journal.recover(&client).expect("again").total(), 0);
+    assert_eq!(journal.recover(&client, 100).expect("again").total(), 0);
 }
 
 #[test]
@@ -185,19 +243,54 @@ fn run_async_does_the_same_over_reqwest() {
     let id = IntentId::op("order-6/charge").expect("id");
     on_charges(&fake, Fault::ErrorAfter { should_retry: None }, 1);
     runtime.block_on(async {
-        let first = journal
-            .run_async(&client, &id, charge("6"))
-            .await
-            .expect("run");
+        let first = done(journal.run_async(&client, &id, charge("6")).await);
         assert_eq!(first.source(), Source::Reconciled);
-        let again = journal
-            .run_async(&client, &id, charge("6"))
-            .await
-            .expect("run");
+        let again = done(journal.run_async(&client, &id, charge("6")).await);
         assert!(again.is_replayed());
         assert_eq!(again.object_id(), first.object_id());
-        let report = journal.recover_async(&client).await.expect("recover");
+        let report = journal.recover_async(&client, 100).await.expect("recover");
         assert_eq!(report.total(), 0, "{report}");
     });
     assert_eq!(charges_tagged(&fake, "order-6/charge"), 1);
+}
+
+#[test]
+fn the_scope_is_the_requests_stripe_account() {
+    let fake = server::start().expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
+    let id = IntentId::op("order-7/charge").expect("id");
+    let request = charge("7").with_stripe_account("acct_1").expect("account");
+    let outcome = done(journal.run(&client, &id, request.clone()));
+    assert_eq!(outcome.status(), 200);
+    let scoped = IntentId::new("acct_1", "order-7/charge").expect("id");
+    assert!(
+        journal.load(&scoped).expect("load").is_some(),
+        "journaled under its account"
+    );
+    assert!(journal.load(&id).expect("load").is_none());
+    let again = done(journal.run(&client, &id, request));
+    assert!(again.is_replayed());
+    // An id scoped to another account than the request's is refused before anything is sent.
+    let other = IntentId::new("acct_2", "order-7/charge").expect("id");
+    let refused = journal.run(
+        &client,
+        &other,
+        charge("7").with_stripe_account("acct_1").expect("a"),
+    );
+    assert!(
+        matches!(refused, Err(JournalError::InvalidRequest(_))),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn prune_refuses_an_age_that_could_remove_a_resumable_intent() {
+    let journal = journal();
+    let refused = journal.prune(Duration::ZERO);
+    assert!(
+        matches!(refused, Err(JournalError::PruneTooYoung { .. })),
+        "{refused:?}"
+    );
+    assert!(journal.prune(journal.min_prune_age()).is_ok());
 }

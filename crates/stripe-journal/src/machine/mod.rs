@@ -42,7 +42,8 @@ const MAX_ROUNDS: u32 = 8;
 /// The bound the journal gives an attempt whose policy bounds nothing: a lease must cover it.
 const UNBOUNDED_ATTEMPT: Duration = Duration::from_secs(80);
 
-/// The shortest attempt worth sending when the lease cannot be stretched to the policy's bound.
+/// The shortest attempt worth sending (or half the one asked for, if shorter) when the lease
+/// cannot be stretched to the policy's bound.
 const MIN_ATTEMPT: Duration = Duration::from_secs(1);
 
 /// A store primitive to perform, then [`Input::Stored`].
@@ -375,7 +376,7 @@ impl Operation {
                 id: self.id.clone(),
             });
         };
-        if end >= want + margin && want >= self.now + MIN_ATTEMPT {
+        if end >= want + margin && want > self.now {
             return self.send(call, Purpose::Post, request, want);
         }
         if !renewed {
@@ -386,12 +387,11 @@ impl Operation {
         // Renewed and still short (the store was slow, or this holder was paused): an attempt
         // cut to the lease, if one worth sending is left; never one whose bound is past.
         let cut = want.min(end.checked_sub(margin).unwrap_or(self.now));
-        if cut >= self.now + MIN_ATTEMPT {
+        let worth = MIN_ATTEMPT.min(want.saturating_duration_since(self.now) / 2);
+        if cut > self.now + worth {
             self.send(call, Purpose::Post, request, cut);
         } else {
-            self.fail(JournalError::LeaseLost {
-                id: self.id.clone(),
-            });
+            self.fail(JournalError::LeaseLost { id: self.id.clone() });
         }
     }
 

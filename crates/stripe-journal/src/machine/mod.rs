@@ -391,7 +391,9 @@ impl Operation {
         if cut > self.now + worth {
             self.send(call, Purpose::Post, request, cut);
         } else {
-            self.fail(JournalError::LeaseLost { id: self.id.clone() });
+            self.fail(JournalError::LeaseLost {
+                id: self.id.clone(),
+            });
         }
     }
 

@@ -214,6 +214,33 @@ impl Journal {
         }
     }
 
+    /// Settles an intent to reconcile with what the caller found on Stripe (for an endpoint the
+    /// journal has no lookup for: [`JournalError::Unreconcilable`]). `NotApplied` is accepted
+    /// only once the key can never execute again (rule 3 of the crate docs): before that it is
+    /// [`JournalError::WrongState`], and the caller looks again later.
+    pub fn resolve(
+        &self,
+        id: &IntentId,
+        resolution: crate::decide::Resolution,
+    ) -> Result<(), JournalError> {
+        for _ in 0..32 {
+            let (row, now) = self.store.load(id)?.into_parts();
+            let write =
+                crate::decide::resolve(row.as_ref(), id, resolution.clone(), now, &self.policy)?;
+            let written = match write {
+                crate::decide::Write::Nothing => true,
+                crate::decide::Write::Insert(row) => self.store.insert(&row)?,
+                crate::decide::Write::Replace { row, expected } => {
+                    self.store.compare_and_set(&row, expected)?
+                }
+            };
+            if written {
+                return Ok(());
+            }
+        }
+        Err(JournalError::Contention { id: id.clone() })
+    }
+
     /// The intent, if any.
     pub fn load(&self, id: &IntentId) -> Result<Option<Intent>, JournalError> {
         Ok(self.store.load(id)?.row().cloned())

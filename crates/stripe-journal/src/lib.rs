@@ -1,139 +1,146 @@
-//! A durable intent journal: a named Stripe operation reaches Stripe at most once with one
-//! idempotency key, and its outcome is known, across crashes, restarts, re-deliveries and
-//! machines.
+//! A durable intent journal: a named Stripe operation is executed by Stripe at most once, and the
+//! outcome recorded is Stripe's, across crashes, pauses, restarts, re-deliveries and machines.
 //!
 //! An idempotency key held in memory protects a charge only while its process lives: killed
 //! after Stripe charged and before the result was recorded, or re-delivered by a job queue, the
 //! code runs again with a new key and charges twice. Here the caller names the operation (an id
 //! it owns, such as `order-42/charge`); the journal writes the key down before any byte is sent,
-//! and every later attempt of that operation, in any process, uses that same key or gets the
-//! recorded answer.
+//! and every later attempt of that operation, in any process, uses that same key until it can
+//! never execute again, or gets the recorded answer.
 //!
 //! ```no_run
 //! use stripe_core::{Config, Request};
-//! use stripe_journal::{IntentId, Journal, JournalError};
+//! use stripe_journal::{IntentId, Journal, Run};
 //!
 //! let client = stripe_ureq::Client::new(Config::builder("sk_test_...").build()?);
 //! let journal = Journal::open("sqlite:journal.db")?;
 //! let id = IntentId::op("order-42/charge")?;
 //! let charge = Request::post("/v1/charges", &[("amount", "2000"), ("currency", "usd"), ("source", "tok_visa")])?;
-//! match journal.run(&client, &id, charge) {
-//!     Ok(outcome) => println!("{} {:?} (replayed: {})", outcome.status(), outcome.object_id(), outcome.is_replayed()),
-//!     Err(JournalError::Busy { until, .. }) => println!("in flight elsewhere until {until:?}"),
-//!     Err(e) => println!("not now: {e}"), // run it again later: same key, or reconciled
+//! match journal.run(&client, &id, charge)? {
+//!     Run::Done(outcome) => println!("{} {:?} (replayed: {})", outcome.status(), outcome.object_id(), outcome.is_replayed()),
+//!     Run::Busy { until, .. } => println!("in flight elsewhere until {until:?}"),
+//!     Run::Unsettled { retry_at, .. } => println!("settles after {retry_at:?}"),
+//!     other => println!("not sent: {other:?}"),
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! [`Journal::run`] (blocking, over `stripe_client::Client`) and [`Journal::run_async`] (over
-//! `stripe_client::AsyncClient`, store calls on tokio's blocking pool) do the whole protocol;
-//! [`Journal::recover`] finishes what dead processes left; the steps below them (`begin`,
-//! `record`, `resolve`, ...) stay public for callers that drive calls themselves.
+//! `stripe_client::AsyncClient`) drive the protocol's machine ([`machine::Operation`], sans-IO:
+//! store primitives, Stripe calls, attempts and sleeps are its outputs); [`Journal::recover`]
+//! finishes what dead holders left. No thread or task runs beside a call: a dropped future or a
+//! panicking transport leaves nothing renewing, and the lease runs out by itself.
 //!
-//! # Cost: two durable writes per call
+//! # The guarantee and the rules that make it
 //!
-//! The claim (the write-ahead record: key, fingerprint, saved request; durable before any byte
-//! leaves) and the record of the outcome. A claimed intent counts as possibly sent, so no
-//! "sent" mark is written on the hot path ([`Journal::mark_sent`] is optional); the lease is
-//! renewed only by calls that outlast a third of it.
+//! Per operation id: at most one object is created on Stripe, and the outcome recorded is
+//! Stripe's truth (a failed charge is recorded as the decline it is). The rules:
 //!
-//! # Settling an unknown outcome
+//! 1. **Write ahead.** The claim (operation, key, fingerprint, scope, saved request, namespace) is
+//!    durable before any byte leaves (SQLite: WAL and `synchronous=FULL`; PostgreSQL: committed).
+//! 2. **One key while it may execute.** Every holder of the operation sends the same key; Stripe's
+//!    idempotency makes that safe whatever other holders do.
+//! 3. **A new key only when the old one can never execute again**: Stripe replayed a stored answer
+//!    for it (its key is *spent*), or the store's clock is past the key's *send limit* (the end of
+//!    the last lease granted under it) plus [`Policy::send_grace`]. Until then, "not found on
+//!    Stripe" means "send the same key again", never "a new key".
+//! 4. **The lease is checked right before each attempt**, on the holder's monotonic clock, against
+//!    a lease measured from before the store granted it (so never later than the store's own end):
+//!    an attempt is sent only if it ends [`Policy::attempt_margin`] before the lease does;
+//!    otherwise the lease is renewed first, on the store's clock. A claim's lease covers the
+//!    client's attempt timeout, so the first attempt needs no renewal.
+//! 5. **One clock.** Leases, key ages and send limits are judged on the store's clock (the
+//!    database's for a fleet, read with each row). A holder whose wall clock is more than
+//!    [`Policy::max_skew`] from it refuses to work ([`JournalError::ClockSkew`]).
+//! 6. **Consistent reads.** An unknown outcome (a 5xx, an expired key) is settled by List (a
+//!    `created` window around the intent's life, narrowed by the customer, charge or payment
+//!    intent the request names) or by retrieve for `confirm` / `capture` / `cancel`; never by
+//!    Search, which lags writes by a minute and up to an hour during incidents. The object must
+//!    carry the operation's tags (`metadata[op]`, `metadata[op_ns]`: see namespaces below) and
+//!    match the saved request (amount, currency, customer, charge, payment intent); its status is
+//!    the outcome.
+//! 7. **The scope is part of the intent**: the `Stripe-Account` of the request, or of the client's
+//!    configuration, scopes the operation id and goes with every resend.
+//! 8. **Nothing is pruned while it could be resumed or re-delivered**: [`Journal::prune`] refuses
+//!    ages under Stripe's 24 h key window plus the lease and the send grace.
 //!
-//! A 5xx to the POST, or a key too old to resume, leaves the intent to reconcile. The journal
-//! asks Stripe instead of guessing: a create (`POST /v1/charges`, `payment_intents`,
-//! `customers`, `refunds`) carries `metadata[op]=<operation id>` and is looked up with Search
-//! (`GET /v1/charges/search?query=metadata['op']:'order-42/charge'`): found, the intent is done
-//! with that object; absent, it is sent again with a new key. Search lags writes (about a
-//! minute in live mode), so only intents older than [`Journal::with_search_lag`] (default
-//! 60 s) are settled that way. `.../confirm`, `.../capture` and `.../cancel` take no metadata:
-//! the object their path names is retrieved and its status read. Other endpoints are left for
-//! the caller ([`JournalError::Unreconcilable`], then [`Journal::resolve`]).
+//! ## The one assumption, in numbers
+//!
+//! A holder that passed its lease check and is then stopped for longer than the attempt's bound
+//! plus the margin plus the send grace (with the defaults: 80 s + 1 s + 120 s, and never less than
+//! the send grace, 120 s) before its request reaches Stripe, or a request that Stripe executes
+//! more than that long after it was sent, can execute an old key after a new one was made. Its
+//! consequence is an operation with two objects on Stripe; `stripe-cli journal audit` lists such
+//! operations and, with `--refund-extras`, refunds the extra ones. `stripe-sim`'s simulation of
+//! this protocol checks every other interleaving it generates (pauses of any length anywhere
+//! else, crashes, skewed clocks, a lagging Search, lost answers, late deliveries, re-deliveries a
+//! day later), and its control runs show that it finds the double charges each rule prevents.
+//!
+//! # Namespaces
+//!
+//! Every object the journal creates carries `metadata[op]=<operation id>` and
+//! `metadata[op_ns]=<namespace>`. The namespace is made once, when the store is created, and
+//! shared by every process that opens it ([`Journal::with_namespace`] overrides it): two
+//! applications on one Stripe account, each with its own journal, never settle each other's
+//! operations.
 //!
 //! # An intent's states
 //!
 //! ```text
-//!   begin, unknown op: new key, lease
-//!           |
-//!           v             mark_sent (optional: `run` does not write it)
-//!      +---------+ -------------------------------------> +------+
-//!      | claimed |                                        | sent | <--+ record: no response,
-//!      +---------+ <--+                                   +------+ ---+ 409, 429 (lease released)
-//!        |    ^       | lease expired/released:              |  |  ^
-//!        |    |       | take over, same key (key young)      |  |  | lease expired/released:
-//!        |    +-------+ or reconcile (key old)               |  |  | take over, same key (key young)
-//!        |                                                   |  |  +---+
-//!        | (record before mark_sent counts as sent)          |  |      |
-//!        v                                                   |  +------+
-//!   record: 2xx --> +------+ <------------------------------ + record: 2xx
-//!                   | done |  <-- resolve: Applied --+
-//!                   +------+                         |
-//!   record: 4xx --> +--------+ (402: customer action, | other 4xx: fix the request)
-//!                   | failed |  <-- resolve: NotApplied (advice NotApplied)
-//!                   +--------+                       |
-//!                     | begin with retry_failed, or advice NotApplied: claimed, NEW key
-//!                     v                              |
-//!                   claimed                          |
-//!   record: 5xx, unknown;                            |
-//!   sent + lease expired + key old --> +--------------+
-//!                                      | to_reconcile |
-//!                                      +--------------+
+//!   begin, unknown op: new key, lease --> +---------+   record: 409, 429,
+//!                                         | claimed |   no response: lease released
+//!                                         | or sent | <-------+
+//!                                         +---------+ --------+
+//!    lease expired: taken over, same key    |  |  |
+//!    (key young and not spent) <------------+  |  +--> record 2xx --------> done
+//!    key old or spent: to_reconcile            |  +--> record 402 / 4xx ---> failed
+//!                                              v
+//!                 record 5xx, unknown --> to_reconcile --(List / retrieve)--+
+//!                                              ^                            |
+//!          found: done (a declined charge: failed, customer action) <-------+
+//!          absent, key may execute, young: sent again with the SAME key <---+
+//!          absent, key dead (spent, or past its send limit + grace):        |
+//!                        failed (not applied) --> the next begin: NEW key <-+
 //! ```
 //!
 //! Done and failed are final for a re-delivered job (the first answer comes back). Every take-
-//! over raises the epoch, fencing off the previous holder.
+//! over raises the epoch, fencing off the previous holder's writes.
 //!
-//! # The decision table of `begin`
+//! # The decision table of `begin` (see [`decide::begin`])
 //!
 //! | stored row | lease | key | answer | write |
 //! |---|---|---|---|---|
 //! | none | - | - | `Proceed` (new key) | insert (claimed) |
-//! | other fingerprint | any | any | `Err(Conflict)`, nothing sent | none |
+//! | other fingerprint | any | any | `Conflict`, nothing sent | none |
 //! | done | - | - | `Done(first answer)`, Stripe not called | none |
-//! | failed (4xx) | - | - | `Failed(advice, answer)` | none |
-//! | failed, `retry_failed` asked, or advice `NotApplied` | - | - | `Proceed` (new key) | claimed |
-//! | to_reconcile | - | - | `ToReconcile(reason)` | none |
-//! | claimed or sent | live, anyone's | any | `Busy { owner, until }` | none |
-//! | claimed or sent | expired or released | younger than 24 h less the margin | `Proceed` (same key, `is_resumed`) | lease, epoch + 1 |
-//! | claimed or sent | expired or released | older | `ToReconcile(KeyExpired)` (a claim may have left) | to_reconcile |
+//! | failed (4xx) | - | - | `Failed(advice, answer)`; a new key only with `retry_failed` | none |
+//! | failed, not applied | - | - | `Proceed` (new key) | claimed |
+//! | to_reconcile | - | - | `ToReconcile(reason)`: look at Stripe | none |
+//! | claimed or sent | live | any | `Busy { owner, until }` | none |
+//! | claimed or sent | expired or released | young, not spent | `Proceed` (same key) | lease, epoch + 1 |
+//! | claimed or sent | expired or released | old or spent | `ToReconcile(KeyExpired)` | to_reconcile |
 //!
-//! A failed intent (a final 4xx) is **not** attempted again unless the caller asks with
-//! [`BeginOptions::with_retry_failed`]: a re-delivered job gets the first failure back, and a new
-//! attempt (new key, since the old one would only replay the error) is a decision about the
-//! request or the customer, which only the caller can make.
+//! # Cost
 //!
-//! The outcome of a call ([`Store::record`]): 2xx is done (status, object id, body); 402 failed
-//! (customer action); other 4xx failed (fix the request); 409, 429 and no response leave it sent
-//! with the lease released, so the next `begin` resumes with the same key; 5xx on the POST and an
-//! unknown outcome go to reconcile.
+//! Two durable writes per call on the happy path: the claim and the record of the outcome (a
+//! renewal only before an attempt the lease does not cover, a retry after a long wait).
 //!
-//! # Holders, leases and epochs
+//! # Stores
 //!
-//! A `Proceed` makes the caller the holder: its lease (default 30 s) must be renewed while the
-//! call runs ([`Journal::renew`]). A holder whose lease expired keeps the intent as long as
-//! nobody took it over; a take-over raises the epoch, and every write of the old holder fails
-//! with [`JournalError::LeaseLost`] from then on: it must not send. Two holders of one intent can
-//! only overlap while the first one's lease is live, and they share one key, so Stripe runs the
-//! request at most once.
-//!
-//! # What is durable when
-//!
-//! - `begin`'s `Proceed`: the row with its key is committed (SQLite: WAL, `synchronous=FULL`,
-//!   fsync before the method returns; PostgreSQL: committed). Nothing has been sent.
-//! - `begin` is the write-ahead record: from its `Proceed` on, a dead holder's intent is
-//!   resumed with the same key, or reconciled once that key is too old (`mark_sent`, if a
-//!   caller writes it, changes nothing to that).
-//! - `record`: committed after the answer; until then a crash leaves the intent sent, and the
-//!   next holder's request with the same key gets Stripe's stored answer.
-//! - With [`PgStore::claim_in`] the intent commits with the caller's own rows, or not at all.
+//! [`Store`] is a handful of primitives (load with the store's clock, insert, compare-and-set,
+//! sweep and list by cursor, prune, namespace); every decision is made once, in [`decide`], inside
+//! the machine, so no store can bypass it. SQLite ([`SqliteStore`], `sqlite:PATH`) is the
+//! embedded default; PostgreSQL ([`PgStore`], `postgres://...`) serves a fleet. Schemas change
+//! through ordered migrations recorded in a version table.
 //!
 //! # In scope, out of scope
 //!
-//! In: exactly-once per operation id for POSTs with idempotency keys, across processes sharing
-//! a store; recovery of dead holders ([`Journal::recover`]); reconciling creates by Search and
-//! confirm/capture/cancel by retrieve; pruning of finished intents.
-//! Out: reconciling other endpoints (the caller looks, then [`Journal::resolve`]); GET and DELETE (safe to repeat, no journal needed); keeping
-//! a key useful past Stripe's 24 h; a clock wildly wrong on one machine (leases compare wall
-//! times from every machine of the fleet: keep clocks synchronised well within the lease).
+//! In: exactly-once per operation id for POSTs, across processes sharing a store; recovery of dead
+//! holders; reconciling creates of charges, payment intents, customers and refunds by List, and
+//! confirm / capture / cancel by retrieve; pruning finished intents; finding (and refunding) the
+//! consequence of the stated assumption. Out: reconciling other endpoints (the run ends with
+//! [`JournalError::Unreconcilable`]: look at Stripe yourself); GET and DELETE (safe to repeat);
+//! keeping a key useful past Stripe's 24 h.
 
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;

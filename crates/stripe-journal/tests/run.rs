@@ -242,8 +242,13 @@ fn run_async_does_the_same_over_reqwest() {
     let journal = journal();
     let id = IntentId::op("order-6/charge").expect("id");
     on_charges(&fake, Fault::ErrorAfter { should_retry: None }, 1);
+    // The future is Send: it can be spawned on a multi-threaded runtime.
+    let spawned = {
+        let (journal, client, id) = (journal.clone(), client.clone(), id.clone());
+        runtime.spawn(async move { journal.run_async(&client, &id, charge("6")).await })
+    };
     runtime.block_on(async {
-        let first = done(journal.run_async(&client, &id, charge("6")).await);
+        let first = done(spawned.await.expect("task"));
         assert_eq!(first.source(), Source::Reconciled);
         let again = done(journal.run_async(&client, &id, charge("6")).await);
         assert!(again.is_replayed());

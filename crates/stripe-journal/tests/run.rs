@@ -299,3 +299,61 @@ fn prune_refuses_an_age_that_could_remove_a_resumable_intent() {
     );
     assert!(journal.prune(journal.min_prune_age()).is_ok());
 }
+
+#[test]
+fn creates_of_payment_intents_customers_and_refunds_are_found_by_their_lists() {
+    let fake = server::start().expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
+    let customer = done(journal.run(
+        &client,
+        &IntentId::op("customer-1").expect("id"),
+        Request::post("/v1/customers", &[("email", "a@example.com")]).expect("request"),
+    ));
+    let customer_id = customer.object_id().expect("customer id").to_owned();
+    let charge = done(journal.run(&client, &IntentId::op("charge-1").expect("id"), charge("r")));
+    let charge_id = charge.object_id().expect("charge id").to_owned();
+    let cases = [
+        (
+            "/v1/payment_intents",
+            vec![
+                ("amount", "2500"),
+                ("currency", "eur"),
+                ("customer", customer_id.as_str()),
+            ],
+        ),
+        ("/v1/customers", vec![("email", "b@example.com")]),
+        (
+            "/v1/refunds",
+            vec![("charge", charge_id.as_str()), ("amount", "100")],
+        ),
+    ];
+    for (i, (path, params)) in cases.into_iter().enumerate() {
+        let rule = Rule::new(Fault::ErrorAfter { should_retry: None })
+            .method(Method::POST)
+            .path(path)
+            .times(1);
+        fake.set_plan(FaultPlan::new().rule(rule));
+        let id = IntentId::op(format!("create-{i}")).expect("id");
+        let request = Request::post(path, &params).expect("request");
+        let outcome = done(journal.run(&client, &id, request.clone()));
+        assert_eq!(outcome.source(), Source::Reconciled, "{path}");
+        let found = outcome.object_id().expect("object").to_owned();
+        let tagged = fake.with_model(|m| {
+            let all = match path {
+                "/v1/payment_intents" => m.payment_intents().to_vec(),
+                "/v1/customers" => m.customers().to_vec(),
+                _ => m.refunds().to_vec(),
+            };
+            all.into_iter()
+                .filter(|o| o["metadata"]["op"] == id.op_id())
+                .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(tagged, [found], "{path}: one object, the one recorded");
+        let again = done(journal.run(&client, &id, request));
+        assert!(again.is_replayed(), "{path}");
+    }
+    let searched = fake.with_model(|m| m.log().iter().any(|e| e.path.ends_with("/search")));
+    assert!(!searched, "no Search");
+}

@@ -141,6 +141,9 @@ pub use sqlite::SqliteStore;
 #[cfg(feature = "postgres")]
 pub use pg::PgStore;
 
+pub use audit::{
+    Audit, AuditError, AuditObject, AuditRefund, AuditReport, Duplicate, RefundResult,
+};
 pub use decide::{BeginOptions, CallResult, Policy, Resolution};
 pub use error::JournalError;
 pub use fingerprint::Fingerprint;
@@ -153,6 +156,7 @@ pub use open::open_store;
 pub use run::{Outcome, RecoveryReport, Run, Source};
 pub use store::{AsyncStore, Cursor, Loaded, Page, Store, StoreFuture};
 
+mod audit;
 mod codec;
 pub mod decide;
 mod error;

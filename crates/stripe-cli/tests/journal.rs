@@ -87,11 +87,12 @@ fn a_journaled_post_charges_once_and_replays_then_list_show_prune() {
 }
 
 #[test]
-fn recover_settles_a_500_after_charging_and_bad_lines_are_usage_errors() {
+fn a_500_after_charging_is_settled_by_a_list_and_bad_lines_are_usage_errors() {
     let fake = server::start().expect("fake");
     let dir = scratch("recover");
     let db = db(&dir);
-    // Executed, then 500 on every replay: the run leaves the intent to reconcile (Search lag).
+    // Executed, then 500 on every replay: the run settles it at once by a consistent List (the
+    // charge carries the operation's tags), without waiting for Search.
     fake.set_plan(
         FaultPlan::new()
             .rule(Rule::new(Fault::ErrorAfter { should_retry: None }).path("/v1/charges")),
@@ -115,10 +116,14 @@ fn recover_settles_a_500_after_charging_and_bad_lines_are_usage_errors() {
             "1",
         ],
     );
-    assert_eq!(code(&post), 1, "{}", stderr(&post));
-    let list = cli(&["journal", "list", "--state", "to_reconcile", "--db", &db]);
-    assert_eq!(stdout(&list).lines().count(), 1, "{}", stdout(&list));
+    assert_eq!(code(&post), 0, "{}", stderr(&post));
+    assert!(
+        stderr(&post).contains("source: reconciled"),
+        "{}",
+        stderr(&post)
+    );
     let base = fake.base_url();
+    // --search-lag is still accepted, and changes nothing: there is nothing left to recover.
     let recover = cli(&[
         "journal",
         "recover",
@@ -133,7 +138,7 @@ fn recover_settles_a_500_after_charging_and_bad_lines_are_usage_errors() {
     ]);
     assert_eq!(code(&recover), 0, "{}", stderr(&recover));
     assert!(
-        stdout(&recover).contains("reconciled applied 1"),
+        stdout(&recover).contains("resumed 0, reconciled applied 0"),
         "{}",
         stdout(&recover)
     );
@@ -158,6 +163,8 @@ fn recover_settles_a_500_after_charging_and_bad_lines_are_usage_errors() {
         vec!["journal", "list", "--db", &db, "--state", "nope"],
         vec!["journal", "frobnicate", "--db", &db],
         vec!["journal", "list", "--db", "mysql://x"],
+        vec!["journal", "recover", "--db", &db, "--search-lag", "soon"],
+        vec!["journal", "prune", "--db", &db],
     ] {
         assert_eq!(code(&cli(&bad)), 2, "{bad:?}");
     }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use stripe_core::{Advice, Config, Request, Response, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, Rule};
-use stripe_journal::{Begun, IntentId, Journal, JournalError, Policy};
+use stripe_journal::{IntentId, Journal, JournalError, Policy};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -223,50 +223,35 @@ fn crash_and_restart(
             ("description", "quickstart order #3"),
         ],
     )?;
-    // A short lease, so the restart does not wait long for the dead process's.
+    // A short lease, so a restart never waits long for a dead process's.
     let lease = Policy::new().with_lease(Duration::from_secs(1));
     println!("\n6. A crash after Stripe charged, then a restart (stripe-journal, {db}).");
 
-    // The first process: claims the operation (its key is on disk before any byte leaves),
-    // sends once, and dies before recording anything.
+    // The first process: the journal writes the claim (its key) to disk before any byte leaves,
+    // sends once, and the answer never comes back: the process dies with the outcome unknown.
     let first = Journal::open(&db)?.with_policy(lease);
-    let Begun::Proceed(claim) = first.begin_request(&id, &request)? else {
-        return Err("a new operation is claimed".into());
-    };
-    println!(
-        "   process 1: claimed {id} with key {} (durable)",
-        claim.key()
-    );
     let once = RetryPolicy::default().with_max_tries(1);
-    let outgoing = first
-        .outgoing(&id, &claim, request.clone())?
-        .with_policy(once)?;
     fault_next_charge(fake, Fault::DropAfter);
-    match client.send(outgoing) {
-        Ok(r) => println!(
-            "   process 1: Stripe answered {}; the process dies before recording it",
-            r.status()
-        ),
-        Err(_) => println!(
+    match first.run(client, &id, request.clone().with_policy(once)?) {
+        Err(JournalError::Stripe { .. }) => println!(
             "   process 1: the fake charged, then dropped the connection; the process dies"
         ),
+        Ok(run) => println!("   process 1: {run:?}; the process dies"),
+        Err(e) => return Err(e.into()),
     }
-    drop(first); // the crash: nothing recorded, the lease left to expire
+    let claimed = first.load(&id)?.ok_or("the claim is on disk")?;
+    println!(
+        "   process 1 left {id} {} with key {} (durable)",
+        claimed.state().kind().as_str(),
+        claimed.key()
+    );
+    drop(first); // the crash
 
-    // The restart: the same order, through the journal.
+    // The restart: the same order, through the journal (waiting out a live lease, if any).
     let journal = Journal::open(&db)?.with_policy(lease);
-    let outcome = loop {
-        match journal.run(client, &id, request.clone()) {
-            Err(JournalError::Busy { until, .. }) => {
-                println!("   process 2: busy (the dead process's lease); waiting for it to expire");
-                let wait = until
-                    .duration_since(std::time::SystemTime::now())
-                    .unwrap_or_default();
-                std::thread::sleep(wait + Duration::from_millis(50));
-            }
-            other => break other?,
-        }
-    };
+    let outcome = journal
+        .run_waiting(client, &id, request.clone(), 5)?
+        .into_outcome(&id)?;
     println!(
         "   process 2: {} {} ({:?}: resumed with the same key, Stripe replayed its answer)",
         outcome.status(),

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
-use stripe_journal::{IntentId, Journal, JournalError, Policy};
+use stripe_journal::{IntentId, Journal, JournalError, Policy, Run};
 
 /// The lease the chaos uses: short, so a killed worker's orders are taken over soon.
 const LEASE: Duration = Duration::from_millis(1500);
@@ -89,16 +89,24 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     match args.mode.as_str() {
         "journal" => {
             let db = args.db.as_deref().ok_or("--db is required")?;
-            let journal = Journal::open(db)?
-                .with_policy(Policy::new().with_lease(LEASE))
-                .with_search_lag(Duration::ZERO);
+            let journal = Journal::open(db)?.with_policy(Policy::new().with_lease(LEASE));
             while let Some(order) = queue.pop_front() {
                 let id = IntentId::op(format!("{order}/charge"))?;
                 match journal.run(&client, &id, charge(&order)?) {
-                    Ok(outcome) if outcome.is_success() => {}
-                    Ok(_) | Err(JournalError::Busy { .. }) => requeue(&mut queue, order),
-                    Err(JournalError::Stripe { .. } | JournalError::Unsettled { .. }) => {
+                    Ok(Run::Done(outcome)) if outcome.is_success() => {}
+                    // Another holder has it, or its outcome is not settled yet: later.
+                    Ok(Run::Done(_) | Run::Busy { .. } | Run::Unsettled { .. }) => {
                         requeue(&mut queue, order);
+                    }
+                    // No answer (the key is kept), or taken over by another holder: later.
+                    Err(JournalError::Stripe { .. } | JournalError::LeaseLost { .. }) => {
+                        requeue(&mut queue, order);
+                    }
+                    Ok(run) => {
+                        return Err(run
+                            .into_outcome(&id)
+                            .err()
+                            .map_or_else(|| "an unexpected run".into(), |e| e.into()));
                     }
                     Err(e) => return Err(e.into()),
                 }

@@ -1,16 +1,31 @@
-//! `stripe-cli journal list|show|recover|prune --db URL`, and `post --op OP --db URL`: raw
-//! requests made exactly-once through `stripe-journal`. Everything printed that comes from the
-//! journal or a server is JSON (control characters escaped), never raw text.
+//! `stripe-cli journal list|show|namespace|recover|prune|audit --db URL`, and `post --op OP --db
+//! URL`: raw requests made exactly-once through `stripe-journal`. What is printed is in
+//! `journal_print.rs`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use stripe_core::{Config, Request};
-use stripe_journal::{Intent, IntentId, Journal, JournalError, Outcome, State, StateKind};
+use stripe_journal::{Audit, IntentId, Journal, StateKind};
 
 use crate::args::{ArgsError, Secret};
+use crate::journal_print::{self as print, failed};
 use crate::output::{self, Exit, Report};
 use crate::words::{Words, invalid, number};
+
+/// How far back `journal audit` looks by default: two days, past Stripe's 24 h key window.
+const DEFAULT_AUDIT_SINCE: u64 = 2 * 24 * 3600;
+
+/// How many intents `journal recover` takes in one pass by default.
+const DEFAULT_RECOVER_LIMIT: usize = 10_000;
+
+/// Where Stripe is, for the commands that call it.
+#[derive(Debug)]
+pub struct Remote {
+    api_base: Option<String>,
+    secret_key: Option<Secret>,
+    stripe_account: Option<String>,
+}
 
 /// What `journal` does.
 #[derive(Debug)]
@@ -23,13 +38,19 @@ pub enum Action {
         op: String,
         scope: String,
     },
+    Namespace,
     Recover {
-        api_base: Option<String>,
-        secret_key: Option<Secret>,
+        remote: Remote,
         search_lag: Duration,
+        limit: usize,
     },
     Prune {
         older_than: Duration,
+    },
+    Audit {
+        remote: Remote,
+        since: Duration,
+        refund_extras: bool,
     },
 }
 
@@ -46,11 +67,18 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<JournalArgs, ArgsError> {
     let verb = args.first().map(String::as_str);
-    let (mut db, mut state, mut limit, mut op, mut scope) =
-        (None, None, 100usize, None, String::new());
-    let (mut api_base, mut secret_key, mut lag, mut older) = (None, None, 60u64, None);
+    let (mut db, mut state, mut limit, mut op, mut scope) = (None, None, None, None, String::new());
+    let (mut api_base, mut secret_key, mut account) = (None, None, None);
+    let (mut lag, mut older, mut since, mut refund) = (60u64, None, DEFAULT_AUDIT_SINCE, false);
     let mut words = Words::new(args.get(1..).unwrap_or_default());
     while let Some((flag, inline)) = words.next() {
+        if flag == "--refund-extras" {
+            if let Some(value) = inline {
+                return Err(invalid(flag, value, "no value"));
+            }
+            refund = true;
+            continue;
+        }
         let mut v = || words.value(flag, inline);
         match flag {
             "--db" => db = Some(v()?.to_owned()),
@@ -60,12 +88,14 @@ pub fn parse(
                     invalid(flag, s, "claimed, sent, done, failed or to_reconcile")
                 })?);
             }
-            "--limit" => limit = number(flag, v()?, "a whole number")?,
+            "--limit" => limit = Some(number(flag, v()?, "a whole number")?),
             "--scope" => scope = v()?.to_owned(),
             "--api-base" => api_base = Some(v()?.to_owned()),
             "--secret-key" => secret_key = Some(Secret(v()?.to_owned())),
+            "--stripe-account" => account = Some(v()?.to_owned()),
             "--search-lag" => lag = number(flag, v()?, "whole seconds")?,
             "--older-than" => older = Some(number::<u64>(flag, v()?, "whole seconds")?),
+            "--since" => since = number(flag, v()?, "whole seconds")?,
             f if f.starts_with('-') => return Err(ArgsError::UnknownOption(f.to_owned())),
             word if verb == Some("show") && op.is_none() => op = Some(word.to_owned()),
             word => return Err(ArgsError::Extra(word.to_owned())),
@@ -76,26 +106,42 @@ pub fn parse(
         .ok_or(ArgsError::Missing(
             "--db sqlite:PATH|postgres://... (or STRIPE_JOURNAL_DB)",
         ))?;
+    let remote = || Remote {
+        api_base: api_base.clone().or_else(|| env("STRIPE_API_BASE")),
+        secret_key: secret_key
+            .clone()
+            .or_else(|| env("STRIPE_SECRET_KEY").map(Secret)),
+        stripe_account: account.clone(),
+    };
     let action = match verb {
-        Some("list") => Action::List { state, limit },
+        Some("list") => Action::List {
+            state,
+            limit: limit.unwrap_or(100),
+        },
         Some("show") => Action::Show {
             op: op.ok_or(ArgsError::Missing("the operation id (journal show OP)"))?,
             scope,
         },
+        Some("namespace") => Action::Namespace,
         Some("recover") => Action::Recover {
-            api_base: api_base.or_else(|| env("STRIPE_API_BASE")),
-            secret_key: secret_key.or_else(|| env("STRIPE_SECRET_KEY").map(Secret)),
+            remote: remote(),
             search_lag: Duration::from_secs(lag),
+            limit: limit.unwrap_or(DEFAULT_RECOVER_LIMIT),
         },
         Some("prune") => Action::Prune {
             older_than: Duration::from_secs(
                 older.ok_or(ArgsError::Missing("--older-than SECONDS"))?,
             ),
         },
+        Some("audit") => Action::Audit {
+            remote: remote(),
+            since: Duration::from_secs(since),
+            refund_extras: refund,
+        },
         Some(other) => return Err(ArgsError::UnknownCommand(format!("journal {other}"))),
         None => {
             return Err(ArgsError::UnknownCommand(
-                "journal (list, show, recover or prune?)".into(),
+                "journal (list, show, namespace, recover, prune or audit?)".into(),
             ));
         }
     };
@@ -109,25 +155,7 @@ pub fn run(args: JournalArgs) -> Exit {
         Err(e) => return failed(&e),
     };
     match args.action {
-        Action::List { state, limit } => {
-            let kinds = match state {
-                Some(k) => vec![k],
-                None => vec![
-                    StateKind::Claimed,
-                    StateKind::Sent,
-                    StateKind::ToReconcile,
-                    StateKind::Failed,
-                    StateKind::Done,
-                ],
-            };
-            for kind in kinds {
-                match journal.list(kind, limit) {
-                    Ok(rows) => rows.iter().for_each(|r| output::json_line(&summary(r))),
-                    Err(e) => return failed(&e),
-                }
-            }
-            Exit::Success
-        }
+        Action::List { state, limit } => list(&journal, state, limit),
         Action::Show { op, scope } => {
             let id = match IntentId::new(scope, op) {
                 Ok(id) => id,
@@ -135,41 +163,37 @@ pub fn run(args: JournalArgs) -> Exit {
             };
             match journal.load(&id) {
                 Ok(Some(row)) => {
-                    output::out(&output::pretty(&detail(&row)));
+                    output::out(&output::pretty(&print::detail(&row)));
                     Exit::Success
                 }
                 Ok(None) => {
-                    output::error(&format!("no intent for operation {id}"));
+                    output::error(&format!(
+                        "no intent for operation {}",
+                        json!(id.to_string())
+                    ));
                     Exit::Http
                 }
                 Err(e) => failed(&e),
             }
         }
+        Action::Namespace => {
+            output::json_line(&json!({"namespace": journal.namespace()}));
+            Exit::Success
+        }
         Action::Recover {
-            api_base,
-            secret_key,
+            remote,
             search_lag,
+            limit,
         } => {
-            let Some(key) = secret_key else {
-                return usage(&"no secret key: set STRIPE_SECRET_KEY or --secret-key");
-            };
-            let mut builder = Config::builder(key.0.as_str());
-            if let Some(base) = &api_base {
-                builder = builder.api_base(base.as_str());
-            }
-            let config = match builder.build() {
+            let client = match client(&remote) {
                 Ok(c) => c,
-                Err(e) => return usage(&e),
+                Err(exit) => return exit,
             };
-            let client = match stripe_ureq::Client::try_new(config) {
-                Ok(c) => c,
-                Err(e) => return usage(&e),
-            };
-            match journal.with_search_lag(search_lag).recover(&client) {
+            match journal.with_search_lag(search_lag).recover(&client, limit) {
                 Ok(report) => {
                     output::out(&report.to_string());
                     for (id, why) in report.errors() {
-                        output::err(&format!("{}: {}", json!(id.op_id()), json!(why)));
+                        output::err(&format!("{}: {}", json!(id), json!(why)));
                     }
                     if report.errors().is_empty() {
                         Exit::Success
@@ -187,10 +211,100 @@ pub fn run(args: JournalArgs) -> Exit {
             }
             Err(e) => failed(&e),
         },
+        Action::Audit {
+            remote,
+            since,
+            refund_extras,
+        } => audit(&journal, &remote, since, refund_extras),
     }
 }
 
-/// `post --op OP --db URL`: the request through the journal, over the blocking client.
+fn list(journal: &Journal, state: Option<StateKind>, limit: usize) -> Exit {
+    let kinds = match state {
+        Some(k) => vec![k],
+        None => vec![
+            StateKind::Claimed,
+            StateKind::Sent,
+            StateKind::ToReconcile,
+            StateKind::Failed,
+            StateKind::Done,
+        ],
+    };
+    let mut exit = Exit::Success;
+    for kind in kinds {
+        match journal.list(kind, limit) {
+            Ok(rows) => {
+                for row in rows {
+                    match row {
+                        Ok(row) => output::json_line(&print::summary(&row)),
+                        // An unreadable row is reported; the others are still listed.
+                        Err(e) => {
+                            output::error(&output::chain(&e));
+                            exit = Exit::Failed;
+                        }
+                    }
+                }
+            }
+            Err(e) => return failed(&e),
+        }
+    }
+    exit
+}
+
+/// `journal audit`: exit 0 when no operation has more than one object, 1 when some do, 3 when
+/// the audit could not finish.
+fn audit(journal: &Journal, remote: &Remote, since: Duration, refund: bool) -> Exit {
+    let client = match client(remote) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let from = SystemTime::now()
+        .checked_sub(since)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    match Audit::new(journal, from)
+        .with_refund_extras(refund)
+        .run(&client)
+    {
+        Ok(report) => {
+            output::out(&output::pretty(&print::audit(&report)));
+            if report.found_duplicates() {
+                output::error(&format!(
+                    "{} operation(s) with more than one object",
+                    report.duplicates().len()
+                ));
+                Exit::Http
+            } else {
+                Exit::Success
+            }
+        }
+        Err(e) => {
+            output::error(&output::chain(&e));
+            Exit::Failed
+        }
+    }
+}
+
+/// The blocking client of `recover` and `audit`.
+fn client(remote: &Remote) -> Result<stripe_ureq::Client, Exit> {
+    let Some(key) = &remote.secret_key else {
+        return Err(usage(
+            &"no secret key: set STRIPE_SECRET_KEY or --secret-key",
+        ));
+    };
+    let mut builder = Config::builder(key.0.as_str());
+    if let Some(base) = &remote.api_base {
+        builder = builder.api_base(base.as_str());
+    }
+    if let Some(account) = &remote.stripe_account {
+        builder = builder.stripe_account(account.as_str());
+    }
+    let config = builder.build().map_err(|e| usage(&e))?;
+    stripe_ureq::Client::try_new(config).map_err(|e| usage(&e))
+}
+
+/// `post --op OP --db URL`: the request through the journal, over the blocking client. The
+/// intent's scope is the `--stripe-account` (the client's config carries it), so recovery
+/// resumes the request on that account.
 pub fn post(
     client: &stripe_ureq::Client,
     request: Request,
@@ -198,114 +312,21 @@ pub fn post(
     db: &str,
     report: Report,
 ) -> Exit {
+    let scope = request
+        .stripe_account()
+        .or(client.config().stripe_account())
+        .unwrap_or_default()
+        .to_owned();
     let result = IntentId::op(op)
         .and_then(|id| Journal::open(db).map(|j| (j, id)))
         .and_then(|(journal, id)| journal.run(client, &id, request));
     match result {
-        Ok(outcome) => {
-            print_outcome(&outcome, report);
-            if outcome.is_success() {
-                Exit::Success
-            } else {
-                Exit::Http
-            }
-        }
+        Ok(run) => print::run(&run, op, &scope, report),
         Err(e) => failed(&e),
     }
-}
-
-fn print_outcome(outcome: &Outcome, report: Report) {
-    report.info(&format!("status: {}", outcome.status()));
-    report.info(&format!(
-        "source: {}",
-        match outcome.source() {
-            stripe_journal::Source::Stripe => "stripe",
-            stripe_journal::Source::Journal => "journal (replayed, Stripe not called)",
-            stripe_journal::Source::Reconciled => "reconciled (found on Stripe)",
-            _ => "other",
-        }
-    ));
-    if let Some(id) = outcome.object_id() {
-        report.info(&format!("object: {}", json!(id)));
-    }
-    report.info(&format!("advice: {}", outcome.advice().describe()));
-    match serde_json::from_str::<Value>(outcome.body()) {
-        Ok(v) => output::out(&output::pretty(&v)),
-        Err(_) => output::out(&json!(outcome.body()).to_string()),
-    }
-}
-
-fn millis(t: std::time::SystemTime) -> u64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-fn summary(row: &Intent) -> Value {
-    let object = match row.state() {
-        State::Done(a) | State::Failed(_, Some(a)) | State::ToReconcile(_, Some(a)) => {
-            a.object_id().map(str::to_owned)
-        }
-        _ => None,
-    };
-    json!({
-        "op": row.id().op_id(),
-        "scope": row.id().scope(),
-        "state": row.state().kind().as_str(),
-        "key": row.key().as_str(),
-        "object": object,
-        "updated_ms": millis(row.updated_at()),
-    })
-}
-
-fn detail(row: &Intent) -> Value {
-    let mut v = summary(row);
-    let (status, body, why) = match row.state() {
-        State::Done(a) => (Some(a.status()), Some(a.body()), None),
-        State::Failed(adv, a) => (
-            a.as_ref().map(|a| a.status()),
-            a.as_ref().map(|a| a.body()),
-            Some(adv.as_str()),
-        ),
-        State::ToReconcile(r, a) => (
-            a.as_ref().map(|a| a.status()),
-            a.as_ref().map(|a| a.body()),
-            Some(r.as_str()),
-        ),
-        _ => (None, None, None),
-    };
-    v["status"] = json!(status);
-    v["body"] = body.map_or(Value::Null, |b| {
-        serde_json::from_str(b).unwrap_or_else(|_| json!(b))
-    });
-    v["why"] = json!(why);
-    v["attempts"] = json!(row.attempts());
-    v["epoch"] = json!(row.epoch());
-    v["created_ms"] = json!(millis(row.created_at()));
-    v["lease"] = row.lease().map_or(
-        Value::Null,
-        |l| json!({"owner": l.owner(), "until_ms": millis(l.until())}),
-    );
-    v["request"] = row.request().map_or(
-        Value::Null,
-        |r| json!({"method": "POST", "path": r.path(), "body": r.body()}),
-    );
-    v
 }
 
 fn usage(e: &dyn std::fmt::Display) -> Exit {
     output::error(&e.to_string());
     Exit::Usage
-}
-
-/// A journal error's exit status: 2 when nothing could be sent for the caller's input, 3 when
-/// the outcome is pending (busy, unsettled, no response) or the store failed.
-fn failed(e: &JournalError) -> Exit {
-    output::error(&output::chain(e));
-    match e {
-        JournalError::InvalidId { .. }
-        | JournalError::InvalidUrl(_)
-        | JournalError::InvalidRequest(_)
-        | JournalError::Conflict { .. } => Exit::Usage,
-        _ => Exit::Failed,
-    }
 }

@@ -6,6 +6,7 @@
 
 mod args;
 mod journal_cmd;
+mod journal_print;
 mod output;
 mod run;
 mod safe;

@@ -148,6 +148,7 @@ pub use sqlite::SqliteStore;
 #[cfg(feature = "postgres")]
 pub use pg::PgStore;
 
+pub use audit::Audit;
 pub use decide::{BeginOptions, Policy};
 pub use error::JournalError;
 pub use fingerprint::Fingerprint;
@@ -159,6 +160,7 @@ pub use open::open_store;
 pub use run::{Outcome, RecoveryReport, Run, Source};
 pub use store::Store;
 
+pub mod audit;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;
 pub mod decide;

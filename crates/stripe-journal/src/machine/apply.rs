@@ -14,6 +14,8 @@ const MAX_TRIES: u32 = 32;
 
 /// A decision to apply to the row.
 #[derive(Debug)]
+// One lives per store round trip, each of which costs far more than a move of it.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Decision {
     Begin,
     Renew {

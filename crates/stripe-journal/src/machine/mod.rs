@@ -66,6 +66,8 @@ pub enum StoreOp {
 /// What a store primitive gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+// A load is one store round trip of every two: boxing the row would add an allocation to it.
+#[allow(clippy::large_enum_variant)]
 pub enum Stored {
     /// What a load found.
     Loaded(Loaded),
@@ -189,6 +191,8 @@ struct Look {
 
 /// What the machine waits for.
 #[derive(Debug)]
+// Moved once per step, each of which is a store round trip or an HTTP attempt.
+#[allow(clippy::large_enum_variant)]
 enum Wait {
     Nothing,
     Store(apply::Applying),

@@ -248,7 +248,7 @@ impl Migrate for PgTx<'_, '_> {
 fn read_row(r: &postgres::Row, at: usize) -> Result<Row, JournalError> {
     let get = |e: postgres::Error| JournalError::Corrupt(format!("column type: {e}"));
     Ok(Row {
-        scope: r.try_get(at + 0).map_err(get)?,
+        scope: r.try_get(at).map_err(get)?,
         op: r.try_get(at + 1).map_err(get)?,
         idem_key: r.try_get(at + 2).map_err(get)?,
         key_created_ms: r.try_get(at + 3).map_err(get)?,

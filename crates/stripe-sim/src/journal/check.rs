@@ -36,10 +36,12 @@ pub(crate) fn judge(world: &World, ops: &[IntentId]) -> Verdict {
     };
     let mut executed = std::collections::HashMap::<&str, usize>::new();
     for entry in world.model.log() {
-        if entry.executed && entry.method == "POST" {
-            if let Some(key) = &entry.idempotency_key {
-                *executed.entry(key.as_str()).or_default() += 1;
-            }
+        if let (true, "POST", Some(key)) = (
+            entry.executed,
+            entry.method.as_str(),
+            &entry.idempotency_key,
+        ) {
+            *executed.entry(key.as_str()).or_default() += 1;
         }
     }
     verdict.same_key_duplicates = executed.values().map(|n| n.saturating_sub(1)).sum();

@@ -25,7 +25,7 @@ const STORE_LATENCY: Duration = Duration::from_millis(1);
 #[derive(Debug)]
 enum Event {
     /// A job (an operation to run) reaches a holder.
-    Job { holder: usize, job: Job },
+    Job { holder: usize, job: Box<Job> },
     /// A holder takes its running operation's next step.
     Step { holder: usize, generation: u64 },
     /// A request held by the network reaches Stripe late.
@@ -160,7 +160,13 @@ impl World {
     }
 
     pub(crate) fn deliver(&mut self, holder: usize, after: Duration, job: Job) {
-        self.at(self.t + after, Event::Job { holder, job });
+        self.at(
+            self.t + after,
+            Event::Job {
+                holder,
+                job: Box::new(job),
+            },
+        );
     }
 
     pub(crate) fn recover_at(&mut self, holder: usize, after: Duration) {
@@ -204,7 +210,7 @@ impl World {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Job { holder, job } => {
-                self.holders[holder].queue.push_back(job);
+                self.holders[holder].queue.push_back(*job);
                 self.next_job(holder);
             }
             Event::Step { holder, generation } => {

@@ -91,9 +91,34 @@ fn write_queue(path: &Path, orders: &[String]) {
     std::fs::write(path, orders.join("\n")).expect("queue file");
 }
 
+/// What the supervisor does to the workers besides SIGKILL.
+#[derive(Clone, Copy, Default)]
+struct Mischief {
+    /// SIGSTOP a random worker this many times, each for 0.2..4 s (beyond the 1.5 s lease, often),
+    /// then SIGCONT it.
+    stops: usize,
+    /// Something to run now and then while the workers run (the connection killer).
+    every_second: Option<fn()>,
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to a process.
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()), "kill -{signal}");
+}
+
 /// Runs the workers to their end while killing one at random every 10..120 ms until `kills`
-/// kills were made; a killed (or failed) worker is restarted at once. Returns the kills made.
-fn supervise(commands: &[Command], kills: usize, rng: &mut Rng) -> usize {
+/// kills were made (a killed or failed worker is restarted at once), and pausing one now and
+/// then. Returns the kills and the pauses made.
+fn supervise(
+    commands: &[Command],
+    kills: usize,
+    rng: &mut Rng,
+    mischief: Mischief,
+) -> (usize, usize) {
     let spawn = |i: usize| -> Child {
         let mut c = Command::new(commands[i].get_program());
         c.args(commands[i].get_args())
@@ -104,7 +129,23 @@ fn supervise(commands: &[Command], kills: usize, rng: &mut Rng) -> usize {
     let mut children: Vec<Option<Child>> = (0..commands.len()).map(|i| Some(spawn(i))).collect();
     let started = Instant::now();
     let mut killed = 0;
+    let (mut stopped, mut paused): (Vec<Option<Instant>>, usize) = (vec![None; commands.len()], 0);
+    let mut last_mischief = Instant::now();
     loop {
+        for (i, until) in stopped.iter_mut().enumerate() {
+            if until.is_some_and(|u| Instant::now() >= u) {
+                if let Some(child) = children[i].as_ref() {
+                    signal(child, "CONT");
+                }
+                *until = None;
+            }
+        }
+        if let Some(f) = mischief.every_second
+            && last_mischief.elapsed() > Duration::from_secs(1)
+        {
+            f();
+            last_mischief = Instant::now();
+        }
         for (i, slot) in children.iter_mut().enumerate() {
             if let Some(child) = slot {
                 match child.try_wait().expect("wait") {
@@ -121,10 +162,11 @@ fn supervise(commands: &[Command], kills: usize, rng: &mut Rng) -> usize {
             .filter(|i| children[*i].is_some())
             .collect();
         if live.is_empty() {
-            return killed;
+            return (killed, paused);
         }
         if started.elapsed() > DEADLINE {
             for child in children.iter_mut().flatten() {
+                signal(child, "CONT");
                 let _ = child.kill();
                 let _ = child.wait();
             }
@@ -138,8 +180,20 @@ fn supervise(commands: &[Command], kills: usize, rng: &mut Rng) -> usize {
                 if child.kill().is_ok() {
                     let _ = child.wait();
                     killed += 1;
+                    stopped[victim] = None;
                     children[victim] = Some(spawn(victim));
                 }
+            }
+        }
+        if paused < mischief.stops && rng.below(4) == 0 {
+            let victim = live[rng.below(live.len() as u64) as usize];
+            if let (Some(child), None) = (children[victim].as_ref(), stopped[victim]) {
+                // SIGSTOP: the process is frozen mid-step, its lease runs out, others take over;
+                // SIGCONT later, and it must send nothing it no longer holds.
+                signal(child, "STOP");
+                stopped[victim] =
+                    Some(Instant::now() + Duration::from_millis(200 + rng.below(3800)));
+                paused += 1;
             }
         }
     }
@@ -221,9 +275,9 @@ fn worker() -> &'static str {
     env!("CARGO_BIN_EXE_chaos_worker")
 }
 
-/// (a) One worker process, SQLite.
+/// (a) Two worker processes on one SQLite file, each order handed to both.
 #[test]
-fn sqlite_worker_under_sigkill_charges_every_order_once() {
+fn sqlite_workers_under_sigkill_and_sigstop_charge_every_order_once() {
     let (n, k, seed) = (
         env_number("CHAOS_ORDERS", 100),
         env_number("CHAOS_KILLS", 20),
@@ -233,19 +287,34 @@ fn sqlite_worker_under_sigkill_charges_every_order_once() {
     let fake = faulty_fake(seed);
     let dir = scratch("sqlite");
     let db = format!("sqlite:{}", dir.join("journal.db").display());
-    let queue = dir.join("queue");
     let orders = orders(n);
-    write_queue(&queue, &orders);
-    let mut cmd = Command::new(worker());
-    cmd.arg("journal")
-        .args(["--api-base", &fake.base_url(), "--db", &db])
-        .arg("--queue")
-        .arg(&queue);
-    let kills = supervise(&[cmd], k, &mut Rng::new(seed));
+    let mut rng = Rng::new(seed);
+    let commands: Vec<Command> = (0..2)
+        .map(|w| {
+            let mut mine = orders.clone();
+            if w == 1 {
+                mine.reverse();
+            }
+            let queue = dir.join(format!("queue-{w}"));
+            write_queue(&queue, &mine);
+            let mut cmd = Command::new(worker());
+            cmd.arg("journal")
+                .args(["--api-base", &fake.base_url(), "--db", &db])
+                .arg("--queue")
+                .arg(queue);
+            cmd
+        })
+        .collect();
+    let mischief = Mischief {
+        stops: k / 2,
+        every_second: None,
+    };
+    let (kills, pauses) = supervise(&commands, k, &mut rng, mischief);
     recover_and_check(&fake, &db, n);
-    let (duplicates, lost) = figures(&fake, &orders, kills, "sqlite, 1 worker");
+    let what = format!("sqlite, 2 workers, {pauses} SIGSTOPs");
+    let (duplicates, lost) = figures(&fake, &orders, kills, &what);
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(kills >= k, "only {kills} kills: the worker finished first");
+    assert!(kills >= k, "only {kills} kills: the workers finished first");
     assert_eq!((duplicates, lost), (0, 0));
 }
 
@@ -271,7 +340,11 @@ fn control_without_the_journal_charges_twice() {
         .arg(dir.join("done"))
         .arg("--queue")
         .arg(&queue);
-    let kills = supervise(&[cmd], k, &mut Rng::new(seed));
+    let mischief = Mischief {
+        stops: k / 2,
+        every_second: None,
+    };
+    let (kills, _) = supervise(&[cmd], k, &mut Rng::new(seed), mischief);
     let (duplicates, lost) = figures(&fake, &orders, kills, "control, no journal");
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(lost, 0, "the control loses nothing, it only repeats");
@@ -326,12 +399,21 @@ fn postgres_fleet_under_sigkill_charges_every_order_once() {
                 .args(["--api-base", &fake.base_url(), "--db", &db])
                 .arg("--queue")
                 .arg(queue);
+            if w == 3 {
+                // One machine of the fleet whose clock is 3 s behind the database's.
+                cmd.args(["--store-ahead-ms", "3000"]);
+            }
             cmd
         })
         .collect();
-    let kills = supervise(&commands, k, &mut rng);
+    let mischief = Mischief {
+        stops: k / 2,
+        every_second: None,
+    };
+    let (kills, pauses) = supervise(&commands, k, &mut rng, mischief);
     recover_and_check(&fake, &db, n);
-    let (duplicates, lost) = figures(&fake, &orders, kills, "postgres, 4 workers");
+    let what = format!("postgres, 4 workers (one 3 s skewed), {pauses} SIGSTOPs");
+    let (duplicates, lost) = figures(&fake, &orders, kills, &what);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = store.drop_schema();
     assert!(kills >= k, "only {kills} kills: the workers finished first");

@@ -124,36 +124,23 @@ impl Journal {
     ) -> Result<RecoveryReport, JournalError> {
         let mut report = RecoveryReport::default();
         let mut sweep = Sweep::new(limit);
-        while sweep.left > 0 {
+        while let Some(batch) = sweep.batch() {
             let page = self
                 .store()
-                .sweep(self.store().clock()?, &sweep.after, sweep.batch())?;
-            let Some(next) = page.next else { break };
-            for row in page.rows {
-                sweep.left = sweep.left.saturating_sub(1);
-                let row = match row {
-                    Ok(row) => row,
-                    Err(e) => {
-                        report
-                            .errors
-                            .push(("(unreadable row)".into(), e.to_string()));
-                        continue;
-                    }
-                };
+                .sweep(self.store().clock()?, sweep.after(), batch)?;
+            let Some(rows) = sweep.take(page, &mut report) else {
+                break;
+            };
+            for row in rows {
                 let id = row.id().clone();
                 let result = Self::rerun(&row).and_then(|request| {
-                    let op = self.operation(
-                        id.clone(),
-                        request,
-                        client.config(),
-                        BeginOptions::default(),
-                        client.transport().now(),
-                    )?;
+                    let now = client.transport().now();
+                    let options = BeginOptions::default();
+                    let op = self.operation(id.clone(), request, client.config(), options, now)?;
                     self.drive(client, op)
                 });
                 report.count(&id, result);
             }
-            sweep.after = next;
         }
         Ok(report)
     }

@@ -23,7 +23,7 @@ use crate::error::JournalError;
 use crate::intent::{Intent, IntentId};
 use crate::journal::Journal;
 use crate::machine::{Operation, StoreOp, Stored};
-use crate::store::{Cursor, Store};
+use crate::store::{Cursor, Page, Store};
 
 /// How many rows a recovery pass reads at a time.
 const BATCH: usize = 64;
@@ -118,10 +118,12 @@ pub(crate) fn perform(store: &dyn Store, op: StoreOp) -> Result<Stored, JournalE
     }
 }
 
-/// A recovery pass's walk over the sweep: where it is, and how many rows it may still take.
+/// A recovery pass's walk over the sweep: where it is, how many rows it may still take, and the
+/// intents it already ran (a row this pass recorded moves past the cursor: it is not run twice).
 pub(crate) struct Sweep {
-    pub(crate) after: Cursor,
-    pub(crate) left: usize,
+    after: Cursor,
+    left: usize,
+    seen: std::collections::HashSet<IntentId>,
 }
 
 impl Sweep {
@@ -129,9 +131,36 @@ impl Sweep {
         Self {
             after: Cursor::start(),
             left: limit,
+            seen: std::collections::HashSet::new(),
         }
     }
-    pub(crate) fn batch(&self) -> usize {
-        BATCH.min(self.left)
+
+    /// Whether the pass may read another page, and how many rows at most.
+    pub(crate) fn batch(&self) -> Option<usize> {
+        (self.left > 0).then(|| BATCH.min(self.left))
+    }
+
+    pub(crate) fn after(&self) -> &Cursor {
+        &self.after
+    }
+
+    /// The rows of `page` to run: each intent once per pass; a row that cannot be read goes to
+    /// the report's errors. `None` when the sweep is over.
+    pub(crate) fn take(&mut self, page: Page, report: &mut RecoveryReport) -> Option<Vec<Intent>> {
+        self.after = page.next?;
+        let mut rows = Vec::new();
+        for row in page.rows {
+            match row {
+                Ok(row) if self.left > 0 && self.seen.insert(row.id().clone()) => {
+                    self.left -= 1;
+                    rows.push(row);
+                }
+                Ok(_) => {}
+                Err(e) => report
+                    .errors
+                    .push(("(unreadable row)".into(), e.to_string())),
+            }
+        }
+        Some(rows)
     }
 }

@@ -81,42 +81,26 @@ impl Journal {
         let mut report = RecoveryReport::default();
         let mut sweep = Sweep::new(limit);
         let store = self.async_store();
-        while sweep.left > 0 {
+        while let Some(batch) = sweep.batch() {
             let now = store.clock().await?;
-            let page = store.sweep(now, &sweep.after, sweep.batch()).await?;
-            let Some(next) = page.next else { break };
-            for row in page.rows {
-                sweep.left = sweep.left.saturating_sub(1);
-                let row = match row {
-                    Ok(row) => row,
-                    Err(e) => {
-                        report
-                            .errors
-                            .push(("(unreadable row)".into(), e.to_string()));
-                        continue;
-                    }
-                };
+            let page = store.sweep(now, sweep.after(), batch).await?;
+            let Some(rows) = sweep.take(page, &mut report) else {
+                break;
+            };
+            for row in rows {
                 let id = row.id().clone();
-                let result = match Self::rerun(&row).and_then(|request| {
-                    self.operation(
-                        id.clone(),
-                        request,
-                        client.config(),
-                        BeginOptions::default(),
-                        transport_now(client),
-                    )
-                }) {
+                let start = Self::rerun(&row).and_then(|request| {
+                    let now = client.transport().now();
+                    let options = BeginOptions::default();
+                    self.operation(id.clone(), request, client.config(), options, now)
+                });
+                let result = match start {
                     Ok(op) => self.drive_async(client, op).await,
                     Err(e) => Err(e),
                 };
                 report.count(&id, result);
             }
-            sweep.after = next;
         }
         Ok(report)
     }
-}
-
-fn transport_now<T: AsyncTransport>(client: &AsyncClient<T>) -> std::time::Instant {
-    client.transport().now()
 }

@@ -52,6 +52,7 @@ pub fn journaled(
         Request::post("/v1/charges", &params(order)).map_err(|e| format!("request: {e}"))?;
     let outcome = journal
         .run(client, &id, request)
+        .and_then(|run| run.into_outcome(&id))
         .map_err(|e| format!("journaled charge {order}: {e}"))?;
     if outcome.status() == 200 && outcome.source() == Source::Stripe {
         Ok(())

@@ -26,7 +26,8 @@
 //! ```
 //!
 //! [`Journal::run`] (blocking, over `stripe_client::Client`) and [`Journal::run_async`] (over
-//! `stripe_client::AsyncClient`, store calls on tokio's blocking pool) do the whole protocol;
+//! `stripe_client::AsyncClient`; SQLite's store calls on tokio's blocking pool, PostgreSQL's
+//! async-native over a pool of connections) do the whole protocol;
 //! [`Journal::recover`] finishes what dead processes left; the steps below them (`begin`,
 //! `record`, `resolve`, ...) stay public for callers that drive calls themselves.
 //!
@@ -124,7 +125,6 @@
 //!   caller writes it, changes nothing to that).
 //! - `record`: committed after the answer; until then a crash leaves the intent sent, and the
 //!   next holder's request with the same key gets Stripe's stored answer.
-//! - With [`PgStore::claim_in`] the intent commits with the caller's own rows, or not at all.
 //!
 //! # In scope, out of scope
 //!

@@ -452,3 +452,24 @@ async fn the_url_sets_the_pool_and_keeps_its_secrets() {
     let shown = format!("{err} {err:?} {store:?}");
     assert!(!shown.contains(secret), "{shown}");
 }
+
+/// With `postgres-tls`, `sslmode=require` goes through rustls: a server without TLS, or with a
+/// certificate no public root vouches for (a test server's), is an error, never a panic and
+/// never a silent fall-back to plain text.
+#[cfg(feature = "postgres-tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn sslmode_require_goes_through_rustls() {
+    let Some(h) = harness("tls").await else {
+        return;
+    };
+    let sep = if h.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}sslmode=require", h.url);
+    match PgStore::connect_async(&url, &h.schema).await {
+        Err(JournalError::Store(e)) => {
+            let _ = writeln!(std::io::stderr(), "sslmode=require refused: {e}");
+        }
+        // A server with a publicly trusted certificate: then TLS is up.
+        Ok(store) => assert_eq!(store.pool_size(), stripe_journal::pg::DEFAULT_POOL_SIZE),
+        Err(other) => panic!("{other:?}"),
+    }
+}

@@ -168,3 +168,49 @@ where
 {
     let _ = connection.await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_size_comes_out_of_the_url() {
+        let s = Settings::parse("postgres://u@h/db?journal_pool_size=4&connect_timeout=3")
+            .expect("settings");
+        assert_eq!(s.pool_size, 4);
+        assert_eq!(s.config.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        let s = Settings::parse("postgres://u@h/db").expect("settings");
+        assert_eq!(s.pool_size, DEFAULT_POOL_SIZE);
+        assert_eq!(s.config.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
+        for bad in ["0", "-1", "many", ""] {
+            let url = format!("postgres://u@h/db?journal_pool_size={bad}");
+            assert!(matches!(Settings::parse(&url), Err(JournalError::InvalidUrl(_))));
+        }
+    }
+
+    #[test]
+    fn errors_never_show_the_password() {
+        for url in [
+            "postgres://someone:hunter2pw@h:notaport/db",
+            "postgres://someone:hunter2pw@h/db?sslmode=sometimes",
+            "postgres://someone:hunter2pw@h/db?journal_pool_size=x",
+        ] {
+            let Err(e) = Settings::parse(url) else {
+                panic!("{url} parsed")
+            };
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("hunter2pw"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn tls_only_when_the_url_requires_it() {
+        let s = Settings::parse("postgres://u@h/db?sslmode=prefer").expect("settings");
+        assert!(matches!(s.tls, Tls::None));
+        let required = Settings::parse("postgres://u@h/db?sslmode=require");
+        #[cfg(feature = "postgres-tls")]
+        assert!(matches!(required.map(|s| s.tls), Ok(Tls::Rustls(_))));
+        #[cfg(not(feature = "postgres-tls"))]
+        assert!(matches!(required, Err(JournalError::InvalidUrl(_))));
+    }
+}

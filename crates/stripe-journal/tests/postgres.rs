@@ -283,6 +283,30 @@ async fn killed_connections_are_replaced() {
     assert_eq!(fake.successful_charges(), 3);
 }
 
+/// Killed without waiting for the backend to go: the next read may meet the dying connection
+/// (then it is tried once more on a fresh one) or find it already closed; either way it
+/// succeeds. One connection in the pool, so every read meets the killed one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_right_after_a_kill_succeeds() {
+    let Some(h) = harness("read_after_kill").await else {
+        return;
+    };
+    let admin = h.admin().await;
+    let journal = Journal::open(&h.journal_url("&journal_pool_size=1")).expect("open");
+    let id = op("some/charge");
+    for round in 0..20 {
+        journal.load(&id).expect("load");
+        admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&h.schema],
+            )
+            .await
+            .expect("pg_terminate_backend");
+        assert!(journal.load(&id).is_ok(), "round {round}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_runs_use_concurrent_connections() {
     let Some(h) = harness("concurrent").await else {

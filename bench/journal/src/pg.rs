@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use postgres::{Client, NoTls};
 use stripe_journal::{Journal, PgStore};
 
@@ -11,7 +13,8 @@ use stripe_journal::{Journal, PgStore};
 /// URL names.
 pub struct BenchDb {
     admin: Client,
-    config: postgres::Config,
+    /// The URL of the bench's database (it may hold a password: never printed).
+    url: String,
     name: String,
 }
 
@@ -40,16 +43,11 @@ impl BenchDb {
         let base: postgres::Config = url.parse().map_err(|e| format!("database URL: {e}"))?;
         let mut admin = base.connect(NoTls).map_err(|e| format!("connect: {e}"))?;
         let name = format!("stripe_journal_bench_{}", std::process::id());
+        let url = with_dbname(url, &name)?;
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .map_err(|e| format!("CREATE DATABASE {name}: {e}"))?;
-        let mut config = base;
-        config.dbname(&name);
-        Ok(Self {
-            admin,
-            config,
-            name,
-        })
+        Ok(Self { admin, url, name })
     }
 
     /// The database's name.
@@ -57,14 +55,13 @@ impl BenchDb {
         &self.name
     }
 
-    /// A journal on a connection of its own, in `schema` of the bench's database.
+    /// A journal with a pool of its own, in `schema` of the bench's database.
     pub fn journal(&self, schema: &str) -> Result<Journal, String> {
-        let client = self
-            .config
-            .connect(NoTls)
-            .map_err(|e| format!("connect to {}: {e}", self.name))?;
-        let store = PgStore::with_client(client, schema).map_err(|e| format!("store: {e}"))?;
-        Ok(Journal::new(Box::new(store)))
+        let store = Arc::new(
+            PgStore::connect(&self.url, schema)
+                .map_err(|e| format!("connect to {}: {e}", self.name))?,
+        );
+        Journal::with_stores(Arc::clone(&store) as _, store).map_err(|e| format!("store: {e}"))
     }
 
     /// The counters once they are stable (backends report their statistics when they end or
@@ -105,4 +102,25 @@ impl Drop for BenchDb {
             eprintln!("journal-bench: could not drop database {}: {e}", self.name);
         }
     }
+}
+
+/// `url` (a `postgres://` URL) naming database `name` instead of its own.
+fn with_dbname(url: &str, name: &str) -> Result<String, String> {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_at = base
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or("the database URL must be a postgres:// URL")?;
+    let host_end = base[authority_at..]
+        .find('/')
+        .map_or(base.len(), |i| authority_at + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    Ok(out)
 }

@@ -130,7 +130,8 @@
 //! [`Store`] is a handful of primitives (load with the store's clock, insert, compare-and-set,
 //! sweep and list by cursor, prune, namespace); every decision is made once, in [`decide`], inside
 //! the machine, so no store can bypass it. SQLite ([`SqliteStore`], `sqlite:PATH`) is the
-//! embedded default; PostgreSQL ([`PgStore`], `postgres://...`) serves a fleet. Schemas change
+//! embedded default; PostgreSQL ([`PgStore`], `postgres://...`, async-native over a pool of
+//! connections, with a blocking face on a runtime of its own) serves a fleet. Schemas change
 //! through ordered migrations recorded in a version table.
 //!
 //! # In scope, out of scope

@@ -13,6 +13,7 @@ pub(crate) struct Migration {
 }
 
 /// What a backend does for the migrator, inside the transaction it holds.
+#[cfg(feature = "sqlite")]
 pub(crate) trait Migrate {
     /// The highest version applied, if any (the version table is created if missing).
     fn applied(&mut self) -> Result<Option<i64>, JournalError>;
@@ -22,18 +23,29 @@ pub(crate) trait Migrate {
 
 /// Brings the schema to the last of `migrations` (ordered by version); refuses a schema newer
 /// than this build knows.
+#[cfg(feature = "sqlite")]
 pub(crate) fn migrate(db: &mut impl Migrate, migrations: &[Migration]) -> Result<(), JournalError> {
+    for migration in pending(db.applied()?, migrations)? {
+        db.apply(migration)?;
+    }
+    Ok(())
+}
+
+/// The migrations still to apply, in order, over a schema at version `applied` (`None`: a new
+/// one); a schema newer than this build knows is refused. Async backends, which cannot
+/// implement the blocking `Migrate`, walk this themselves.
+pub(crate) fn pending(
+    applied: Option<i64>,
+    migrations: &[Migration],
+) -> Result<impl Iterator<Item = &Migration>, JournalError> {
     let known = migrations.last().map_or(0, |m| m.version);
-    let applied = db.applied()?.unwrap_or(0);
+    let applied = applied.unwrap_or(0);
     if applied > known {
         return Err(JournalError::Store(
             format!("journal schema version {applied}, this build knows up to {known}").into(),
         ));
     }
-    for migration in migrations.iter().filter(|m| m.version > applied) {
-        db.apply(migration)?;
-    }
-    Ok(())
+    Ok(migrations.iter().filter(move |m| m.version > applied))
 }
 
 /// A fresh namespace: 16 random hex digits, written once when a store is created.

@@ -3,21 +3,21 @@
 use std::sync::Arc;
 
 use crate::error::JournalError;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(feature = "sqlite")]
 use crate::store::OnBlockingPool;
 use crate::store::{AsyncStore, Store};
 
 /// A store's blocking and async faces.
 pub type Stores = (Arc<dyn Store>, Arc<dyn AsyncStore>);
 
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(feature = "sqlite")]
 fn blocking(store: impl Store + 'static) -> Stores {
     let store: Arc<dyn Store> = Arc::new(store);
     (Arc::clone(&store), Arc::new(OnBlockingPool(store)))
 }
 
-const FORMS: &str =
-    "expected sqlite:PATH, sqlite::memory: or postgres://user@host:port/db[?journal_schema=NAME]";
+const FORMS: &str = "expected sqlite:PATH, sqlite::memory: or \
+     postgres://user@host:port/db[?journal_schema=NAME&journal_pool_size=N]";
 
 /// Opens the store a URL names:
 ///
@@ -25,7 +25,7 @@ const FORMS: &str =
 /// |---|---|
 /// | `sqlite::memory:` | SQLite in memory (tests) |
 /// | `sqlite:PATH` or `sqlite://PATH` | SQLite file at `PATH`, created if missing |
-/// | `postgres://...` or `postgresql://...` | PostgreSQL, no TLS; the schema is the query parameter `journal_schema` (default `stripe_journal`), every other part goes to the driver |
+/// | `postgres://...` or `postgresql://...` | PostgreSQL (see [`crate::pg::PgStore::connect`]); the schema is the query parameter `journal_schema` (default `stripe_journal`), the pool's size `journal_pool_size` (default 16), every other part goes to the driver (TLS with `sslmode=require` and the feature `postgres-tls`) |
 pub fn open_store(url: &str) -> Result<Stores, JournalError> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         return open_sqlite(rest.strip_prefix("//").unwrap_or(rest));
@@ -60,7 +60,9 @@ fn open_sqlite(_: &str) -> Result<Stores, JournalError> {
 
 #[cfg(feature = "postgres")]
 fn open_postgres(url: &str, schema: &str) -> Result<Stores, JournalError> {
-    Ok(blocking(crate::pg::PgStore::connect(url, schema)?))
+    // Async-native: one store, both faces.
+    let store = Arc::new(crate::pg::PgStore::connect(url, schema)?);
+    Ok((Arc::clone(&store) as Arc<dyn Store>, store))
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -72,25 +74,31 @@ fn open_postgres(_: &str, _: &str) -> Result<Stores, JournalError> {
 
 /// Takes `journal_schema=NAME` out of a URL's query; the rest is left for the driver.
 pub(crate) fn split_schema(url: &str) -> (String, String) {
-    let default = "stripe_journal".to_owned();
+    let (url, schema) = take_param(url, "journal_schema");
+    (url, schema.unwrap_or_else(|| "stripe_journal".to_owned()))
+}
+
+/// Takes the query parameter `name` out of a URL (its last value, if any); the rest of the URL
+/// is left as it was, for the driver.
+pub(crate) fn take_param(url: &str, name: &str) -> (String, Option<String>) {
     let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), default);
+        return (url.to_owned(), None);
     };
-    let mut schema = default;
+    let mut value = None;
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|pair| match pair.strip_prefix("journal_schema=") {
-            Some(name) => {
-                name.clone_into(&mut schema);
+        .filter(|pair| match pair.split_once('=') {
+            Some((key, v)) if key == name => {
+                value = Some(v.to_owned());
                 false
             }
-            None => !pair.is_empty(),
+            _ => !pair.is_empty(),
         })
         .collect();
     if kept.is_empty() {
-        (base.to_owned(), schema)
+        (base.to_owned(), value)
     } else {
-        (format!("{base}?{}", kept.join("&")), schema)
+        (format!("{base}?{}", kept.join("&")), value)
     }
 }
 
@@ -112,6 +120,20 @@ mod tests {
         );
         let (u, s) = split_schema("postgres://p@h/db?journal_schema=x");
         assert_eq!((u.as_str(), s.as_str()), ("postgres://p@h/db", "x"));
+    }
+
+    #[test]
+    fn a_param_comes_out_and_the_rest_stays() {
+        let (u, v) = take_param(
+            "postgres://p@h/db?a=1&journal_pool_size=4&b=2",
+            "journal_pool_size",
+        );
+        assert_eq!(
+            (u.as_str(), v.as_deref()),
+            ("postgres://p@h/db?a=1&b=2", Some("4"))
+        );
+        let (u, v) = take_param("postgres://p@h/db?a=1", "journal_pool_size");
+        assert_eq!((u.as_str(), v), ("postgres://p@h/db?a=1", None));
     }
 
     #[test]

@@ -1,19 +1,42 @@
 //! The PostgreSQL store, for a fleet: many processes share one table. Claims are
 //! `INSERT .. ON CONFLICT DO NOTHING`, every change a conditional `UPDATE .. WHERE version = ..
-//! RETURNING`, recovery `SELECT .. FOR UPDATE SKIP LOCKED` so recoverers never take the same
-//! row. A caller may write its intent inside its own transaction ([`PgStore::claim_in`]).
+//! RETURNING`, and a load returns the database's clock with the row (one clock for the fleet).
+//!
+//! Async-native over `tokio-postgres`, with a pool of connections (`deadpool-postgres`): each
+//! connection is opened and driven on a runtime of the store's own (a thread), so the store can
+//! be opened, used and dropped inside any tokio runtime, current-thread or multi-thread, or
+//! outside one. A broken connection is replaced (see `ops.rs` for what is tried again). The
+//! blocking face ([`Store`]) sends each call to that runtime and waits for its answer.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`PgStore`]: constructors and both faces |
+//! | `connect.rs` | the URL's settings, TLS, the pool's connections |
+//! | `bridge.rs` | the store's runtime and the blocking calls' way to it |
+//! | `ops.rs` | the primitives over the pool, reconnecting |
+//! | `sql.rs` | the statements and the row's columns |
+//! | `migrate.rs` | migrations under an advisory lock; the namespace |
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+mod bridge;
+mod connect;
+mod migrate;
+mod ops;
+mod sql;
+
+use std::sync::Arc;
 use std::time::SystemTime;
 
-use postgres::ToStatement;
-use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
+use deadpool::managed::Pool;
 
-use crate::codec::{self, COLUMNS, Row, SWEEP_ORDER, millis};
+use self::bridge::Bridge;
+use self::connect::{Manager, Settings};
+use self::ops::Inner;
+use self::sql::Sql;
 use crate::error::JournalError;
 use crate::intent::{Intent, IntentId, StateKind};
-use crate::migrate::{self, Migrate, Migration};
-use crate::store::{Cursor, Loaded, Page, Store};
+use crate::store::{AsyncStore, Cursor, Loaded, Page, Store, StoreFuture};
+
+pub use self::connect::DEFAULT_POOL_SIZE;
 
 /// The schema version this crate writes and reads.
 pub const PG_SCHEMA_VERSION: i64 = 2;
@@ -21,69 +44,18 @@ pub const PG_SCHEMA_VERSION: i64 = 2;
 /// The schema used when none is named.
 pub const DEFAULT_SCHEMA: &str = "stripe_journal";
 
-/// The migrations, in order.
-const MIGRATIONS: [Migration; 2] = [
-    Migration {
-        version: 1,
-        sql: include_str!("migrations/0001_intents.sql"),
-    },
-    Migration {
-        version: 2,
-        sql: include_str!("migrations/0002_fences_namespaces.sql"),
-    },
-];
-
-/// The store's clock in milliseconds since the epoch, as SQL.
-const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
-
-/// The statements of one schema, built once.
-#[derive(Debug)]
-struct Sql {
-    table: String,
-    insert: String,
-    update: String,
-    load: String,
-}
-
-impl Sql {
-    fn new(schema: &str) -> Self {
-        let table = format!("{schema}.journal_intents");
-        let placeholder = |i: usize| format!("${i}");
-        Self {
-            insert: codec::insert_sql(&table, placeholder),
-            update: format!(
-                "{} RETURNING version",
-                codec::update_sql(&table, placeholder)
-            ),
-            load: format!(
-                "SELECT {NOW_MS}, t.* FROM (SELECT 1) AS one LEFT JOIN \
-                 (SELECT {COLUMNS} FROM {table} WHERE scope = $1 AND op = $2) AS t ON true"
-            ),
-            table,
-        }
-    }
-}
-
-/// The hot path's statements, prepared once on the store's own connection: each runs in one
-/// exchange with the server instead of a prepare and a run.
-struct Prepared {
-    insert: Statement,
-    update: Statement,
-    load: Statement,
-}
-
-/// A journal in a PostgreSQL schema.
+/// A journal in a PostgreSQL schema, over a pool of connections. Both a [`Store`] and an
+/// [`AsyncStore`]: share one in an `Arc` (as [`crate::open_store`] does).
 pub struct PgStore {
-    client: Mutex<Client>,
-    schema: String,
-    sql: Sql,
-    prepared: Prepared,
+    inner: Arc<Inner>,
+    bridge: Bridge,
 }
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore")
-            .field("schema", &self.schema)
+            .field("schema", &self.inner.schema)
+            .field("pool_size", &self.pool_size())
             .finish_non_exhaustive()
     }
 }
@@ -106,311 +78,136 @@ pub fn check_schema_name(name: &str) -> Result<(), JournalError> {
 }
 
 impl PgStore {
-    /// Connects without TLS (`postgres://user@host:port/db`) and migrates `schema`.
+    /// Connects to `url` (`postgres://user[:password]@host:port/db[?...]`) and migrates
+    /// `schema`, blocking; works inside a tokio runtime as well as outside one. The URL's
+    /// `journal_pool_size=N` sets the pool's size (default [`DEFAULT_POOL_SIZE`]); every other
+    /// parameter goes to `tokio-postgres`. `sslmode=require` connects with rustls (feature
+    /// `postgres-tls`; refused without it); otherwise no TLS. Without `connect_timeout` in the
+    /// URL, a connection attempt gives up after 10 s.
     pub fn connect(url: &str, schema: &str) -> Result<Self, JournalError> {
-        check_schema_name(schema)?;
-        let client = Client::connect(url, NoTls).map_err(JournalError::store)?;
-        Self::with_client(client, schema)
+        let store = Self::new(url, schema)?;
+        let inner = Arc::clone(&store.inner);
+        store.bridge.call(async move { inner.migrate().await })?;
+        Ok(store)
     }
 
-    /// Uses a connected client (for example one made with TLS) and migrates `schema`.
-    pub fn with_client(mut client: Client, schema: &str) -> Result<Self, JournalError> {
+    /// [`PgStore::connect`] without blocking.
+    pub async fn connect_async(url: &str, schema: &str) -> Result<Self, JournalError> {
+        let store = Self::new(url, schema)?;
+        store.inner.migrate().await?;
+        Ok(store)
+    }
+
+    fn new(url: &str, schema: &str) -> Result<Self, JournalError> {
         check_schema_name(schema)?;
-        migrate(&mut client, schema)?;
-        let sql = Sql::new(schema);
-        let prepare = |c: &mut Client, text: &str| c.prepare(text).map_err(JournalError::store);
-        let prepared = Prepared {
-            insert: prepare(&mut client, &sql.insert)?,
-            update: prepare(&mut client, &sql.update)?,
-            load: prepare(&mut client, &sql.load)?,
-        };
-        Ok(Self {
-            client: Mutex::new(client),
+        let settings = Settings::parse(url)?;
+        let bridge = Bridge::start()?;
+        let pool = Pool::builder(Manager::new(&settings, bridge.spawner()))
+            .max_size(settings.pool_size)
+            .build()
+            .map_err(JournalError::store)?;
+        let inner = Arc::new(Inner {
+            pool,
+            sql: Sql::new(schema),
             schema: schema.to_owned(),
-            sql,
-            prepared,
-        })
+        });
+        Ok(Self { inner, bridge })
     }
 
     /// The schema name.
     pub fn schema(&self) -> &str {
-        &self.schema
+        &self.inner.schema
     }
 
-    /// Drops the schema and everything in it (tests clean up with it).
-    pub fn drop_schema(self) -> Result<(), JournalError> {
-        let mut client = self
-            .client
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema))
-            .map_err(JournalError::store)
+    /// The most connections the store opens at once.
+    pub fn pool_size(&self) -> usize {
+        self.inner.pool.status().max_size
     }
 
-    fn client(&self) -> MutexGuard<'_, Client> {
-        // A panic elsewhere while holding the lock leaves the client usable: no transaction
-        // is left open across calls.
-        self.client.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Drops the schema and everything in it (tests clean up with it); blocking, like
+    /// [`PgStore::connect`].
+    pub fn drop_schema(&self) -> Result<(), JournalError> {
+        let inner = Arc::clone(&self.inner);
+        self.bridge.call(async move { inner.drop_schema().await })
     }
 
-    /// The rows a query selects, each decoded on its own (a bad row is its error).
-    fn page(
+    /// Runs a primitive on the store's runtime, blocking.
+    fn call<T: Send + 'static, F>(
         &self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Page, JournalError> {
-        let rows = self
-            .client()
-            .query(sql, params)
-            .map_err(JournalError::store)?;
-        let next = rows.last().map(|r| {
-            Cursor::after(
-                r.try_get(6).unwrap_or_default(),
-                r.try_get::<_, String>(0).unwrap_or_default(),
-                r.try_get::<_, String>(1).unwrap_or_default(),
-            )
-        });
-        let rows = rows
-            .iter()
-            .map(|r| read_row(r, 0).and_then(Row::into_intent))
-            .collect();
-        Ok(Page { rows, next })
+        f: impl FnOnce(Arc<Inner>) -> F + Send + 'static,
+    ) -> Result<T, JournalError>
+    where
+        F: Future<Output = Result<T, JournalError>> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        self.bridge.call(async move { f(inner).await })
     }
-}
-
-/// Brings the schema up to date under an advisory lock (a fleet starts at once) and writes the
-/// store's namespace if it has none.
-fn migrate(client: &mut Client, schema: &str) -> Result<(), JournalError> {
-    let mut tx = client.transaction().map_err(JournalError::store)?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext($1))",
-        &[&format!("stripe_journal:{schema}")],
-    )
-    .map_err(JournalError::store)?;
-    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-        .map_err(JournalError::store)?;
-    migrate::migrate(
-        &mut PgTx {
-            tx: &mut tx,
-            schema,
-        },
-        &MIGRATIONS,
-    )?;
-    tx.execute(
-        &format!(
-            "INSERT INTO {schema}.journal_meta (name, value) VALUES ('namespace', $1) ON CONFLICT (name) DO NOTHING"
-        ),
-        &[&migrate::new_namespace()],
-    )
-    .map_err(JournalError::store)?;
-    tx.commit().map_err(JournalError::store)
-}
-
-/// The migrator's primitives in a PostgreSQL transaction.
-struct PgTx<'a, 'b> {
-    tx: &'a mut Transaction<'b>,
-    schema: &'a str,
-}
-
-impl Migrate for PgTx<'_, '_> {
-    fn applied(&mut self) -> Result<Option<i64>, JournalError> {
-        let schema = self.schema;
-        self.tx
-            .batch_execute(&format!(
-                "CREATE TABLE IF NOT EXISTS {schema}.journal_schema (version BIGINT NOT NULL)"
-            ))
-            .map_err(JournalError::store)?;
-        self.tx
-            .query_one(
-                &format!("SELECT max(version) FROM {schema}.journal_schema"),
-                &[],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(JournalError::store)
-    }
-    fn apply(&mut self, migration: &Migration) -> Result<(), JournalError> {
-        let schema = self.schema;
-        self.tx
-            .batch_execute(&migration.sql.replace("{schema}", schema))
-            .map_err(JournalError::store)?;
-        self.tx
-            .execute(
-                &format!("INSERT INTO {schema}.journal_schema (version) VALUES ($1)"),
-                &[&migration.version],
-            )
-            .map(drop)
-            .map_err(JournalError::store)
-    }
-}
-
-/// The row's columns, starting at column `at`.
-fn read_row(r: &postgres::Row, at: usize) -> Result<Row, JournalError> {
-    let get = |e: postgres::Error| JournalError::Corrupt(format!("column type: {e}"));
-    Ok(Row {
-        scope: r.try_get(at).map_err(get)?,
-        op: r.try_get(at + 1).map_err(get)?,
-        idem_key: r.try_get(at + 2).map_err(get)?,
-        key_created_ms: r.try_get(at + 3).map_err(get)?,
-        fingerprint: r.try_get(at + 4).map_err(get)?,
-        created_ms: r.try_get(at + 5).map_err(get)?,
-        updated_ms: r.try_get(at + 6).map_err(get)?,
-        state: r.try_get(at + 7).map_err(get)?,
-        status: r.try_get(at + 8).map_err(get)?,
-        object_id: r.try_get(at + 9).map_err(get)?,
-        body: r.try_get(at + 10).map_err(get)?,
-        advice: r.try_get(at + 11).map_err(get)?,
-        reason: r.try_get(at + 12).map_err(get)?,
-        attempts: r.try_get(at + 13).map_err(get)?,
-        lease_owner: r.try_get(at + 14).map_err(get)?,
-        lease_until_ms: r.try_get(at + 15).map_err(get)?,
-        epoch: r.try_get(at + 16).map_err(get)?,
-        version: r.try_get(at + 17).map_err(get)?,
-        request: r.try_get(at + 18).map_err(get)?,
-        namespace: r.try_get(at + 19).map_err(get)?,
-        send_limit_ms: r.try_get(at + 20).map_err(get)?,
-        key_spent: r.try_get(at + 21).map_err(get)?,
-    })
-}
-
-macro_rules! row_params {
-    ($r:expr $(, $extra:expr)*) => {
-        [
-            &$r.scope as &(dyn postgres::types::ToSql + Sync), &$r.op, &$r.idem_key,
-            &$r.key_created_ms, &$r.fingerprint, &$r.created_ms, &$r.updated_ms, &$r.state,
-            &$r.status, &$r.object_id, &$r.body, &$r.advice, &$r.reason, &$r.attempts,
-            &$r.lease_owner, &$r.lease_until_ms, &$r.epoch, &$r.version, &$r.request,
-            &$r.namespace, &$r.send_limit_ms, &$r.key_spent $(, $extra)*
-        ]
-    };
-}
-
-fn insert<S: ToStatement + ?Sized>(
-    c: &mut impl GenericClient,
-    statement: &S,
-    intent: &Intent,
-) -> Result<bool, JournalError> {
-    let r = Row::from_intent(intent);
-    let n = c
-        .execute(statement, &row_params!(r))
-        .map_err(JournalError::store)?;
-    Ok(n == 1)
-}
-
-fn load<S: ToStatement + ?Sized>(
-    c: &mut impl GenericClient,
-    statement: &S,
-    id: &IntentId,
-) -> Result<Loaded, JournalError> {
-    let r = c
-        .query_one(statement, &[&id.scope(), &id.op_id()])
-        .map_err(JournalError::store)?;
-    let now_ms: i64 = r.try_get(0).map_err(JournalError::store)?;
-    let now = SystemTime::UNIX_EPOCH
-        + std::time::Duration::from_millis(u64::try_from(now_ms).unwrap_or(0));
-    let present: Option<String> = r.try_get(1).map_err(JournalError::store)?;
-    let row = match present {
-        Some(_) => Some(read_row(&r, 1)?.into_intent()?),
-        None => None,
-    };
-    Ok(Loaded::new(row, now))
-}
-
-fn cas<S: ToStatement + ?Sized>(
-    c: &mut impl GenericClient,
-    statement: &S,
-    row: &Intent,
-    expected: u64,
-) -> Result<bool, JournalError> {
-    let r = Row::from_intent(row);
-    let expected = i64::try_from(expected).unwrap_or(i64::MAX);
-    let done = c
-        .query_opt(statement, &row_params!(r, &expected))
-        .map_err(JournalError::store)?;
-    Ok(done.is_some())
-}
-
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl Store for PgStore {
-    fn insert(&self, intent: &Intent) -> Result<bool, JournalError> {
-        insert(&mut *self.client(), &self.prepared.insert, intent)
+    fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
+        let id = id.clone();
+        self.call(move |s| async move { s.load(&id).await })
     }
 
-    fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
-        load(&mut *self.client(), &self.prepared.load, id)
+    fn insert(&self, intent: &Intent) -> Result<bool, JournalError> {
+        let intent = intent.clone();
+        self.call(move |s| async move { s.insert(&intent).await })
     }
 
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
-        cas(&mut *self.client(), &self.prepared.update, row, expected)
+        let row = row.clone();
+        self.call(move |s| async move { s.compare_and_set(&row, expected).await })
     }
 
     /// The database's clock: one clock for the whole fleet.
     fn clock(&self) -> Result<SystemTime, JournalError> {
-        let r = self
-            .client()
-            .query_one(&format!("SELECT {NOW_MS}"), &[])
-            .map_err(JournalError::store)?;
-        let ms: i64 = r.try_get(0).map_err(JournalError::store)?;
-        Ok(SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+        self.call(|s| async move { s.clock().await })
     }
 
-    fn list(&self, kind: StateKind, after: &Cursor, n: usize) -> Result<Page, JournalError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE state = $1 AND (updated_ms, scope, op) > ($2, $3, $4) {SWEEP_ORDER} LIMIT $5",
-            self.sql.table
-        );
-        self.page(
-            &sql,
-            &[
-                &kind.as_str(),
-                &after.updated_ms,
-                &after.scope,
-                &after.op,
-                &limit(n),
-            ],
-        )
+    fn sweep(&self, now: SystemTime, after: &Cursor, limit: usize) -> Result<Page, JournalError> {
+        let after = after.clone();
+        self.call(move |s| async move { s.sweep(now, &after, limit).await })
     }
 
-    fn sweep(&self, now: SystemTime, after: &Cursor, n: usize) -> Result<Page, JournalError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM {} WHERE {} {SWEEP_ORDER} LIMIT $5",
-            self.sql.table,
-            codec::sweep_condition("$1", ["$2", "$3", "$4"])
-        );
-        self.page(
-            &sql,
-            &[
-                &millis(now),
-                &after.updated_ms,
-                &after.scope,
-                &after.op,
-                &limit(n),
-            ],
-        )
+    fn list(&self, kind: StateKind, after: &Cursor, limit: usize) -> Result<Page, JournalError> {
+        let after = after.clone();
+        self.call(move |s| async move { s.list(kind, &after, limit).await })
     }
 
     fn prune(&self, before: SystemTime) -> Result<u64, JournalError> {
-        let sql = format!(
-            "DELETE FROM {} WHERE state IN ('done', 'failed') AND updated_ms < $1",
-            self.sql.table
-        );
-        self.client()
-            .execute(&sql, &[&millis(before)])
-            .map_err(JournalError::store)
+        self.call(move |s| async move { s.prune(before).await })
     }
 
     fn namespace(&self) -> Result<String, JournalError> {
-        let sql = format!(
-            "SELECT value FROM {}.journal_meta WHERE name = 'namespace'",
-            self.schema
-        );
-        self.client()
-            .query_one(&sql, &[])
-            .and_then(|r| r.try_get(0))
-            .map_err(JournalError::store)
+        self.call(|s| async move { s.namespace().await })
+    }
+}
+
+impl AsyncStore for PgStore {
+    fn load<'a>(&'a self, id: &'a IntentId) -> StoreFuture<'a, Loaded> {
+        Box::pin(self.inner.load(id))
+    }
+
+    fn insert<'a>(&'a self, intent: &'a Intent) -> StoreFuture<'a, bool> {
+        Box::pin(self.inner.insert(intent))
+    }
+
+    fn compare_and_set<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, bool> {
+        Box::pin(self.inner.compare_and_set(row, expected))
+    }
+
+    fn sweep<'a>(
+        &'a self,
+        now: SystemTime,
+        after: &'a Cursor,
+        limit: usize,
+    ) -> StoreFuture<'a, Page> {
+        Box::pin(self.inner.sweep(now, after, limit))
+    }
+
+    /// The database's clock.
+    fn clock(&self) -> StoreFuture<'_, SystemTime> {
+        Box::pin(self.inner.clock())
     }
 }

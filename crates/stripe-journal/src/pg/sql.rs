@@ -1,0 +1,147 @@
+//! The statements of one schema, built once, and the row's columns to and from PostgreSQL's
+//! types.
+
+use std::time::{Duration, SystemTime};
+
+use tokio_postgres::types::ToSql;
+
+use crate::codec::{self, COLUMNS, Row, SWEEP_ORDER};
+use crate::error::JournalError;
+use crate::store::{Cursor, Page};
+
+/// The store's clock in milliseconds since the epoch, as SQL.
+const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+/// The statements of one schema, built once.
+#[derive(Debug)]
+pub(super) struct Sql {
+    pub(super) insert: String,
+    pub(super) update: String,
+    pub(super) load: String,
+    pub(super) clock: String,
+    pub(super) list: String,
+    pub(super) sweep: String,
+    pub(super) prune: String,
+    pub(super) namespace: String,
+}
+
+impl Sql {
+    pub(super) fn new(schema: &str) -> Self {
+        let table = format!("{schema}.journal_intents");
+        let placeholder = |i: usize| format!("${i}");
+        Self {
+            insert: codec::insert_sql(&table, placeholder),
+            update: format!(
+                "{} RETURNING version",
+                codec::update_sql(&table, placeholder)
+            ),
+            // One round trip: the row (if any) and the database's clock at the read.
+            load: format!(
+                "SELECT {NOW_MS}, t.* FROM (SELECT 1) AS one LEFT JOIN \
+                 (SELECT {COLUMNS} FROM {table} WHERE scope = $1 AND op = $2) AS t ON true"
+            ),
+            clock: format!("SELECT {NOW_MS}"),
+            list: format!(
+                "SELECT {COLUMNS} FROM {table} WHERE state = $1 AND (updated_ms, scope, op) > ($2, $3, $4) \
+                 {SWEEP_ORDER} LIMIT $5"
+            ),
+            sweep: format!(
+                "SELECT {COLUMNS} FROM {table} WHERE {} {SWEEP_ORDER} LIMIT $5",
+                codec::sweep_condition("$1", ["$2", "$3", "$4"])
+            ),
+            prune: format!(
+                "DELETE FROM {table} WHERE state IN ('done', 'failed') AND updated_ms < $1"
+            ),
+            namespace: format!("SELECT value FROM {schema}.journal_meta WHERE name = 'namespace'"),
+        }
+    }
+}
+
+/// A time from the database's milliseconds since the epoch.
+pub(super) fn time(ms: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// A row count or limit as PostgreSQL's `bigint`.
+pub(super) fn bigint(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The row's columns, starting at column `at`.
+pub(super) fn read_row(r: &tokio_postgres::Row, at: usize) -> Result<Row, JournalError> {
+    let get = |e: tokio_postgres::Error| JournalError::Corrupt(format!("column type: {e}"));
+    Ok(Row {
+        scope: r.try_get(at).map_err(get)?,
+        op: r.try_get(at + 1).map_err(get)?,
+        idem_key: r.try_get(at + 2).map_err(get)?,
+        key_created_ms: r.try_get(at + 3).map_err(get)?,
+        fingerprint: r.try_get(at + 4).map_err(get)?,
+        created_ms: r.try_get(at + 5).map_err(get)?,
+        updated_ms: r.try_get(at + 6).map_err(get)?,
+        state: r.try_get(at + 7).map_err(get)?,
+        status: r.try_get(at + 8).map_err(get)?,
+        object_id: r.try_get(at + 9).map_err(get)?,
+        body: r.try_get(at + 10).map_err(get)?,
+        advice: r.try_get(at + 11).map_err(get)?,
+        reason: r.try_get(at + 12).map_err(get)?,
+        attempts: r.try_get(at + 13).map_err(get)?,
+        lease_owner: r.try_get(at + 14).map_err(get)?,
+        lease_until_ms: r.try_get(at + 15).map_err(get)?,
+        epoch: r.try_get(at + 16).map_err(get)?,
+        version: r.try_get(at + 17).map_err(get)?,
+        request: r.try_get(at + 18).map_err(get)?,
+        namespace: r.try_get(at + 19).map_err(get)?,
+        send_limit_ms: r.try_get(at + 20).map_err(get)?,
+        key_spent: r.try_get(at + 21).map_err(get)?,
+    })
+}
+
+/// The row's values in the order of [`crate::codec::COLUMNS`], then `extra`.
+pub(super) fn row_params<'a>(
+    r: &'a Row,
+    extra: Option<&'a (dyn ToSql + Sync)>,
+) -> Vec<&'a (dyn ToSql + Sync)> {
+    let mut params: Vec<&'a (dyn ToSql + Sync)> = vec![
+        &r.scope,
+        &r.op,
+        &r.idem_key,
+        &r.key_created_ms,
+        &r.fingerprint,
+        &r.created_ms,
+        &r.updated_ms,
+        &r.state,
+        &r.status,
+        &r.object_id,
+        &r.body,
+        &r.advice,
+        &r.reason,
+        &r.attempts,
+        &r.lease_owner,
+        &r.lease_until_ms,
+        &r.epoch,
+        &r.version,
+        &r.request,
+        &r.namespace,
+        &r.send_limit_ms,
+        &r.key_spent,
+    ];
+    params.extend(extra);
+    params
+}
+
+/// The rows a sweep or listing selected, each decoded on its own (a bad row is its error, and
+/// the others are still read); the page ends after the last row.
+pub(super) fn page(rows: &[tokio_postgres::Row]) -> Page {
+    let next = rows.last().map(|r| {
+        Cursor::after(
+            r.try_get(6).unwrap_or_default(),
+            r.try_get::<_, String>(0).unwrap_or_default(),
+            r.try_get::<_, String>(1).unwrap_or_default(),
+        )
+    });
+    let rows = rows
+        .iter()
+        .map(|r| read_row(r, 0).and_then(Row::into_intent))
+        .collect();
+    Page { rows, next }
+}

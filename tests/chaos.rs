@@ -92,13 +92,13 @@ fn write_queue(path: &Path, orders: &[String]) {
 }
 
 /// What the supervisor does to the workers besides SIGKILL.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Mischief {
     /// SIGSTOP a random worker this many times, each for 0.2..4 s (beyond the 1.5 s lease, often),
     /// then SIGCONT it.
     stops: usize,
-    /// Something to run now and then while the workers run (the connection killer).
-    every_second: Option<fn()>,
+    /// Something to run about every second while the workers run (the connection killer).
+    every_second: Option<&'static (dyn Fn() + Sync)>,
 }
 
 /// Sends `signal` (`STOP`, `CONT`) to a process.
@@ -271,6 +271,32 @@ fn recover_and_check(fake: &ServerHandle, db: &str, n: usize) {
     }
 }
 
+/// Connections ended by the connection killer.
+static TERMINATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Ends every connection whose `application_name` is `app` (the fleet's), from a connection of
+/// its own; how many were ended.
+fn terminate_connections(base: &str, app: &str) -> usize {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let Ok((client, connection)) = tokio_postgres::connect(base, tokio_postgres::NoTls).await
+        else {
+            return 0;
+        };
+        tokio::spawn(connection);
+        client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .await
+            .map_or(0, |rows| rows.len())
+    })
+}
+
 fn worker() -> &'static str {
     env!("CARGO_BIN_EXE_chaos_worker")
 }
@@ -364,7 +390,7 @@ fn postgres_fleet_under_sigkill_charges_every_order_once() {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let schema = format!("chaos_{}_{}", std::process::id(), seed % 1_000_000);
     let sep = if base.contains('?') { '&' } else { '?' };
-    let db = format!("{base}{sep}journal_schema={schema}");
+    let db = format!("{base}{sep}journal_schema={schema}&application_name={schema}");
     let store = match stripe_journal::PgStore::connect(&base, &schema) {
         Ok(store) => store,
         Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
@@ -406,13 +432,25 @@ fn postgres_fleet_under_sigkill_charges_every_order_once() {
             cmd
         })
         .collect();
+    // Every second, the database ends every connection of the fleet (pg_terminate_backend).
+    let killer: &'static (dyn Fn() + Sync) = Box::leak(Box::new({
+        let (base, schema) = (base.clone(), schema.clone());
+        move || {
+            let ended = terminate_connections(&base, &schema);
+            TERMINATED.fetch_add(ended, std::sync::atomic::Ordering::Relaxed);
+        }
+    }));
     let mischief = Mischief {
         stops: k / 2,
-        every_second: None,
+        every_second: Some(killer),
     };
     let (kills, pauses) = supervise(&commands, k, &mut rng, mischief);
     recover_and_check(&fake, &db, n);
-    let what = format!("postgres, 4 workers (one 3 s skewed), {pauses} SIGSTOPs");
+    let terminated = TERMINATED.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(terminated > 0, "no connection was terminated");
+    let what = format!(
+        "postgres, 4 workers (one 3 s skewed), {pauses} SIGSTOPs, {terminated} connections terminated"
+    );
     let (duplicates, lost) = figures(&fake, &orders, kills, &what);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = store.drop_schema();

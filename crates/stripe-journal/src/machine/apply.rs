@@ -55,22 +55,50 @@ pub(crate) struct Applying {
     asked: Instant,
     tries: u32,
     decided: Option<Decided>,
+    /// The row being written, and the store's time it was decided at.
+    writing: Option<(Intent, SystemTime)>,
+}
+
+/// The row this run last wrote, the store's time it was decided at, and when (monotonic) that
+/// time was read: a record decides on it without a load of its own, and falls back to a load if
+/// the row changed meanwhile (its compare-and-set fails).
+#[derive(Debug, Clone)]
+pub(super) struct Cached {
+    row: Intent,
+    store_now: SystemTime,
+    at: Instant,
 }
 
 impl Operation {
     /// Loads the row to apply `decision` to it.
     pub(super) fn apply(&mut self, decision: Decision) {
-        self.load(Applying {
+        let applying = Applying {
             decision,
             asked: self.now,
             tries: 0,
             decided: None,
-        });
+            writing: None,
+        };
+        // A record only writes the outcome and the row's change time: it may decide on the row
+        // this run last wrote (the store's time estimated on the monotonic clock) and save a
+        // load. Grants of a lease always load, for the store's own time.
+        match (&applying.decision, self.cached.take()) {
+            (Decision::Record { .. }, Some(cached)) => {
+                let now = cached.store_now + self.now.saturating_duration_since(cached.at);
+                match self.decide(&applying.decision, Some(cached.row), now) {
+                    // The row as this run left it does not take the record: the store's does.
+                    Err(_) => self.load(applying),
+                    result => self.decided(applying, result, now),
+                }
+            }
+            _ => self.load(applying),
+        }
     }
 
     fn load(&mut self, mut applying: Applying) {
         applying.asked = self.now;
         applying.decided = None;
+        applying.writing = None;
         self.wait = super::Wait::Store(applying);
         self.next = Some(super::Step::Store(StoreOp::Load(self.id.clone())));
     }
@@ -100,24 +128,22 @@ impl Operation {
                 } else {
                     self.wall
                 };
-                match self.decide(&applying.decision, row, now) {
-                    Err(e) => self.refused(applying, e),
-                    Ok((decided, Write::Nothing)) => self.applied(applying, decided),
-                    Ok((decided, write)) => {
-                        applying.decided = Some(decided);
-                        self.next = Some(super::Step::Store(match write {
-                            Write::Insert(row) => StoreOp::Insert(row),
-                            Write::Replace { row, expected } => StoreOp::Replace { row, expected },
-                            Write::Nothing => StoreOp::Load(self.id.clone()),
-                        }));
-                        self.wait = super::Wait::Store(applying);
-                    }
+                let result = self.decide(&applying.decision, row, now);
+                self.decided(applying, result, now);
+            }
+            Ok(Stored::Written(true)) => {
+                if let Some((row, store_now)) = applying.writing.take() {
+                    self.cached = Some(Cached {
+                        row,
+                        store_now,
+                        at: applying.asked,
+                    });
+                }
+                match applying.decided.take() {
+                    Some(decided) => self.applied(applying, decided),
+                    None => self.fail(JournalError::Store("a write with no decision".into())),
                 }
             }
-            Ok(Stored::Written(true)) => match applying.decided.take() {
-                Some(decided) => self.applied(applying, decided),
-                None => self.fail(JournalError::Store("a write with no decision".into())),
-            },
             Ok(Stored::Written(false)) => {
                 applying.tries += 1;
                 if applying.tries >= MAX_TRIES {
@@ -126,6 +152,34 @@ impl Operation {
                     });
                 }
                 self.load(applying);
+            }
+        }
+    }
+
+    /// Acts on a decision made at the store's `now`: refused, done, or its write to make.
+    fn decided(
+        &mut self,
+        mut applying: Applying,
+        result: Result<(Decided, Write), JournalError>,
+        now: SystemTime,
+    ) {
+        match result {
+            Err(e) => self.refused(applying, e),
+            Ok((decided, Write::Nothing)) => self.applied(applying, decided),
+            Ok((decided, write)) => {
+                applying.decided = Some(decided);
+                self.next = Some(super::Step::Store(match write {
+                    Write::Insert(row) => {
+                        applying.writing = Some((row.clone(), now));
+                        StoreOp::Insert(row)
+                    }
+                    Write::Replace { row, expected } => {
+                        applying.writing = Some((row.clone(), now));
+                        StoreOp::Replace { row, expected }
+                    }
+                    Write::Nothing => StoreOp::Load(self.id.clone()),
+                }));
+                self.wait = super::Wait::Store(applying);
             }
         }
     }

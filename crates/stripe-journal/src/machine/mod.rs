@@ -213,6 +213,8 @@ pub struct Operation {
     rng: ChaCha8Rng,
     rounds: u32,
     held: Option<Held>,
+    /// The row this run last wrote (see `apply::Cached`).
+    cached: Option<apply::Cached>,
     /// An attempt waiting for a renewal before it may be sent.
     parked: Option<(Call, http::Request<Bytes>, Instant)>,
     next: Option<Step>,
@@ -243,6 +245,7 @@ impl Operation {
             rng: ChaCha8Rng::from_seed(seed),
             rounds: 0,
             held: None,
+            cached: None,
             parked: None,
             next: None,
             wait: Wait::Nothing,
@@ -324,6 +327,7 @@ impl Operation {
     fn again(&mut self) {
         self.rounds += 1;
         self.held = None;
+        self.cached = None;
         if self.rounds >= MAX_ROUNDS {
             self.fail(JournalError::Contention {
                 id: self.id.clone(),

@@ -4,11 +4,14 @@
 # by side in alternating blocks, PostgreSQL's transactions per charge, 4 workers, and SQLite's
 # fsyncs per charge counted by strace. Ends with RATIO lines:
 #   RATIO journal_sqlite_over_plain <x>, journal_postgres_over_plain <x>     wall time per charge
-#   RATIO journal_<store>_added_ms_over_round_trip_ms <x>   target < 1 (the journal adds less
-#                                                           than the round trip it protects)
+#   RATIO journal_<store>_added_ms_over_round_trip_ms <x>   target <= 0.10 with a 20 ms round
+#                                                           trip (JOURNAL_BENCH_LATENCY_MS=20)
 #   RATIO journal_sqlite_fsyncs_per_charge <x>              target <= 2 durable writes
 #   RATIO journal_postgres_commits_per_charge <x>, ..._row_writes_per_charge <x>
-#   RATIO journal_postgres_4_workers_charges_per_s <x>, ..._over_plain_4_workers <x>
+#   RATIO journal_postgres_4_workers_charges_per_s <x>, ..._over_plain_4_workers <x>   threads
+#   RATIO journal_postgres_4_async_workers_over_plain <x>   tokio tasks, one journal and its pool:
+#                                                           target >= 0.5 on loopback, >= 0.95
+#                                                           with a 20 ms round trip
 # Usage: bench/journal.sh [--quick] [--n N] [--blocks B] [--workers W] [--worker-secs S]
 #                         [--rounds R] [--commit-charges M] [--database-url URL] [--dir DIR]
 # JOURNAL_BENCH_LATENCY_MS=N makes the fake answer every request after N ms (its delay_ms

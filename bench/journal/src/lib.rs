@@ -2,6 +2,7 @@
 //! Stripe as a child process, the charges (plain and journaled), a PostgreSQL database of the
 //! bench's own with its statistics, and the medians the ratios are taken from.
 
+pub mod async_workers;
 pub mod charge;
 pub mod fake;
 pub mod pg;

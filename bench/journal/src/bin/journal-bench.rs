@@ -11,13 +11,15 @@
 //! blocks of N sequential charges (the order rotates per block); the ratios are medians of the
 //! per-block ratios. PostgreSQL's transactions and row writes per charge come from
 //! `pg_stat_database` of a database of the bench's own; then W workers charge in parallel for
-//! S seconds, plain and journaled on PostgreSQL in alternating rounds.
+//! S seconds, plain and journaled on PostgreSQL in alternating rounds, as threads (blocking
+//! `run`) and as tokio tasks (`run_async` over one journal and its pool).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use stripe_bench_journal::async_workers;
 use stripe_bench_journal::charge::{self, Mode};
 use stripe_bench_journal::fake::FakeChild;
 use stripe_bench_journal::pg::BenchDb;
@@ -150,11 +152,15 @@ fn run() -> Result<(), String> {
     if let Some(db) = db.as_mut() {
         ratios.extend(commits(db, &client, args.commit_charges, &tag)?);
         ratios.extend(workers(db, fake.base_url(), &args, &tag)?);
+        let journal = db.journal("journal_bench_async")?;
+        let shape = (args.workers, args.worker_secs, args.rounds);
+        ratios.extend(async_workers::run(&journal, fake.base_url(), shape, &tag)?);
     }
     println!();
     for (name, value) in ratios {
         println!("RATIO {name} {value:.3}");
     }
+
     Ok(())
 }
 

@@ -357,3 +357,30 @@ fn creates_of_payment_intents_customers_and_refunds_are_found_by_their_lists() {
     let searched = fake.with_model(|m| m.log().iter().any(|e| e.path.ends_with("/search")));
     assert!(!searched, "no Search");
 }
+
+#[test]
+fn run_waiting_waits_out_a_dead_holders_lease_blocking_and_async() {
+    let fake = server::start().expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
+    let id = IntentId::op("order-8/charge").expect("id");
+    die_after_sending(&journal, &client, &id, charge("8"));
+    // One try: the dead holder's lease is live, nothing is sent.
+    let busy = journal.run_waiting(&client, &id, charge("8"), 1);
+    assert!(matches!(busy, Ok(Run::Busy { .. })), "{busy:?}");
+    // Three tries: the lease runs out, the intent is resumed with its key.
+    let outcome = done(journal.run_waiting(&client, &id, charge("8"), 3));
+    assert_eq!(outcome.status(), 200);
+    assert_eq!(charges_tagged(&fake, "order-8/charge"), 1);
+
+    let id = IntentId::op("order-9/charge").expect("id");
+    die_after_sending(&journal, &client, &id, charge("9"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let async_client = stripe_reqwest::Client::new(config(&fake));
+    let outcome = runtime.block_on(journal.run_waiting_async(&async_client, &id, charge("9"), 3));
+    assert_eq!(done(outcome).status(), 200);
+    assert_eq!(charges_tagged(&fake, "order-9/charge"), 1);
+}

@@ -34,6 +34,30 @@ impl Journal {
         self.drive_async(client, op).await
     }
 
+    /// [`Journal::run_async`], waiting out a live holder's lease (at most `tries` runs in all),
+    /// as [`Journal::run_waiting`] does.
+    pub async fn run_waiting_async<T: AsyncTransport>(
+        &self,
+        client: &AsyncClient<T>,
+        id: &IntentId,
+        request: Request,
+        tries: u32,
+    ) -> Result<Run, JournalError> {
+        let mut run = self.run_async(client, id, request.clone()).await?;
+        for _ in 1..tries.max(1) {
+            let Run::Busy { until, .. } = &run else {
+                break;
+            };
+            let wait = until.duration_since(SystemTime::now()).unwrap_or_default();
+            client
+                .transport()
+                .sleep_until(client.transport().now() + wait)
+                .await;
+            run = self.run_async(client, id, request.clone()).await?;
+        }
+        Ok(run)
+    }
+
     async fn drive_async<T: AsyncTransport>(
         &self,
         client: &AsyncClient<T>,

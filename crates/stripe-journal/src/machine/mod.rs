@@ -17,7 +17,9 @@
 //!   limit plus [`Policy::send_grace`]); before that, the same key is sent again.
 
 mod apply;
+mod gate;
 pub(crate) mod lookup;
+mod settle;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -29,11 +31,11 @@ use stripe_core::{Action, Call, Request, TransportError};
 use crate::decide::{BeginOptions, Claim, Policy};
 use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
-use crate::intent::{Intent, IntentId, ReconcileReason, SavedRequest};
+use crate::intent::{Intent, IntentId, SavedRequest};
 use crate::run::{Outcome, Run};
 use crate::store::Loaded;
 use apply::Decision;
-use lookup::Lookup;
+use settle::Look;
 
 /// How many times one run goes round begin / settle before giving up (each round follows a
 /// change another holder or a reconciliation made).
@@ -172,21 +174,6 @@ enum Purpose {
     Post,
     /// A look at Stripe for an intent to reconcile.
     Look(Look),
-}
-
-/// A lookup in progress and what the row said when it began.
-#[derive(Debug, Clone)]
-struct Look {
-    lookup: Lookup,
-    version: u64,
-    reason: ReconcileReason,
-    /// The key can never execute again (spent, or past its fence when the row was read).
-    dead: bool,
-    /// The key may still be sent (young and not spent).
-    resumable: bool,
-    fence: Option<SystemTime>,
-    store_now: SystemTime,
-    pages: u32,
 }
 
 /// What the machine waits for.
@@ -366,45 +353,6 @@ impl Operation {
         self.next = Some(Step::Send { request, by });
     }
 
-    /// Rule 4: never send without enough lease left for the attempt's bound; renew first.
-    fn gate(
-        &mut self,
-        call: Call,
-        request: http::Request<Bytes>,
-        by: Option<Instant>,
-        renewed: bool,
-    ) {
-        let want = by.unwrap_or(self.now + UNBOUNDED_ATTEMPT);
-        if !self.settings.rules.gate {
-            return self.send(call, Purpose::Post, request, want);
-        }
-        let margin = self.settings.policy.attempt_margin();
-        let Some(end) = self.held.as_ref().map(|h| h.end) else {
-            return self.fail(JournalError::LeaseLost {
-                id: self.id.clone(),
-            });
-        };
-        if end >= want + margin && want > self.now {
-            return self.send(call, Purpose::Post, request, want);
-        }
-        if !renewed {
-            let at_least = want.saturating_duration_since(self.now) + margin * 2;
-            self.parked = Some((call, request, want));
-            return self.apply(Decision::Renew { at_least });
-        }
-        // Renewed and still short (the store was slow, or this holder was paused): an attempt
-        // cut to the lease, if one worth sending is left; never one whose bound is past.
-        let cut = want.min(end.checked_sub(margin).unwrap_or(self.now));
-        let worth = MIN_ATTEMPT.min(want.saturating_duration_since(self.now) / 2);
-        if cut > self.now + worth {
-            self.send(call, Purpose::Post, request, cut);
-        } else {
-            self.fail(JournalError::LeaseLost {
-                id: self.id.clone(),
-            });
-        }
-    }
-
     /// A call ended.
     fn called(
         &mut self,
@@ -430,105 +378,6 @@ impl Operation {
             result: recorded,
             outcome: result,
         });
-    }
-
-    /// The row, at the store's `now`, is to reconcile: plan the look.
-    fn settle(&mut self, row: &Intent, store_now: SystemTime) {
-        let crate::intent::State::ToReconcile(reason, _) = row.state() else {
-            return self.again();
-        };
-        let Some(saved) = row.request() else {
-            return self.fail(JournalError::Unreconcilable {
-                id: self.id.clone(),
-                detail: "no request was saved with the intent".into(),
-            });
-        };
-        let policy = &self.settings.policy;
-        let lookup = if self.settings.rules.consistent {
-            Lookup::plan(
-                saved,
-                &self.id,
-                row.namespace(),
-                &self.settings.metadata_key,
-                (row.created_at(), store_now),
-            )
-        } else {
-            Lookup::search(saved, &self.id, &self.settings.metadata_key)
-        };
-        let lookup = match lookup {
-            Ok(lookup) => lookup,
-            Err(e) => return self.fail(e),
-        };
-        let dead = if self.settings.rules.fence {
-            crate::decide::key_dead(row, store_now, policy)
-        } else {
-            // Today's rules before this journal: a look that finds nothing means a new key.
-            let lagged = row.updated_at() + self.settings.search_lag;
-            if lookup.lags() && store_now < lagged {
-                return self.done(Ok(Run::Unsettled {
-                    reason: *reason,
-                    retry_at: lagged,
-                }));
-            }
-            true
-        };
-        let look = Look {
-            version: row.version(),
-            reason: *reason,
-            dead,
-            resumable: !row.is_key_spent() && policy.key_resumable(row.key_created_at(), store_now),
-            fence: policy.fence(row.send_limit()),
-            store_now,
-            lookup,
-            pages: 0,
-        };
-        match look.lookup.request(&self.id, None) {
-            Ok(request) => self.start(request, Purpose::Look(look)),
-            Err(e) => self.fail(e),
-        }
-    }
-
-    /// One lookup answer.
-    fn looked(&mut self, mut look: Look, response: &stripe_core::Response) {
-        use crate::decide::Resolution;
-        use lookup::Looked;
-        match look.lookup.interpret(&self.id, response) {
-            Err(e) => self.fail(e),
-            Ok(Looked::Next(after)) => {
-                look.pages += 1;
-                if look.pages >= lookup::MAX_PAGES {
-                    return self.fail(JournalError::Unreconcilable {
-                        id: self.id.clone(),
-                        detail: format!(
-                            "more than {} pages of objects in the lookup's window",
-                            lookup::MAX_PAGES
-                        ),
-                    });
-                }
-                match look.lookup.request(&self.id, Some(&after)) {
-                    Ok(request) => self.start(request, Purpose::Look(look)),
-                    Err(e) => self.fail(e),
-                }
-            }
-            Ok(Looked::Settled(Resolution::NotApplied)) if !look.dead => {
-                if look.resumable {
-                    // Not found while the key may still execute: the same key again (rule 3).
-                    self.apply(Decision::RetrySame {
-                        version: look.version,
-                    });
-                } else {
-                    let retry_at = look.fence.unwrap_or(look.store_now);
-                    self.done(Ok(Run::Unsettled {
-                        reason: look.reason,
-                        retry_at,
-                    }));
-                }
-            }
-            Ok(Looked::Settled(resolution)) => self.apply(Decision::Resolve {
-                version: look.version,
-                resolution,
-            }),
-        }
     }
 
     /// The outgoing POST for the held claim.

@@ -13,6 +13,7 @@
 //! prevents.
 
 mod check;
+mod network;
 mod scenario;
 mod store;
 mod world;

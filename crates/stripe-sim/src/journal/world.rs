@@ -8,22 +8,20 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
-use stripe_core::{Config, Request, Seed, Session, TransportError};
-use stripe_fake::Outcome;
-use stripe_fake::model::{Begin, Model};
+use stripe_core::{Config, Request, Seed, Session};
+use stripe_fake::model::Model;
 use stripe_journal::machine::{Input, Operation, Step, StoreOp, Stored};
 use stripe_journal::{IntentId, Journal, Run};
 
 use super::scenario::Scenario;
 use super::store::{MemStore, VirtualClock};
 
-/// Latency of an answered attempt, and of a store primitive.
-const LATENCY: Duration = Duration::from_millis(10);
+/// Latency of a store primitive.
 const STORE_LATENCY: Duration = Duration::from_millis(1);
 
 /// What happens at an instant.
 #[derive(Debug)]
-enum Event {
+pub(super) enum Event {
     /// A job (an operation to run) reaches a holder.
     Job { holder: usize, job: Box<Job> },
     /// A holder takes its running operation's next step.
@@ -70,7 +68,7 @@ struct Holder {
 /// The world: virtual time, the store, the model, the holders, the events to come.
 pub(crate) struct World {
     pub(crate) scenario: Scenario,
-    rng: ChaCha8Rng,
+    pub(super) rng: ChaCha8Rng,
     start: Instant,
     wall_start: SystemTime,
     pub(crate) t: Duration,
@@ -154,7 +152,7 @@ impl World {
         self.start + self.t
     }
 
-    fn at(&mut self, when: Duration, event: Event) {
+    pub(super) fn at(&mut self, when: Duration, event: Event) {
         self.seq += 1;
         self.events.push((when, self.seq, event));
     }
@@ -177,7 +175,7 @@ impl World {
         p > 0.0 && (self.rng.next_u64() as f64 / u64::MAX as f64) < p
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.rng.next_u64() % n.max(1)
     }
 
@@ -393,52 +391,6 @@ impl World {
             _ => Err(stripe_journal::JournalError::Store(
                 "unknown store primitive".into(),
             )),
-        }
-    }
-
-    /// One attempt through the network, with a fault drawn for it: the answer and when it comes.
-    fn attempt(
-        &mut self,
-        h: usize,
-        request: &http::Request<Bytes>,
-        timeout: Duration,
-    ) -> (Result<http::Response<Bytes>, TransportError>, Duration) {
-        let fault = if request.method() == http::Method::POST {
-            self.scenario.fault(&mut self.rng)
-        } else {
-            None
-        };
-        let wall = self.wall();
-        self.trace.push(format!(
-            "{:?} h{h} sends {} {} key {:?} fault {fault:?}",
-            self.t,
-            request.method(),
-            request.uri().path(),
-            request
-                .headers()
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-")
-        ));
-        let timed_out = (Err(TransportError::Timeout), timeout);
-        match self.model.apply(fault.as_ref(), request, wall) {
-            Outcome::Respond(response) if LATENCY <= timeout => (Ok(response), LATENCY),
-            Outcome::Respond(_) | Outcome::Hang => timed_out,
-            Outcome::Drop { .. } => (Err(TransportError::Io), LATENCY.min(timeout)),
-            Outcome::Delay { then, .. } => match then {
-                Begin::Respond(response) => (Ok(response), LATENCY.min(timeout)),
-                Begin::Executing(pending) => {
-                    (Ok(self.model.finish(pending, wall)), LATENCY.min(timeout))
-                }
-            },
-            Outcome::DeliverLate => {
-                // Stripe executes it later, within the stated assumption (the send grace).
-                let late = Duration::from_millis(
-                    self.below(self.scenario.send_pause.as_millis() as u64 + 1),
-                );
-                self.at(self.t + late, Event::Execute(Box::new(request.clone())));
-                timed_out
-            }
         }
     }
 

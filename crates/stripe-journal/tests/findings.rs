@@ -2,9 +2,10 @@
 //! files and the fake Stripe on loopback. Each test names the old behaviour it catches (the
 //! journal before the sans-IO rewrite).
 
-use std::path::PathBuf;
+mod support;
+
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::Method;
@@ -22,37 +23,7 @@ use stripe_journal::{
 // ---------------------------------------------------------------------------------------------
 // Harness
 
-/// A fresh SQLite file under the temp dir, removed (with its WAL files) at the end.
-struct TempDb {
-    path: PathBuf,
-}
-
-impl TempDb {
-    fn new(test: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "stripe-journal-findings-{test}-{}-{nanos}.db",
-            std::process::id()
-        ));
-        Self { path }
-    }
-
-    fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.path).expect("open SQLite journal")
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
+use support::TempDb;
 
 /// Short leases and grace so that a test waiting for a lease to end waits under 2 s (a claim's
 /// lease covers the first attempt: `ATTEMPT` plus twice the margin).

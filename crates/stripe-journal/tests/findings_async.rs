@@ -1,8 +1,9 @@
 //! The review's findings on `run_async` (tokio, over reqwest), through the public API, over
 //! SQLite files and the fake Stripe on loopback. Each test names the old behaviour it catches.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod support;
+
+use std::time::{Duration, Instant, SystemTime};
 
 use http::Method;
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
@@ -10,33 +11,7 @@ use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, Rule};
 use stripe_journal::{IntentId, Journal, Policy, Run, Source, SqliteStore, State};
 
-/// A fresh SQLite file under the temp dir, removed (with its WAL files) at the end.
-struct TempDb {
-    path: PathBuf,
-}
-
-impl TempDb {
-    fn new(test: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "stripe-journal-findings-async-{test}-{}-{nanos}.db",
-            std::process::id()
-        ));
-        Self { path }
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
+use support::TempDb;
 
 /// A journal on the file with its own connection and holder name; short lease and grace.
 fn journal(db: &TempDb, owner: &str) -> Journal {

@@ -1,0 +1,41 @@
+//! What several test files share: a fresh SQLite file per test.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use stripe_journal::SqliteStore;
+
+/// A fresh SQLite file under the temp dir, removed (with its WAL files) at the end.
+pub struct TempDb {
+    pub path: PathBuf,
+}
+
+impl TempDb {
+    /// A new file for `test` (the process id and the clock make it unique).
+    pub fn new(test: &str) -> Self {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "stripe-journal-{test}-{}-{nanos}.db",
+            std::process::id()
+        ));
+        Self { path }
+    }
+
+    /// A connection to it.
+    #[allow(dead_code)] // not every test file opens the store this way
+    pub fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.path).expect("open SQLite journal")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}

@@ -384,3 +384,55 @@ fn run_waiting_waits_out_a_dead_holders_lease_blocking_and_async() {
     assert_eq!(done(outcome).status(), 200);
     assert_eq!(charges_tagged(&fake, "order-9/charge"), 1);
 }
+
+#[test]
+fn a_lookup_reads_the_list_page_after_page() {
+    let fake = server::start().expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
+    let id = IntentId::op("order-10/charge").expect("id");
+    // Executed, then 500; and the list that would settle it fails on every try: to reconcile.
+    let plan = FaultPlan::new()
+        .rule(
+            Rule::new(Fault::ErrorAfter { should_retry: None })
+                .method(Method::POST)
+                .path("/v1/charges")
+                .times(1),
+        )
+        .rule(
+            Rule::new(Fault::status(500))
+                .method(Method::GET)
+                .path("/v1/charges")
+                .times(3),
+        );
+    fake.set_plan(plan);
+    let first = journal.run(&client, &id, charge("10"));
+    assert!(
+        matches!(first, Err(JournalError::Stripe { .. })),
+        "{first:?}"
+    );
+    // 150 newer charges of other orders: the operation's is on the list's second page.
+    for i in 0..150 {
+        let other = format!("other-{i}");
+        let params = [
+            ("amount", "1000"),
+            ("currency", "usd"),
+            ("source", "tok_visa"),
+            ("metadata[order]", other.as_str()),
+        ];
+        assert_eq!(
+            client
+                .post("/v1/charges", &params)
+                .expect("charge")
+                .status(),
+            200
+        );
+    }
+    let lists_before = fake.with_model(|m| m.log().iter().filter(|e| e.method == "GET").count());
+    let outcome = done(journal.run(&client, &id, charge("10")));
+    assert_eq!(outcome.source(), Source::Reconciled);
+    let pages =
+        fake.with_model(|m| m.log().iter().filter(|e| e.method == "GET").count()) - lists_before;
+    assert_eq!(pages, 2, "two pages of the list");
+    assert_eq!(charges_tagged(&fake, "order-10/charge"), 1);
+}

@@ -13,6 +13,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+use stripe_core::list::ListWalk;
 use stripe_core::{Request, Response};
 
 use crate::decide::Resolution;
@@ -30,7 +31,7 @@ const MATCHED: [&str; 5] = ["amount", "currency", "customer", "charge", "payment
 const WINDOW_MARGIN: Duration = Duration::from_secs(600);
 
 /// The most pages one lookup reads (100 objects each) before giving up as unreconcilable.
-pub(crate) const MAX_PAGES: u32 = 20;
+const MAX_PAGES: u32 = 20;
 
 /// The path's segments after `/v1/`, without the query.
 fn segments(path: &str) -> Vec<&str> {
@@ -52,12 +53,13 @@ pub(crate) fn tag_names(metadata_key: &str) -> (String, String) {
 }
 
 /// How to look at Stripe to settle an operation's unknown outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Lookup {
     /// A create: list its resource and find the operation's object.
     List {
-        /// `GET /v1/<resource>?...` without the cursor.
-        path: String,
+        /// The walk over `GET /v1/<resource>?...`, page by page (stripe-core's, with its cursor
+        /// and loop checks), capped at [`MAX_PAGES`].
+        walk: ListWalk,
         /// What the object must match: its metadata tags and the request's parameters.
         expect: Vec<(String, String)>,
         /// The resource (`charges`, ...).
@@ -110,13 +112,13 @@ impl Lookup {
                 if !namespace.is_empty() {
                     expect.push((format!("metadata[{ns_tag}]"), namespace.to_owned()));
                 }
-                let mut query = form_urlencoded::Serializer::new(String::new());
                 let start = from.checked_sub(WINDOW_MARGIN).unwrap_or(UNIX_EPOCH);
                 let end = to.checked_add(WINDOW_MARGIN).unwrap_or(to);
-                query
-                    .append_pair("created[gte]", &unix(start).to_string())
-                    .append_pair("created[lte]", &unix(end).to_string())
-                    .append_pair("limit", "100");
+                let mut query = vec![
+                    ("created[gte]", unix(start).to_string()),
+                    ("created[lte]", unix(end).to_string()),
+                    ("limit", "100".to_owned()),
+                ];
                 for name in MATCHED {
                     if let Some(value) = given(name) {
                         expect.push((name.to_owned(), value.clone()));
@@ -127,12 +129,15 @@ impl Lookup {
                             _ => false,
                         };
                         if narrows {
-                            query.append_pair(name, value);
+                            query.push((name, value.clone()));
                         }
                     }
                 }
+                let walk = ListWalk::new(&format!("/v1/{resource}"), &query)
+                    .map_err(|e| JournalError::InvalidRequest(e.to_string()))?
+                    .with_max_pages(MAX_PAGES);
                 Ok(Self::List {
-                    path: format!("/v1/{resource}?{}", query.finish()),
+                    walk,
                     expect,
                     resource: (*resource).to_owned(),
                 })
@@ -180,35 +185,29 @@ impl Lookup {
         matches!(self, Self::Search { .. })
     }
 
-    /// The GET of page `after` (the last object id of the previous page), with the scope as
-    /// `Stripe-Account`.
-    pub(crate) fn request(
-        &self,
-        id: &IntentId,
-        after: Option<&str>,
-    ) -> Result<Request, JournalError> {
+    /// The GET of the next page (or of the object), with the scope as `Stripe-Account`.
+    pub(crate) fn request(&self, id: &IntentId) -> Result<Request, JournalError> {
         let bad = |e: stripe_core::RequestError| JournalError::InvalidRequest(e.to_string());
-        let path = match (self, after) {
-            (Self::List { path, .. }, Some(last)) => {
-                let cursor: String = form_urlencoded::Serializer::new(String::new())
-                    .append_pair("starting_after", last)
-                    .finish();
-                format!("{path}&{cursor}")
+        let request = match self {
+            Self::List { walk, .. } => {
+                walk.next_request()
+                    .ok_or_else(|| JournalError::Unreconcilable {
+                        id: id.clone(),
+                        detail: "the lookup's list has no page left to read".into(),
+                    })?
             }
-            (Self::List { path, .. } | Self::Retrieve { path, .. } | Self::Search { path }, _) => {
-                path.clone()
-            }
+            Self::Retrieve { path, .. } | Self::Search { path } => Request::get(path),
         };
-        let mut request = Request::get(&path).map_err(bad)?;
+        let mut request = request.map_err(bad)?;
         if !id.scope().is_empty() {
             request = request.with_stripe_account(id.scope()).map_err(bad)?;
         }
         Ok(request)
     }
 
-    /// What one answer says: settled, or (a list with more pages) the cursor of the next page.
+    /// What one answer says: settled, or (a list with more pages) ask for the next one.
     pub(crate) fn interpret(
-        &self,
+        &mut self,
         id: &IntentId,
         response: &Response,
     ) -> Result<Looked, JournalError> {
@@ -225,27 +224,29 @@ impl Lookup {
         let body = response.json().ok_or_else(|| unreadable("not JSON"))?;
         match self {
             Self::List {
-                expect, resource, ..
+                walk,
+                expect,
+                resource,
             } => {
-                let data = body["data"]
-                    .as_array()
-                    .ok_or_else(|| unreadable("no data array"))?;
+                let data =
+                    walk.absorb(response.clone())
+                        .map_err(|e| JournalError::Unreconcilable {
+                            id: id.clone(),
+                            detail: format!("the lookup's list: {e}"),
+                        })?;
                 // Oldest first: if duplicates exist already, the first one is the operation's
                 // (`journal audit` reports the others).
                 let found = data
                     .iter()
                     .filter(|o| matches_request(o, expect))
                     .min_by_key(|o| o["created"].as_i64().unwrap_or(i64::MAX));
-                if let Some(object) = found {
-                    return Ok(Looked::Settled(Resolution::Applied(outcome_of(
-                        resource, object,
-                    ))));
-                }
-                let more = body["has_more"].as_bool() == Some(true);
-                match data.last().and_then(|o| o["id"].as_str()) {
-                    Some(last) if more => Ok(Looked::Next(last.to_owned())),
-                    _ => Ok(Looked::Settled(Resolution::NotApplied)),
-                }
+                Ok(match found {
+                    Some(object) => {
+                        Looked::Settled(Resolution::Applied(outcome_of(resource, object)))
+                    }
+                    None if walk.is_done() => Looked::Settled(Resolution::NotApplied),
+                    None => Looked::More,
+                })
             }
             Self::Search { .. } => {
                 let data = body["data"]
@@ -273,8 +274,8 @@ impl Lookup {
 pub(crate) enum Looked {
     /// The operation took effect (with this outcome), or, every page read, it did not.
     Settled(Resolution),
-    /// Not on this page; the next one starts after this object id.
-    Next(String),
+    /// Not on this page; there are more ([`Lookup::request`] asks for the next).
+    More,
 }
 
 /// Whether a listed object carries the operation's tags and the request's parameters.

@@ -173,7 +173,7 @@ enum Purpose {
     /// The operation's POST.
     Post,
     /// A look at Stripe for an intent to reconcile.
-    Look(Look),
+    Look(Box<Look>),
 }
 
 /// What the machine waits for.

@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 use super::apply::Decision;
-use super::lookup::{self, Lookup};
+use super::lookup::{Looked, Lookup};
 use super::{Operation, Purpose};
 use crate::error::JournalError;
 use crate::intent::{Intent, ReconcileReason};
@@ -23,7 +23,6 @@ pub(super) struct Look {
     resumable: bool,
     fence: Option<SystemTime>,
     store_now: SystemTime,
-    pages: u32,
 }
 
 impl Operation {
@@ -75,36 +74,22 @@ impl Operation {
             fence: policy.fence(row.send_limit()),
             store_now,
             lookup,
-            pages: 0,
         };
-        match look.lookup.request(&self.id, None) {
-            Ok(request) => self.start(request, Purpose::Look(look)),
+        match look.lookup.request(&self.id) {
+            Ok(request) => self.start(request, Purpose::Look(Box::new(look))),
             Err(e) => self.fail(e),
         }
     }
 
     /// One lookup answer.
-    pub(super) fn looked(&mut self, mut look: Look, response: &stripe_core::Response) {
+    pub(super) fn looked(&mut self, mut look: Box<Look>, response: &stripe_core::Response) {
         use crate::decide::Resolution;
-        use lookup::Looked;
         match look.lookup.interpret(&self.id, response) {
             Err(e) => self.fail(e),
-            Ok(Looked::Next(after)) => {
-                look.pages += 1;
-                if look.pages >= lookup::MAX_PAGES {
-                    return self.fail(JournalError::Unreconcilable {
-                        id: self.id.clone(),
-                        detail: format!(
-                            "more than {} pages of objects in the lookup's window",
-                            lookup::MAX_PAGES
-                        ),
-                    });
-                }
-                match look.lookup.request(&self.id, Some(&after)) {
-                    Ok(request) => self.start(request, Purpose::Look(look)),
-                    Err(e) => self.fail(e),
-                }
-            }
+            Ok(Looked::More) => match look.lookup.request(&self.id) {
+                Ok(request) => self.start(request, Purpose::Look(look)),
+                Err(e) => self.fail(e),
+            },
             Ok(Looked::Settled(Resolution::NotApplied)) if !look.dead => {
                 if look.resumable {
                     // Not found while the key may still execute: the same key again (rule 3).

@@ -436,3 +436,56 @@ fn a_lookup_reads_the_list_page_after_page() {
     assert_eq!(pages, 2, "two pages of the list");
     assert_eq!(charges_tagged(&fake, "order-10/charge"), 1);
 }
+
+#[test]
+fn an_audit_reads_every_page_of_each_list() {
+    let fake = server::start().expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
+    let since = SystemTime::now() - Duration::from_secs(3600);
+    // Two charges tagged with this journal's op (the consequence the audit exists for), then
+    // 120 newer untagged ones: the two are on the list's second page.
+    let ns = journal.namespace().to_owned();
+    let tagged = [
+        ("amount", "700"),
+        ("currency", "usd"),
+        ("source", "tok_visa"),
+        ("metadata[op]", "order-11/charge"),
+        ("metadata[op_ns]", ns.as_str()),
+    ];
+    for _ in 0..2 {
+        assert_eq!(
+            client
+                .post("/v1/charges", &tagged)
+                .expect("charge")
+                .status(),
+            200
+        );
+    }
+    for i in 0..120 {
+        let other = format!("other-{i}");
+        let params = [
+            ("amount", "1000"),
+            ("currency", "usd"),
+            ("source", "tok_visa"),
+            ("metadata[order]", other.as_str()),
+        ];
+        assert_eq!(
+            client
+                .post("/v1/charges", &params)
+                .expect("charge")
+                .status(),
+            200
+        );
+    }
+    let report = stripe_journal::Audit::new(&journal, since)
+        .run(&client)
+        .expect("audit");
+    let found: Vec<_> = report
+        .duplicates()
+        .iter()
+        .map(|d| d.op().to_owned())
+        .collect();
+    assert_eq!(found, ["order-11/charge"], "{report:?}");
+    assert_eq!(report.duplicates()[0].objects().len(), 2);
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use stripe_core::list::ListWalk;
 use stripe_core::{Error, IdempotencyKey, Request, Response};
 
 use super::AuditError;
@@ -14,10 +15,6 @@ use crate::machine::lookup::tag_names;
 
 /// The resources the journal tags when it creates them.
 const RESOURCES: [&str; 4] = ["charges", "payment_intents", "customers", "refunds"];
-
-/// The most pages one resource's walk reads (100 objects each): a bound against an answer that
-/// never ends.
-const MAX_PAGES: u32 = 10_000;
 
 /// What the driver does next.
 pub(super) enum Next {
@@ -31,12 +28,9 @@ pub(super) enum Next {
 
 /// Where the walk is.
 enum Phase {
-    /// Listing `RESOURCES[resource]`, after the object `after`.
-    List {
-        resource: usize,
-        after: Option<String>,
-        pages: u32,
-    },
+    /// Listing `RESOURCES[resource]`, page by page (stripe-core's walk: its cursor, its
+    /// repeated-cursor and page-cap checks).
+    List { resource: usize, walk: ListWalk },
     /// Loading the intent of `duplicates[index]`.
     Load { index: usize },
     /// Refunding `candidates[index]`; `checked` once a payment intent's refunds were listed.
@@ -87,12 +81,33 @@ impl Walk {
             duplicates: Vec::new(),
             candidates: Vec::new(),
             refunds: Vec::new(),
-            phase: Phase::List {
-                resource: 0,
-                after: None,
-                pages: 0,
-            },
+            phase: Phase::Finished,
             failed: None,
+        }
+        .listing(0)
+    }
+
+    /// The walk over `RESOURCES[resource]`'s objects created since the audit's start.
+    fn listing(mut self, resource: usize) -> Self {
+        self.phase = self.list_phase(resource);
+        self
+    }
+
+    fn list_phase(&mut self, resource: usize) -> Phase {
+        let name = RESOURCES[resource];
+        let params = [
+            ("created[gte]", unix(self.since).to_string()),
+            ("limit", "100".to_owned()),
+        ];
+        match ListWalk::new(&format!("/v1/{name}"), &params) {
+            Ok(walk) => Phase::List { resource, walk },
+            Err(e) => {
+                self.failed = Some(AuditError::Unreadable {
+                    what: name.to_owned(),
+                    detail: e.to_string(),
+                });
+                Phase::Finished
+            }
         }
     }
 
@@ -104,12 +119,16 @@ impl Walk {
                 return Next::Done(Err(error));
             }
             match &self.phase {
-                Phase::List {
-                    resource, after, ..
-                } => {
-                    let after = after.clone();
-                    return self.list_request(RESOURCES[*resource], after.as_deref());
-                }
+                Phase::List { resource, walk } => match walk.next_request() {
+                    Some(Ok(request)) => return Next::Call(request),
+                    Some(Err(e)) => {
+                        self.failed = Some(AuditError::Unreadable {
+                            what: RESOURCES[*resource].to_owned(),
+                            detail: e.to_string(),
+                        });
+                    }
+                    None => self.phase = Phase::Finished,
+                },
                 Phase::Load { index } => match self.duplicates.get(*index) {
                     None => self.start_refunds(),
                     Some(dup) => match IntentId::new(self.scope.as_str(), dup.op.as_str()) {
@@ -134,53 +153,19 @@ impl Walk {
         }
     }
 
-    fn list_request(&mut self, resource: &str, after: Option<&str>) -> Next {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query
-            .append_pair("created[gte]", &unix(self.since).to_string())
-            .append_pair("limit", "100");
-        if let Some(after) = after {
-            query.append_pair("starting_after", after);
-        }
-        match Request::get(&format!("/v1/{resource}?{}", query.finish())) {
-            Ok(request) => Next::Call(request),
-            Err(e) => {
-                self.failed = Some(AuditError::Unreadable {
-                    what: resource.to_owned(),
-                    detail: e.to_string(),
-                });
-                self.next()
-            }
-        }
-    }
-
     /// A call's answer.
     pub(super) fn answered(&mut self, result: Result<Response, Error>) {
         match std::mem::replace(&mut self.phase, Phase::Finished) {
-            Phase::List {
-                resource,
-                after,
-                pages,
-            } => self.listed(resource, after, pages, result),
+            Phase::List { resource, walk } => self.listed(resource, walk, result),
             Phase::Refund { index, checked } => self.refund_answered(index, checked, result),
             other => self.phase = other,
         }
     }
 
-    fn listed(
-        &mut self,
-        resource: usize,
-        after: Option<String>,
-        pages: u32,
-        result: Result<Response, Error>,
-    ) {
+    fn listed(&mut self, resource: usize, mut walk: ListWalk, result: Result<Response, Error>) {
         let name = RESOURCES[resource];
-        let unreadable = |detail: &str| AuditError::Unreadable {
-            what: name.to_owned(),
-            detail: detail.to_owned(),
-        };
-        let response = match result {
-            Ok(response) => response,
+        let page = match result {
+            Ok(response) => walk.absorb(response),
             Err(error) => {
                 self.failed = Some(AuditError::Stripe {
                     what: name.to_owned(),
@@ -189,11 +174,18 @@ impl Walk {
                 return;
             }
         };
-        let Some(data) = response.json().and_then(|b| b["data"].as_array()) else {
-            self.failed = Some(unreadable("no data array"));
-            return;
+        // Not a list, a cursor that loops, past the page cap: the walk's own word for it.
+        let data = match page {
+            Ok(data) => data,
+            Err(error) => {
+                self.failed = Some(AuditError::Unreadable {
+                    what: name.to_owned(),
+                    detail: error.to_string(),
+                });
+                return;
+            }
         };
-        for object in data {
+        for object in &data {
             let metadata = &object["metadata"];
             let (Some(op), Some(ns)) = (
                 metadata[self.op_tag.as_str()].as_str(),
@@ -212,32 +204,13 @@ impl Walk {
                     .push(found);
             }
         }
-        let more = response.json().and_then(|b| b["has_more"].as_bool()) == Some(true);
-        let last = data
-            .last()
-            .and_then(|o| o["id"].as_str())
-            .map(str::to_owned);
-        self.phase = match last {
-            Some(last) if more && after.as_deref() != Some(last.as_str()) => {
-                if pages + 1 >= MAX_PAGES {
-                    self.failed = Some(unreadable("too many pages"));
-                    return;
-                }
-                Phase::List {
-                    resource,
-                    after: Some(last),
-                    pages: pages + 1,
-                }
-            }
-            _ if resource + 1 < RESOURCES.len() => Phase::List {
-                resource: resource + 1,
-                after: None,
-                pages: 0,
-            },
-            _ => {
-                self.group();
-                Phase::Load { index: 0 }
-            }
+        self.phase = if !walk.is_done() {
+            Phase::List { resource, walk }
+        } else if resource + 1 < RESOURCES.len() {
+            self.list_phase(resource + 1)
+        } else {
+            self.group();
+            Phase::Load { index: 0 }
         };
     }
 

@@ -13,7 +13,7 @@ use stripe_client::{Attempt, FromConfig, SendError, Transport};
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle, ServerOptions};
 use stripe_fake::{Fault, FaultPlan, Rule};
-use stripe_journal::machine::{Input, Step, StoreOp, Stored};
+use stripe_journal::machine::{Input, Step};
 use stripe_journal::store::{Cursor, Loaded, Page};
 use stripe_journal::{
     FailureAdvice, Intent, IntentId, Journal, JournalError, Policy, Run, Source, SqliteStore,
@@ -114,18 +114,6 @@ fn wait_past(until: SystemTime) {
     std::thread::sleep(left + Duration::from_millis(20));
 }
 
-/// Performs a store primitive the machine asked for.
-fn perform(store: &dyn Store, op: StoreOp) -> Result<Stored, JournalError> {
-    match op {
-        StoreOp::Load(id) => store.load(&id).map(Stored::Loaded),
-        StoreOp::Insert(row) => store.insert(&row).map(Stored::Written),
-        StoreOp::Replace { row, expected } => {
-            store.compare_and_set(&row, expected).map(Stored::Written)
-        }
-        other => panic!("a store primitive this test does not know: {other:?}"),
-    }
-}
-
 /// A holder that dies mid-call: drives the operation's machine until it asks to send the POST,
 /// then drops it (nothing sent). Returns the request it was about to send.
 fn abandon<T: Transport>(
@@ -145,7 +133,7 @@ fn abandon<T: Transport>(
         .expect("operation");
     for _ in 0..32 {
         let input = match op.poll() {
-            Step::Store(primitive) => Input::Stored(perform(journal.store(), primitive)),
+            Step::Store(primitive) => Input::Stored(primitive.perform(journal.store())),
             Step::Call(request) => Input::Started(client.prepare(request).map(|p| p.into_call())),
             Step::Send { request, .. } => return request,
             other => panic!("the machine did not get to its send: {other:?}"),

@@ -9,8 +9,8 @@ use stripe_client::Attempt;
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle, ServerOptions};
 use stripe_fake::{Fault, FaultPlan, Rule};
-use stripe_journal::machine::{Input, Step, StoreOp, Stored};
-use stripe_journal::{IntentId, Journal, JournalError, Policy, Run, Source, StateKind, Store};
+use stripe_journal::machine::{Input, Step};
+use stripe_journal::{IntentId, Journal, JournalError, Policy, Run, Source, StateKind};
 
 fn config(fake: &ServerHandle) -> Config {
     Config::builder("sk_test_run")
@@ -186,7 +186,7 @@ fn die_after_sending(
         .expect("operation");
     loop {
         let input = match op.poll() {
-            Step::Store(primitive) => Input::Stored(perform(journal.store(), primitive)),
+            Step::Store(primitive) => Input::Stored(primitive.perform(journal.store())),
             Step::Call(request) => Input::Started(client.prepare(request).map(|p| p.into_call())),
             Step::Send { request, by } => {
                 let attempt = Attempt::new(request, Some(by), 1 << 20);
@@ -196,17 +196,6 @@ fn die_after_sending(
             other => panic!("unexpected step {other:?}"),
         };
         op.handle(Instant::now(), SystemTime::now(), input);
-    }
-}
-
-fn perform(store: &dyn Store, primitive: StoreOp) -> Result<Stored, JournalError> {
-    match primitive {
-        StoreOp::Load(id) => store.load(&id).map(Stored::Loaded),
-        StoreOp::Insert(row) => store.insert(&row).map(Stored::Written),
-        StoreOp::Replace { row, expected } => {
-            store.compare_and_set(&row, expected).map(Stored::Written)
-        }
-        other => panic!("unknown primitive {other:?}"),
     }
 }
 

@@ -33,7 +33,7 @@ use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
 use crate::intent::{Intent, IntentId, SavedRequest};
 use crate::run::{Outcome, Run};
-use crate::store::Loaded;
+use crate::store::{AsyncStore, Loaded, Store};
 use apply::Decision;
 use settle::Look;
 
@@ -63,6 +63,32 @@ pub enum StoreOp {
         /// The version it replaces.
         expected: u64,
     },
+}
+
+impl StoreOp {
+    /// Performs the primitive on a blocking store: what every driver of the machine does with
+    /// [`Step::Store`].
+    pub fn perform(self, store: &dyn Store) -> Result<Stored, JournalError> {
+        match self {
+            Self::Load(id) => store.load(&id).map(Stored::Loaded),
+            Self::Insert(row) => store.insert(&row).map(Stored::Written),
+            Self::Replace { row, expected } => {
+                store.compare_and_set(&row, expected).map(Stored::Written)
+            }
+        }
+    }
+
+    /// Performs the primitive on an async store.
+    pub async fn perform_async(self, store: &dyn AsyncStore) -> Result<Stored, JournalError> {
+        match self {
+            Self::Load(id) => store.load(&id).await.map(Stored::Loaded),
+            Self::Insert(row) => store.insert(&row).await.map(Stored::Written),
+            Self::Replace { row, expected } => store
+                .compare_and_set(&row, expected)
+                .await
+                .map(Stored::Written),
+        }
+    }
 }
 
 /// What a store primitive gave.

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use stripe_client::{Attempt, Client, Transport};
 use stripe_core::Request;
 
-use super::{RecoveryReport, Run, Sweep, perform};
+use super::{RecoveryReport, Run, Sweep};
 use crate::decide::BeginOptions;
 use crate::error::JournalError;
 use crate::intent::IntentId;
@@ -93,7 +93,7 @@ impl Journal {
         let transport = client.transport();
         loop {
             let input = match op.poll() {
-                Step::Store(primitive) => Input::Stored(perform(self.store(), primitive)),
+                Step::Store(primitive) => Input::Stored(primitive.perform(self.store())),
                 Step::Call(request) => {
                     Input::Started(client.prepare(request).map(|p| p.into_call()))
                 }

@@ -22,8 +22,8 @@ use crate::decide::BeginOptions;
 use crate::error::JournalError;
 use crate::intent::{Intent, IntentId};
 use crate::journal::Journal;
-use crate::machine::{Operation, StoreOp, Stored};
-use crate::store::{Cursor, Page, Store};
+use crate::machine::Operation;
+use crate::store::{Cursor, Page};
 
 /// How many rows a recovery pass reads at a time.
 const BATCH: usize = 64;
@@ -104,17 +104,6 @@ impl Journal {
             detail: "no request was saved with the intent".into(),
         })?;
         plan::rebuild(saved)
-    }
-}
-
-/// Performs a store primitive on a blocking store.
-pub(crate) fn perform(store: &dyn Store, op: StoreOp) -> Result<Stored, JournalError> {
-    match op {
-        StoreOp::Load(id) => store.load(&id).map(Stored::Loaded),
-        StoreOp::Insert(row) => store.insert(&row).map(Stored::Written),
-        StoreOp::Replace { row, expected } => {
-            store.compare_and_set(&row, expected).map(Stored::Written)
-        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::decide::BeginOptions;
 use crate::error::JournalError;
 use crate::intent::IntentId;
 use crate::journal::Journal;
-use crate::machine::{Input, Operation, Step, StoreOp, Stored};
+use crate::machine::{Input, Operation, Step};
 
 impl Journal {
     /// [`Journal::run`] over an async client, with the store's async primitives (PostgreSQL's
@@ -66,7 +66,9 @@ impl Journal {
         let transport = client.transport();
         loop {
             let input = match op.poll() {
-                Step::Store(primitive) => Input::Stored(self.perform_async(primitive).await),
+                Step::Store(primitive) => {
+                    Input::Stored(primitive.perform_async(self.async_store()).await)
+                }
                 Step::Call(request) => {
                     Input::Started(client.prepare(request).map(|p| p.into_call()))
                 }
@@ -81,18 +83,6 @@ impl Journal {
                 Step::Done(result) => return result,
             };
             op.handle(transport.now(), SystemTime::now(), input);
-        }
-    }
-
-    async fn perform_async(&self, op: StoreOp) -> Result<Stored, JournalError> {
-        let store = self.async_store();
-        match op {
-            StoreOp::Load(id) => store.load(&id).await.map(Stored::Loaded),
-            StoreOp::Insert(row) => store.insert(&row).await.map(Stored::Written),
-            StoreOp::Replace { row, expected } => store
-                .compare_and_set(&row, expected)
-                .await
-                .map(Stored::Written),
         }
     }
 

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 use stripe_core::{Config, Request, Seed, Session};
 use stripe_fake::model::Model;
-use stripe_journal::machine::{Input, Operation, Step, StoreOp, Stored};
+use stripe_journal::machine::{Input, Operation, Step, StoreOp};
 use stripe_journal::{IntentId, Journal, Run};
 
 use super::scenario::Scenario;
@@ -355,7 +355,10 @@ impl World {
         }
         run.paused = false;
         let (input, after) = match step {
-            Step::Store(primitive) => (Input::Stored(self.perform(primitive)), STORE_LATENCY),
+            Step::Store(primitive) => (
+                Input::Stored(primitive.perform(self.store.as_ref())),
+                STORE_LATENCY,
+            ),
             Step::Call(request) => {
                 let started = self.session.call(request, now, wall);
                 (Input::Started(started), Duration::ZERO)
@@ -378,20 +381,6 @@ impl World {
                 generation,
             },
         );
-    }
-
-    fn perform(&mut self, primitive: StoreOp) -> Result<Stored, stripe_journal::JournalError> {
-        let store: &dyn stripe_journal::Store = self.store.as_ref();
-        match primitive {
-            StoreOp::Load(id) => store.load(&id).map(Stored::Loaded),
-            StoreOp::Insert(row) => store.insert(&row).map(Stored::Written),
-            StoreOp::Replace { row, expected } => {
-                store.compare_and_set(&row, expected).map(Stored::Written)
-            }
-            _ => Err(stripe_journal::JournalError::Store(
-                "unknown store primitive".into(),
-            )),
-        }
     }
 
     /// The holder's run ended: what the job's queue does next.

@@ -1,44 +1,19 @@
 //! The conformance suite against SQLite files (several connections to one file per test).
 
 mod conformance;
+mod support;
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+
+use support::TempDb;
 
 use stripe_journal::store::Cursor;
 use stripe_journal::{IntentId, SqliteStore, State, StateKind, Store, open_store};
 
-/// A fresh database file, deleted (with its WAL files) at the end of the test.
-struct Harness {
-    path: PathBuf,
-}
-
-impl Harness {
-    fn open(&self) -> Box<dyn Store> {
-        Box::new(SqliteStore::open(&self.path).expect("open SQLite journal"))
-    }
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-fn harness(test: &str) -> Option<Harness> {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let path = std::env::temp_dir().join(format!(
-        "stripe-journal-{test}-{}-{nanos}.db",
-        std::process::id()
-    ));
-    Some(Harness { path })
+/// A fresh database file per test (deleted with its WAL files at the end).
+fn harness(test: &str) -> Option<TempDb> {
+    Some(TempDb::new(test))
 }
 
 conformance_tests!(harness);

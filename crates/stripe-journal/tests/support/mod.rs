@@ -28,6 +28,12 @@ impl TempDb {
     pub fn store(&self) -> SqliteStore {
         SqliteStore::open(&self.path).expect("open SQLite journal")
     }
+
+    /// A connection to it, as the conformance suite opens stores.
+    #[allow(dead_code)] // only the conformance suite's harness
+    pub fn open(&self) -> Box<dyn stripe_journal::Store> {
+        Box::new(self.store())
+    }
 }
 
 impl Drop for TempDb {

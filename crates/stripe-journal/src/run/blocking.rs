@@ -132,14 +132,10 @@ impl Journal {
                 break;
             };
             for row in rows {
-                let id = row.id().clone();
-                let result = Self::rerun(&row).and_then(|request| {
-                    let now = client.transport().now();
-                    let options = BeginOptions::default();
-                    let op = self.operation(id.clone(), request, client.config(), options, now)?;
-                    self.drive(client, op)
-                });
-                report.count(&id, result);
+                let result = self
+                    .recovery(&row, client.config(), client.transport().now())
+                    .and_then(|op| self.drive(client, op));
+                report.count(row.id(), result);
             }
         }
         Ok(report)

@@ -94,16 +94,28 @@ impl Journal {
 
     /// The request an intent stands for (its saved POST), as recovery runs it again.
     pub fn saved_request(row: &Intent) -> Result<Request, JournalError> {
-        Self::rerun(row)
-    }
-
-    /// The request a swept row stands for, to run it again.
-    pub(crate) fn rerun(row: &Intent) -> Result<Request, JournalError> {
         let saved = row.request().ok_or_else(|| JournalError::Unreconcilable {
             id: row.id().clone(),
             detail: "no request was saved with the intent".into(),
         })?;
         plan::rebuild(saved)
+    }
+
+    /// The machine of a recovery pass's run of a swept row: its saved request, as its id.
+    pub(crate) fn recovery(
+        &self,
+        row: &Intent,
+        config: &Config,
+        now: Instant,
+    ) -> Result<Operation, JournalError> {
+        let request = Self::saved_request(row)?;
+        self.operation(
+            row.id().clone(),
+            request,
+            config,
+            BeginOptions::default(),
+            now,
+        )
     }
 }
 

@@ -102,17 +102,11 @@ impl Journal {
                 break;
             };
             for row in rows {
-                let id = row.id().clone();
-                let start = Self::rerun(&row).and_then(|request| {
-                    let now = client.transport().now();
-                    let options = BeginOptions::default();
-                    self.operation(id.clone(), request, client.config(), options, now)
-                });
-                let result = match start {
+                let result = match self.recovery(&row, client.config(), client.transport().now()) {
                     Ok(op) => self.drive_async(client, op).await,
                     Err(e) => Err(e),
                 };
-                report.count(&id, result);
+                report.count(row.id(), result);
             }
         }
         Ok(report)

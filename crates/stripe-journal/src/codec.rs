@@ -44,7 +44,8 @@ pub(crate) const COLUMNS: &str = "scope, op, idem_key, key_created_ms, fingerpri
 
 pub(crate) use crate::intent::millis;
 
-fn time(ms: i64) -> SystemTime {
+/// A time from milliseconds since the epoch, as rows keep it (negative counts as the epoch).
+pub(crate) fn time(ms: i64) -> SystemTime {
     UNIX_EPOCH
         .checked_add(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
         .unwrap_or(UNIX_EPOCH)

@@ -13,7 +13,7 @@ use tokio_postgres::error::SqlState;
 
 use super::connect::Manager;
 use super::sql::{self, Sql, bigint, read_row, row_params};
-use crate::codec::{Row, millis};
+use crate::codec::{self, Row, millis};
 use crate::error::JournalError;
 use crate::intent::{Intent, IntentId, StateKind};
 use crate::store::{Cursor, Loaded, Page};
@@ -125,7 +125,7 @@ impl Inner {
     pub(super) async fn clock(&self) -> Result<SystemTime, JournalError> {
         let rows = attempt!(self, Kind::Read, |c| query(&c, &self.sql.clock, &[]))?;
         let ms: i64 = first(&rows)?.try_get(0).map_err(JournalError::store)?;
-        Ok(sql::time(ms))
+        Ok(codec::time(ms))
     }
 
     pub(super) async fn sweep(
@@ -229,5 +229,5 @@ async fn load(c: &ClientWrapper, sql: &Sql, id: &IntentId) -> Result<Loaded, Fai
         ),
         None => None,
     };
-    Ok(Loaded::new(row, sql::time(now_ms)))
+    Ok(Loaded::new(row, codec::time(now_ms)))
 }

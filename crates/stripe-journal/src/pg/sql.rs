@@ -1,8 +1,6 @@
 //! The statements of one schema, built once, and the row's columns to and from PostgreSQL's
 //! types.
 
-use std::time::{Duration, SystemTime};
-
 use tokio_postgres::types::ToSql;
 
 use crate::codec::{self, COLUMNS, Row, SWEEP_ORDER};
@@ -55,11 +53,6 @@ impl Sql {
             namespace: format!("SELECT value FROM {schema}.journal_meta WHERE name = 'namespace'"),
         }
     }
-}
-
-/// A time from the database's milliseconds since the epoch.
-pub(super) fn time(ms: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
 /// A row count or limit as PostgreSQL's `bigint`.

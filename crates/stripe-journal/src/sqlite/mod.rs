@@ -201,8 +201,7 @@ macro_rules! row_params {
 
 /// A time as rows keep it: whole milliseconds.
 fn whole_millis(t: SystemTime) -> SystemTime {
-    let ms = u64::try_from(millis(t)).unwrap_or(0);
-    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+    codec::time(millis(t))
 }
 
 fn limit(n: usize) -> i64 {

@@ -61,6 +61,14 @@ fn charges_tagged(fake: &ServerHandle, op: &str) -> usize {
     })
 }
 
+/// `n` plain charges of other orders (`other-<i>`), outside the journal.
+fn charge_others(client: &stripe_ureq::Client, n: usize) {
+    for i in 0..n {
+        let answer = client.send(charge(&format!("other-{i}"))).expect("charge");
+        assert_eq!(answer.status(), 200);
+    }
+}
+
 fn on_charges(fake: &ServerHandle, fault: Fault, times: u32) {
     let rule = Rule::new(fault)
         .method(Method::POST)
@@ -401,22 +409,7 @@ fn a_lookup_reads_the_list_page_after_page() {
         "{first:?}"
     );
     // 150 newer charges of other orders: the operation's is on the list's second page.
-    for i in 0..150 {
-        let other = format!("other-{i}");
-        let params = [
-            ("amount", "1000"),
-            ("currency", "usd"),
-            ("source", "tok_visa"),
-            ("metadata[order]", other.as_str()),
-        ];
-        assert_eq!(
-            client
-                .post("/v1/charges", &params)
-                .expect("charge")
-                .status(),
-            200
-        );
-    }
+    charge_others(&client, 150);
     let lists_before = fake.with_model(|m| m.log().iter().filter(|e| e.method == "GET").count());
     let outcome = done(journal.run(&client, &id, charge("10")));
     assert_eq!(outcome.source(), Source::Reconciled);
@@ -451,22 +444,7 @@ fn an_audit_reads_every_page_of_each_list() {
             200
         );
     }
-    for i in 0..120 {
-        let other = format!("other-{i}");
-        let params = [
-            ("amount", "1000"),
-            ("currency", "usd"),
-            ("source", "tok_visa"),
-            ("metadata[order]", other.as_str()),
-        ];
-        assert_eq!(
-            client
-                .post("/v1/charges", &params)
-                .expect("charge")
-                .status(),
-            200
-        );
-    }
+    charge_others(&client, 120);
     let report = stripe_journal::Audit::new(&journal, since)
         .run(&client)
         .expect("audit");

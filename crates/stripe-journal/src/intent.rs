@@ -319,7 +319,34 @@ pub struct Intent {
     pub(crate) key_spent: bool,
 }
 
+/// `t` moved by as much as `from` is moved to become `to`.
+pub(crate) fn rebase(t: SystemTime, from: SystemTime, to: SystemTime) -> SystemTime {
+    match t.duration_since(from) {
+        Ok(after) => to.checked_add(after),
+        Err(before) => to.checked_sub(before.duration()),
+    }
+    .unwrap_or(t)
+}
+
 impl Intent {
+    /// This row with every time moved by one amount, so that `updated_at` becomes `to`: a row
+    /// decided on the holder's clock, as a store that claims it writes it on its own.
+    pub(crate) fn rebased(&self, to: SystemTime) -> Self {
+        let from = self.updated_at;
+        let at = |t| rebase(t, from, to);
+        Self {
+            key_created_at: at(self.key_created_at),
+            created_at: at(self.created_at),
+            updated_at: to,
+            lease: self
+                .lease
+                .as_ref()
+                .map(|l| Lease::new(l.owner(), at(l.until()))),
+            send_limit: self.send_limit.map(at),
+            ..self.clone()
+        }
+    }
+
     /// The operation.
     pub fn id(&self) -> &IntentId {
         &self.id

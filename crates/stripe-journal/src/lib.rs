@@ -122,12 +122,20 @@
 //!
 //! # Cost
 //!
-//! Two durable writes per call on the happy path: the claim and the record of the outcome (a
-//! renewal only before an attempt the lease does not cover, a retry after a long wait).
+//! Two store round trips and two durable writes per call on the happy path (a renewal only
+//! before an attempt the lease does not cover, a retry after a long wait):
+//! - **the claim** ([`Store::claim`]): a new operation's row, decided as if none existed and
+//!   inserted on the store's clock in one statement (PostgreSQL), unless a row exists or the
+//!   holder's clock is over [`Policy::max_skew`] away, when the row is loaded and decided on;
+//!   committed and flushed before any byte leaves (rule 1);
+//! - **the record** of the outcome, decided on the row the claim wrote. PostgreSQL commits it
+//!   without waiting for its WAL flush (`synchronous_commit = off` for that transaction only):
+//!   lost in a crash of the database, the row is back in flight under the same key, and the next
+//!   run or recovery resends that key and records Stripe's replay of the same answer.
 //!
 //! # Stores
 //!
-//! [`Store`] is a handful of primitives (load with the store's clock, insert, compare-and-set,
+//! [`Store`] is a handful of primitives (load with the store's clock, insert, claim, compare-and-set,
 //! sweep and list by cursor, prune, namespace); every decision is made once, in [`decide`], inside
 //! the machine, so no store can bypass it. SQLite ([`SqliteStore`], `sqlite:PATH`) is the
 //! embedded default; PostgreSQL ([`PgStore`], `postgres://...`, async-native over a pool of

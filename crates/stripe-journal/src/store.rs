@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::error::JournalError;
 use crate::intent::{Intent, IntentId, StateKind};
@@ -102,6 +102,25 @@ pub trait Store: Send + Sync {
     /// The store's clock.
     fn clock(&self) -> Result<SystemTime, JournalError>;
 
+    /// A new operation's first write: inserts `intent` if no row has its id, with its times
+    /// moved onto the store's clock `now` at the write (each time `t` becomes
+    /// `now + (t - intent.updated_at())`), unless `now` is more than `max_skew` from
+    /// `intent.updated_at()`. `Some(now)` if it inserted; `None` if not (a row exists, or the
+    /// clocks are too far apart), and the journal then loads the row and decides on it as
+    /// always. One round trip where the store can (PostgreSQL: one statement); by default
+    /// [`Store::clock`], then [`Store::insert`].
+    fn claim(
+        &self,
+        intent: &Intent,
+        max_skew: Duration,
+    ) -> Result<Option<SystemTime>, JournalError> {
+        let now = self.clock()?;
+        match on_clock(intent, now, max_skew) {
+            Some(row) => Ok(self.insert(&row)?.then_some(now)),
+            None => Ok(None),
+        }
+    }
+
     /// Up to `limit` candidates for recovery after `after`, in cursor order: in-flight rows
     /// whose lease ended by `now` or was released, rows to reconcile, rows found not applied.
     fn sweep(&self, now: SystemTime, after: &Cursor, limit: usize) -> Result<Page, JournalError>;
@@ -141,6 +160,28 @@ pub trait AsyncStore: Send + Sync {
     ) -> StoreFuture<'a, Page>;
     /// See [`Store::clock`].
     fn clock(&self) -> StoreFuture<'_, SystemTime>;
+    /// See [`Store::claim`]; by default [`AsyncStore::clock`], then [`AsyncStore::insert`].
+    fn claim<'a>(
+        &'a self,
+        intent: &'a Intent,
+        max_skew: Duration,
+    ) -> StoreFuture<'a, Option<SystemTime>> {
+        Box::pin(async move {
+            let now = self.clock().await?;
+            match on_clock(intent, now, max_skew) {
+                Some(row) => Ok(self.insert(&row).await?.then_some(now)),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// `intent` moved onto the store's clock `now`, if its own clock is within `max_skew` of it:
+/// what [`Store::claim`] inserts.
+pub(crate) fn on_clock(intent: &Intent, now: SystemTime, max_skew: Duration) -> Option<Intent> {
+    let at = intent.updated_at();
+    let skew = now.duration_since(at).unwrap_or_else(|e| e.duration());
+    (skew <= max_skew).then(|| intent.rebased(now))
 }
 
 /// A blocking store's primitives as async ones: on tokio's blocking pool with the `async`
@@ -198,6 +239,14 @@ impl AsyncStore for OnBlockingPool {
     fn clock(&self) -> StoreFuture<'_, SystemTime> {
         self.run(|s| s.clock())
     }
+    fn claim<'a>(
+        &'a self,
+        intent: &'a Intent,
+        max_skew: Duration,
+    ) -> StoreFuture<'a, Option<SystemTime>> {
+        let intent = intent.clone();
+        self.run(move |s| s.claim(&intent, max_skew))
+    }
 }
 
 /// A shared store is a store (so a caller can keep a handle on the one a journal uses).
@@ -213,6 +262,13 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn clock(&self) -> Result<SystemTime, JournalError> {
         (**self).clock()
+    }
+    fn claim(
+        &self,
+        intent: &Intent,
+        max_skew: Duration,
+    ) -> Result<Option<SystemTime>, JournalError> {
+        (**self).claim(intent, max_skew)
     }
     fn sweep(&self, now: SystemTime, after: &Cursor, limit: usize) -> Result<Page, JournalError> {
         (**self).sweep(now, after, limit)

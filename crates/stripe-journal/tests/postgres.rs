@@ -9,6 +9,8 @@
 //! `application_name`. A missing server fails the run under `CI=true` and prints a loud
 //! `SKIPPED` banner elsewhere.
 
+mod conformance;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -126,6 +128,25 @@ async fn harness(test: &str) -> Option<Harness> {
     let schema = format!("jt_{}_{nanos}_{short}", std::process::id());
     Some(Harness { url, schema })
 }
+
+impl Harness {
+    /// A new connection to the test's schema: what the conformance suite opens.
+    fn open(&self) -> Box<dyn Store> {
+        Box::new(PgStore::connect(&self.url, &self.schema).expect("connect the store"))
+    }
+}
+
+/// [`harness`] outside a runtime, for the conformance suite.
+fn blocking_harness(test: &str) -> Option<Harness> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(harness(test))
+}
+
+// The store's primitives, as every store must keep them.
+conformance_tests!(blocking_harness);
 
 fn config(fake: &ServerHandle) -> Config {
     Config::builder("sk_test_pg")

@@ -9,7 +9,7 @@ use stripe_client::Attempt;
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle, ServerOptions};
 use stripe_fake::{Fault, FaultPlan, Rule};
-use stripe_journal::machine::{Input, Step};
+use stripe_journal::machine::{Input, Step, StoreOp};
 use stripe_journal::{IntentId, Journal, JournalError, Policy, Run, Source, StateKind};
 
 fn config(fake: &ServerHandle) -> Config {
@@ -182,6 +182,67 @@ fn a_lagging_search_changes_nothing() {
 
 /// A holder that claims `id`, sends its request (the fake charges it; the answer is not
 /// recorded), then dies: its machine is dropped mid-call.
+/// Drives one run of `request` to its end, and names each store primitive it performed.
+fn store_steps(
+    journal: &Journal,
+    client: &stripe_ureq::Client,
+    id: &IntentId,
+    request: Request,
+) -> (Run, Vec<&'static str>) {
+    let times = (Instant::now(), SystemTime::now());
+    let mut op = journal
+        .operation_at(id, request, client.config(), times, [5; 32])
+        .expect("operation");
+    let mut steps = Vec::new();
+    loop {
+        let input = match op.poll() {
+            Step::Store(primitive) => {
+                steps.push(match &primitive {
+                    StoreOp::Load(_) => "load",
+                    StoreOp::Insert(_) => "insert",
+                    StoreOp::Replace { .. } => "compare_and_set",
+                    StoreOp::Claim { .. } => "claim",
+                    _ => "other",
+                });
+                Input::Stored(primitive.perform(journal.store()))
+            }
+            Step::Call(request) => Input::Started(client.prepare(request).map(|p| p.into_call())),
+            Step::Send { request, by } => {
+                let attempt = Attempt::new(request, Some(by), 1 << 20);
+                Input::Answer(
+                    stripe_client::Transport::send(client.transport(), attempt)
+                        .map_err(|e| e.kind()),
+                )
+            }
+            Step::Done(run) => return (run.expect("the run"), steps),
+            other => panic!("unexpected step {other:?}"),
+        };
+        op.handle(Instant::now(), SystemTime::now(), input);
+    }
+}
+
+#[test]
+fn a_new_operation_costs_two_store_round_trips_the_claim_and_the_record() {
+    let fake = server::start().expect("fake");
+    let client = stripe_ureq::Client::new(config(&fake));
+    let journal = journal();
+    let id = IntentId::op("order-7/charge").expect("id");
+    let (run, steps) = store_steps(&journal, &client, &id, charge("7"));
+    assert!(
+        matches!(run, Run::Done(ref o) if o.status() == 200),
+        "{run:?}"
+    );
+    assert_eq!(steps, ["claim", "compare_and_set"]);
+    // A re-delivery finds the row: its claim inserts nothing, and the row it loads answers.
+    let (run, steps) = store_steps(&journal, &client, &id, charge("7"));
+    assert!(
+        matches!(run, Run::Done(ref o) if o.is_replayed()),
+        "{run:?}"
+    );
+    assert_eq!(steps, ["claim", "load"]);
+    assert_eq!(charges_tagged(&fake, "order-7/charge"), 1);
+}
+
 fn die_after_sending(
     journal: &Journal,
     client: &stripe_ureq::Client,

@@ -128,6 +128,8 @@ impl Policy {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BeginOptions {
     retry_failed: bool,
+    /// The operation has a row (a recovery): load it first rather than claim a new one.
+    known_row: bool,
 }
 
 impl BeginOptions {
@@ -142,6 +144,17 @@ impl BeginOptions {
     /// See [`BeginOptions::with_retry_failed`].
     pub fn retry_failed(&self) -> bool {
         self.retry_failed
+    }
+
+    /// These options for an operation that has a row (a recovery).
+    pub(crate) fn over_a_row(mut self) -> Self {
+        self.known_row = true;
+        self
+    }
+
+    /// Whether the operation is known to have a row.
+    pub(crate) fn known_row(&self) -> bool {
+        self.known_row
     }
 }
 
@@ -190,6 +203,14 @@ impl Claim {
     /// Until when the lease holds, unless renewed.
     pub fn lease_until(&self) -> SystemTime {
         self.lease_until
+    }
+    /// This claim with its times moved as its row's were (see [`Intent::rebased`]).
+    pub(crate) fn rebased(self, from: SystemTime, to: SystemTime) -> Self {
+        Self {
+            lease_until: crate::intent::rebase(self.lease_until, from, to),
+            granted_at: crate::intent::rebase(self.granted_at, from, to),
+            ..self
+        }
     }
     /// How long the lease was granted for, from the store's clock at the grant.
     pub fn lease_length(&self) -> std::time::Duration {

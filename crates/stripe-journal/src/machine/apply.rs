@@ -83,6 +83,10 @@ impl Operation {
         // this run last wrote (the store's time estimated on the monotonic clock) and save a
         // load. Grants of a lease always load, for the store's own time.
         match (&applying.decision, self.cached.take()) {
+            (Decision::Begin, None) if self.claim_first => {
+                self.claim_first = false;
+                self.claim(applying);
+            }
             (Decision::Record { .. }, Some(cached)) => {
                 let now = cached.store_now + self.now.saturating_duration_since(cached.at);
                 match self.decide(&applying.decision, Some(cached.row), now) {
@@ -90,6 +94,23 @@ impl Operation {
                     Err(_) => self.load(applying),
                     result => self.decided(applying, result, now),
                 }
+            }
+            _ => self.load(applying),
+        }
+    }
+
+    /// A new operation's first begin: the claim decided on the holder's clock as if no row
+    /// existed, and inserted by the store on its own clock in one round trip. If a row exists
+    /// (or the clocks are too far apart), it is loaded and decided on as always.
+    fn claim(&mut self, mut applying: Applying) {
+        match self.decide(&applying.decision, None, self.wall) {
+            Ok((decided, Write::Insert(row))) => {
+                applying.asked = self.now;
+                applying.decided = Some(decided);
+                applying.writing = Some((row.clone(), self.wall));
+                self.wait = super::Wait::Store(applying);
+                let max_skew = self.settings.policy.max_skew();
+                self.next = Some(super::Step::Store(StoreOp::Claim { row, max_skew }));
             }
             _ => self.load(applying),
         }
@@ -144,6 +165,28 @@ impl Operation {
                     None => self.fail(JournalError::Store("a write with no decision".into())),
                 }
             }
+            Ok(Stored::Claimed(Some(store_now))) => {
+                let (Some((row, _)), Some(decided)) =
+                    (applying.writing.take(), applying.decided.take())
+                else {
+                    return self.fail(JournalError::Store("a claim with no decision".into()));
+                };
+                // The store wrote the row on its clock: so does this run's copy and its claim.
+                let from = row.updated_at();
+                self.cached = Some(Cached {
+                    row: row.rebased(store_now),
+                    store_now,
+                    at: applying.asked,
+                });
+                let decided = match decided {
+                    Decided::Begun(Begun::Proceed(claim)) => {
+                        Decided::Begun(Begun::Proceed(claim.rebased(from, store_now)))
+                    }
+                    other => other,
+                };
+                self.applied(applying, decided);
+            }
+            Ok(Stored::Claimed(None)) => self.load(applying),
             Ok(Stored::Written(false)) => {
                 applying.tries += 1;
                 if applying.tries >= MAX_TRIES {

@@ -63,6 +63,13 @@ pub enum StoreOp {
         /// The version it replaces.
         expected: u64,
     },
+    /// [`crate::Store::claim`]: answer [`Stored::Claimed`].
+    Claim {
+        /// The new row, on the holder's clock.
+        row: Intent,
+        /// How far the store's clock may be from the holder's.
+        max_skew: Duration,
+    },
 }
 
 impl StoreOp {
@@ -75,6 +82,7 @@ impl StoreOp {
             Self::Replace { row, expected } => {
                 store.compare_and_set(&row, expected).map(Stored::Written)
             }
+            Self::Claim { row, max_skew } => store.claim(&row, max_skew).map(Stored::Claimed),
         }
     }
 
@@ -87,6 +95,7 @@ impl StoreOp {
                 .compare_and_set(&row, expected)
                 .await
                 .map(Stored::Written),
+            Self::Claim { row, max_skew } => store.claim(&row, max_skew).await.map(Stored::Claimed),
         }
     }
 }
@@ -101,6 +110,8 @@ pub enum Stored {
     Loaded(Loaded),
     /// Whether an insert or a compare-and-set took effect.
     Written(bool),
+    /// The store's clock at a claim's insert, or `None` if it did not insert.
+    Claimed(Option<SystemTime>),
 }
 
 /// What the driver must do next.
@@ -225,6 +236,9 @@ pub struct Operation {
     options: BeginOptions,
     rng: ChaCha8Rng,
     rounds: u32,
+    /// Whether the first begin claims a new row in one store round trip (a run of a new
+    /// operation) rather than loading first (a recovery, or a control run on the holder's clock).
+    claim_first: bool,
     held: Option<Held>,
     /// The row this run last wrote (see `apply::Cached`).
     cached: Option<apply::Cached>,
@@ -248,6 +262,7 @@ impl Operation {
         (now, wall): (Instant, SystemTime),
     ) -> Result<Self, JournalError> {
         let (saved, fingerprint) = crate::run::plan::save_and_fingerprint(&request)?;
+        let claim_first = settings.rules.store_clock && !options.known_row();
         let mut op = Self {
             id,
             fingerprint,
@@ -257,6 +272,7 @@ impl Operation {
             options,
             rng: ChaCha8Rng::from_seed(seed),
             rounds: 0,
+            claim_first,
             held: None,
             cached: None,
             parked: None,

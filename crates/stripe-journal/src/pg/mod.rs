@@ -24,7 +24,7 @@ mod ops;
 mod sql;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use deadpool::managed::Pool;
 
@@ -165,6 +165,16 @@ impl Store for PgStore {
         self.call(|s| async move { s.clock().await })
     }
 
+    /// One statement: the row moved onto the database's clock and inserted.
+    fn claim(
+        &self,
+        intent: &Intent,
+        max_skew: Duration,
+    ) -> Result<Option<SystemTime>, JournalError> {
+        let intent = intent.clone();
+        self.call(move |s| async move { s.claim(&intent, max_skew).await })
+    }
+
     fn sweep(&self, now: SystemTime, after: &Cursor, limit: usize) -> Result<Page, JournalError> {
         let after = after.clone();
         self.call(move |s| async move { s.sweep(now, &after, limit).await })
@@ -209,5 +219,14 @@ impl AsyncStore for PgStore {
     /// The database's clock.
     fn clock(&self) -> StoreFuture<'_, SystemTime> {
         Box::pin(self.inner.clock())
+    }
+
+    /// One statement: the row moved onto the database's clock and inserted.
+    fn claim<'a>(
+        &'a self,
+        intent: &'a Intent,
+        max_skew: Duration,
+    ) -> StoreFuture<'a, Option<SystemTime>> {
+        Box::pin(self.inner.claim(intent, max_skew))
     }
 }

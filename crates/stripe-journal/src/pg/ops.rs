@@ -5,7 +5,7 @@
 //! its error is returned, and the journal's machine loads the row and decides again on its next
 //! run.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use deadpool::managed::{Object, Pool, PoolError};
 use deadpool_postgres::ClientWrapper;
@@ -110,6 +110,23 @@ impl Inner {
         Ok(n == 1)
     }
 
+    pub(super) async fn claim(
+        &self,
+        intent: &Intent,
+        max_skew: Duration,
+    ) -> Result<Option<SystemTime>, JournalError> {
+        let row = Row::from_intent(intent);
+        let skew = i64::try_from(max_skew.as_millis()).unwrap_or(i64::MAX);
+        let params = row_params(&row, Some(&skew));
+        let rows = attempt!(self, Kind::Write, |c| query(&c, &self.sql.claim, &params))?;
+        match rows.first() {
+            Some(r) => Ok(Some(codec::time(
+                r.try_get(0).map_err(JournalError::store)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
     pub(super) async fn compare_and_set(
         &self,
         intent: &Intent,
@@ -118,7 +135,14 @@ impl Inner {
         let row = Row::from_intent(intent);
         let expected = i64::try_from(expected).unwrap_or(i64::MAX);
         let params = row_params(&row, Some(&expected));
-        let rows = attempt!(self, Kind::Write, |c| query(&c, &self.sql.update, &params))?;
+        // A final record need not wait for the flush: lost in a crash of the database, the row
+        // is back in flight under the same key, and the next run or recovery resends that key
+        // and records Stripe's replay (the crate docs, "Cost").
+        let text = match intent.state().kind() {
+            StateKind::Done | StateKind::Failed => &self.sql.update_final,
+            _ => &self.sql.update,
+        };
+        let rows = attempt!(self, Kind::Write, |c| query(&c, text, &params))?;
         Ok(!rows.is_empty())
     }
 

@@ -14,7 +14,11 @@ const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 #[derive(Debug)]
 pub(super) struct Sql {
     pub(super) insert: String,
+    /// [`crate::Store::claim`] in one statement.
+    pub(super) claim: String,
     pub(super) update: String,
+    /// [`Sql::update`] for a final record: committed without waiting for the WAL flush.
+    pub(super) update_final: String,
     pub(super) load: String,
     pub(super) clock: String,
     pub(super) list: String,
@@ -29,9 +33,21 @@ impl Sql {
         let placeholder = |i: usize| format!("${i}");
         Self {
             insert: codec::insert_sql(&table, placeholder),
+            claim: claim_sql(&table),
             update: format!(
                 "{} RETURNING version",
                 codec::update_sql(&table, placeholder)
+            ),
+            // The same compare-and-set in one statement whose transaction commits without
+            // waiting for its WAL flush (`set_config(.., true)` lasts to the end of the
+            // statement's implicit transaction, and the commit reads it).
+            update_final: format!(
+                "{} RETURNING version",
+                codec::update_sql(&table, placeholder).replacen(
+                    " WHERE ",
+                    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed WHERE ",
+                    1
+                )
             ),
             // One round trip: the row (if any) and the database's clock at the read.
             load: format!(
@@ -53,6 +69,41 @@ impl Sql {
             namespace: format!("SELECT value FROM {schema}.journal_meta WHERE name = 'namespace'"),
         }
     }
+}
+
+/// The claim: the row's values, its times moved by the database's clock minus its
+/// `updated_ms` (read once), inserted unless that shift is over the skew allowed (the last
+/// parameter, in ms) or the id has a row; returns the database's clock when it inserted.
+fn claim_sql(table: &str) -> String {
+    let columns: Vec<&str> = COLUMNS.split(',').map(str::trim).collect();
+    let updated = columns
+        .iter()
+        .position(|&c| c == "updated_ms")
+        .map_or(0, |i| i + 1);
+    let values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let ty = match c {
+                "status" => "integer",
+                "attempts" | "epoch" | "version" | "key_spent" => "bigint",
+                _ if c.ends_with("_ms") => "bigint",
+                _ => "text",
+            };
+            let value = format!("${}::{ty}", i + 1);
+            if c.ends_with("_ms") {
+                format!("{value} + c.shift")
+            } else {
+                value
+            }
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} ({COLUMNS}) SELECT {} FROM (SELECT {NOW_MS} - ${updated}::bigint AS shift) AS c \
+         WHERE abs(c.shift) <= ${}::bigint ON CONFLICT (scope, op) DO NOTHING RETURNING updated_ms",
+        values.join(", "),
+        columns.len() + 1
+    )
 }
 
 /// A row count or limit as PostgreSQL's `bigint`.

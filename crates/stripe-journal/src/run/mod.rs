@@ -113,7 +113,7 @@ impl Journal {
             row.id().clone(),
             request,
             config,
-            BeginOptions::default(),
+            BeginOptions::default().over_a_row(),
             now,
         )
     }

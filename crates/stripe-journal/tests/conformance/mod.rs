@@ -25,7 +25,8 @@ macro_rules! conformance_tests {
             sweep_finds_what_recovery_needs_page_by_page, list_pages_by_state,
             prune_never_touches_in_flight_or_to_reconcile, the_namespace_is_made_once,
             concurrent_inserts_on_many_connections_have_one_winner,
-            concurrent_compare_and_sets_have_one_winner);
+            concurrent_compare_and_sets_have_one_winner,
+            a_claim_moves_the_row_onto_the_stores_clock);
     };
     (@each $connect:path, $($name:ident),*) => {
         $(
@@ -104,6 +105,59 @@ pub fn insert_once_then_load_the_same_row(connect: Connect<'_>) {
         "the first row stays"
     );
     assert_eq!(load(store.as_ref(), &id("order-2")), None);
+}
+
+/// `a - b` in whole milliseconds, either way.
+fn ms_between(a: SystemTime, b: SystemTime) -> i128 {
+    match a.duration_since(b) {
+        Ok(d) => i128::try_from(d.as_millis()).unwrap_or(i128::MAX),
+        Err(e) => -i128::try_from(e.duration().as_millis()).unwrap_or(i128::MAX),
+    }
+}
+
+pub fn a_claim_moves_the_row_onto_the_stores_clock(connect: Connect<'_>) {
+    let store = connect();
+    let max_skew = Policy::default().max_skew();
+    let before = now(store.as_ref());
+    // A holder whose clock is 3 s behind the store's: the row it decided is written on the
+    // store's clock, every time moved by one amount.
+    let op = id("order-1");
+    let (row, _) = claim(&op, "a", before - Duration::from_secs(3));
+    let at = store
+        .claim(&row, max_skew)
+        .expect("claim")
+        .expect("a new operation is claimed");
+    let after = now(store.as_ref());
+    assert!(
+        ms_between(at, before) >= -1 && ms_between(after, at) >= -1,
+        "the claim's time {at:?} is the store's, between {before:?} and {after:?}"
+    );
+    let stored = load(store.as_ref(), &op).expect("the claimed row");
+    assert!(ms_between(stored.updated_at(), at).abs() <= 1);
+    for (got, want) in [
+        (stored.created_at(), row.created_at()),
+        (stored.key_created_at(), row.key_created_at()),
+        (
+            stored.lease().expect("a lease").until(),
+            row.lease().expect("a lease").until(),
+        ),
+    ] {
+        let moved = ms_between(got, stored.updated_at()) - ms_between(want, row.updated_at());
+        assert!(
+            moved.abs() <= 1,
+            "each time keeps its distance to the change time"
+        );
+    }
+    assert_eq!(stored.key(), row.key());
+    // A second claim of the same operation inserts nothing and changes nothing.
+    let (other, _) = claim(&op, "b", now(store.as_ref()));
+    assert_eq!(store.claim(&other, max_skew).expect("claim"), None);
+    assert_eq!(load(store.as_ref(), &op).as_ref(), Some(&stored));
+    // A holder further from the store's clock than the skew allowed claims nothing.
+    let far = id("order-2");
+    let (row, _) = claim(&far, "c", now(store.as_ref()) - max_skew * 3);
+    assert_eq!(store.claim(&row, max_skew).expect("claim"), None);
+    assert_eq!(load(store.as_ref(), &far), None);
 }
 
 pub fn compare_and_set_has_one_winner(connect: Connect<'_>) {

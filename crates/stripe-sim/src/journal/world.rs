@@ -443,6 +443,7 @@ impl World {
 fn name(step: &Step) -> &'static str {
     match step {
         Step::Store(StoreOp::Load(_)) => "load",
+        Step::Store(StoreOp::Claim { .. }) => "claim",
         Step::Store(_) => "write",
         Step::Call(_) => "call",
         Step::Send { .. } => "send",

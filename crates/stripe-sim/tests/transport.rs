@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use stripe_client::{AsyncClient, Client, Transport};
-use stripe_core::{Config, ErrorKind, RetryPolicy, Seed, TransportError};
+use stripe_core::{Config, ErrorKind, Request, RetryPolicy, Seed, TransportError};
 use stripe_fake::Fault;
 use stripe_sim::{Schedule, Sim, SimError, SimTransport};
 
@@ -161,4 +161,46 @@ fn a_lent_simulation_is_read_once_the_client_is_gone() {
     assert_eq!(sim.charges(), 1, "executed, its answer lost");
     let owned = SimTransport::over(sim).into_sim();
     assert_eq!(owned.model().log().len(), 1);
+}
+
+#[test]
+fn concurrent_calls_with_one_key_charge_once() {
+    let policy = RetryPolicy::default().with_attempt_timeout(Some(Duration::from_secs(1)));
+    let schedule = vec![
+        Some(Fault::Delay { ms: 5_000 }),
+        Some(Fault::DeliverLate),
+        Some(Fault::DropAfter),
+    ];
+    let client = client(policy, schedule);
+    let request = || Request::post("/v1/charges", &CHARGE).expect("valid");
+    let key = client
+        .prepare(request())
+        .expect("valid")
+        .idempotency_key()
+        .cloned()
+        .expect("a POST has a key");
+    // Four workers resume the same order at once (a re-delivered job, a double click).
+    let charges: Vec<Option<String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let keyed = request().with_idempotency_key(key.clone()).expect("POST");
+                let client = &client;
+                scope.spawn(move || {
+                    let response = client.send(keyed).ok()?;
+                    let id = response.json()?["id"].as_str()?;
+                    response.is_success().then(|| id.to_owned())
+                })
+            })
+            .map(|worker| worker.join().expect("no panic"))
+            .collect();
+        workers
+    });
+    let mut sim = client.transport().sim();
+    sim.settle();
+    assert_eq!(sim.charges(), 1, "one key, one charge: {charges:?}");
+    let id = sim.model().charges()[0]["id"].as_str().map(str::to_owned);
+    assert!(
+        charges.iter().flatten().all(|c| Some(c) == id.as_ref()),
+        "every success names the one charge: {charges:?}"
+    );
 }

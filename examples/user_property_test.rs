@@ -25,8 +25,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestError, TestRunner};
 use serde_json::{Value, json};
 use stripe_client::{Client, Transport};
-use stripe_core::{Advice, Config, IdempotencyKey, Request, Seed};
-use stripe_sim::{SimTransport, strategy};
+use stripe_core::{Advice, Config, IdempotencyKey, Request, RetryPolicy, Seed};
+use stripe_sim::{Schedule, SimTransport, strategy};
 
 /// The shop's outcome for an order.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,9 +123,12 @@ fn charges_of(charges: &[Value], order: u32) -> Vec<&str> {
         .collect()
 }
 
+/// One case: a retry policy, a fault schedule, and the seed of the model and of the client.
+type Case = ((RetryPolicy, Schedule), u64);
+
 /// What a property run found: its result, how each order ended, the time per case.
 struct Verdict {
-    result: Result<(), TestError<((stripe_core::RetryPolicy, stripe_sim::Schedule), u64)>>,
+    result: Result<(), TestError<Case>>,
     tally: BTreeMap<&'static str, u32>,
     per_case: Duration,
 }

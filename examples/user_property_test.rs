@@ -16,6 +16,10 @@
 //! Run it: `cargo run --example user_property_test [CASES]` (2,000 by default; it prints the
 //! time per case and the naive variant's counterexample). `cargo test --example
 //! user_property_test` runs the tests; `cargo test --workspace` runs them too.
+//!
+//! Time per case (two orders, each up to three tries of the client's own retries): 0.7 to 1.0 ms
+//! with `cargo run --example user_property_test` (a debug build) on a shared 2-core machine,
+//! 1.4 ms in the test build with both tests running at once.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};

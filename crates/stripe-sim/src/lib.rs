@@ -56,3 +56,6 @@ pub const LATENCY: Duration = Duration::from_millis(10);
 /// The bound of an attempt when the policy sets neither an attempt timeout nor a deadline (a
 /// real transport's own timeout would end it).
 pub const UNBOUNDED_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
+/// How far the virtual clock runs from the start of a simulation (100 years of 365 days):
+/// time asked to pass beyond it stops there.
+pub const HORIZON: Duration = Duration::from_secs(100 * 365 * 24 * 3600);

@@ -9,7 +9,7 @@ use stripe_core::TransportError;
 use stripe_fake::model::{Begin, Kind, Model, Pending};
 use stripe_fake::{Fault, Outcome};
 
-use crate::{LATENCY, UNBOUNDED_ATTEMPT_TIMEOUT};
+use crate::{HORIZON, LATENCY, UNBOUNDED_ATTEMPT_TIMEOUT};
 
 /// What the client sees of one attempt: the whole answer, or how the network failed it.
 pub(crate) type Exchange = Result<http::Response<Bytes>, TransportError>;
@@ -59,10 +59,17 @@ impl Sim {
         self.wall_start + (self.now - self.start)
     }
 
-    /// Lets virtual time pass.
+    /// Lets virtual time pass, up to [`HORIZON`] after the simulation began (any duration is
+    /// accepted: the clock stops there, so that it never overflows).
     pub fn advance(&mut self, by: Duration) {
-        self.now += by;
+        self.now = self.after(by);
         self.complete_due();
+    }
+
+    /// The instant `by` after now, or the horizon if that comes first.
+    fn after(&self, by: Duration) -> Instant {
+        let elapsed = (self.now - self.start).saturating_add(by).min(HORIZON);
+        self.start.checked_add(elapsed).unwrap_or(self.now)
     }
 
     /// What is left at the virtual now of an attempt bounded by `by` (`None`: the bound a
@@ -101,7 +108,7 @@ impl Sim {
                         Ok(self.model.finish(pending, wall))
                     }
                     Begin::Executing(pending) => {
-                        self.in_flight.push((self.now + delay, pending));
+                        self.in_flight.push((self.after(delay), pending));
                         self.time_out(timeout)
                     }
                 }

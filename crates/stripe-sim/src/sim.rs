@@ -74,7 +74,7 @@ impl Sim {
 
     /// What is left at the virtual now of an attempt bounded by `by` (`None`: the bound a
     /// real transport's own timeout would set, [`UNBOUNDED_ATTEMPT_TIMEOUT`]).
-    pub fn time_left(&self, by: Option<Instant>) -> Duration {
+    pub(crate) fn time_left(&self, by: Option<Instant>) -> Duration {
         by.map_or(UNBOUNDED_ATTEMPT_TIMEOUT, |by| {
             by.saturating_duration_since(self.now)
         })

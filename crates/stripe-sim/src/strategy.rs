@@ -1,5 +1,6 @@
-//! `proptest` strategies (feature `proptest`): fault schedules and retry policies, for
-//! property tests of retry handling, ours and users'.
+//! `proptest` strategies (feature `proptest`): fault [`Schedule`]s, which a
+//! [`SimTransport`](crate::SimTransport) reads as they are, and retry policies, for property
+//! tests of retry handling, ours and users'.
 
 use std::time::Duration;
 
@@ -7,6 +8,8 @@ use proptest::prelude::*;
 use stripe_core::RetryPolicy;
 
 use stripe_fake::Fault;
+
+use crate::Schedule;
 
 /// Any single fault the simulation knows, with `status` faults of 409, 429, 500 and 503, with
 /// or without `Stripe-Should-Retry`, and delays both under and over a 30 s attempt timeout.
@@ -31,9 +34,12 @@ pub fn fault() -> impl Strategy<Value = Fault> {
     ]
 }
 
-/// A schedule of up to `max_len` attempts, each with a fault (two times in three) or none.
-pub fn schedule(max_len: usize) -> impl Strategy<Value = Vec<Option<Fault>>> {
+/// A schedule of up to `max_len` attempts, each with a fault (two times in three) or none:
+/// give it to [`SimTransport::with_schedule`](crate::SimTransport::with_schedule) or
+/// [`Sim::run`](crate::Sim::run).
+pub fn schedule(max_len: usize) -> impl Strategy<Value = Schedule> {
     prop::collection::vec(prop::option::weighted(0.67, fault()), 0..=max_len)
+        .prop_map(Schedule::from)
 }
 
 /// One of the three presets (default, conservative, official) with `max_tries` from 1 to 6
@@ -52,7 +58,7 @@ pub fn policy() -> impl Strategy<Value = RetryPolicy> {
 }
 
 /// A policy and a schedule long enough to outlast it (`max_tries + 2` attempts at most).
-pub fn policy_and_schedule() -> impl Strategy<Value = (RetryPolicy, Vec<Option<Fault>>)> {
+pub fn policy_and_schedule() -> impl Strategy<Value = (RetryPolicy, Schedule)> {
     policy().prop_flat_map(|p| {
         let len = p.max_tries as usize + 2;
         (Just(p), schedule(len))

@@ -123,3 +123,34 @@ fn settle_finishes_what_is_in_flight() {
     sim.settle();
     assert_eq!(sim.charges(), 1, "the lost response's charge exists");
 }
+
+#[test]
+fn any_duration_may_pass_the_clock_stops_at_its_horizon() {
+    let mut sim = Sim::new(6);
+    let (start, wall) = (sim.now(), sim.wall());
+    sim.advance(Duration::MAX);
+    assert_eq!(sim.now() - start, stripe_sim::HORIZON);
+    sim.advance(Duration::from_secs(1));
+    assert_eq!(sim.now() - start, stripe_sim::HORIZON);
+    assert_eq!(
+        sim.wall().duration_since(wall).ok(),
+        Some(stripe_sim::HORIZON)
+    );
+    let error = sim
+        .attempt(
+            &http::Request::post("/v1/charges")
+                .body(bytes::Bytes::new())
+                .expect("valid"),
+            Some(&Fault::Hang),
+            Duration::MAX,
+        )
+        .expect_err("no answer");
+    assert_eq!(error, TransportError::Timeout);
+    let mut sim = Sim::new(7);
+    let policy = RetryPolicy::never().with_attempt_timeout(Some(Duration::from_secs(1)));
+    let slowest = Some(Fault::Delay { ms: u64::MAX });
+    let run = sim.run(charge(), &config(policy), Seed::from_u64(7), [slowest]);
+    assert!(run.outcome.is_err(), "the attempt timed out");
+    sim.settle();
+    assert_eq!(sim.charges(), 1, "executed at the horizon");
+}

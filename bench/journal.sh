@@ -14,6 +14,7 @@
 #                                                           with a 20 ms round trip
 # Usage: bench/journal.sh [--quick] [--n N] [--blocks B] [--workers W] [--worker-secs S]
 #                         [--rounds R] [--commit-charges M] [--database-url URL] [--dir DIR]
+# (journal-bench --async-only ... runs only the async workers; see its docs.)
 # JOURNAL_BENCH_LATENCY_MS=N makes the fake answer every request after N ms (its delay_ms
 # fault), to set the journal's cost beside a round trip like one over the internet to Stripe.
 # PostgreSQL: DATABASE_URL or --database-url (default postgres://postgres@127.0.0.1:5432/test);

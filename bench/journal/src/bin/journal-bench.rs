@@ -6,6 +6,9 @@
 //!               [--commit-charges M] [--database-url URL] [--dir DIR]
 //! journal-bench --fsyncs N [--dir DIR]     N journaled charges on SQLite, nothing printed but
 //!                                          a count (bench/journal.sh runs it under strace)
+//! journal-bench --async-only [--workers W] [--worker-secs S] [--rounds R] [--database-url URL]
+//!                                          only the async workers on PostgreSQL and their
+//!                                          RATIO lines (to look at one figure quickly)
 //! ```
 //! Plain (`client.post`), journaled on SQLite and journaled on PostgreSQL run in alternating
 //! blocks of N sequential charges (the order rotates per block); the ratios are medians of the
@@ -36,6 +39,7 @@ struct Args {
     database_url: String,
     dir: Option<PathBuf>,
     fsyncs: Option<usize>,
+    async_only: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -52,10 +56,15 @@ fn parse() -> Result<Args, String> {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned()),
         dir: None,
         fsyncs: None,
+        async_only: false,
     };
     let mut it = raw.into_iter();
     while let Some(flag) = it.next() {
         if flag == "--quick" {
+            continue;
+        }
+        if flag == "--async-only" {
+            args.async_only = true;
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -141,6 +150,15 @@ fn run() -> Result<(), String> {
         "# journal bench: {} blocks of {} sequential charges per mode, order rotated per block; fake Stripe in a child process",
         args.blocks, args.n
     );
+    if args.async_only {
+        let db = db.as_ref().ok_or("--async-only needs PostgreSQL")?;
+        let journal = db.journal("journal_bench_async")?;
+        let shape = (args.workers, args.worker_secs, args.rounds);
+        for (name, value) in async_workers::run(&journal, fake.base_url(), shape, &tag)? {
+            println!("RATIO {name} {value:.3}");
+        }
+        return Ok(());
+    }
     let pg = db
         .as_ref()
         .map(|d| d.journal("journal_bench"))

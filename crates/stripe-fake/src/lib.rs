@@ -83,8 +83,10 @@
 pub mod fault;
 mod ids;
 pub mod model;
+pub mod registry;
 pub mod server;
 
 pub use fault::{Fault, FaultPlan, FaultPlanError, Outcome, RandomFaults, Rule};
 pub use model::{Begin, KEY_LIFETIME, Kind, LogEntry, Model, Pending};
+pub use registry::{Registry, RegistryError, Resource, Route};
 pub use server::{ServerHandle, ServerOptions};

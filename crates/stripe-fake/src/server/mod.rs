@@ -29,6 +29,7 @@ use tokio::sync::watch;
 
 use crate::fault::FaultPlan;
 use crate::model::{Kind, LogEntry, Model};
+use crate::registry::Registry;
 
 /// How to start a server.
 #[derive(Debug, Clone)]
@@ -46,6 +47,8 @@ pub struct ServerOptions {
     /// How far Search trails writes, in the model's clock (default zero); see
     /// [`Model::set_search_lag`]. Lists and retrieves are never behind.
     pub search_lag: Duration,
+    /// The resources served (default: the built-in ones); see [`crate::registry`] to add one.
+    pub registry: Registry,
 }
 
 impl Default for ServerOptions {
@@ -57,6 +60,7 @@ impl Default for ServerOptions {
             seed: 0x5EED,
             webhook: None,
             search_lag: Duration::ZERO,
+            registry: Registry::builtin(),
         }
     }
 }
@@ -167,7 +171,7 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         tokio::net::TcpListener::from_std(listener)?
     };
     let (handled, _) = watch::channel(0);
-    let mut model = Model::new(options.seed);
+    let mut model = Model::with_registry(options.seed, options.registry);
     model.set_search_lag(options.search_lag);
     let shared = Arc::new(Shared {
         model: Mutex::new(model),

@@ -55,6 +55,13 @@ pub fn delete(path: &str) -> Request<Bytes> {
     request("DELETE", path, "", None)
 }
 
+/// The model's 200 answer to a request at [`t0`], as JSON (any other status fails the test).
+pub fn ok(model: &mut stripe_fake::Model, req: &Request<Bytes>) -> Value {
+    let resp = model.handle(req, t0());
+    assert_eq!(resp.status(), 200, "{:?}", resp.body());
+    json(&resp)
+}
+
 /// The JSON body of a model response.
 pub fn json(resp: &Response<Bytes>) -> Value {
     serde_json::from_slice(resp.body()).expect("JSON body")

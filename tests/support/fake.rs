@@ -6,9 +6,13 @@ use stripe_core::{IdempotencyKey, Request, Response};
 use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, LogEntry, Rule};
 
-/// A fresh fake Stripe on loopback.
+/// A fresh fake Stripe on loopback, its ids pinned to one seed (the default is random).
 pub fn fake() -> ServerHandle {
-    server::start().expect("the fake Stripe starts")
+    let options = server::ServerOptions {
+        seed: 0x5EED,
+        ..server::ServerOptions::default()
+    };
+    server::start_with(options).expect("the fake Stripe starts")
 }
 
 /// A fault on the next `POST /v1/charges`.

@@ -1,4 +1,22 @@
-//! Deterministic identifiers derived from a seed and a counter (no global RNG).
+//! Deterministic identifiers derived from a seed and a counter (no global RNG), and the one
+//! random seed the server draws when none is given.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A fresh random seed: standard library's `RandomState` (keyed from the operating system's
+/// randomness) mixed with the wall clock and the process id, so that two processes, or two
+/// servers of one process, draw different seeds. The model never calls this: it takes its seed.
+pub(crate) fn random_seed() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    splitmix64(hasher.finish())
+}
 
 /// One step of SplitMix64: a small, well-mixed, stateless generator.
 pub(crate) fn splitmix64(x: u64) -> u64 {

@@ -11,7 +11,17 @@
 //!   ordered rules or a seeded random mode; [`Model::apply`] turns a fault into an [`Outcome`]
 //!   so a simulation can enact network semantics in virtual time.
 //! - [`server`]: a loopback HTTP/1.1 server (hyper, own runtime thread) around both, with admin
-//!   endpoints, and the `stripe-fake` binary.
+//!   endpoints, and the `stripe-fake` binary. Its ids' seed is random unless pinned
+//!   ([`ServerOptions::seed`], `--seed`), and printed at start.
+//!
+//! # Resources: the registry
+//! Every kind of object is one entry of the [`registry`]: its id prefix, its routes (Stripe's
+//! spec keys, handlers, validation), its searchable and expandable fields and the events it
+//! emits; the model keeps one [`registry::Collection`] per entry, indexed by id. Adding a
+//! resource to the fake is one new file under `src/model/` and one line (its name in the
+//! `resources!` list of `src/model/mod.rs`); a resource defined outside the crate is
+//! registered with [`Registry::with_resource`] and served by [`Model::with_registry`] or
+//! [`ServerOptions::registry`]. See the [`registry`] module for both.
 //!
 //! # Endpoints
 //! Objects carry every property Stripe returns by default (API version 2023-08-16), checked
@@ -83,8 +93,10 @@
 pub mod fault;
 mod ids;
 pub mod model;
+pub mod registry;
 pub mod server;
 
 pub use fault::{Fault, FaultPlan, FaultPlanError, Outcome, RandomFaults, Rule};
 pub use model::{Begin, KEY_LIFETIME, Kind, LogEntry, Model, Pending};
+pub use registry::{Registry, RegistryError, Resource, Route};
 pub use server::{ServerHandle, ServerOptions};

@@ -124,3 +124,44 @@ fn help_and_bad_arguments() {
         );
     }
 }
+
+/// The first two lines of a binary run with `args`, and the id of the customer it creates.
+fn run_and_create(args: &[&str]) -> (String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut listening, mut seed) = (String::new(), String::new());
+    out.read_line(&mut listening).expect("first line");
+    out.read_line(&mut seed).expect("second line");
+    let url = listening
+        .trim()
+        .trim_start_matches("listening on ")
+        .to_owned();
+    let resp = common::call(&url, "POST", "/v1/customers", &[], "name=seeded");
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let id = resp.expect("answer").json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    (seed.trim().to_owned(), id)
+}
+
+#[test]
+fn the_default_seed_is_random_and_printed_and_seed_pins_it() {
+    let (first_seed, first_id) = run_and_create(&[]);
+    let (second_seed, second_id) = run_and_create(&[]);
+    assert!(first_seed.starts_with("seed "), "{first_seed}");
+    assert_ne!(first_seed, second_seed, "a restarted fake draws a new seed");
+    assert_ne!(first_id, second_id, "and hands out other ids");
+    let printed = first_seed.trim_start_matches("seed ");
+    let (pinned_seed, pinned_id) = run_and_create(&["--seed", printed]);
+    assert_eq!(pinned_seed, first_seed);
+    assert_eq!(
+        pinned_id, first_id,
+        "the printed seed gives the same ids again"
+    );
+}

@@ -82,20 +82,49 @@ fn invalid_plans_give_typed_errors() {
     let err = |text: &str| FaultPlan::from_json(text).expect_err(text);
     assert!(matches!(err("not json"), FaultPlanError::Syntax(_)));
     assert!(matches!(err("42"), FaultPlanError::Shape(_)));
-    assert_eq!(
-        err(r#"[{"fault": "hang", "colour": "red"}]"#),
-        FaultPlanError::UnknownField {
-            at: "rule 0".to_owned(),
-            field: "colour".to_owned()
-        }
+    let invalid = |text: &str| match err(text) {
+        FaultPlanError::Invalid { at, reason } => format!("{at}: {reason}"),
+        other => panic!("{text}: {other:?}"),
+    };
+    let unknown_field = invalid(r#"[{"fault": "hang", "colour": "red"}]"#);
+    assert!(
+        unknown_field.starts_with("rule 0: unknown field `colour`"),
+        "{unknown_field}"
+    );
+    let unknown_fault = invalid(r#"[{"fault": "hang"}, {"fault": "explode"}]"#);
+    assert!(
+        unknown_fault.starts_with("rule 1: unknown fault `explode`"),
+        "{unknown_fault}"
+    );
+    assert!(
+        unknown_fault.contains("delay_ms, hang"),
+        "names the faults: {unknown_fault}"
+    );
+    let no_fault = invalid(r#"[{"path": "/"}]"#);
+    assert!(
+        no_fault.starts_with("rule 0: missing field `fault`"),
+        "{no_fault}"
+    );
+    let wrong_type = invalid(r#"[{"fault": "error_after", "should_retry": "yes"}]"#);
+    assert!(
+        wrong_type.contains("field `should_retry`: invalid type"),
+        "{wrong_type}"
+    );
+    let negative = invalid(r#"[{"fault": "hang", "times": -1}]"#);
+    assert!(negative.contains("field `times`"), "{negative}");
+    let random = invalid(r#"{"random": {"seed": 1, "faults": [{"fault": "hang", "x": 1}]}}"#);
+    assert!(
+        random.starts_with("random fault 0: unknown field `x`"),
+        "{random}"
     );
     assert_eq!(
-        err(r#"[{"fault": "hang"}, {"fault": "explode"}]"#),
-        FaultPlanError::UnknownFault {
-            at: "rule 1".to_owned(),
-            name: "explode".to_owned()
+        err(r#"{"random": {"seed": 1, "faults": [{"fault": "hang"}]}}"#),
+        FaultPlanError::MissingField {
+            at: "random fault 0".to_owned(),
+            field: "probability"
         }
     );
+    assert!(invalid(r#"{"rules": [], "colour": 1}"#).starts_with("plan: unknown field `colour`"));
     assert_eq!(
         err(r#"[{"fault": "status"}]"#),
         FaultPlanError::MissingField {
@@ -110,20 +139,14 @@ fn invalid_plans_give_typed_errors() {
             field: "ms"
         }
     );
-    assert_eq!(
-        err(r#"[{"path": "/"}]"#),
-        FaultPlanError::MissingField {
-            at: "rule 0".to_owned(),
-            field: "fault"
-        }
-    );
     for bad in [
         r#"[{"fault": "status", "status": 418}]"#,
         r#"[{"fault": "hang", "ms": 5}]"#,
-        r#"[{"fault": "hang", "times": -1}]"#,
         r#"[{"fault": "hang", "path": "v1"}]"#,
         r#"[{"fault": "hang", "method": "FETCH"}]"#,
-        r#"[{"fault": "error_after", "should_retry": "yes"}]"#,
+        r#"{"random": {"seed": 1, "faults": [{"fault": "hang", "probability": 2}]}}"#,
+        r#"{"random": {"seed": 1, "faults": [{"fault": "hang", "probability": 0.1, "times": 2}]}}"#,
+        r#"[{"fault": "hang", "probability": 0.5}]"#,
     ] {
         assert!(
             matches!(err(bad), FaultPlanError::InvalidValue { .. }),

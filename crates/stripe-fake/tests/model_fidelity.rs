@@ -2,15 +2,9 @@
 
 mod common;
 
-use common::{get, json, post, post_key, t0};
+use common::{get, json, ok, post, post_key, t0};
 use serde_json::Value;
 use stripe_fake::Model;
-
-fn ok(model: &mut Model, req: &http::Request<bytes::Bytes>) -> Value {
-    let resp = model.handle(req, t0());
-    assert_eq!(resp.status(), 200, "{:?}", resp.body());
-    json(&resp)
-}
 
 #[test]
 fn the_journal_reconciliation_query_finds_each_resource() {

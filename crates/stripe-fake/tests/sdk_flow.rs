@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::process::Command;
 
-use stripe_fake::server;
+use stripe_fake::server::{self, ServerOptions};
 
 fn python() -> Option<String> {
     if let Some(p) = std::env::var_os("STRIPE_TEST_PYTHON") {
@@ -28,7 +28,12 @@ fn python() -> Option<String> {
 #[test]
 fn the_official_python_sdk_runs_a_payments_flow_without_surprises() {
     let Some(python) = python() else { return };
-    let srv = server::start().expect("fake starts");
+    // Pinned: the same ids run after run.
+    let options = ServerOptions {
+        seed: 0x5EED,
+        ..ServerOptions::default()
+    };
+    let srv = server::start_with(options).expect("fake starts");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk_flow.py");
     let out = Command::new(&python)
         .arg(script)

@@ -167,7 +167,7 @@ fn setting_a_lag_later_indexes_existing_objects_at_their_creation() {
 fn the_server_option_lags_search_and_not_lists() {
     let srv = server::start_with(ServerOptions {
         search_lag: LAG,
-        ..ServerOptions::default()
+        ..common::pinned()
     })
     .expect("start");
     assert_eq!(srv.with_model(|m| m.search_lag()), LAG);

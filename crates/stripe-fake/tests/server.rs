@@ -24,7 +24,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn replay_over_keep_alive_gives_the_same_charge() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     assert!(srv.base_url().starts_with("http://127.0.0.1:"));
     let mut conn = Conn::open(&srv.base_url());
     let key = [("Idempotency-Key", "wire-1")];
@@ -54,7 +54,7 @@ fn replay_over_keep_alive_gives_the_same_charge() {
 
 #[test]
 fn drop_after_closes_the_connection_but_the_charge_exists() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     srv.set_plan(FaultPlan::new().rule(Rule::new(Fault::DropAfter).path("/v1/charges")));
     let key = [("Idempotency-Key", "lost-1")];
     assert!(call(&srv.base_url(), "POST", "/v1/charges", &key, CHARGE).is_none());
@@ -71,7 +71,7 @@ fn drop_after_closes_the_connection_but_the_charge_exists() {
 
 #[test]
 fn concurrent_request_with_the_same_key_gets_409() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     srv.set_plan(FaultPlan::new().rule(Rule::new(Fault::Delay { ms: 1500 }).path("/v1/charges")));
     let url = srv.base_url();
     let key = [("Idempotency-Key", "busy-1")];
@@ -93,7 +93,7 @@ fn status_fault_with_should_retry_header() {
             r#"[{"path": "/v1/", "fault": "status", "status": 429, "should_retry": true}]"#,
         )
         .expect("plan"),
-        ..ServerOptions::default()
+        ..common::pinned()
     })
     .expect("start");
     let resp = call(&srv.base_url(), "GET", "/v1/charges", &[], "").expect("answer");
@@ -107,7 +107,7 @@ fn status_fault_with_should_retry_header() {
 
 #[test]
 fn error_after_is_stored_and_replayed() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     srv.set_plan(FaultPlan::new().rule(Rule::new(Fault::ErrorAfter { should_retry: None })));
     let key = [("Idempotency-Key", "e-1")];
     let first = call(&srv.base_url(), "POST", "/v1/charges", &key, CHARGE).expect("answer");
@@ -122,7 +122,7 @@ fn error_after_is_stored_and_replayed() {
 
 #[test]
 fn admin_plan_and_log_endpoints() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     let plan = r#"[{"method": "POST", "path": "/v1/charges", "fault": "drop_after", "times": 1}, {"path": "/v1/", "fault": "status", "status": 429, "times": 2}]"#;
     let resp = call(&srv.base_url(), "POST", "/_fake/plan", &[], plan).expect("answer");
     assert_eq!(resp.status, 200);
@@ -176,7 +176,7 @@ fn admin_plan_and_log_endpoints() {
 
 #[test]
 fn deliver_late_reaches_the_model_after_a_later_request() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     srv.set_plan(FaultPlan::new().rule(Rule::new(Fault::DeliverLate).path("/v1/charges")));
     let url = srv.base_url();
     let late = thread::spawn(move || {
@@ -207,7 +207,7 @@ fn deliver_late_reaches_the_model_after_a_later_request() {
 
 #[test]
 fn hang_never_answers_and_stop_does_not_block() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     srv.set_plan(FaultPlan::new().rule(Rule::new(Fault::Hang)));
     let mut conn = Conn::open(&srv.base_url());
     conn.send("GET", "/v1/charges", &[], "");
@@ -222,7 +222,7 @@ fn hang_never_answers_and_stop_does_not_block() {
 
 #[test]
 fn clock_advance_expires_keys() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     let key = [("Idempotency-Key", "old-key")];
     let _ = call(&srv.base_url(), "POST", "/v1/charges", &key, CHARGE).expect("answer");
     srv.advance_clock(stripe_fake::KEY_LIFETIME);
@@ -233,7 +233,7 @@ fn clock_advance_expires_keys() {
 
 #[tokio::test]
 async fn works_inside_a_tokio_runtime() {
-    let srv = server::start().expect("start");
+    let srv = common::start();
     let url = srv.base_url();
     let resp =
         tokio::task::spawn_blocking(move || call(&url, "POST", "/v1/customers", &[], "name=async"))
@@ -243,4 +243,14 @@ async fn works_inside_a_tokio_runtime() {
     assert_eq!(resp.status, 200);
     assert_eq!(srv.count(Kind::Customer), 1);
     drop(srv);
+}
+
+#[test]
+fn default_options_draw_a_random_seed_the_handle_reports() {
+    let (a, b) = (ServerOptions::default(), ServerOptions::default());
+    assert_ne!(a.seed, b.seed, "two defaults, two seeds");
+    let seed = a.seed;
+    let srv = server::start_with(a).expect("start");
+    assert_eq!(srv.seed(), seed);
+    assert_eq!(common::start().seed(), common::SEED);
 }

@@ -92,7 +92,7 @@ fn events_are_signed_and_delivered_and_a_duplicate_fault_sends_one_twice() {
             r#"{{"url": "{url}", "secret": "{SECRET}", "faults": [{{"type": "charge.succeeded", "fault": "duplicate"}}]}}"#
         ))
         .expect("config")),
-        ..ServerOptions::default()
+        ..common::pinned()
     })
     .expect("server");
     let charge = post(
@@ -114,7 +114,7 @@ fn events_are_signed_and_delivered_and_a_duplicate_fault_sends_one_twice() {
 #[test]
 fn a_late_event_is_overtaken_and_webhooks_can_be_configured_at_run_time() {
     let (url, rx) = receiver();
-    let srv = server::start().expect("server");
+    let srv = common::start();
     let config = format!(
         r#"{{"url": "{url}", "secret": "{SECRET}", "faults": [{{"type": "customer.created", "fault": "late", "ms": 400}}]}}"#
     );
@@ -165,7 +165,7 @@ fn a_refused_delivery_is_retried_until_it_succeeds() {
     });
     let srv = server::start_with(ServerOptions {
         webhook: Some(WebhookConfig::new(&url, SECRET)),
-        ..ServerOptions::default()
+        ..common::pinned()
     })
     .expect("server");
     post(&srv.base_url(), "/v1/customers", "");

@@ -4,7 +4,7 @@
 //! stripe-fake [--port N] [--host ADDR] [--plan FILE] [--seed N] [--search-lag SECONDS]
 //!             [--webhook-url URL] [--webhook-secret whsec_...]
 //! ```
-//! The first line on stdout is `listening on http://HOST:PORT`.
+//! The first line on stdout is `listening on http://HOST:PORT`, the second `seed N`.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -26,7 +26,8 @@ options:
   --host ADDR   address to bind (default 127.0.0.1)
   --plan FILE   JSON fault plan, e.g.
                 [{\"method\": \"POST\", \"path\": \"/v1/charges\", \"fault\": \"drop_after\", \"times\": 1}]
-  --seed N      seed of the generated ids (default 24301)
+  --seed N      seed of the generated ids (default: random, printed at start;
+                the same seed gives the same ids again)
   --search-lag SECONDS
                 how far search results trail writes, as Stripe's index does (default 0;
                 fractions allowed); lists and retrieves are never behind
@@ -36,7 +37,7 @@ options:
                 the signing secret (default whsec_fake)
   -h, --help    show this help
 
-The first line on stdout is `listening on http://HOST:PORT`.
+The first line on stdout is `listening on http://HOST:PORT`, the second `seed N`.
 Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock,
 POST /_fake/webhooks ({\"url\", \"secret\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}).";
 

@@ -1,44 +1,46 @@
-//! The JSON form of a fault plan, parsed by hand for precise, typed errors.
+//! The JSON form of a fault plan: serde types for its shape, then the checks serde cannot
+//! express (which fields apply to which fault, the statuses allowed, probabilities).
 
 use std::fmt;
 
 use http::Method;
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::{Fault, FaultPlan, RandomFaults, Rule};
 
 /// Statuses a `status` fault may answer.
 const STATUSES: [u16; 6] = [409, 429, 500, 502, 503, 504];
 
-/// Why a fault plan's JSON was rejected. `at` names the place (`"rule 0"`, `"random fault 1"`).
+/// Methods a rule may name.
+const METHODS: [&str; 7] = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"];
+
+/// Why a fault plan's JSON was rejected. `at` names the place (`"plan"`, `"rule 0"`,
+/// `"random"`, `"random fault 1"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FaultPlanError {
-    /// Not JSON at all.
+    /// Not JSON at all (serde_json's message, with line and column).
     Syntax(String),
     /// JSON of the wrong shape (not an array of rules nor a `{"rules", "random"}` object).
     Shape(String),
-    /// A field that no rule has.
-    UnknownField {
+    /// A rule or random fault that does not read as one: an unknown field, an unknown fault
+    /// name, a missing `fault`, `seed` or `probability`, a value of the wrong type (the reason
+    /// names the field and what was expected).
+    Invalid {
         /// Where.
         at: String,
-        /// The field name.
-        field: String,
+        /// What is wrong, as serde reports it.
+        reason: String,
     },
-    /// A `fault` name that does not exist.
-    UnknownFault {
-        /// Where.
-        at: String,
-        /// The name given.
-        name: String,
-    },
-    /// A required field is absent (`fault`, `status` for `status`, `ms` for `delay_ms`, ...).
+    /// A field the fault needs is absent (`status` for `status`, `ms` for `delay_ms`).
     MissingField {
         /// Where.
         at: String,
         /// The field name.
         field: &'static str,
     },
-    /// A field has a wrong type or value, or does not apply to this fault.
+    /// A field has a value the fault cannot take, or does not apply to this fault.
     InvalidValue {
         /// Where.
         at: String,
@@ -54,14 +56,7 @@ impl fmt::Display for FaultPlanError {
         match self {
             Self::Syntax(e) => write!(f, "fault plan is not valid JSON: {e}"),
             Self::Shape(e) => write!(f, "fault plan has the wrong shape: {e}"),
-            Self::UnknownField { at, field } => write!(
-                f,
-                "{at}: unknown field `{field}` (expected method, path, fault, times, status, should_retry, code, ms)"
-            ),
-            Self::UnknownFault { at, name } => write!(
-                f,
-                "{at}: unknown fault `{name}` (expected status, error_after, drop_before, drop_after, delay_ms, hang, deliver_late)"
-            ),
+            Self::Invalid { at, reason } => write!(f, "{at}: {reason}"),
             Self::MissingField { at, field } => write!(f, "{at}: missing field `{field}`"),
             Self::InvalidValue { at, field, reason } => {
                 write!(f, "{at}: field `{field}`: {reason}")
@@ -72,262 +67,275 @@ impl fmt::Display for FaultPlanError {
 
 impl std::error::Error for FaultPlanError {}
 
-pub(super) fn parse(text: &str) -> Result<FaultPlan, FaultPlanError> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| FaultPlanError::Syntax(e.to_string()))?;
-    match value {
-        Value::Array(items) => Ok(FaultPlan::from_rules(rules(&items)?)),
-        Value::Object(map) => {
-            let mut plan = FaultPlan::new();
-            for (key, value) in &map {
-                match (key.as_str(), value) {
-                    ("rules", Value::Array(items)) => plan.rules = rules(items)?,
-                    ("random", Value::Object(random)) => plan.random = Some(parse_random(random)?),
-                    ("rules" | "random", _) => {
-                        return Err(FaultPlanError::Shape(format!(
-                            "`{key}` must be {}",
-                            if key == "rules" {
-                                "an array"
-                            } else {
-                                "an object"
-                            }
-                        )));
-                    }
-                    _ => {
-                        return Err(FaultPlanError::UnknownField {
-                            at: "plan".to_owned(),
-                            field: key.clone(),
-                        });
-                    }
-                }
+/// Deserializers of optional fields that name the field in their error (serde's own message
+/// for a wrong type does not).
+mod named {
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    macro_rules! fields {
+        ($($name:ident: $ty:ty),* $(,)?) => {$(
+            pub(super) fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$ty>, D::Error> {
+                Option::<$ty>::deserialize(d)
+                    .map_err(|e| D::Error::custom(format!("field `{}`: {e}", stringify!($name))))
             }
-            Ok(plan)
-        }
-        _ => Err(FaultPlanError::Shape(
-            "expected an array of rules or an object with `rules` and/or `random`".to_owned(),
-        )),
+        )*};
+    }
+
+    fields! {
+        method: String,
+        path: String,
+        times: u32,
+        status: u16,
+        should_retry: bool,
+        code: String,
+        ms: u64,
+        seed: u64,
+        probability: f64,
     }
 }
 
-fn rules(items: &[Value]) -> Result<Vec<Rule>, FaultPlanError> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let at = format!("rule {i}");
-            let map = item
-                .as_object()
-                .ok_or_else(|| FaultPlanError::Shape(format!("{at} is not an object")))?;
-            parse_rule(map, &at)
-        })
-        .collect()
+/// `{"rules": [...], "random": {...}}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanObject {
+    #[serde(default)]
+    rules: Option<Vec<Value>>,
+    #[serde(default)]
+    random: Option<Value>,
 }
 
-fn parse_rule(map: &Map<String, Value>, at: &str) -> Result<Rule, FaultPlanError> {
-    check_fields(
-        map,
-        at,
-        &[
-            "method",
-            "path",
-            "fault",
-            "times",
-            "status",
-            "should_retry",
-            "code",
-            "ms",
-        ],
-    )?;
-    let method = match map.get("method") {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            let raw = string(v, at, "method")?.to_ascii_uppercase();
-            let known = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"];
-            if !known.contains(&raw.as_str()) {
-                return Err(invalid(at, "method", format!("unknown method `{raw}`")));
+/// The faults by their JSON name.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(try_from = "String")]
+enum FaultName {
+    Status,
+    ErrorAfter,
+    DropBefore,
+    DropAfter,
+    DelayMs,
+    Hang,
+    DeliverLate,
+}
+
+impl TryFrom<String> for FaultName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        Ok(match name.as_str() {
+            "status" => Self::Status,
+            "error_after" => Self::ErrorAfter,
+            "drop_before" => Self::DropBefore,
+            "drop_after" => Self::DropAfter,
+            "delay_ms" => Self::DelayMs,
+            "hang" => Self::Hang,
+            "deliver_late" => Self::DeliverLate,
+            _ => {
+                return Err(format!(
+                    "unknown fault `{name}` (expected status, error_after, drop_before, drop_after, delay_ms, hang, deliver_late)"
+                ));
             }
-            Some(
-                Method::from_bytes(raw.as_bytes())
-                    .map_err(|e| invalid(at, "method", e.to_string()))?,
-            )
-        }
-    };
-    let path = match map.get("path") {
-        None | Some(Value::Null) => "/".to_owned(),
-        Some(v) => {
-            let p = string(v, at, "path")?;
-            if !p.starts_with('/') {
-                return Err(invalid(at, "path", "must start with `/`".to_owned()));
-            }
-            p
-        }
-    };
-    let times = match map.get("times") {
-        None | Some(Value::Null) => 1,
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| invalid(at, "times", "must be a non-negative integer".to_owned()))?,
-    };
-    Ok(Rule {
-        method,
-        path,
-        fault: parse_fault(map, at)?,
-        times,
+        })
+    }
+}
+
+/// A rule (`method`, `path`, `times` and the fault) or a random fault (`probability` and the
+/// fault): one type, each context refusing the other's fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    #[serde(default, deserialize_with = "named::method")]
+    method: Option<String>,
+    #[serde(default, deserialize_with = "named::path")]
+    path: Option<String>,
+    #[serde(default, deserialize_with = "named::times")]
+    times: Option<u32>,
+    #[serde(default, deserialize_with = "named::probability")]
+    probability: Option<f64>,
+    fault: FaultName,
+    #[serde(default, deserialize_with = "named::status")]
+    status: Option<u16>,
+    #[serde(default, deserialize_with = "named::should_retry")]
+    should_retry: Option<bool>,
+    #[serde(default, deserialize_with = "named::code")]
+    code: Option<String>,
+    #[serde(default, deserialize_with = "named::ms")]
+    ms: Option<u64>,
+}
+
+/// `{"seed", "faults"?}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RandomJson {
+    #[serde(default, deserialize_with = "named::seed")]
+    seed: Option<u64>,
+    #[serde(default)]
+    faults: Vec<Value>,
+}
+
+/// Reads `value` as `T`, an error naming `at`.
+fn read<T: for<'de> Deserialize<'de>>(value: Value, at: &str) -> Result<T, FaultPlanError> {
+    serde_json::from_value(value).map_err(|e| FaultPlanError::Invalid {
+        at: at.to_owned(),
+        reason: e.to_string(),
     })
 }
 
-fn parse_random(map: &Map<String, Value>) -> Result<RandomFaults, FaultPlanError> {
-    let at = "random";
-    check_fields(map, at, &["seed", "faults"])?;
-    let seed = map
-        .get("seed")
-        .ok_or(FaultPlanError::MissingField {
-            at: at.to_owned(),
-            field: "seed",
-        })?
-        .as_u64()
-        .ok_or_else(|| invalid(at, "seed", "must be a non-negative integer".to_owned()))?;
-    let mut random = RandomFaults::new(seed);
-    let items = match map.get("faults") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items.clone(),
-        Some(_) => return Err(invalid(at, "faults", "must be an array".to_owned())),
+pub(super) fn parse(text: &str) -> Result<FaultPlan, FaultPlanError> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| FaultPlanError::Syntax(e.to_string()))?;
+    let (rules, random) = match value {
+        Value::Array(rules) => (rules, None),
+        object @ Value::Object(_) => {
+            let plan: PlanObject = read(object, "plan")?;
+            (plan.rules.unwrap_or_default(), plan.random)
+        }
+        _ => {
+            return Err(FaultPlanError::Shape(
+                "expected an array of rules or an object with `rules` and/or `random`".to_owned(),
+            ));
+        }
     };
+    let rules = rules
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| read::<Entry>(item, &format!("rule {i}"))?.rule(&format!("rule {i}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut plan = FaultPlan::from_rules(rules);
+    if let Some(random) = random {
+        plan = plan.random(random_faults(random)?);
+    }
+    Ok(plan)
+}
+
+fn random_faults(value: Value) -> Result<RandomFaults, FaultPlanError> {
+    let json: RandomJson = read(value, "random")?;
+    let seed = json.seed.ok_or_else(|| missing("random", "seed"))?;
+    let mut random = RandomFaults::new(seed);
     let mut total = 0.0;
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in json.faults.into_iter().enumerate() {
         let at = format!("random fault {i}");
-        let map = item
-            .as_object()
-            .ok_or_else(|| FaultPlanError::Shape(format!("{at} is not an object")))?;
-        check_fields(
-            map,
-            &at,
-            &[
-                "fault",
-                "probability",
-                "status",
-                "should_retry",
-                "code",
-                "ms",
-            ],
-        )?;
-        let p = map
-            .get("probability")
-            .ok_or(FaultPlanError::MissingField {
-                at: at.clone(),
-                field: "probability",
-            })?
-            .as_f64()
-            .filter(|p| (0.0..=1.0).contains(p))
-            .ok_or_else(|| invalid(&at, "probability", "must be a number in [0, 1]".to_owned()))?;
-        total += p;
-        if total > 1.0 + 1e-9 {
+        let entry: Entry = read(item, &at)?;
+        if let Some(field) = [
+            ("method", entry.method.is_some()),
+            ("path", entry.path.is_some()),
+            ("times", entry.times.is_some()),
+        ]
+        .iter()
+        .find_map(|(field, set)| set.then_some(*field))
+        {
+            return Err(invalid(&at, field, "applies to rules only".to_owned()));
+        }
+        let p = entry
+            .probability
+            .ok_or_else(|| missing(&at, "probability"))?;
+        if !(0.0..=1.0).contains(&p) {
             return Err(invalid(
                 &at,
                 "probability",
-                "probabilities add up to more than 1".to_owned(),
+                "must be a number in [0, 1]".to_owned(),
             ));
         }
-        random = random.with(parse_fault(map, &at)?, p);
+        total += p;
+        if total > 1.0 + 1e-9 {
+            let reason = "probabilities add up to more than 1".to_owned();
+            return Err(invalid(&at, "probability", reason));
+        }
+        random = random.with(entry.fault(&at)?, p);
     }
     Ok(random)
 }
 
-fn parse_fault(map: &Map<String, Value>, at: &str) -> Result<Fault, FaultPlanError> {
-    let name = string(
-        map.get("fault").ok_or(FaultPlanError::MissingField {
-            at: at.to_owned(),
-            field: "fault",
-        })?,
-        at,
-        "fault",
-    )?;
-    let should_retry = match map.get("should_retry") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            v.as_bool()
-                .ok_or_else(|| invalid(at, "should_retry", "must be true or false".to_owned()))?,
-        ),
-    };
-    let (fault, used): (Fault, &[&'static str]) = match name.as_str() {
-        "status" => {
-            let status = map
-                .get("status")
-                .ok_or(FaultPlanError::MissingField {
-                    at: at.to_owned(),
-                    field: "status",
-                })?
-                .as_u64()
-                .and_then(|s| u16::try_from(s).ok())
-                .filter(|s| STATUSES.contains(s))
-                .ok_or_else(|| invalid(at, "status", format!("must be one of {STATUSES:?}")))?;
-            let code = match map.get("code") {
-                None | Some(Value::Null) => None,
-                Some(v) => Some(string(v, at, "code")?),
-            };
-            (
-                Fault::Status {
+impl Entry {
+    /// The entry as a rule.
+    fn rule(self, at: &str) -> Result<Rule, FaultPlanError> {
+        if self.probability.is_some() {
+            return Err(invalid(
+                at,
+                "probability",
+                "applies to random faults only".to_owned(),
+            ));
+        }
+        let method = match &self.method {
+            None => None,
+            Some(raw) => {
+                let upper = raw.to_ascii_uppercase();
+                let method = METHODS
+                    .contains(&upper.as_str())
+                    .then(|| Method::from_bytes(upper.as_bytes()).ok())
+                    .flatten();
+                let unknown = || invalid(at, "method", format!("unknown method `{raw}`"));
+                Some(method.ok_or_else(unknown)?)
+            }
+        };
+        let path = self.path.clone().unwrap_or_else(|| "/".to_owned());
+        if !path.starts_with('/') {
+            return Err(invalid(at, "path", "must start with `/`".to_owned()));
+        }
+        Ok(Rule {
+            method,
+            path,
+            times: self.times.unwrap_or(1),
+            fault: self.fault(at)?,
+        })
+    }
+
+    /// The fault, refusing a field it does not take and requiring those it needs.
+    fn fault(&self, at: &str) -> Result<Fault, FaultPlanError> {
+        let (fault, name, takes): (Fault, &str, &[&str]) = match self.fault {
+            FaultName::Status => {
+                let status = self.status.ok_or_else(|| missing(at, "status"))?;
+                if !STATUSES.contains(&status) {
+                    return Err(invalid(
+                        at,
+                        "status",
+                        format!("must be one of {STATUSES:?}"),
+                    ));
+                }
+                let (should_retry, code) = (self.should_retry, self.code.clone());
+                let fault = Fault::Status {
                     status,
                     should_retry,
                     code,
-                },
-                &["status", "should_retry", "code"],
-            )
-        }
-        "error_after" => (Fault::ErrorAfter { should_retry }, &["should_retry"]),
-        "drop_before" => (Fault::DropBefore, &[]),
-        "drop_after" => (Fault::DropAfter, &[]),
-        "hang" => (Fault::Hang, &[]),
-        "deliver_late" => (Fault::DeliverLate, &[]),
-        "delay_ms" => {
-            let ms = map
-                .get("ms")
-                .ok_or(FaultPlanError::MissingField {
-                    at: at.to_owned(),
-                    field: "ms",
-                })?
-                .as_u64()
-                .ok_or_else(|| invalid(at, "ms", "must be a non-negative integer".to_owned()))?;
-            (Fault::Delay { ms }, &["ms"])
-        }
-        _ => {
-            return Err(FaultPlanError::UnknownFault {
-                at: at.to_owned(),
-                name,
-            });
-        }
-    };
-    for field in ["status", "should_retry", "code", "ms"] {
-        if map.get(field).is_some_and(|v| !v.is_null()) && !used.contains(&field) {
+                };
+                (fault, "status", &["status", "should_retry", "code"])
+            }
+            FaultName::ErrorAfter => {
+                let fault = Fault::ErrorAfter {
+                    should_retry: self.should_retry,
+                };
+                (fault, "error_after", &["should_retry"])
+            }
+            FaultName::DropBefore => (Fault::DropBefore, "drop_before", &[]),
+            FaultName::DropAfter => (Fault::DropAfter, "drop_after", &[]),
+            FaultName::Hang => (Fault::Hang, "hang", &[]),
+            FaultName::DeliverLate => (Fault::DeliverLate, "deliver_late", &[]),
+            FaultName::DelayMs => {
+                let ms = self.ms.ok_or_else(|| missing(at, "ms"))?;
+                (Fault::Delay { ms }, "delay_ms", &["ms"])
+            }
+        };
+        let given = [
+            ("status", self.status.is_some()),
+            ("should_retry", self.should_retry.is_some()),
+            ("code", self.code.is_some()),
+            ("ms", self.ms.is_some()),
+        ];
+        if let Some((field, _)) = given.iter().find(|(f, set)| *set && !takes.contains(f)) {
             return Err(invalid(
                 at,
                 field,
                 format!("does not apply to fault `{name}`"),
             ));
         }
-    }
-    Ok(fault)
-}
-
-fn check_fields(
-    map: &Map<String, Value>,
-    at: &str,
-    allowed: &[&str],
-) -> Result<(), FaultPlanError> {
-    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(field) => Err(FaultPlanError::UnknownField {
-            at: at.to_owned(),
-            field: field.clone(),
-        }),
-        None => Ok(()),
+        Ok(fault)
     }
 }
 
-fn string(v: &Value, at: &str, field: &'static str) -> Result<String, FaultPlanError> {
-    v.as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| invalid(at, field, "must be a string".to_owned()))
+fn missing(at: &str, field: &'static str) -> FaultPlanError {
+    FaultPlanError::MissingField {
+        at: at.to_owned(),
+        field,
+    }
 }
 
 fn invalid(at: &str, field: &'static str, reason: String) -> FaultPlanError {

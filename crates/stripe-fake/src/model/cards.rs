@@ -1,6 +1,17 @@
-//! Stripe's test tokens and payment methods, and the outcome of charging them.
+//! Stripe's test tokens and payment methods, the outcome of charging them, and the card sources
+//! made from tokens (a registry entry of their own).
 
 use super::errors::ApiError;
+use crate::registry::Resource;
+
+/// The registry entry of card sources (`card_...`, made from `tok_...` tokens): found by id
+/// (a customer's `default_source`, a charge's `source`) and expandable, with no endpoint of
+/// their own.
+pub(crate) fn resource() -> Resource {
+    Resource::new("card")
+        .with_prefix("card_")
+        .with_expandable(&["account", "customer"])
+}
 
 /// How a card answers a charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,12 +7,90 @@ use serde_json::{Map, Value, json};
 
 use super::Model;
 use super::cards::{self, Card};
-use super::customers::merge_metadata;
 use super::errors::ApiError;
-use super::list::{self, ListParams};
 use super::objects;
 use super::params::Params;
-use super::router::position;
+use crate::registry::{Call, Resource, Route};
+
+/// The registry entry of charges.
+pub(crate) fn resource() -> Resource {
+    Resource::new("charge")
+        .with_prefix("ch_")
+        .with_route(Route::new("POST /v1/charges", create).with_validator(validate_create))
+        .with_route(Route::list("GET /v1/charges"))
+        .with_route(Route::search("GET /v1/charges/search"))
+        .with_route(Route::retrieve("GET /v1/charges/{charge}"))
+        .with_route(Route::new("POST /v1/charges/{charge}", update).with_validator(validate_update))
+        .with_route(
+            Route::new("POST /v1/charges/{charge}/capture", capture)
+                .with_validator(validate_capture),
+        )
+        .with_searchable(&[
+            "amount",
+            "billing_details.address.postal_code",
+            "created",
+            "currency",
+            "customer",
+            "disputed",
+            "payment_method_details.card.brand",
+            "payment_method_details.card.last4",
+            "refunded",
+            "status",
+        ])
+        .with_expandable(&[
+            "application",
+            "application_fee",
+            "balance_transaction",
+            "billing_details",
+            "customer",
+            "failure_balance_transaction",
+            "fraud_details",
+            "invoice",
+            "on_behalf_of",
+            "outcome",
+            "payment_intent",
+            "payment_method_details",
+            "radar_options",
+            "refunds",
+            "review",
+            "shipping",
+            "source_transfer",
+            "transfer",
+            "transfer_data",
+        ])
+        .with_list_filters(&["customer", "payment_intent", "transfer_group"])
+        .with_events(&[
+            "charge.succeeded",
+            "charge.failed",
+            "charge.captured",
+            "charge.updated",
+            "charge.refunded",
+        ])
+}
+
+fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_create(call.params()).map(drop)
+}
+
+fn validate_update(call: &Call<'_>) -> Result<(), ApiError> {
+    call.params().map("metadata").map(drop)
+}
+
+fn validate_capture(call: &Call<'_>) -> Result<(), ApiError> {
+    call.params().opt_amount("amount").map(drop)
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.create_charge(call.params(), call.unix_time())
+}
+
+fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.update_charge(call.id(), call.params(), call.unix_time())
+}
+
+fn capture(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.capture_charge(call.id(), call.params(), call.unix_time())
+}
 
 /// Parameters Stripe echoes on a charge as given.
 const ECHOED: [&str; 4] = [
@@ -105,7 +183,7 @@ impl Model {
         let card = cards::token(token).map_err(|_| ApiError::no_such("token", token, param))?;
         let id = self.next_id("card_");
         let object = objects::card_source(&id, &card, customer);
-        self.cards.push(object.clone());
+        let object = self.collection_mut("card")?.insert(object)?;
         Ok((card, object))
     }
 
@@ -134,9 +212,9 @@ impl Model {
             });
         }
         let object = self
-            .cards
-            .iter()
-            .find(|c| c["id"] == source && customer.is_none_or(|owner| c["customer"] == owner))
+            .collection("card")?
+            .find(source)
+            .filter(|c| customer.is_none_or(|owner| c["customer"] == owner))
             .cloned()
             .ok_or_else(|| ApiError::no_such("source", source, "source"))?;
         let card = cards::by_last4(object["last4"].as_str().unwrap_or_default())
@@ -152,31 +230,25 @@ impl Model {
     /// Stripe answers "Cannot charge a customer that has no active card".
     fn default_source_payment(&mut self, customer: &str) -> Result<Payment, ApiError> {
         let default = self
-            .customers
-            .iter()
-            .find(|c| c["id"] == customer)
+            .collection("customer")?
+            .find(customer)
             .and_then(|c| c["default_source"].as_str())
             .map(str::to_owned);
         match default {
             Some(source) => self.source_payment(&source, Some(customer), 0),
-            None => {
-                let mut err = ApiError::card(
-                    "missing",
-                    None,
-                    "Cannot charge a customer that has no active card",
-                );
-                err.param = Some("card".to_owned());
-                Err(err)
-            }
+            None => Err(ApiError::card(
+                "missing",
+                None,
+                "Cannot charge a customer that has no active card",
+            )
+            .with_parameter("card")),
         }
     }
 
-    pub(crate) fn create_charge(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    fn create_charge(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
-        if let Some(customer) = &create.customer
-            && !self.customer_exists(customer)
-        {
-            return Err(ApiError::no_such("customer", customer, "customer"));
+        if let Some(customer) = &create.customer {
+            self.check_customer(customer, "customer")?;
         }
         let customer = create.customer.as_deref();
         let payment = match (&create.source, &create.payment_method, customer) {
@@ -203,7 +275,7 @@ impl Model {
             capture: create.capture,
             echoed: echoed(p, &ECHOED),
         };
-        let (charge, declined) = self.record_charge(spec, now);
+        let (charge, declined) = self.record_charge(spec, now)?;
         match declined {
             None => Ok(charge),
             Some(err) => Err(err),
@@ -216,7 +288,7 @@ impl Model {
         &mut self,
         spec: ChargeSpec,
         now: i64,
-    ) -> (Value, Option<ApiError>) {
+    ) -> Result<(Value, Option<ApiError>), ApiError> {
         let id = self.next_id("ch_");
         let card = spec.payment.card;
         let decline = card.decline;
@@ -284,42 +356,28 @@ impl Model {
         });
         objects::merge(&mut charge, rest);
         objects::merge(&mut charge, Value::Object(spec.echoed));
-        self.charges.push(charge.clone());
+        let charge = self.collection_mut("charge")?.insert(charge)?;
         let kind = if succeeded {
             "charge.succeeded"
         } else {
             "charge.failed"
         };
         self.record_event(kind, &charge, now);
-        let err = decline.map(|d| {
-            let mut err = d.error();
-            err.extra.push(("charge", json!(id)));
-            err
-        });
-        (charge, err)
+        let err = decline.map(|d| d.error().with_member("charge", json!(id)));
+        Ok((charge, err))
     }
 
-    pub(crate) fn update_charge(
-        &mut self,
-        id: &str,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        let updates = p.map("metadata")?;
-        let index =
-            position(&self.charges, id).ok_or_else(|| ApiError::no_such("charge", id, "id"))?;
-        let Some(charge) = self.charges.get_mut(index) else {
-            return Err(ApiError::no_such("charge", id, "id"));
-        };
-        if let Some(description) = p.get("description") {
-            charge["description"] = json!(description);
-        }
-        objects::merge(
-            charge,
-            Value::Object(echoed(p, &["receipt_email", "transfer_group"])),
-        );
-        merge_metadata(charge, &updates, p.cleared("metadata"));
-        let charge = charge.clone();
+    fn update_charge(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+        let charge = self.collection_mut("charge")?.update(id, |charge| {
+            if let Some(description) = p.get("description") {
+                charge["description"] = json!(description);
+            }
+            objects::merge(
+                charge,
+                Value::Object(echoed(p, &["receipt_email", "transfer_group"])),
+            );
+            p.merge_metadata_into(charge)
+        })?;
         self.record_event("charge.updated", &charge, now);
         Ok(charge)
     }
@@ -331,9 +389,7 @@ impl Model {
         now: i64,
     ) -> Result<Value, ApiError> {
         let amount = p.opt_amount("amount")?;
-        let index =
-            position(&self.charges, id).ok_or_else(|| ApiError::no_such("charge", id, "id"))?;
-        let current = self.charges.get(index).cloned().unwrap_or_default();
+        let current = self.collection("charge")?.get(id)?;
         if current["captured"] == true {
             return Err(ApiError::invalid_state(
                 "charge_already_captured",
@@ -361,26 +417,15 @@ impl Model {
             ));
         }
         let txn = self.next_id("txn_");
-        let Some(charge) = self.charges.get_mut(index) else {
-            return Err(ApiError::no_such("charge", id, "id"));
-        };
-        charge["captured"] = json!(true);
-        charge["amount_captured"] = json!(amount);
-        charge["amount_refunded"] = json!(total - amount);
-        charge["balance_transaction"] = json!(txn);
-        objects::merge(charge, Value::Object(echoed(p, &ECHOED)));
-        let charge = charge.clone();
+        let charge = self.collection_mut("charge")?.update(id, |charge| {
+            charge["captured"] = json!(true);
+            charge["amount_captured"] = json!(amount);
+            charge["amount_refunded"] = json!(total - amount);
+            charge["balance_transaction"] = json!(txn);
+            objects::merge(charge, Value::Object(echoed(p, &ECHOED)));
+            Ok(())
+        })?;
         self.record_event("charge.captured", &charge, now);
         Ok(charge)
-    }
-
-    pub(crate) fn list_charges(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p)?;
-        let selected = self.charges.iter().filter(|c| {
-            list::matches(c, p, "customer")
-                && list::matches(c, p, "payment_intent")
-                && list::matches(c, p, "transfer_group")
-        });
-        list::page(selected, &lp, "/v1/charges", "charge")
     }
 }

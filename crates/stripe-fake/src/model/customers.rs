@@ -3,14 +3,53 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Model;
 use super::errors::ApiError;
-use super::list::{self, ListParams};
 use super::objects;
-use super::params::Params;
-use super::router::{position, retrieve};
+use super::params::{Params, merge_metadata};
+use crate::registry::{Call, Resource, Route};
+
+/// The registry entry of customers.
+pub(crate) fn resource() -> Resource {
+    Resource::new("customer")
+        .with_prefix("cus_")
+        .with_route(Route::new("POST /v1/customers", create).with_validator(validate))
+        .with_route(Route::list("GET /v1/customers"))
+        .with_route(Route::search("GET /v1/customers/search"))
+        .with_route(Route::retrieve("GET /v1/customers/{customer}"))
+        .with_route(Route::new("POST /v1/customers/{customer}", update).with_validator(validate))
+        .with_route(Route::delete("DELETE /v1/customers/{customer}"))
+        .with_searchable(&["created", "email", "name", "phone"])
+        .with_expandable(&[
+            "address",
+            "cash_balance",
+            "default_source",
+            "discount",
+            "invoice_settings",
+            "shipping",
+            "sources",
+            "subscriptions",
+            "tax",
+            "tax_ids",
+            "test_clock",
+        ])
+        .with_list_filters(&["email"])
+        .with_events(&["customer.created", "customer.updated", "customer.deleted"])
+}
+
+fn validate(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_fields(call.params()).map(drop)
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.create_customer(call.params(), call.unix_time())
+}
+
+fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.update_customer(call.id(), call.params(), call.unix_time())
+}
 
 const FIELDS: [&str; 6] = [
     "email",
@@ -42,35 +81,19 @@ pub(crate) fn parse_fields(p: &Params) -> Result<CustomerFields, ApiError> {
     })
 }
 
-/// Applies `metadata[k]=v` updates: an empty value removes the key.
-pub(crate) fn merge_metadata(target: &mut Value, updates: &BTreeMap<String, String>, clear: bool) {
-    if clear || !target["metadata"].is_object() {
-        target["metadata"] = Value::Object(Map::new());
-    }
-    if let Some(map) = target["metadata"].as_object_mut() {
-        for (k, v) in updates {
-            if v.is_empty() {
-                map.remove(k);
-            } else {
-                map.insert(k.clone(), json!(v));
-            }
-        }
-    }
-}
-
 impl Model {
-    pub(crate) fn create_customer(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    fn create_customer(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let fields = parse_fields(p)?;
         let id = self.next_id("cus_");
         let mut customer = objects::customer(&id, now);
         apply(&mut customer, &fields);
-        self.customers.push(customer);
+        self.collection_mut("customer")?.insert(customer)?;
         if let Err(err) = self.set_payment_sources(&id, p, now) {
             // Nothing is created when the card on file is refused.
-            self.customers.retain(|c| c["id"] != id.as_str());
+            self.collection_mut("customer")?.discard(&id)?;
             return Err(err);
         }
-        let customer = retrieve(&self.customers, "customer", &id)?;
+        let customer = self.collection("customer")?.get(&id)?.clone();
         self.record_event("customer.created", &customer, now);
         Ok(customer)
     }
@@ -80,21 +103,24 @@ impl Model {
     fn set_payment_sources(&mut self, id: &str, p: &Params, now: i64) -> Result<(), ApiError> {
         if let Some(token) = p.get("source") {
             let (_, card) = self.card_from_token(token, Some(id), "source")?;
-            if let Some(customer) = self.find_mut(id) {
-                customer["default_source"] = card["id"].clone();
-            }
+            self.collection_mut("customer")?
+                .update(id, |c| {
+                    c["default_source"] = card["id"].clone();
+                    Ok(())
+                })?;
         }
         if let Some(source) = p.get("default_source") {
             let owned = self
-                .cards
-                .iter()
-                .any(|c| c["id"] == source && c["customer"] == id);
+                .collection("card")?
+                .find(source)
+                .is_some_and(|c| c["customer"] == id);
             if !owned {
                 return Err(ApiError::no_such("source", source, "default_source"));
             }
-            if let Some(customer) = self.find_mut(id) {
-                customer["default_source"] = json!(source);
-            }
+            self.collection_mut("customer")?.update(id, |c| {
+                c["default_source"] = json!(source);
+                Ok(())
+            })?;
         }
         if let Some(pm) = p.get("payment_method") {
             let (pm_id, _) = self.resolve_payment_method(pm, None, now)?;
@@ -102,9 +128,9 @@ impl Model {
         }
         if let Some(pm) = p.get("invoice_settings[default_payment_method]") {
             let attached = self
-                .payment_methods
-                .iter()
-                .any(|m| m["id"] == pm && m["customer"] == id);
+                .collection("payment_method")?
+                .find(pm)
+                .is_some_and(|m| m["customer"] == id);
             if !attached {
                 return Err(ApiError::invalid_param(
                     "invoice_settings[default_payment_method]",
@@ -114,58 +140,29 @@ impl Model {
                     ),
                 ));
             }
-            if let Some(customer) = self.find_mut(id) {
-                customer["invoice_settings"]["default_payment_method"] = json!(pm);
-            }
+            self.collection_mut("customer")?.update(id, |c| {
+                c["invoice_settings"]["default_payment_method"] = json!(pm);
+                Ok(())
+            })?;
         }
         Ok(())
     }
 
-    pub(crate) fn retrieve_customer(&self, id: &str) -> Result<Value, ApiError> {
-        if self.deleted_customers.contains(id) {
-            return Ok(deleted(id));
-        }
-        retrieve(&self.customers, "customer", id)
-    }
-
-    pub(crate) fn update_customer(
-        &mut self,
-        id: &str,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
+    fn update_customer(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
         let fields = parse_fields(p)?;
-        let customer = position(&self.customers, id)
-            .and_then(|i| self.customers.get_mut(i))
-            .ok_or_else(|| ApiError::no_such("customer", id, "id"))?;
-        apply(customer, &fields);
+        self.collection_mut("customer")?.update(id, |c| {
+            apply(c, &fields);
+            Ok(())
+        })?;
         self.set_payment_sources(id, p, now)?;
-        let customer = retrieve(&self.customers, "customer", id)?;
+        let customer = self.collection("customer")?.get(id)?.clone();
         self.record_event("customer.updated", &customer, now);
         Ok(customer)
     }
 
-    pub(crate) fn delete_customer(&mut self, id: &str, now: i64) -> Result<Value, ApiError> {
-        let index =
-            position(&self.customers, id).ok_or_else(|| ApiError::no_such("customer", id, "id"))?;
-        let customer = self.customers.remove(index);
-        self.deleted_customers.insert(id.to_owned());
-        self.record_event("customer.deleted", &customer, now);
-        Ok(deleted(id))
-    }
-
-    pub(crate) fn list_customers(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p)?;
-        let selected = self
-            .customers
-            .iter()
-            .filter(|c| list::matches(c, p, "email"));
-        list::page(selected, &lp, "/v1/customers", "customer")
-    }
-
-    /// Whether a live customer with this id exists.
-    pub(crate) fn customer_exists(&self, id: &str) -> bool {
-        position(&self.customers, id).is_some()
+    /// The live customer named by parameter `param`, or 400 `resource_missing`.
+    pub(crate) fn check_customer(&self, id: &str, param: &str) -> Result<(), ApiError> {
+        self.collection("customer")?.named(id, param).map(drop)
     }
 }
 
@@ -178,8 +175,4 @@ fn apply(customer: &mut Value, fields: &CustomerFields) {
         };
     }
     merge_metadata(customer, &fields.metadata, fields.clear_metadata);
-}
-
-fn deleted(id: &str) -> Value {
-    json!({ "id": id, "object": "customer", "deleted": true })
 }

@@ -4,34 +4,23 @@
 
 use serde_json::{Map, Value, json};
 
-/// One Stripe error, with its HTTP status (boxed: errors travel in `Result`s everywhere).
+/// A Stripe error answer (`{"error": {...}}` with its HTTP status): what a handler or a
+/// validator returns when a request fails as Stripe would fail it. It is a response, not a
+/// failure of this crate. Boxed: errors travel in `Result`s everywhere.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ApiError(Box<ErrorData>);
+pub struct ApiError(Box<ErrorData>);
 
 /// The members of an [`ApiError`].
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ErrorData {
-    pub(crate) status: u16,
-    pub(crate) kind: &'static str,
-    pub(crate) code: Option<String>,
-    pub(crate) message: String,
-    pub(crate) param: Option<String>,
-    pub(crate) decline_code: Option<String>,
+struct ErrorData {
+    status: u16,
+    kind: &'static str,
+    code: Option<String>,
+    message: String,
+    param: Option<String>,
+    decline_code: Option<String>,
     /// Extra members (`charge`, `payment_intent`) attached to card errors.
-    pub(crate) extra: Vec<(&'static str, Value)>,
-}
-
-impl std::ops::Deref for ApiError {
-    type Target = ErrorData;
-    fn deref(&self) -> &ErrorData {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for ApiError {
-    fn deref_mut(&mut self) -> &mut ErrorData {
-        &mut self.0
-    }
+    extra: Vec<(&'static str, Value)>,
 }
 
 impl ApiError {
@@ -48,17 +37,61 @@ impl ApiError {
     }
 
     fn code(mut self, code: &str) -> Self {
-        self.code = Some(code.to_owned());
+        self.0.code = Some(code.to_owned());
         self
     }
 
     fn param(mut self, param: &str) -> Self {
-        self.param = Some(param.to_owned());
+        self.0.param = Some(param.to_owned());
         self
     }
 
+    /// The HTTP status (400, 402, 404, ...).
+    pub fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    /// The error's `type` (`invalid_request_error`, `card_error`, ...).
+    pub fn kind(&self) -> &'static str {
+        self.0.kind
+    }
+
+    /// The error's `code` (`resource_missing`, ...), if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+
+    /// The error's `message`.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The parameter the error is about, if any.
+    pub fn parameter(&self) -> Option<&str> {
+        self.0.param.as_deref()
+    }
+
+    /// Adds a member to the error object (a card error names its `charge`, `payment_intent`).
+    #[must_use]
+    pub fn with_member(mut self, name: &'static str, value: Value) -> Self {
+        self.0.extra.push((name, value));
+        self
+    }
+
+    /// Names the parameter the error is about.
+    #[must_use]
+    pub fn with_parameter(self, param: &str) -> Self {
+        self.param(param)
+    }
+
+    /// 500 `api_error`: a handler could not do what it had to (a bug it answers rather than
+    /// panicking on).
+    pub fn internal(message: String) -> Self {
+        Self::new(500, "api_error", message)
+    }
+
     /// 400 `parameter_missing`.
-    pub(crate) fn missing(param: &str) -> Self {
+    pub fn missing(param: &str) -> Self {
         Self::new(
             400,
             "invalid_request_error",
@@ -69,14 +102,14 @@ impl ApiError {
     }
 
     /// 400 with a given code on a given parameter.
-    pub(crate) fn invalid_param(param: &str, code: &str, message: String) -> Self {
+    pub fn invalid_param(param: &str, code: &str, message: String) -> Self {
         Self::new(400, "invalid_request_error", message)
             .code(code)
             .param(param)
     }
 
     /// 400 `parameter_unknown`.
-    pub(crate) fn unknown_parameter(param: &str) -> Self {
+    pub fn unknown_parameter(param: &str) -> Self {
         Self::invalid_param(
             param,
             "parameter_unknown",
@@ -85,7 +118,7 @@ impl ApiError {
     }
 
     /// 400 when a hash parameter (`metadata`) is malformed.
-    pub(crate) fn invalid_object(param: &str) -> Self {
+    pub fn invalid_object(param: &str) -> Self {
         Self::invalid_param(
             param,
             "parameter_invalid_empty",
@@ -94,17 +127,17 @@ impl ApiError {
     }
 
     /// 400 for a plain invalid request without code.
-    pub(crate) fn invalid_request(message: String) -> Self {
+    pub fn invalid_request(message: String) -> Self {
         Self::new(400, "invalid_request_error", message)
     }
 
     /// 400 with a code and no parameter.
-    pub(crate) fn invalid_state(code: &str, message: String) -> Self {
+    pub fn invalid_state(code: &str, message: String) -> Self {
         Self::new(400, "invalid_request_error", message).code(code)
     }
 
     /// `resource_missing`: 404 for an id in the path, 400 for an id given as parameter.
-    pub(crate) fn no_such(object: &str, id: &str, param: &str) -> Self {
+    pub fn no_such(object: &str, id: &str, param: &str) -> Self {
         let status = if param == "id" { 404 } else { 400 };
         Self::new(
             status,
@@ -132,9 +165,9 @@ impl ApiError {
     }
 
     /// 402 `card_error`.
-    pub(crate) fn card(code: &str, decline_code: Option<&str>, message: &str) -> Self {
+    pub fn card(code: &str, decline_code: Option<&str>, message: &str) -> Self {
         let mut err = Self::new(402, "card_error", message.to_owned()).code(code);
-        err.decline_code = decline_code.map(str::to_owned);
+        err.0.decline_code = decline_code.map(str::to_owned);
         err
     }
 
@@ -177,25 +210,25 @@ impl ApiError {
             _ => None,
         };
         let mut err = Self::new(status, kind, message.to_owned());
-        err.code = code.or(default_code).map(str::to_owned);
+        err.0.code = code.or(default_code).map(str::to_owned);
         err
     }
 
     /// The JSON body.
-    pub(crate) fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         let mut inner = Map::new();
-        inner.insert("type".into(), json!(self.kind));
-        if let Some(code) = &self.code {
+        inner.insert("type".into(), json!(self.0.kind));
+        if let Some(code) = &self.0.code {
             inner.insert("code".into(), json!(code));
         }
-        inner.insert("message".into(), json!(self.message));
-        if let Some(param) = &self.param {
+        inner.insert("message".into(), json!(self.0.message));
+        if let Some(param) = &self.0.param {
             inner.insert("param".into(), json!(param));
         }
-        if let Some(decline) = &self.decline_code {
+        if let Some(decline) = &self.0.decline_code {
             inner.insert("decline_code".into(), json!(decline));
         }
-        for (name, value) in &self.extra {
+        for (name, value) in &self.0.extra {
             inner.insert((*name).into(), value.clone());
         }
         json!({ "error": inner })

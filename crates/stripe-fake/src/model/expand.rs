@@ -1,5 +1,8 @@
 //! `expand[]`: fields holding an id come back as the object when named (`customer`,
 //! `latest_charge`, `data.payment_intent`, `charge.customer`, ...), up to Stripe's four levels.
+//! Which fields of an object may be named is its resource's registry entry's (Stripe's
+//! `x-expandableFields`); an id is found by its prefix in the registry, a deleted object comes
+//! back as its stub.
 
 use serde_json::Value;
 
@@ -49,26 +52,34 @@ impl Model {
             }
             return Ok(());
         }
-        // `payment_method` is a plain id on a charge, not an expandable field.
-        if value["object"] == "charge" && *first == "payment_method" {
+        let declared = value["object"]
+            .as_str()
+            .and_then(|object| self.registry().resource(object))
+            .and_then(|resource| resource.expandable());
+        if declared.is_some_and(|fields| !fields.contains(first)) {
             return Err(not_expandable(path));
         }
         let Some(field) = value.get_mut(*first) else {
             return Err(not_expandable(path));
         };
-        if let Value::String(id) = field {
-            let found = self.find(id).cloned().or_else(|| {
-                self.deleted_customers
-                    .contains(id.as_str())
-                    .then(|| serde_json::json!({"id": id, "object": "customer", "deleted": true}))
-            });
-            if let Some(object) = found {
-                *field = object;
-            }
+        if let Value::String(id) = field
+            && let Some(object) = self.lookup(id)
+        {
+            *field = object;
         }
         if field.is_object() {
             self.expand_at(field, rest, path)?;
         }
         Ok(())
+    }
+
+    /// A copy of the live object with this id, or the stub of a deleted one.
+    fn lookup(&self, id: &str) -> Option<Value> {
+        let resource = self.registry().resource_of_id(id)?;
+        let objects = self.collection(resource.object()).ok()?;
+        objects
+            .find(id)
+            .cloned()
+            .or_else(|| objects.deleted_stub(id))
     }
 }

@@ -5,28 +5,44 @@
 //! bodies, responses `http::Response<Bytes>` with JSON bodies.
 
 mod auth;
-mod balance;
-mod cards;
-mod charges;
-mod customers;
+mod dispatch;
 pub(crate) mod errors;
-mod events;
 mod expand;
 mod idempotency;
-mod list;
+pub(crate) mod list;
 mod objects;
 mod params;
-mod payment_intents;
-mod payment_methods;
 mod phases;
-mod refunds;
-mod router;
-mod search;
+pub(crate) mod search;
 mod search_index;
-mod setup_intents;
-mod spec_params;
+pub(crate) mod spec_params;
 
-use std::collections::BTreeSet;
+/// The built-in resources: one module each, registered in this order. Adding a resource to the
+/// fake is one new file and its name here (see [`crate::registry`]).
+macro_rules! resources {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name;)*
+
+        /// Every built-in resource's registry entry.
+        pub(crate) fn builtin_resources() -> Vec<Resource> {
+            vec![$($name::resource()),*]
+        }
+    };
+}
+
+resources! {
+    balance,
+    customers,
+    cards,
+    charges,
+    payment_intents,
+    refunds,
+    payment_methods,
+    setup_intents,
+    events,
+}
+
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -35,10 +51,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::ids::IdGen;
+use crate::registry::{Collection, Matched, Registry, Resource};
+pub use errors::ApiError;
 pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};
-use params::Params;
-use router::Route;
+pub use params::Params;
 use search_index::SearchIndex;
 
 /// The kinds of objects the model can count with [`Model::count`].
@@ -103,7 +120,7 @@ pub enum Begin {
 pub struct Pending {
     request_id: String,
     log_index: usize,
-    route: Route,
+    route: Matched,
     params: Params,
     slot: Option<Slot>,
 }
@@ -129,20 +146,14 @@ pub(crate) enum Completion {
     ServerError(Option<bool>),
 }
 
-/// The fake Stripe account: its objects, idempotency keys and request log.
+/// The fake Stripe account: its objects (one [`Collection`] per resource of its
+/// [`Registry`]), idempotency keys and request log.
 #[derive(Debug)]
 pub struct Model {
     ids: IdGen,
-    pub(crate) customers: Vec<Value>,
-    pub(crate) deleted_customers: BTreeSet<String>,
-    pub(crate) charges: Vec<Value>,
-    pub(crate) payment_intents: Vec<Value>,
-    pub(crate) refunds: Vec<Value>,
-    /// Card sources (`card_...`) made from tokens, on customers or used by one charge.
-    pub(crate) cards: Vec<Value>,
-    pub(crate) payment_methods: Vec<Value>,
-    pub(crate) setup_intents: Vec<Value>,
-    pub(crate) events: Vec<Value>,
+    registry: Arc<Registry>,
+    /// One per resource of the registry, in its order.
+    collections: Vec<Collection>,
     /// The request being executed: its id and idempotency key (named by the events it records).
     pub(crate) current_request: Option<(String, Option<String>)>,
     keys: Store,
@@ -159,24 +170,41 @@ pub(crate) fn unix(now: SystemTime) -> i64 {
 }
 
 impl Model {
-    /// A new, empty account whose identifiers derive from `seed`.
+    /// A new, empty account of the built-in resources whose identifiers derive from `seed`.
     pub fn new(seed: u64) -> Self {
+        Self::with_shared_registry(seed, Registry::shared_builtin())
+    }
+
+    /// A new, empty account serving the resources of `registry` (the built-in ones and any a
+    /// caller added: see [`crate::registry`]), whose identifiers derive from `seed`.
+    pub fn with_registry(seed: u64, registry: Registry) -> Self {
+        Self::with_shared_registry(seed, Arc::new(registry))
+    }
+
+    fn with_shared_registry(seed: u64, registry: Arc<Registry>) -> Self {
+        let collections = registry
+            .resources()
+            .iter()
+            .map(|r| Collection::new(r.object()))
+            .collect();
         Self {
             ids: IdGen::new(seed),
-            customers: Vec::new(),
-            deleted_customers: BTreeSet::new(),
-            charges: Vec::new(),
-            payment_intents: Vec::new(),
-            refunds: Vec::new(),
-            cards: Vec::new(),
-            payment_methods: Vec::new(),
-            setup_intents: Vec::new(),
-            events: Vec::new(),
+            registry,
+            collections,
             current_request: None,
             keys: Store::default(),
             log: Vec::new(),
             search_index: SearchIndex::default(),
         }
+    }
+
+    /// The resources this account serves.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub(crate) fn shared_registry(&self) -> Arc<Registry> {
+        Arc::clone(&self.registry)
     }
 
     /// Answers one request completely: [`Model::begin`] then, if admitted, [`Model::finish`].
@@ -206,40 +234,67 @@ impl Model {
         }
     }
 
+    /// The objects of a resource (`"charge"`), oldest first; empty for a name no resource
+    /// has.
+    pub fn objects(&self, object: &str) -> &[Value] {
+        self.collection(object).map_or(&[], Collection::as_slice)
+    }
+
+    /// The collection of a resource (`"charge"`); a 500 `api_error` for a name no resource has.
+    pub fn collection(&self, object: &str) -> Result<&Collection, ApiError> {
+        self.registry
+            .index_of(object)
+            .and_then(|i| self.collections.get(i))
+            .ok_or_else(|| unregistered(object))
+    }
+
+    /// The collection of a resource, mutable; a 500 `api_error` for a name no resource has.
+    pub fn collection_mut(&mut self, object: &str) -> Result<&mut Collection, ApiError> {
+        self.registry
+            .index_of(object)
+            .and_then(|i| self.collections.get_mut(i))
+            .ok_or_else(|| unregistered(object))
+    }
+
+    /// Every collection with its resource, in registration order.
+    pub(crate) fn collections(&self) -> impl Iterator<Item = (&Resource, &Collection)> {
+        self.registry.resources().iter().zip(&self.collections)
+    }
+
     /// Live customers, oldest first.
     pub fn customers(&self) -> &[Value] {
-        &self.customers
+        self.objects("customer")
     }
 
     /// All charges (failed ones included), oldest first.
     pub fn charges(&self) -> &[Value] {
-        &self.charges
+        self.objects("charge")
     }
 
     /// Payment intents, oldest first.
     pub fn payment_intents(&self) -> &[Value] {
-        &self.payment_intents
+        self.objects("payment_intent")
     }
 
     /// Refunds, oldest first.
     pub fn refunds(&self) -> &[Value] {
-        &self.refunds
+        self.objects("refund")
     }
 
     /// Payment methods (`pm_...`), oldest first.
     pub fn payment_methods(&self) -> &[Value] {
-        &self.payment_methods
+        self.objects("payment_method")
     }
 
     /// Setup intents, oldest first.
     pub fn setup_intents(&self) -> &[Value] {
-        &self.setup_intents
+        self.objects("setup_intent")
     }
 
     /// Events (`charge.succeeded`, `payment_intent.created`, ...), oldest first: what a
     /// webhook endpoint would be sent.
     pub fn events(&self) -> &[Value] {
-        &self.events
+        self.objects("event")
     }
 
     /// Number of charges whose `status` is `succeeded`.
@@ -249,52 +304,37 @@ impl Model {
 
     /// How many objects of a kind exist.
     pub fn count(&self, kind: Kind) -> usize {
-        match kind {
-            Kind::Customer => self.customers.len(),
-            Kind::Charge => self.charges.len(),
-            Kind::SuccessfulCharge => self
-                .charges
-                .iter()
-                .filter(|c| c["status"] == "succeeded")
-                .count(),
-            Kind::PaymentIntent => self.payment_intents.len(),
-            Kind::Refund => self.refunds.len(),
-            Kind::PaymentMethod => self.payment_methods.len(),
-            Kind::SetupIntent => self.setup_intents.len(),
-            Kind::Event => self.events.len(),
-            Kind::IdempotencyKey => self.keys.len(),
-        }
+        let object = match kind {
+            Kind::Customer => "customer",
+            Kind::Charge => "charge",
+            Kind::SuccessfulCharge => {
+                return self
+                    .charges()
+                    .iter()
+                    .filter(|c| c["status"] == "succeeded")
+                    .count();
+            }
+            Kind::PaymentIntent => "payment_intent",
+            Kind::Refund => "refund",
+            Kind::PaymentMethod => "payment_method",
+            Kind::SetupIntent => "setup_intent",
+            Kind::Event => "event",
+            Kind::IdempotencyKey => return self.keys.len(),
+        };
+        self.objects(object).len()
     }
 
-    /// Any live object by id (`cus_`, `ch_`, `pi_`, `re_`, `pm_`, `card_`, `seti_`, `evt_`).
+    /// Any live object by id, found by its prefix (`cus_`, `ch_`, `pi_`, `re_`, `pm_`, `card_`,
+    /// `seti_`, `evt_`, and those of added resources).
     pub fn find(&self, id: &str) -> Option<&Value> {
-        let objects = match id.split_once('_').map(|(prefix, _)| prefix) {
-            Some("cus") => &self.customers,
-            Some("ch") => &self.charges,
-            Some("pi") => &self.payment_intents,
-            Some("re") => &self.refunds,
-            Some("pm") => &self.payment_methods,
-            Some("card") => &self.cards,
-            Some("seti") => &self.setup_intents,
-            Some("evt") => &self.events,
-            _ => return None,
-        };
-        objects.iter().rev().find(|o| o["id"] == id)
+        let index = self.registry.index_of_id(id)?;
+        self.collections.get(index)?.find(id)
     }
 
     /// Any live object by id, mutable.
     pub(crate) fn find_mut(&mut self, id: &str) -> Option<&mut Value> {
-        let objects = match id.split_once('_').map(|(prefix, _)| prefix) {
-            Some("cus") => &mut self.customers,
-            Some("ch") => &mut self.charges,
-            Some("pi") => &mut self.payment_intents,
-            Some("re") => &mut self.refunds,
-            Some("pm") => &mut self.payment_methods,
-            Some("card") => &mut self.cards,
-            Some("seti") => &mut self.setup_intents,
-            _ => return None,
-        };
-        objects.iter_mut().rev().find(|o| o["id"] == id)
+        let index = self.registry.index_of_id(id)?;
+        self.collections.get_mut(index)?.find_mut(id)
     }
 
     /// Every request seen, in arrival order.
@@ -302,7 +342,12 @@ impl Model {
         &self.log
     }
 
-    pub(crate) fn next_id(&mut self, prefix: &str) -> String {
+    /// A new identifier with this prefix (`"ch_"`), from the model's seed and counter.
+    pub fn next_id(&mut self, prefix: &str) -> String {
         self.ids.next(prefix)
     }
+}
+
+fn unregistered(object: &str) -> ApiError {
+    ApiError::internal(format!("no resource `{object}` is registered"))
 }

@@ -2,11 +2,15 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{Map, Value, json};
+
 use super::errors::ApiError;
 
-/// The decoded `application/x-www-form-urlencoded` pairs of one request, in order.
+/// The decoded `application/x-www-form-urlencoded` pairs of one request (its form body, or its
+/// query string for GET and DELETE), in order, read in Stripe's bracket notation. Every reader
+/// answers a bad value with the [`ApiError`] Stripe gives for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Params {
+pub struct Params {
     pairs: Vec<(String, String)>,
 }
 
@@ -27,7 +31,7 @@ impl Params {
     }
 
     /// The last value of a top-level scalar parameter.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .rev()
@@ -36,7 +40,7 @@ impl Params {
     }
 
     /// `name[key]=value` entries as a map (`metadata[order]=42`).
-    pub(crate) fn map(&self, name: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    pub fn map(&self, name: &str) -> Result<BTreeMap<String, String>, ApiError> {
         let mut out = BTreeMap::new();
         for (k, v) in &self.pairs {
             let Some(rest) = k.strip_prefix(name) else {
@@ -62,13 +66,21 @@ impl Params {
         Ok(out)
     }
 
+    /// Applies `metadata[k]=v` to `target`'s `metadata` (an empty value removes the key;
+    /// `metadata=` alone clears the map first), as Stripe's updates do.
+    pub fn merge_metadata_into(&self, target: &mut Value) -> Result<(), ApiError> {
+        let updates = self.map("metadata")?;
+        merge_metadata(target, &updates, self.cleared("metadata"));
+        Ok(())
+    }
+
     /// Whether `metadata=` (empty) was sent, which clears the whole map on update.
-    pub(crate) fn cleared(&self, name: &str) -> bool {
+    pub fn cleared(&self, name: &str) -> bool {
         self.pairs.iter().any(|(k, v)| k == name && v.is_empty())
     }
 
     /// Every value of a list parameter (`expand[]=a&expand[0]=b` or `expand=a`), in order.
-    pub(crate) fn list(&self, name: &str) -> Vec<&str> {
+    pub fn list(&self, name: &str) -> Vec<&str> {
         self.pairs
             .iter()
             .filter(|(k, _)| {
@@ -94,7 +106,7 @@ impl Params {
     }
 
     /// A required positive integer amount (`amount=1000`).
-    pub(crate) fn amount(&self, name: &str) -> Result<u64, ApiError> {
+    pub fn amount(&self, name: &str) -> Result<u64, ApiError> {
         match self.get(name) {
             None => Err(ApiError::missing(name)),
             Some(v) => parse_amount(name, v),
@@ -102,12 +114,12 @@ impl Params {
     }
 
     /// An optional positive integer amount.
-    pub(crate) fn opt_amount(&self, name: &str) -> Result<Option<u64>, ApiError> {
+    pub fn opt_amount(&self, name: &str) -> Result<Option<u64>, ApiError> {
         self.get(name).map(|v| parse_amount(name, v)).transpose()
     }
 
     /// An optional boolean (`true`/`false`).
-    pub(crate) fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
@@ -121,7 +133,7 @@ impl Params {
     }
 
     /// A required three-letter currency, lower-cased.
-    pub(crate) fn currency(&self) -> Result<String, ApiError> {
+    pub fn currency(&self) -> Result<String, ApiError> {
         let raw = self
             .get("currency")
             .ok_or_else(|| ApiError::missing("currency"))?;
@@ -153,4 +165,20 @@ fn parse_amount(name: &str, value: &str) -> Result<u64, ApiError> {
         ));
     }
     Ok(amount)
+}
+
+/// Applies `metadata[k]=v` updates: an empty value removes the key.
+pub(crate) fn merge_metadata(target: &mut Value, updates: &BTreeMap<String, String>, clear: bool) {
+    if clear || !target["metadata"].is_object() {
+        target["metadata"] = Value::Object(Map::new());
+    }
+    if let Some(map) = target["metadata"].as_object_mut() {
+        for (k, v) in updates {
+            if v.is_empty() {
+                map.remove(k);
+            } else {
+                map.insert(k.clone(), json!(v));
+            }
+        }
+    }
 }

@@ -7,12 +7,102 @@ use serde_json::{Value, json};
 
 use super::Model;
 use super::charges::{ChargeSpec, Payment, echoed};
-use super::customers::merge_metadata;
 use super::errors::ApiError;
-use super::list::{self, ListParams};
 use super::objects;
-use super::params::Params;
-use super::router::position;
+use super::params::{Params, merge_metadata};
+use crate::registry::{Call, Resource, Route};
+
+/// The registry entry of payment intents.
+pub(crate) fn resource() -> Resource {
+    Resource::new("payment_intent")
+        .with_prefix("pi_")
+        .with_route(Route::new("POST /v1/payment_intents", create).with_validator(validate_create))
+        .with_route(Route::list("GET /v1/payment_intents"))
+        .with_route(Route::search("GET /v1/payment_intents/search"))
+        .with_route(Route::retrieve("GET /v1/payment_intents/{intent}"))
+        .with_route(
+            Route::new("POST /v1/payment_intents/{intent}", update)
+                .with_validator(validate_update),
+        )
+        .with_route(
+            Route::new("POST /v1/payment_intents/{intent}/confirm", confirm)
+                .with_validator(validate_confirm),
+        )
+        .with_route(
+            Route::new("POST /v1/payment_intents/{intent}/capture", capture)
+                .with_validator(validate_capture),
+        )
+        .with_route(
+            Route::new("POST /v1/payment_intents/{intent}/cancel", cancel)
+                .with_validator(validate_cancel),
+        )
+        .with_searchable(&["amount", "created", "currency", "customer", "status"])
+        .with_expandable(&[
+            "amount_details",
+            "application",
+            "automatic_payment_methods",
+            "customer",
+            "invoice",
+            "last_payment_error",
+            "latest_charge",
+            "next_action",
+            "on_behalf_of",
+            "payment_method",
+            "payment_method_options",
+            "processing",
+            "review",
+            "shipping",
+            "transfer_data",
+        ])
+        .with_list_filters(&["customer"])
+        .with_events(&[
+            "payment_intent.created",
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+            "payment_intent.amount_capturable_updated",
+            "payment_intent.canceled",
+        ])
+}
+
+fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_create(call.params()).map(drop)
+}
+
+fn validate_update(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_update(call.params())
+}
+
+fn validate_confirm(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_confirm(call.params()).map(drop)
+}
+
+fn validate_capture(call: &Call<'_>) -> Result<(), ApiError> {
+    call.params().opt_amount("amount_to_capture").map(drop)
+}
+
+fn validate_cancel(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_cancel(call.params()).map(drop)
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.create_payment_intent(call.params(), call.unix_time())
+}
+
+fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.update_payment_intent(call.id(), call.params())
+}
+
+fn confirm(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.confirm_payment_intent(call.id(), call.params(), call.unix_time())
+}
+
+fn capture(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.capture_payment_intent(call.id(), call.params(), call.unix_time())
+}
+
+fn cancel(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.cancel_payment_intent(call.id(), call.params(), call.unix_time())
+}
 
 /// Parameters Stripe echoes on a payment intent as given.
 const ECHOED: [&str; 5] = [
@@ -103,32 +193,31 @@ pub(crate) fn parse_cancel(p: &Params) -> Result<Option<String>, ApiError> {
 
 fn unexpected_state(intent: &Value, action: &str, allowed: &str) -> ApiError {
     let status = intent["status"].as_str().unwrap_or_default();
-    let mut err = ApiError::invalid_state(
+    ApiError::invalid_state(
         "payment_intent_unexpected_state",
         format!(
             "You cannot {action} this PaymentIntent because it has a status of {status}. Only a PaymentIntent with one of the following statuses may be {action}ed: {allowed}."
         ),
-    );
-    err.extra.push(("payment_intent", intent.clone()));
-    err
+    )
+    .with_member("payment_intent", intent.clone())
 }
 
+const INTENTS: &str = "payment_intent";
+
 impl Model {
-    fn intent_index(&self, id: &str) -> Result<usize, ApiError> {
-        position(&self.payment_intents, id)
-            .ok_or_else(|| ApiError::no_such("payment_intent", id, "id"))
+    /// A copy of the payment intent named by the path, or 404.
+    fn intent(&self, id: &str) -> Result<Value, ApiError> {
+        self.collection(INTENTS)?.get(id).cloned()
     }
 
-    pub(crate) fn create_payment_intent(
+    fn create_payment_intent(
         &mut self,
         p: &Params,
         now: i64,
     ) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
-        if let Some(customer) = &create.customer
-            && !self.customer_exists(customer)
-        {
-            return Err(ApiError::no_such("customer", customer, "customer"));
+        if let Some(customer) = &create.customer {
+            self.check_customer(customer, "customer")?;
         }
         let payment_method = match &create.payment_method {
             Some(pm) => Some(
@@ -171,7 +260,7 @@ impl Model {
                 json!({"allow_redirects": "always", "enabled": true});
         }
         objects::merge(&mut intent, Value::Object(echoed(p, &ECHOED)));
-        self.payment_intents.push(intent.clone());
+        let intent = self.collection_mut(INTENTS)?.insert(intent)?;
         self.record_event("payment_intent.created", &intent, now);
         if create.confirm {
             return self.confirm(&id, None, now);
@@ -179,14 +268,9 @@ impl Model {
         Ok(intent)
     }
 
-    pub(crate) fn update_payment_intent(
-        &mut self,
-        id: &str,
-        p: &Params,
-    ) -> Result<Value, ApiError> {
+    fn update_payment_intent(&mut self, id: &str, p: &Params) -> Result<Value, ApiError> {
         parse_update(p)?;
-        let index = self.intent_index(id)?;
-        let current = self.payment_intents.get(index).cloned().unwrap_or_default();
+        let current = self.intent(id)?;
         if !OPEN.contains(&current["status"].as_str().unwrap_or_default()) {
             return Err(unexpected_state(&current, "update", &OPEN.join(", ")));
         }
@@ -194,38 +278,33 @@ impl Model {
             Some(pm) => Some(self.resolve_payment_method(pm, None, 0)?.0),
             None => None,
         };
-        if let Some(customer) = p.get("customer")
-            && !self.customer_exists(customer)
-        {
-            return Err(ApiError::no_such("customer", customer, "customer"));
+        if let Some(customer) = p.get("customer") {
+            self.check_customer(customer, "customer")?;
         }
-        let updates = p.map("metadata")?;
-        let Some(intent) = self.payment_intents.get_mut(index) else {
-            return Err(ApiError::no_such("payment_intent", id, "id"));
-        };
-        if let Some(amount) = p.opt_amount("amount")? {
-            intent["amount"] = json!(amount);
-        }
-        if p.get("currency").is_some() {
-            intent["currency"] = json!(p.currency()?);
-        }
-        for name in ["customer", "description", "capture_method"] {
-            if let Some(v) = p.get(name) {
-                intent[name] = json!(v);
+        self.collection_mut(INTENTS)?.update(id, |intent| {
+            if let Some(amount) = p.opt_amount("amount")? {
+                intent["amount"] = json!(amount);
             }
-        }
-        if let Some(pm) = payment_method {
-            intent["payment_method"] = json!(pm);
-            if intent["status"] == "requires_payment_method" {
-                intent["status"] = json!("requires_confirmation");
+            if p.get("currency").is_some() {
+                intent["currency"] = json!(p.currency()?);
             }
-        }
-        objects::merge(intent, Value::Object(echoed(p, &ECHOED)));
-        merge_metadata(intent, &updates, p.cleared("metadata"));
-        Ok(intent.clone())
+            for name in ["customer", "description", "capture_method"] {
+                if let Some(v) = p.get(name) {
+                    intent[name] = json!(v);
+                }
+            }
+            if let Some(pm) = payment_method {
+                intent["payment_method"] = json!(pm);
+                if intent["status"] == "requires_payment_method" {
+                    intent["status"] = json!("requires_confirmation");
+                }
+            }
+            objects::merge(intent, Value::Object(echoed(p, &ECHOED)));
+            p.merge_metadata_into(intent)
+        })
     }
 
-    pub(crate) fn confirm_payment_intent(
+    fn confirm_payment_intent(
         &mut self,
         id: &str,
         p: &Params,
@@ -239,8 +318,7 @@ impl Model {
     }
 
     fn confirm(&mut self, id: &str, given: Option<String>, now: i64) -> Result<Value, ApiError> {
-        let index = self.intent_index(id)?;
-        let intent = self.payment_intents.get(index).cloned().unwrap_or_default();
+        let intent = self.intent(id)?;
         let status = intent["status"].as_str().unwrap_or_default();
         if status != "requires_payment_method" && status != "requires_confirmation" {
             return Err(unexpected_state(
@@ -251,12 +329,11 @@ impl Model {
         }
         let Some(pm) = given.or_else(|| intent["payment_method"].as_str().map(str::to_owned))
         else {
-            let mut err = ApiError::invalid_state(
+            return Err(ApiError::invalid_state(
                 "payment_intent_unexpected_state",
                 "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent, pass a `payment_method`.".to_owned(),
-            );
-            err.extra.push(("payment_intent", intent));
-            return Err(err);
+            )
+            .with_member("payment_intent", intent));
         };
         let (pm, card) = self.resolve_payment_method(&pm, None, now)?;
         let manual = intent["capture_method"] == "manual";
@@ -275,54 +352,55 @@ impl Model {
             capture: !manual,
             echoed: echoed_from(&intent),
         };
-        let (charge, declined) = self.record_charge(spec, now);
+        let (charge, declined) = self.record_charge(spec, now)?;
         if declined.is_none()
             && !intent["setup_future_usage"].is_null()
             && let Some(customer) = intent["customer"].as_str()
         {
             self.attach(&pm, customer, now)?;
         }
-        let Some(stored) = self.payment_intents.get_mut(index) else {
-            return Err(ApiError::no_such("payment_intent", id, "id"));
-        };
-        stored["latest_charge"] = charge["id"].clone();
+        let failure = declined.as_ref().map(|err| err.to_json()["error"].clone());
+        let intent = self.collection_mut(INTENTS)?.update(id, |stored| {
+            stored["latest_charge"] = charge["id"].clone();
+            match failure {
+                None => {
+                    stored["payment_method"] = json!(pm);
+                    stored["last_payment_error"] = Value::Null;
+                    if manual {
+                        stored["status"] = json!("requires_capture");
+                        stored["amount_capturable"] = stored["amount"].clone();
+                    } else {
+                        stored["status"] = json!("succeeded");
+                        stored["amount_received"] = stored["amount"].clone();
+                    }
+                }
+                Some(error) => {
+                    stored["status"] = json!("requires_payment_method");
+                    stored["payment_method"] = Value::Null;
+                    stored["last_payment_error"] = error;
+                }
+            }
+            Ok(())
+        })?;
         match declined {
             None => {
-                stored["payment_method"] = json!(pm);
-                stored["last_payment_error"] = Value::Null;
                 let kind = if manual {
-                    stored["status"] = json!("requires_capture");
-                    stored["amount_capturable"] = stored["amount"].clone();
                     "payment_intent.amount_capturable_updated"
                 } else {
-                    stored["status"] = json!("succeeded");
-                    stored["amount_received"] = stored["amount"].clone();
                     "payment_intent.succeeded"
                 };
-                let intent = stored.clone();
                 self.record_event(kind, &intent, now);
                 Ok(intent)
             }
-            Some(mut err) => {
-                stored["status"] = json!("requires_payment_method");
-                stored["payment_method"] = Value::Null;
-                stored["last_payment_error"] = err.to_json()["error"].clone();
-                let intent = stored.clone();
+            Some(err) => {
                 self.record_event("payment_intent.payment_failed", &intent, now);
-                err.extra.push(("payment_intent", intent));
-                Err(err)
+                Err(err.with_member("payment_intent", intent))
             }
         }
     }
 
-    pub(crate) fn capture_payment_intent(
-        &mut self,
-        id: &str,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        let index = self.intent_index(id)?;
-        let intent = self.payment_intents.get(index).cloned().unwrap_or_default();
+    fn capture_payment_intent(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+        let intent = self.intent(id)?;
         if intent["status"] != "requires_capture" {
             return Err(unexpected_state(&intent, "capture", "requires_capture"));
         }
@@ -344,27 +422,20 @@ impl Model {
         let capture = Params::parse(format!("amount={amount}").as_bytes());
         self.capture_charge(&charge_id, &capture, now)?;
         let updates = p.map("metadata")?;
-        let Some(stored) = self.payment_intents.get_mut(index) else {
-            return Err(ApiError::no_such("payment_intent", id, "id"));
-        };
-        stored["status"] = json!("succeeded");
-        stored["amount_received"] = json!(amount);
-        stored["amount_capturable"] = json!(0);
-        merge_metadata(stored, &updates, false);
-        let intent = stored.clone();
+        let intent = self.collection_mut(INTENTS)?.update(id, |stored| {
+            stored["status"] = json!("succeeded");
+            stored["amount_received"] = json!(amount);
+            stored["amount_capturable"] = json!(0);
+            merge_metadata(stored, &updates, false);
+            Ok(())
+        })?;
         self.record_event("payment_intent.succeeded", &intent, now);
         Ok(intent)
     }
 
-    pub(crate) fn cancel_payment_intent(
-        &mut self,
-        id: &str,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
+    fn cancel_payment_intent(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
         let reason = parse_cancel(p)?;
-        let index = self.intent_index(id)?;
-        let intent = self.payment_intents.get(index).cloned().unwrap_or_default();
+        let intent = self.intent(id)?;
         if !OPEN.contains(&intent["status"].as_str().unwrap_or_default()) {
             return Err(unexpected_state(&intent, "cancel", &OPEN.join(", ")));
         }
@@ -376,25 +447,15 @@ impl Model {
             charge["refunded"] = json!(true);
             charge["amount_refunded"] = charge["amount"].clone();
         }
-        let Some(stored) = self.payment_intents.get_mut(index) else {
-            return Err(ApiError::no_such("payment_intent", id, "id"));
-        };
-        stored["status"] = json!("canceled");
-        stored["canceled_at"] = json!(now);
-        stored["cancellation_reason"] = json!(reason);
-        stored["amount_capturable"] = json!(0);
-        let intent = stored.clone();
+        let intent = self.collection_mut(INTENTS)?.update(id, |stored| {
+            stored["status"] = json!("canceled");
+            stored["canceled_at"] = json!(now);
+            stored["cancellation_reason"] = json!(reason);
+            stored["amount_capturable"] = json!(0);
+            Ok(())
+        })?;
         self.record_event("payment_intent.canceled", &intent, now);
         Ok(intent)
-    }
-
-    pub(crate) fn list_payment_intents(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p)?;
-        let selected = self
-            .payment_intents
-            .iter()
-            .filter(|i| list::matches(i, p, "customer"));
-        list::page(selected, &lp, "/v1/payment_intents", "payment_intent")
     }
 }
 

@@ -10,7 +10,105 @@ use super::errors::ApiError;
 use super::list::{self, ListParams};
 use super::objects;
 use super::params::Params;
-use super::router::{position, retrieve};
+use crate::registry::handlers::validate_list;
+use crate::registry::{Call, Resource, Route};
+
+const METHODS: &str = "payment_method";
+
+/// The registry entry of payment methods (and of a customer's list of them).
+pub(crate) fn resource() -> Resource {
+    Resource::new(METHODS)
+        .with_prefix("pm_")
+        .with_route(Route::new("POST /v1/payment_methods", create).with_validator(validate_create))
+        .with_route(Route::list("GET /v1/payment_methods"))
+        .with_route(Route::new(
+            "GET /v1/payment_methods/{payment_method}",
+            retrieve,
+        ))
+        .with_route(
+            Route::new("POST /v1/payment_methods/{payment_method}/attach", attach)
+                .with_validator(validate_attach),
+        )
+        .with_route(Route::new(
+            "POST /v1/payment_methods/{payment_method}/detach",
+            detach,
+        ))
+        .with_route(
+            Route::new(
+                "GET /v1/customers/{customer}/payment_methods",
+                list_for_customer,
+            )
+            .with_validator(validate_list),
+        )
+        .with_expandable(&["billing_details", "card", "customer", "radar_options"])
+        .with_list_filters(&["customer", "type"])
+        .with_events(&["payment_method.attached", "payment_method.detached"])
+}
+
+fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_create(call.params()).map(drop)
+}
+
+fn validate_attach(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_attach(call.params()).map(drop)
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.create_payment_method(call.params(), call.unix_time())
+}
+
+/// A stored payment method; a test value (`pm_card_visa`) makes a new one.
+fn retrieve(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let mut id = call.id().to_owned();
+    if let Some(card) = cards::test_payment_method(&id) {
+        id = model.mint_payment_method(&card, call.unix_time())?;
+    }
+    model.collection(METHODS)?.get(&id).cloned()
+}
+
+fn attach(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let customer = parse_attach(call.params())?;
+    let id = call.id();
+    if cards::test_payment_method(id).is_none() {
+        model.collection(METHODS)?.get(id)?;
+    }
+    model.attach(id, &customer, call.unix_time())
+}
+
+fn detach(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.id();
+    let pm = model.collection_mut(METHODS)?.get_mut(id)?;
+    if pm["customer"].is_null() {
+        return Err(ApiError::invalid_state(
+            "payment_method_unexpected_state",
+            "The payment method you provided is not attached to a customer so detachment is impossible.".to_owned(),
+        ));
+    }
+    pm["customer"] = Value::Null;
+    let pm = pm.clone();
+    for customer in model.collection_mut("customer")?.iter_mut() {
+        if customer["invoice_settings"]["default_payment_method"] == id {
+            customer["invoice_settings"]["default_payment_method"] = Value::Null;
+        }
+    }
+    model.record_event("payment_method.detached", &pm, call.unix_time());
+    Ok(pm)
+}
+
+/// `GET /v1/customers/{customer}/payment_methods`: the customer's attached payment methods.
+fn list_for_customer(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let customer = call.id();
+    model.collection("customer")?.get(customer)?;
+    let p = call.params();
+    let lp = ListParams::parse(p)?;
+    let selected = model
+        .collection(METHODS)?
+        .as_slice()
+        .iter()
+        .filter(|m| m["customer"] == customer && list::matches(m, p, "type"));
+    let url = format!("/v1/customers/{customer}/payment_methods");
+    list::page(selected, &lp, &url, METHODS)
+}
 
 /// Validated `POST /v1/payment_methods`: the card to make a payment method of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,11 +148,11 @@ pub(crate) fn parse_attach(p: &Params) -> Result<String, ApiError> {
 }
 
 impl Model {
-    fn mint_payment_method(&mut self, card: &Card, now: i64) -> String {
+    fn mint_payment_method(&mut self, card: &Card, now: i64) -> Result<String, ApiError> {
         let id = self.next_id("pm_");
         let pm = objects::payment_method(&id, card, None, now);
-        self.payment_methods.push(pm);
-        id
+        self.collection_mut(METHODS)?.insert(pm)?;
+        Ok(id)
     }
 
     /// The payment method a `payment_method` parameter names: a test value makes a new one;
@@ -66,65 +164,41 @@ impl Model {
         now: i64,
     ) -> Result<(String, Card), ApiError> {
         if let Some(card) = cards::test_payment_method(given) {
-            return Ok((self.mint_payment_method(&card, now), card));
+            return Ok((self.mint_payment_method(&card, now)?, card));
         }
         let pm = self
-            .payment_methods
-            .iter()
-            .find(|m| m["id"] == given)
+            .collection(METHODS)?
+            .find(given)
             .ok_or_else(|| ApiError::no_such("PaymentMethod", given, "payment_method"))?;
         let card = cards::by_last4(pm["card"]["last4"].as_str().unwrap_or_default())
             .unwrap_or(cards::DEFAULT_CARD);
         Ok((given.to_owned(), card))
     }
 
-    pub(crate) fn create_payment_method(
-        &mut self,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
+    fn create_payment_method(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let id = match parse_create(p)? {
             CreateFrom::Token(token) => {
                 let card = cards::token(&token)
                     .map_err(|_| ApiError::no_such("token", &token, "card[token]"))?;
-                self.mint_payment_method(&card, now)
+                self.mint_payment_method(&card, now)?
             }
             CreateFrom::PaymentMethod(pm) => {
                 let (_, card) = self.resolve_payment_method(&pm, None, now)?;
-                self.mint_payment_method(&card, now)
+                self.mint_payment_method(&card, now)?
             }
         };
         let metadata = p.map("metadata")?;
-        let pm = self
-            .find_mut(&id)
-            .ok_or_else(|| ApiError::no_such("payment_method", &id, "id"))?;
-        pm["metadata"] = objects::metadata(&metadata);
-        Ok(pm.clone())
-    }
-
-    pub(crate) fn retrieve_payment_method(
-        &mut self,
-        id: &str,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        if let Some(card) = cards::test_payment_method(id) {
-            let new = self.mint_payment_method(&card, now);
-            return retrieve(&self.payment_methods, "payment_method", &new);
-        }
-        retrieve(&self.payment_methods, "payment_method", id)
+        self.collection_mut(METHODS)?.update(&id, |pm| {
+            pm["metadata"] = objects::metadata(&metadata);
+            Ok(())
+        })
     }
 
     /// Attaches a payment method to a customer (a test value is made into a new one first).
     pub(crate) fn attach(&mut self, id: &str, customer: &str, now: i64) -> Result<Value, ApiError> {
-        if !self.customer_exists(customer) {
-            return Err(ApiError::no_such("customer", customer, "customer"));
-        }
+        self.check_customer(customer, "customer")?;
         let (id, _) = self.resolve_payment_method(id, None, now)?;
-        let index = position(&self.payment_methods, &id)
-            .ok_or_else(|| ApiError::no_such("payment_method", &id, "id"))?;
-        let Some(pm) = self.payment_methods.get_mut(index) else {
-            return Err(ApiError::no_such("payment_method", &id, "id"));
-        };
+        let pm = self.collection_mut(METHODS)?.get_mut(&id)?;
         match pm["customer"].as_str() {
             Some(owner) if owner == customer => return Ok(pm.clone()),
             Some(_) => {
@@ -139,68 +213,5 @@ impl Model {
         let pm = pm.clone();
         self.record_event("payment_method.attached", &pm, now);
         Ok(pm)
-    }
-
-    pub(crate) fn attach_payment_method(
-        &mut self,
-        id: &str,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        let customer = parse_attach(p)?;
-        if cards::test_payment_method(id).is_none() && position(&self.payment_methods, id).is_none()
-        {
-            return Err(ApiError::no_such("payment_method", id, "id"));
-        }
-        self.attach(id, &customer, now)
-    }
-
-    pub(crate) fn detach_payment_method(&mut self, id: &str, now: i64) -> Result<Value, ApiError> {
-        let index = position(&self.payment_methods, id)
-            .ok_or_else(|| ApiError::no_such("payment_method", id, "id"))?;
-        let Some(pm) = self.payment_methods.get_mut(index) else {
-            return Err(ApiError::no_such("payment_method", id, "id"));
-        };
-        if pm["customer"].is_null() {
-            return Err(ApiError::invalid_state(
-                "payment_method_unexpected_state",
-                "The payment method you provided is not attached to a customer so detachment is impossible.".to_owned(),
-            ));
-        }
-        pm["customer"] = Value::Null;
-        let pm = pm.clone();
-        for customer in &mut self.customers {
-            if customer["invoice_settings"]["default_payment_method"] == id {
-                customer["invoice_settings"]["default_payment_method"] = Value::Null;
-            }
-        }
-        self.record_event("payment_method.detached", &pm, now);
-        Ok(pm)
-    }
-
-    pub(crate) fn list_payment_methods(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p)?;
-        let selected = self
-            .payment_methods
-            .iter()
-            .filter(|m| list::matches(m, p, "customer") && list::matches(m, p, "type"));
-        list::page(selected, &lp, "/v1/payment_methods", "payment_method")
-    }
-
-    pub(crate) fn list_customer_payment_methods(
-        &self,
-        customer: &str,
-        p: &Params,
-    ) -> Result<Value, ApiError> {
-        if !self.customer_exists(customer) {
-            return Err(ApiError::no_such("customer", customer, "id"));
-        }
-        let lp = ListParams::parse(p)?;
-        let selected = self
-            .payment_methods
-            .iter()
-            .filter(|m| m["customer"] == customer && list::matches(m, p, "type"));
-        let url = format!("/v1/customers/{customer}/payment_methods");
-        list::page(selected, &lp, &url, "payment_method")
     }
 }

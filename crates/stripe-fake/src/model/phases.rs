@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::errors::ApiError;
 use super::idempotency::{self, Lookup, Slot, Stored};
 use super::params::Params;
-use super::{Begin, Completion, LogEntry, Model, Pending, auth, router};
+use super::{Begin, Completion, LogEntry, Model, Pending, auth};
 
 impl Model {
     /// Starts a log entry for a request and returns its request id and index.
@@ -42,8 +42,8 @@ impl Model {
         err: &ApiError,
         should_retry: Option<bool>,
     ) -> Response<Bytes> {
-        self.set_status(log_index, err.status);
-        let mut resp = json_response(err.status, &err.to_json(), request_id);
+        self.set_status(log_index, err.status());
+        let mut resp = json_response(err.status(), &err.to_json(), request_id);
         if let Some(flag) = should_retry {
             set_header(
                 &mut resp,
@@ -90,7 +90,7 @@ impl Model {
         } else {
             Params::parse(req.uri().query().unwrap_or_default().as_bytes())
         };
-        let Some(route) = router::route(&method, &path) else {
+        let Some(route) = self.route(&method, &path) else {
             let err = ApiError::unrecognized_url(method.as_str(), &path);
             return Begin::Respond(self.reject(log_index, &request_id, &err, None));
         };
@@ -131,7 +131,7 @@ impl Model {
                     return Begin::Respond(self.reject(log_index, &request_id, &err, None));
                 }
             }
-            if let Err(err) = route.validate(&params) {
+            if let Err(err) = self.validate(&route, &params, now) {
                 return Begin::Respond(self.reject(log_index, &request_id, &err, None));
             }
             self.keys.lock(
@@ -142,7 +142,7 @@ impl Model {
                 now,
             );
             slot = Some(candidate);
-        } else if let Err(err) = route.validate(&params) {
+        } else if let Err(err) = self.validate(&route, &params, now) {
             return Begin::Respond(self.reject(log_index, &request_id, &err, None));
         }
         Begin::Executing(Pending {
@@ -189,12 +189,12 @@ impl Model {
             pending.request_id.clone(),
             pending.slot.as_ref().map(|(_, key)| key.clone()),
         ));
-        let outcome = self.execute(&pending.route, &pending.params, now);
+        let outcome = self.execute(&pending, now);
         self.current_request = None;
         self.record_search_versions(now);
         let (status, body, should_retry) = match (how, outcome) {
             (Completion::Normal, Ok(value)) => (200, value, None),
-            (Completion::Normal, Err(err)) => (err.status, err.to_json(), None),
+            (Completion::Normal, Err(err)) => (err.status(), err.to_json(), None),
             (Completion::ServerError(flag), _) => {
                 let err = ApiError::injected(500, None);
                 (500, err.to_json(), flag)

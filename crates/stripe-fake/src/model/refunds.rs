@@ -5,12 +5,64 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Model;
-use super::customers::merge_metadata;
 use super::errors::ApiError;
-use super::list::{self, ListParams};
 use super::objects;
 use super::params::Params;
-use super::router::position;
+use crate::registry::{Call, Resource, Route};
+
+/// The registry entry of refunds (Stripe has no refunds search).
+pub(crate) fn resource() -> Resource {
+    Resource::new("refund")
+        .with_prefix("re_")
+        .with_route(Route::new("POST /v1/refunds", create).with_validator(validate_create))
+        .with_route(Route::list("GET /v1/refunds"))
+        .with_route(Route::retrieve("GET /v1/refunds/{refund}"))
+        .with_route(Route::new("POST /v1/refunds/{refund}", update).with_validator(validate_update))
+        .with_route(Route::new("POST /v1/refunds/{refund}/cancel", cancel))
+        .with_expandable(&[
+            "balance_transaction",
+            "charge",
+            "failure_balance_transaction",
+            "next_action",
+            "payment_intent",
+            "source_transfer_reversal",
+            "transfer_reversal",
+        ])
+        .with_list_filters(&["charge", "payment_intent"])
+        .with_events(&["refund.created"])
+}
+
+fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_create(call.params()).map(drop)
+}
+
+fn validate_update(call: &Call<'_>) -> Result<(), ApiError> {
+    call.params().map("metadata").map(drop)
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.create_refund(call.params(), call.unix_time())
+}
+
+fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model
+        .collection_mut("refund")?
+        .update(call.id(), |refund| call.params().merge_metadata_into(refund))
+}
+
+/// Card refunds succeed at once, so none can be canceled (Stripe only cancels refunds that
+/// still require action).
+fn cancel(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.id();
+    let refund = model.collection("refund")?.get(id)?;
+    let status = refund["status"].as_str().unwrap_or_default();
+    Err(ApiError::invalid_state(
+        "refund_not_cancelable",
+        format!(
+            "Refund {id} cannot be canceled because it has a status of {status}. Only a refund with a status of requires_action can be canceled."
+        ),
+    ))
+}
 
 const REASONS: [&str; 3] = ["duplicate", "fraudulent", "requested_by_customer"];
 
@@ -67,16 +119,14 @@ pub(crate) fn parse_create(p: &Params) -> Result<CreateRefund, ApiError> {
 }
 
 impl Model {
-    pub(crate) fn create_refund(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    fn create_refund(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
         let charge_id = match &create.target {
             Target::Charge(id) => id.clone(),
             Target::PaymentIntent(id) => {
                 let intent = self
-                    .payment_intents
-                    .iter()
-                    .find(|i| i["id"] == id.as_str())
-                    .ok_or_else(|| ApiError::no_such("payment_intent", id, "payment_intent"))?;
+                    .collection("payment_intent")?
+                    .named(id, "payment_intent")?;
                 if intent["status"] != "succeeded" {
                     return Err(ApiError::invalid_state(
                         "charge_not_refundable",
@@ -91,9 +141,10 @@ impl Model {
                     .to_owned()
             }
         };
-        let index = position(&self.charges, &charge_id)
-            .ok_or_else(|| ApiError::no_such("charge", &charge_id, "charge"))?;
-        let charge = self.charges.get(index).cloned().unwrap_or_default();
+        let charge = self
+            .collection("charge")?
+            .named(&charge_id, "charge")?
+            .clone();
         if charge["status"] != "succeeded" {
             return Err(ApiError::invalid_state(
                 "charge_not_refundable",
@@ -125,53 +176,15 @@ impl Model {
         refund["balance_transaction"] = json!(txn);
         refund["metadata"] = objects::metadata(&create.metadata);
         refund["reason"] = json!(create.reason);
-        let Some(stored) = self.charges.get_mut(index) else {
-            return Err(ApiError::no_such("charge", &charge_id, "charge"));
-        };
         let now_refunded = refunded.saturating_add(amount);
-        stored["amount_refunded"] = json!(now_refunded);
-        stored["refunded"] = json!(now_refunded >= total);
-        let charge = stored.clone();
-        self.refunds.push(refund.clone());
+        let charge = self.collection_mut("charge")?.update(&charge_id, |stored| {
+            stored["amount_refunded"] = json!(now_refunded);
+            stored["refunded"] = json!(now_refunded >= total);
+            Ok(())
+        })?;
+        let refund = self.collection_mut("refund")?.insert(refund)?;
         self.record_event("charge.refunded", &charge, now);
         self.record_event("refund.created", &refund, now);
         Ok(refund)
-    }
-
-    pub(crate) fn update_refund(&mut self, id: &str, p: &Params) -> Result<Value, ApiError> {
-        let updates = p.map("metadata")?;
-        let index =
-            position(&self.refunds, id).ok_or_else(|| ApiError::no_such("refund", id, "id"))?;
-        let Some(refund) = self.refunds.get_mut(index) else {
-            return Err(ApiError::no_such("refund", id, "id"));
-        };
-        merge_metadata(refund, &updates, p.cleared("metadata"));
-        Ok(refund.clone())
-    }
-
-    /// Card refunds succeed at once, so none can be canceled (Stripe only cancels refunds
-    /// that still require action).
-    pub(crate) fn cancel_refund(&mut self, id: &str) -> Result<Value, ApiError> {
-        let refund = self
-            .refunds
-            .iter()
-            .find(|r| r["id"] == id)
-            .ok_or_else(|| ApiError::no_such("refund", id, "id"))?;
-        let status = refund["status"].as_str().unwrap_or_default();
-        Err(ApiError::invalid_state(
-            "refund_not_cancelable",
-            format!(
-                "Refund {id} cannot be canceled because it has a status of {status}. Only a refund with a status of requires_action can be canceled."
-            ),
-        ))
-    }
-
-    pub(crate) fn list_refunds(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p)?;
-        let selected = self
-            .refunds
-            .iter()
-            .filter(|r| list::matches(r, p, "charge") && list::matches(r, p, "payment_intent"));
-        list::page(selected, &lp, "/v1/refunds", "refund")
     }
 }

@@ -1,57 +1,20 @@
 //! Search (`GET /v1/<resource>/search?query=...`) with a subset of Stripe's query language:
 //! clauses `field:'value'`, `field~'substring'`, `field>N` (also `<`, `>=`, `<=`),
 //! `metadata['key']:'value'`, `-` to negate a clause, joined by `AND` or by `OR` (not both),
-//! answered as Stripe's `search_result` with `page` / `next_page` cursors. Customers, charges and
-//! payment intents are searchable; Stripe has no refunds search, and neither has the fake.
+//! answered as Stripe's `search_result` with `page` / `next_page` cursors. A resource is
+//! searchable when its registry entry lists searchable fields and a search route (customers,
+//! charges and payment intents; Stripe has no refunds search, and neither has the fake).
 //! Searches may trail writes by a configurable lag ([`super::search_index`]).
-
-use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
 use super::Model;
 use super::errors::ApiError;
 use super::params::Params;
+use crate::registry::Call;
 
 const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;
-
-/// What a search endpoint searches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Resource {
-    Customer,
-    Charge,
-    PaymentIntent,
-}
-
-impl Resource {
-    fn fields(self) -> &'static [&'static str] {
-        match self {
-            Resource::Customer => &["created", "email", "name", "phone"],
-            Resource::Charge => &[
-                "amount",
-                "billing_details.address.postal_code",
-                "created",
-                "currency",
-                "customer",
-                "disputed",
-                "payment_method_details.card.brand",
-                "payment_method_details.card.last4",
-                "refunded",
-                "status",
-            ],
-            Resource::PaymentIntent => &["amount", "created", "currency", "customer", "status"],
-        }
-    }
-
-    fn url(self) -> &'static str {
-        match self {
-            Resource::Customer => "/v1/customers/search",
-            Resource::Charge => "/v1/charges/search",
-            Resource::PaymentIntent => "/v1/payment_intents/search",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -86,9 +49,9 @@ fn invalid(message: String) -> ApiError {
 }
 
 /// Validates a search request's `query`, `limit` and `page`.
-pub(crate) fn parse(p: &Params, resource: Resource) -> Result<Search, ApiError> {
+pub(crate) fn parse(p: &Params, fields: &[&str]) -> Result<Search, ApiError> {
     let query = p.get("query").ok_or_else(|| ApiError::missing("query"))?;
-    let (clauses, any) = parse_query(query, resource)?;
+    let (clauses, any) = parse_query(query, fields)?;
     let limit = match p.get("limit") {
         None => DEFAULT_LIMIT,
         Some(raw) => raw
@@ -128,12 +91,12 @@ pub(crate) fn parse(p: &Params, resource: Resource) -> Result<Search, ApiError> 
     })
 }
 
-fn parse_query(query: &str, resource: Resource) -> Result<(Vec<Clause>, bool), ApiError> {
+fn parse_query(query: &str, fields: &[&str]) -> Result<(Vec<Clause>, bool), ApiError> {
     let mut rest = query.trim();
     let mut clauses = Vec::new();
     let mut joiners = Vec::new();
     loop {
-        let (clause, after) = parse_clause(rest, resource)?;
+        let (clause, after) = parse_clause(rest, fields)?;
         clauses.push(clause);
         rest = after.trim_start();
         if rest.is_empty() {
@@ -163,7 +126,7 @@ fn parse_query(query: &str, resource: Resource) -> Result<(Vec<Clause>, bool), A
     Ok((clauses, any))
 }
 
-fn parse_clause(text: &str, resource: Resource) -> Result<(Clause, &str), ApiError> {
+fn parse_clause<'t>(text: &'t str, fields: &[&str]) -> Result<(Clause, &'t str), ApiError> {
     let (negated, text) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -190,10 +153,10 @@ fn parse_clause(text: &str, resource: Resource) -> Result<(Clause, &str), ApiErr
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .unwrap_or(text.len());
         let field = &text[..end];
-        if !resource.fields().contains(&field) {
+        if !fields.contains(&field) {
             return Err(invalid(format!(
                 "Invalid query: `{field}` is not a searchable field here (searchable: metadata, {}).",
-                resource.fields().join(", ")
+                fields.join(", ")
             )));
         }
         (field.split('.').map(str::to_owned).collect(), &text[end..])
@@ -280,20 +243,15 @@ fn clause_matches(object: &Value, clause: &Clause) -> bool {
 }
 
 impl Model {
-    /// Answers a search at `now`, as the index sees the objects then ([`super::search_index`]).
-    pub(crate) fn search(
-        &self,
-        p: &Params,
-        resource: Resource,
-        now: SystemTime,
-    ) -> Result<Value, ApiError> {
-        let search = parse(p, resource)?;
-        let objects = match resource {
-            Resource::Customer => &self.customers,
-            Resource::Charge => &self.charges,
-            Resource::PaymentIntent => &self.payment_intents,
-        };
-        let matching: Vec<&Value> = objects
+    /// Answers a search over the call's resource at its time, as the index sees the objects
+    /// then ([`super::search_index`]).
+    pub(crate) fn search(&self, call: &Call<'_>) -> Result<Value, ApiError> {
+        let resource = call.resource();
+        let search = parse(call.params(), resource.searchable())?;
+        let now = call.at();
+        let matching: Vec<&Value> = self
+            .collection(resource.object())?
+            .as_slice()
             .iter()
             .rev()
             .filter_map(|o| self.search_index.visible(o, now))
@@ -318,7 +276,7 @@ impl Model {
             "data": data,
             "has_more": has_more,
             "next_page": has_more.then(|| format!("page_{end}")),
-            "url": resource.url(),
+            "url": call.route().path(),
         }))
     }
 }

@@ -3,7 +3,8 @@
 //! Stripe's Search is eventually consistent: its index "usually" trails writes by under a
 //! minute, by up to an hour during outages, while lists and retrieves read the objects
 //! themselves. With a lag set ([`Model::set_search_lag`]), the model remembers each version of
-//! every searchable object (customers, charges, payment intents) with the model time (the `now`
+//! every searchable object (of the resources with searchable fields: customers, charges, payment
+//! intents and any added one) with the model time (the `now`
 //! of the request) at which it was written. A search at `now` sees, for each object, its newest
 //! version written at or before `now - lag`: an object created later is absent, and later
 //! updates (metadata, `status`, `refunded`, ...) are not seen yet. Two simplifications: a
@@ -70,23 +71,17 @@ impl Model {
         if lag.is_zero() {
             self.search_index.versions.clear();
         } else if self.search_index.lag.is_zero() {
-            let index = &mut self.search_index;
-            for object in self
-                .customers
-                .iter()
-                .chain(&self.charges)
-                .chain(&self.payment_intents)
-            {
+            let mut versions = HashMap::new();
+            for object in self.searchable_objects() {
                 let Some(id) = object["id"].as_str() else {
                     continue;
                 };
                 let created = object["created"]
                     .as_u64()
                     .map_or(UNIX_EPOCH, |s| UNIX_EPOCH + Duration::from_secs(s));
-                index
-                    .versions
-                    .insert(id.to_owned(), vec![(created, object.clone())]);
+                versions.insert(id.to_owned(), vec![(created, object.clone())]);
             }
+            self.search_index.versions = versions;
         }
         self.search_index.lag = lag;
     }
@@ -98,11 +93,18 @@ impl Model {
 
     /// Records what an executed request wrote, as of `now` (nothing without a lag).
     pub(crate) fn record_search_versions(&mut self, now: SystemTime) {
-        let objects = self
-            .customers
-            .iter()
-            .chain(&self.charges)
-            .chain(&self.payment_intents);
-        self.search_index.record(objects, now);
+        if self.search_index.lag.is_zero() {
+            return;
+        }
+        let mut index = std::mem::take(&mut self.search_index);
+        index.record(self.searchable_objects(), now);
+        self.search_index = index;
+    }
+
+    /// The objects of every searchable resource.
+    fn searchable_objects(&self) -> impl Iterator<Item = &Value> {
+        self.collections()
+            .filter(|(resource, _)| !resource.searchable().is_empty())
+            .flat_map(|(_, objects)| objects.as_slice())
     }
 }

@@ -7,10 +7,56 @@ use serde_json::{Value, json};
 
 use super::Model;
 use super::errors::ApiError;
-use super::list::{self, ListParams};
 use super::objects;
 use super::params::Params;
-use super::router::position;
+use crate::registry::{Call, Resource, Route};
+
+const SETUPS: &str = "setup_intent";
+
+/// The registry entry of setup intents.
+pub(crate) fn resource() -> Resource {
+    Resource::new(SETUPS)
+        .with_prefix("seti_")
+        .with_route(Route::new("POST /v1/setup_intents", create).with_validator(validate_create))
+        .with_route(Route::list("GET /v1/setup_intents"))
+        .with_route(Route::retrieve("GET /v1/setup_intents/{intent}"))
+        .with_route(Route::new("POST /v1/setup_intents/{intent}/confirm", confirm))
+        .with_expandable(&[
+            "application",
+            "automatic_payment_methods",
+            "customer",
+            "last_setup_error",
+            "latest_attempt",
+            "mandate",
+            "next_action",
+            "on_behalf_of",
+            "payment_method",
+            "payment_method_options",
+            "single_use_mandate",
+        ])
+        .with_list_filters(&["customer", "payment_method"])
+        .with_events(&[
+            "setup_intent.created",
+            "setup_intent.succeeded",
+            "setup_intent.setup_failed",
+        ])
+}
+
+fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_create(call.params()).map(drop)
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.create_setup_intent(call.params(), call.unix_time())
+}
+
+fn confirm(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let given = match call.params().get("payment_method") {
+        Some(pm) => Some(model.resolve_payment_method(pm, None, call.unix_time())?.0),
+        None => None,
+    };
+    model.confirm_setup(call.id(), given, call.unix_time())
+}
 
 /// Validated `POST /v1/setup_intents` parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,12 +93,10 @@ pub(crate) fn parse_create(p: &Params) -> Result<CreateSetup, ApiError> {
 }
 
 impl Model {
-    pub(crate) fn create_setup_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    fn create_setup_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
-        if let Some(customer) = &create.customer
-            && !self.customer_exists(customer)
-        {
-            return Err(ApiError::no_such("customer", customer, "customer"));
+        if let Some(customer) = &create.customer {
+            self.check_customer(customer, "customer")?;
         }
         let payment_method = match &create.payment_method {
             Some(pm) => Some(self.resolve_payment_method(pm, None, now)?.0),
@@ -90,25 +134,12 @@ impl Model {
             "status": status,
             "usage": create.usage,
         });
-        self.setup_intents.push(intent.clone());
+        let intent = self.collection_mut(SETUPS)?.insert(intent)?;
         self.record_event("setup_intent.created", &intent, now);
         if create.confirm {
             return self.confirm_setup(&id, None, now);
         }
         Ok(intent)
-    }
-
-    pub(crate) fn confirm_setup_intent(
-        &mut self,
-        id: &str,
-        p: &Params,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        let given = match p.get("payment_method") {
-            Some(pm) => Some(self.resolve_payment_method(pm, None, now)?.0),
-            None => None,
-        };
-        self.confirm_setup(id, given, now)
     }
 
     fn confirm_setup(
@@ -117,60 +148,45 @@ impl Model {
         given: Option<String>,
         now: i64,
     ) -> Result<Value, ApiError> {
-        let index = position(&self.setup_intents, id)
-            .ok_or_else(|| ApiError::no_such("setup_intent", id, "id"))?;
-        let intent = self.setup_intents.get(index).cloned().unwrap_or_default();
+        let intent = self.collection(SETUPS)?.get(id)?.clone();
         let status = intent["status"].as_str().unwrap_or_default();
         if status != "requires_payment_method" && status != "requires_confirmation" {
-            let mut err = ApiError::invalid_state(
+            return Err(ApiError::invalid_state(
                 "setup_intent_unexpected_state",
                 format!("You cannot confirm this SetupIntent because it has a status of {status}."),
-            );
-            err.extra.push(("setup_intent", intent));
-            return Err(err);
+            )
+            .with_member("setup_intent", intent));
         }
         let Some(pm) = given.or_else(|| intent["payment_method"].as_str().map(str::to_owned))
         else {
-            let mut err = ApiError::invalid_state(
+            return Err(ApiError::invalid_state(
                 "setup_intent_unexpected_state",
                 "You cannot confirm this SetupIntent because it's missing a payment method. To confirm the SetupIntent, pass a `payment_method`.".to_owned(),
-            );
-            err.extra.push(("setup_intent", intent));
-            return Err(err);
+            )
+            .with_member("setup_intent", intent));
         };
         let (pm, card) = self.resolve_payment_method(&pm, None, now)?;
         if let Some(decline) = card.decline {
-            let mut err = decline.error();
-            let Some(stored) = self.setup_intents.get_mut(index) else {
-                return Err(ApiError::no_such("setup_intent", id, "id"));
-            };
-            stored["status"] = json!("requires_payment_method");
-            stored["last_setup_error"] = err.to_json()["error"].clone();
-            let intent = stored.clone();
+            let err = decline.error();
+            let error = err.to_json()["error"].clone();
+            let intent = self.collection_mut(SETUPS)?.update(id, |stored| {
+                stored["status"] = json!("requires_payment_method");
+                stored["last_setup_error"] = error;
+                Ok(())
+            })?;
             self.record_event("setup_intent.setup_failed", &intent, now);
-            err.extra.push(("setup_intent", intent));
-            return Err(err);
+            return Err(err.with_member("setup_intent", intent));
         }
         if let Some(customer) = intent["customer"].as_str() {
             self.attach(&pm, customer, now)?;
         }
-        let Some(stored) = self.setup_intents.get_mut(index) else {
-            return Err(ApiError::no_such("setup_intent", id, "id"));
-        };
-        stored["status"] = json!("succeeded");
-        stored["payment_method"] = json!(pm);
-        stored["last_setup_error"] = Value::Null;
-        let intent = stored.clone();
+        let intent = self.collection_mut(SETUPS)?.update(id, |stored| {
+            stored["status"] = json!("succeeded");
+            stored["payment_method"] = json!(pm);
+            stored["last_setup_error"] = Value::Null;
+            Ok(())
+        })?;
         self.record_event("setup_intent.succeeded", &intent, now);
         Ok(intent)
-    }
-
-    pub(crate) fn list_setup_intents(&self, p: &Params) -> Result<Value, ApiError> {
-        let lp = ListParams::parse(p)?;
-        let selected = self
-            .setup_intents
-            .iter()
-            .filter(|s| list::matches(s, p, "customer") && list::matches(s, p, "payment_method"));
-        list::page(selected, &lp, "/v1/setup_intents", "setup_intent")
     }
 }

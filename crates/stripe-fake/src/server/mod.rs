@@ -29,6 +29,7 @@ use tokio::sync::watch;
 
 use crate::fault::FaultPlan;
 use crate::model::{Kind, LogEntry, Model};
+use crate::registry::Registry;
 
 /// How to start a server.
 #[derive(Debug, Clone)]
@@ -39,13 +40,18 @@ pub struct ServerOptions {
     pub port: u16,
     /// The initial fault plan (default: none).
     pub plan: FaultPlan,
-    /// Seed of the model's identifiers.
+    /// Seed of the model's identifiers. The default is a fresh random seed per
+    /// `ServerOptions::default()`, so a restarted fake does not hand out the ids it handed out
+    /// before (which a durable journal may remember); set it (binary: `--seed`) to get the same
+    /// ids run after run. [`ServerHandle::seed`] tells the one in use.
     pub seed: u64,
     /// Where to POST the events the model records (none by default).
     pub webhook: Option<WebhookConfig>,
     /// How far Search trails writes, in the model's clock (default zero); see
     /// [`Model::set_search_lag`]. Lists and retrieves are never behind.
     pub search_lag: Duration,
+    /// The resources served (default: the built-in ones); see [`crate::registry`] to add one.
+    pub registry: Registry,
 }
 
 impl Default for ServerOptions {
@@ -54,9 +60,10 @@ impl Default for ServerOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             plan: FaultPlan::new(),
-            seed: 0x5EED,
+            seed: crate::ids::random_seed(),
             webhook: None,
             search_lag: Duration::ZERO,
+            registry: Registry::builtin(),
         }
     }
 }
@@ -144,6 +151,7 @@ impl Shared {
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    seed: u64,
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
@@ -167,7 +175,8 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         tokio::net::TcpListener::from_std(listener)?
     };
     let (handled, _) = watch::channel(0);
-    let mut model = Model::new(options.seed);
+    let seed = options.seed;
+    let mut model = Model::with_registry(options.seed, options.registry);
     model.set_search_lag(options.search_lag);
     let shared = Arc::new(Shared {
         model: Mutex::new(model),
@@ -189,6 +198,7 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         })?;
     Ok(ServerHandle {
         addr,
+        seed,
         shared,
         shutdown,
         thread: Some(thread),
@@ -199,6 +209,12 @@ impl ServerHandle {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The seed of the model's identifiers: the same seed gives the same ids for the same
+    /// requests.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -279,12 +295,14 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Starts a server, prints `listening on http://HOST:PORT` as the first stdout line (flushed),
-/// and serves until the process is killed.
+/// Starts a server, prints `listening on http://HOST:PORT` as the first stdout line and
+/// `seed N` (the seed of its ids, to pass as `--seed` for the same ids again) as the second
+/// (flushed), and serves until the process is killed.
 pub fn run_foreground(options: ServerOptions) -> io::Result<()> {
     let handle = start_with(options)?;
     let mut out = io::stdout().lock();
     writeln!(out, "listening on {}", handle.base_url())?;
+    writeln!(out, "seed {}", handle.seed())?;
     out.flush()?;
     drop(out);
     handle.wait();

@@ -13,6 +13,22 @@ use serde_json::Value;
 /// The test secret key.
 pub const SECRET: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
 
+/// The seed the tests' servers are pinned to (a server's default seed is random).
+pub const SEED: u64 = 0x5EED;
+
+/// A server with the pinned seed and otherwise default options.
+pub fn start() -> stripe_fake::ServerHandle {
+    stripe_fake::server::start_with(pinned()).expect("the fake starts")
+}
+
+/// Default server options with the pinned seed.
+pub fn pinned() -> stripe_fake::ServerOptions {
+    stripe_fake::ServerOptions {
+        seed: SEED,
+        ..stripe_fake::ServerOptions::default()
+    }
+}
+
 /// A fixed model clock.
 pub fn t0() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
@@ -53,6 +69,13 @@ pub fn get(path: &str) -> Request<Bytes> {
 /// `DELETE path`.
 pub fn delete(path: &str) -> Request<Bytes> {
     request("DELETE", path, "", None)
+}
+
+/// The model's 200 answer to a request at [`t0`], as JSON (any other status fails the test).
+pub fn ok(model: &mut stripe_fake::Model, req: &Request<Bytes>) -> Value {
+    let resp = model.handle(req, t0());
+    assert_eq!(resp.status(), 200, "{:?}", resp.body());
+    json(&resp)
 }
 
 /// The JSON body of a model response.

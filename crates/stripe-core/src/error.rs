@@ -123,14 +123,9 @@ impl fmt::Display for RequestError {
     }
 }
 
-impl std::error::Error for RequestError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Params(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// No `source`: `Display` words every cause (a params problem included), so a printed chain
+/// shows each once.
+impl std::error::Error for RequestError {}
 
 impl From<ParamsError> for RequestError {
     fn from(e: ParamsError) -> Self {

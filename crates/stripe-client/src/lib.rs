@@ -36,17 +36,17 @@ mod shell;
 mod transport;
 
 pub use blocking::Client;
-pub use nonblocking::AsyncClient;
-pub use pages::{AsyncPages, Pages};
-pub use prepared::Prepared;
-pub use seed::fill_from_os;
-pub(crate) use seed::os_seed;
 /// The `bytes` crate a transport's bodies are made of, re-exported so that a custom transport
 /// needs no direct dependency on it.
 pub use bytes;
 /// The `http` crate a transport's requests and responses are made of, re-exported so that a
 /// custom transport needs no direct dependency on it.
 pub use http;
+pub use nonblocking::AsyncClient;
+pub use pages::{AsyncPages, Pages};
+pub use prepared::Prepared;
+pub use seed::fill_from_os;
+pub(crate) use seed::os_seed;
 pub use stripe_core::{self, Error, ErrorKind, Request, Response, RetryNotice};
 pub use transport::{AsyncTransport, Attempt, AttemptError, FromConfig, SendError, Transport};
 

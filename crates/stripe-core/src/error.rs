@@ -88,8 +88,10 @@ pub enum RequestError {
     },
     /// The idempotency key is unusable.
     IdempotencyKey(HeaderProblem),
-    /// An idempotency key was given for a GET or DELETE, which never carry one.
+    /// An idempotency key was given for a GET or a v1 DELETE, which never carry one.
     KeyOnIdempotentMethod,
+    /// Pre-encoded form params were given to a v2 POST, whose body is JSON.
+    EncodedParamsInJson,
     /// The path with its query is too long to send (GET and DELETE params go there).
     TooLong {
         /// Its length in bytes.
@@ -111,9 +113,12 @@ impl fmt::Display for RequestError {
                 f,
                 "the idempotency key {p} (1 to 255 printable ASCII characters, no whitespace)"
             ),
-            Self::KeyOnIdempotentMethod => {
-                f.write_str("GET and DELETE requests never carry an idempotency key")
-            }
+            Self::KeyOnIdempotentMethod => f.write_str(
+                "GET requests and v1 DELETE requests never carry an idempotency key",
+            ),
+            Self::EncodedParamsInJson => f.write_str(
+                "a v2 POST's body is JSON: give typed params (with_params), not pre-encoded form text",
+            ),
             Self::TooLong { len, max } => write!(
                 f,
                 "the path with its query is {len} bytes, more than the {max} accepted"

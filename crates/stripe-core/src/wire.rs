@@ -34,6 +34,8 @@ pub(crate) struct CallHeaders {
     pub(crate) key: Option<HeaderValue>,
     pub(crate) account: Option<HeaderValue>,
     pub(crate) telemetry: Option<HeaderValue>,
+    /// A v2 call: its POST body is JSON.
+    pub(crate) json: bool,
     /// See [`Session::set_header_room`](crate::Session::set_header_room).
     pub(crate) room: usize,
 }
@@ -100,7 +102,11 @@ impl Wire {
         if post {
             h.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
+                HeaderValue::from_static(if call.json {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                }),
             );
         }
         if let Some(v) = &call.key {

@@ -123,13 +123,18 @@ fn display_says_what_was_wrong_and_what_to_do_each_cause_once() {
     );
     assert_eq!(chain(&e), vec![own.clone()]);
     // A params problem: its words once, inside the request error's.
-    let e = Error::from(
-        Request::post("/v1/charges", &[("metadata[", "x")]).expect_err("a bad name"),
-    );
+    let e =
+        Error::from(Request::post("/v1/charges", &[("metadata[", "x")]).expect_err("a bad name"));
     let texts = chain(&e);
     assert_eq!(texts.len(), 1, "{texts:?}");
-    assert!(texts[0].contains("params: key at \"metadata[\""), "{texts:?}");
-    assert!(texts[0].ends_with(Advice::FixRequest.describe()), "{texts:?}");
+    assert!(
+        texts[0].contains("params: key at \"metadata[\""),
+        "{texts:?}"
+    );
+    assert!(
+        texts[0].ends_with(Advice::FixRequest.describe()),
+        "{texts:?}"
+    );
 
     // No response: the kind's words, the attempts, the key, the advice; the transport's
     // words only in the source.

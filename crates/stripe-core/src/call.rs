@@ -239,9 +239,14 @@ impl Inner {
                 reason: "does not make a valid URI with the API base",
             })
         })?;
+        let options = request.options.map(|o| *o).unwrap_or_default();
         let headers = CallHeaders {
             key: key.as_ref().map(|k| k.header_value().clone()),
-            account: request.stripe_account,
+            authorization: (options.api_key.as_ref())
+                .map(|k| crate::config::authorization(k, config.auth)),
+            version: options.stripe_version,
+            account: options.stripe_account,
+            context: options.stripe_context,
             json: request.namespace == Namespace::V2,
             ..session
         };
@@ -253,7 +258,7 @@ impl Inner {
             headers,
             body: Bytes::from(request.body),
             key,
-            policy: request.policy.unwrap_or_else(|| config.policy.clone()),
+            policy: options.policy.unwrap_or_else(|| config.policy.clone()),
             random,
             started: now,
             wall_started: wall,

@@ -42,7 +42,8 @@ pub enum ConfigError {
         /// Why it was rejected.
         reason: &'static str,
     },
-    /// A header value (`Stripe-Version`, `Stripe-Account`, `User-Agent`) is unusable.
+    /// A header value (`Stripe-Version`, `Stripe-Account`, `Stripe-Context`, `User-Agent`) is
+    /// unusable.
     Header {
         /// The header's name.
         name: &'static str,
@@ -79,7 +80,8 @@ pub enum RequestError {
     },
     /// The params cannot be form-encoded.
     Params(ParamsError),
-    /// A per-request header value (`Stripe-Account`) is unusable.
+    /// A per-request header value (`Stripe-Account`, `Stripe-Version`, `Stripe-Context`, the
+    /// API key) is unusable; the value itself is never shown.
     Header {
         /// The header's name.
         name: &'static str,
@@ -227,8 +229,21 @@ pub(crate) fn check_header_value(
 /// account ids are `acct_` and 16 characters).
 pub(crate) const MAX_STRIPE_ACCOUNT_LEN: usize = 255;
 
+/// The longest `Stripe-Version` or `Stripe-Context` accepted, in a configuration or a request.
+pub(crate) const MAX_HEADER_LEN: usize = 1024;
+
+/// A header value of visible ASCII without whitespace, at most `max_len` bytes: checked once
+/// for configurations and requests alike (`Stripe-Account`, `Stripe-Version`,
+/// `Stripe-Context`).
+pub(crate) fn visible_header(
+    value: &str,
+    max_len: usize,
+) -> Result<http::HeaderValue, HeaderProblem> {
+    check_header_value(value, false, max_len)?;
+    http::HeaderValue::try_from(value).map_err(|_| HeaderProblem::ControlOrNonAscii)
+}
+
 /// A `Stripe-Account` value, checked once for configurations and requests alike.
 pub(crate) fn stripe_account(account: &str) -> Result<http::HeaderValue, HeaderProblem> {
-    check_header_value(account, false, MAX_STRIPE_ACCOUNT_LEN)?;
-    http::HeaderValue::try_from(account).map_err(|_| HeaderProblem::ControlOrNonAscii)
+    visible_header(account, MAX_STRIPE_ACCOUNT_LEN)
 }

@@ -5,11 +5,12 @@ use std::fmt;
 use http::HeaderValue;
 use serde::Serialize;
 
-use crate::error::{RequestError, stripe_account};
+use crate::error::{MAX_HEADER_LEN, RequestError, stripe_account, visible_header};
 use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
 use crate::policy::RetryPolicy;
+use crate::secret::SecretKey;
 
 /// The three methods of Stripe's API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,7 +123,17 @@ pub struct Request {
     pub(crate) path: String,
     pub(crate) body: String,
     pub(crate) idempotency_key: Option<IdempotencyKey>,
+    pub(crate) options: Option<Box<Options>>,
+}
+
+/// What a request may set for itself in place of the configuration's (as the official SDKs'
+/// request options do); boxed and made only when one is set, since most requests set none.
+#[derive(Clone, Default)]
+pub(crate) struct Options {
+    pub(crate) api_key: Option<SecretKey>,
+    pub(crate) stripe_version: Option<HeaderValue>,
     pub(crate) stripe_account: Option<HeaderValue>,
+    pub(crate) stripe_context: Option<HeaderValue>,
     pub(crate) policy: Option<RetryPolicy>,
 }
 
@@ -146,8 +157,7 @@ impl Request {
             path: path.to_owned(),
             body,
             idempotency_key: None,
-            stripe_account: None,
-            policy: None,
+            options: None,
         })
     }
 
@@ -251,7 +261,47 @@ impl Request {
             name: "Stripe-Account",
             problem,
         })?;
-        self.stripe_account = Some(value);
+        self.options_mut().stripe_account = Some(value);
+        Ok(self)
+    }
+
+    /// Sends this request in a context (`Stripe-Context`: an account, or `acct_1/acct_2`),
+    /// overriding the configuration's; checked as
+    /// [`ConfigBuilder::stripe_context`](crate::ConfigBuilder::stripe_context)'s is.
+    pub fn with_stripe_context(mut self, context: &str) -> Result<Self, RequestError> {
+        let value =
+            visible_header(context, MAX_HEADER_LEN).map_err(|problem| RequestError::Header {
+                name: "Stripe-Context",
+                problem,
+            })?;
+        self.options_mut().stripe_context = Some(value);
+        Ok(self)
+    }
+
+    /// Pins this request's API version (`Stripe-Version`), overriding the configuration's;
+    /// checked as [`ConfigBuilder::stripe_version`](crate::ConfigBuilder::stripe_version)'s is.
+    pub fn with_stripe_version(mut self, version: &str) -> Result<Self, RequestError> {
+        let value =
+            visible_header(version, MAX_HEADER_LEN).map_err(|problem| RequestError::Header {
+                name: "Stripe-Version",
+                problem,
+            })?;
+        self.options_mut().stripe_version = Some(value);
+        Ok(self)
+    }
+
+    /// Authenticates this request with `key` instead of the configuration's, sent the
+    /// configuration's way ([`Auth`](crate::Auth)) to the configuration's API base. The key is
+    /// checked as a configuration's is, and masked wherever the request is shown.
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Result<Self, RequestError> {
+        let key = SecretKey::new(key).map_err(|e| RequestError::Header {
+            name: "API key",
+            problem: match e {
+                crate::ConfigError::SecretKey(problem) => problem,
+                _ => crate::HeaderProblem::ControlOrNonAscii,
+            },
+        })?;
+        self.options_mut().api_key = Some(key);
         Ok(self)
     }
 
@@ -259,8 +309,17 @@ impl Request {
     /// [`ConfigBuilder::policy`](crate::ConfigBuilder::policy)'s is.
     pub fn with_policy(mut self, policy: RetryPolicy) -> Result<Self, RequestError> {
         policy.validate().map_err(RequestError::Policy)?;
-        self.policy = Some(policy);
+        self.options_mut().policy = Some(policy);
         Ok(self)
+    }
+
+    fn options_mut(&mut self) -> &mut Options {
+        self.options.get_or_insert_with(Box::default)
+    }
+
+    /// A request option, if set.
+    fn option<T>(&self, get: impl Fn(&Options) -> Option<&T>) -> Option<&T> {
+        self.options.as_deref().and_then(get)
     }
 
     /// The method.
@@ -289,7 +348,25 @@ impl Request {
     /// applies otherwise.
     pub fn stripe_account(&self) -> Option<&str> {
         // Checked to be visible ASCII in `with_stripe_account`.
-        self.stripe_account.as_ref().and_then(|v| v.to_str().ok())
+        self.option(|o| o.stripe_account.as_ref())
+            .and_then(|v| v.to_str().ok())
+    }
+    /// The context this request names (`Stripe-Context`), if any; the configuration's applies
+    /// otherwise.
+    pub fn stripe_context(&self) -> Option<&str> {
+        self.option(|o| o.stripe_context.as_ref())
+            .and_then(|v| v.to_str().ok())
+    }
+    /// The API version this request pins (`Stripe-Version`), if any; the configuration's
+    /// applies otherwise.
+    pub fn stripe_version(&self) -> Option<&str> {
+        self.option(|o| o.stripe_version.as_ref())
+            .and_then(|v| v.to_str().ok())
+    }
+    /// The API key this request is sent with (masked when printed), if it has its own; the
+    /// configuration's applies otherwise.
+    pub fn api_key(&self) -> Option<&SecretKey> {
+        self.option(|o| o.api_key.as_ref())
     }
 }
 
@@ -301,7 +378,19 @@ impl fmt::Debug for Request {
             .field("path", &self.path)
             .field("body_len", &self.body.len())
             .field("idempotency_key", &self.idempotency_key)
-            .field("stripe_account", &self.stripe_account)
+            .field("api_key", &self.option(|o| o.api_key.as_ref()))
+            .field(
+                "stripe_version",
+                &self.option(|o| o.stripe_version.as_ref()),
+            )
+            .field(
+                "stripe_account",
+                &self.option(|o| o.stripe_account.as_ref()),
+            )
+            .field(
+                "stripe_context",
+                &self.option(|o| o.stripe_context.as_ref()),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -329,3 +329,48 @@ user-agent: stripe-core-rs/0.1.0
         .expect("valid");
     assert_eq!(v1.path(), "/v1/customers?expand%5B0%5D=data.default_source");
 }
+
+/// Per-request options in place of the configuration's: the API key (sent the
+/// configuration's way, Basic here), `Stripe-Version`, `Stripe-Account` and `Stripe-Context`;
+/// without them, the configuration's `Stripe-Context` and version.
+#[test]
+fn per_request_key_version_account_and_context_replace_the_configurations() {
+    let config = Config::builder(KEY)
+        .stripe_version("2024-06-20")
+        .stripe_context("acct_config")
+        .build()
+        .expect("config");
+    let req = Request::post("/v1/customers", &[("email", "jenny@example.com")])
+        .expect("valid")
+        .with_api_key("sk_test_other_0123456789")
+        .expect("a key")
+        .with_stripe_version("2025-09-30.clover")
+        .expect("a version")
+        .with_stripe_account("acct_1")
+        .expect("an account")
+        .with_stripe_context("acct_1/acct_2")
+        .expect("a context");
+    let got = render(&first_send(req, &config));
+    let want = "POST https://api.stripe.com/v1/customers
+authorization: Basic c2tfdGVzdF9vdGhlcl8wMTIzNDU2Nzg5Og==
+accept: application/json
+content-type: application/x-www-form-urlencoded
+idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
+stripe-version: 2025-09-30.clover
+stripe-account: acct_1
+stripe-context: acct_1/acct_2
+user-agent: stripe-core-rs/0.1.0
+{ua}
+
+email=jenny%40example.com"
+        .replace("{ua}", &client_ua());
+    assert_eq!(got, want);
+    let plain = render(&first_send(
+        Request::get("/v2/core/events").expect("valid"),
+        &config,
+    ));
+    assert!(
+        plain.contains("\nstripe-version: 2024-06-20\nstripe-context: acct_config\n"),
+        "{plain}"
+    );
+}

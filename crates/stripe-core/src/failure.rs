@@ -196,8 +196,9 @@ impl Error {
     pub fn page(&self) -> Option<u32> {
         self.0.page.as_ref().map(|(n, _)| *n)
     }
-    /// For [`ErrorKind::Page`]: the cursor the failed page was asked with; pass it as
-    /// `starting_after` (or `ending_before`) to resume the walk there.
+    /// For [`ErrorKind::Page`]: the cursor the failed page was asked with, to resume the walk
+    /// there: an id (pass it as `starting_after`, or `ending_before`), a Search's page token
+    /// (`page`), or a v2 list's next page URL (list from it).
     pub fn page_cursor(&self) -> Option<&str> {
         self.0.page.as_ref().and_then(|(_, c)| c.as_deref())
     }

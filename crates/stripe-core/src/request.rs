@@ -269,24 +269,14 @@ impl Request {
     /// overriding the configuration's; checked as
     /// [`ConfigBuilder::stripe_context`](crate::ConfigBuilder::stripe_context)'s is.
     pub fn with_stripe_context(mut self, context: &str) -> Result<Self, RequestError> {
-        let value =
-            visible_header(context, MAX_HEADER_LEN).map_err(|problem| RequestError::Header {
-                name: "Stripe-Context",
-                problem,
-            })?;
-        self.options_mut().stripe_context = Some(value);
+        self.options_mut().stripe_context = Some(header("Stripe-Context", context)?);
         Ok(self)
     }
 
     /// Pins this request's API version (`Stripe-Version`), overriding the configuration's;
     /// checked as [`ConfigBuilder::stripe_version`](crate::ConfigBuilder::stripe_version)'s is.
     pub fn with_stripe_version(mut self, version: &str) -> Result<Self, RequestError> {
-        let value =
-            visible_header(version, MAX_HEADER_LEN).map_err(|problem| RequestError::Header {
-                name: "Stripe-Version",
-                problem,
-            })?;
-        self.options_mut().stripe_version = Some(value);
+        self.options_mut().stripe_version = Some(header("Stripe-Version", version)?);
         Ok(self)
     }
 
@@ -368,6 +358,11 @@ impl Request {
     pub fn api_key(&self) -> Option<&SecretKey> {
         self.option(|o| o.api_key.as_ref())
     }
+}
+
+/// A per-request header value, checked as the configuration's is.
+fn header(name: &'static str, value: &str) -> Result<HeaderValue, RequestError> {
+    visible_header(value, MAX_HEADER_LEN).map_err(|problem| RequestError::Header { name, problem })
 }
 
 impl fmt::Debug for Request {

@@ -4,21 +4,10 @@
 
 mod common;
 
-use common::{http, run};
-use serde_json::{Value, json};
+use common::page;
+use serde_json::json;
 use stripe_core::list::{ListWalk, PageProblem};
-use stripe_core::{ErrorKind, Response, RetryPolicy};
-
-fn page(body: &Value) -> Response {
-    let request = stripe_core::Request::get("/v1/customers").expect("valid");
-    run(
-        request,
-        RetryPolicy::never(),
-        &[http(200, &[], &body.to_string())],
-    )
-    .outcome
-    .expect("a response")
-}
+use stripe_core::{ErrorKind, Response};
 
 fn search(ids: &[&str], next: Option<&str>) -> Response {
     let data: Vec<_> = ids.iter().map(|id| json!({ "id": id })).collect();

@@ -212,6 +212,18 @@ pub fn delete() -> Request {
     Request::delete("/v1/customers/cus_1").expect("valid")
 }
 
+/// A 200 answer with `body`, as a list walk receives it from a call.
+pub fn page(body: &serde_json::Value) -> Response {
+    let request = Request::get("/v1/customers").expect("valid");
+    run(
+        request,
+        RetryPolicy::never(),
+        &[http(200, &[], &body.to_string())],
+    )
+    .outcome
+    .expect("a response")
+}
+
 /// A v2 POST (JSON body).
 pub fn post_v2() -> Request {
     Request::post(

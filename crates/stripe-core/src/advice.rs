@@ -46,7 +46,7 @@ impl Advice {
 
     /// The advice for a final HTTP answer to a request of `method` in `namespace`.
     pub fn for_answer(namespace: Namespace, method: Method, status: StatusCode) -> Self {
-        let keyed = namespace.keys(method);
+        let keyed = namespace.carries_key(method);
         match status.as_u16() {
             200..=299 => Self::Success,
             402 if keyed => Self::NewKeyAfterCustomerAction,
@@ -64,7 +64,7 @@ impl Advice {
     /// The advice when no answer came back (or only 409/429): the same key for a request that
     /// has one, a plain retry otherwise.
     pub(crate) fn no_response(namespace: Namespace, method: Method) -> Self {
-        if namespace.keys(method) {
+        if namespace.carries_key(method) {
             Self::RetrySameKey
         } else {
             Self::Retry

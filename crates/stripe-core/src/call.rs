@@ -228,7 +228,7 @@ impl Inner {
         session: CallHeaders,
         (now, wall): (Instant, SystemTime),
     ) -> Result<(Box<Self>, Action), Error> {
-        let key = request.namespace.keys(request.method).then(|| {
+        let key = request.namespace.carries_key(request.method).then(|| {
             request
                 .idempotency_key
                 .unwrap_or_else(|| IdempotencyKey::generate(wall, &mut random))
@@ -391,7 +391,7 @@ impl Inner {
         // A 2xx whose body is lost: a v1 POST may have taken effect (its replay would be over
         // the cap again); a v2 retry with the same key gives the answer again; a read needs a
         // larger cap.
-        let keyed = self.namespace.keys(self.method);
+        let keyed = self.namespace.carries_key(self.method);
         let advice = match (keyed, self.namespace, status.is_success()) {
             (true, Namespace::V1, true) => Advice::Reconcile,
             (true, _, true) => Advice::RetrySameKey,

@@ -56,7 +56,7 @@ impl Namespace {
 
     /// Whether a request of `method` in this namespace carries an idempotency key: every
     /// POST, and a v2 DELETE.
-    pub fn keys(self, method: Method) -> bool {
+    pub fn carries_key(self, method: Method) -> bool {
         match method {
             Method::Post => true,
             Method::Delete => self == Self::V2,
@@ -247,7 +247,7 @@ impl Request {
     /// Uses `key` instead of a generated one, e.g. to resume a POST after a crash.
     /// A GET, or a v1 DELETE, never carries a key: giving one is an error.
     pub fn with_idempotency_key(mut self, key: IdempotencyKey) -> Result<Self, RequestError> {
-        if !self.namespace.keys(self.method) {
+        if !self.namespace.carries_key(self.method) {
             return Err(RequestError::KeyOnIdempotentMethod);
         }
         self.idempotency_key = Some(key);

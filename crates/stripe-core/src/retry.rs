@@ -50,7 +50,7 @@ pub(crate) fn wants_retry(
             Retry429::Never => false,
         },
         409 => policy.retry_409,
-        500..=599 if !namespace.keys(method) => policy.retry_5xx_get_delete,
+        500..=599 if !namespace.carries_key(method) => policy.retry_5xx_get_delete,
         // A v2 POST or DELETE: retried with the same key to completion.
         500..=599 if v2 => policy.retry_5xx_post != Retry5xxPost::Never,
         500..=599 => match policy.retry_5xx_post {

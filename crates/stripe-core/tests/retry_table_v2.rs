@@ -96,8 +96,8 @@ fn a_v2_get_is_retried_without_a_key_and_a_v1_delete_keeps_none() {
         assert_eq!(t.sent.len(), 2);
         assert!(keys(&t).iter().all(Option::is_none));
     }
-    assert!(Namespace::V2.keys(stripe_core::Method::Delete));
-    assert!(!Namespace::V1.keys(stripe_core::Method::Delete));
+    assert!(Namespace::V2.carries_key(stripe_core::Method::Delete));
+    assert!(!Namespace::V1.carries_key(stripe_core::Method::Delete));
     let key = stripe_core::IdempotencyKey::new("resume-1").expect("valid");
     assert!(delete_v2().with_idempotency_key(key.clone()).is_ok());
     assert!(delete().with_idempotency_key(key).is_err());

@@ -11,10 +11,12 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+// `stripe-client` re-exports what a transport speaks: `http`, `bytes` and `stripe_core`.
+use stripe_client::bytes::Bytes;
+use stripe_client::http;
+use stripe_client::stripe_core::TransportError::{Connect, Io, Timeout};
+use stripe_client::stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_client::{Attempt, Client, SendError, Transport};
-use stripe_core::TransportError::{Connect, Io, Timeout};
-use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::{Fault, FaultPlan, Rule};
 
 /// One connection per attempt to a fixed address.

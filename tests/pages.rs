@@ -188,7 +188,28 @@ fn a_user_cursor_starts_the_walk_there(adapter: Adapter) {
     assert_eq!(ids, expected);
 }
 
+/// A Search is walked by its `next_page` token (`page`), the query kept on every page, through
+/// `list` as a v1 list is: every match once, no other object.
+fn a_search_is_walked_page_by_page_like_a_list(adapter: Adapter) {
+    let fake = fake();
+    let client = client(adapter, &fake);
+    let created = customers(&client, 7);
+    client
+        .post("/v1/customers", &[("email", "other@example.org")])
+        .expect("create");
+    let query = [("query", "email~'@example.com'"), ("limit", "3")];
+    let mut pages = client.list("/v1/customers/search", &query);
+    let ids: HashSet<String> = pages.by_ref().map(id).collect();
+    assert_eq!(pages.pages(), 3);
+    assert_eq!(ids, created.into_iter().collect::<HashSet<_>>());
+    let searches = (fake.log().into_iter())
+        .filter(|e| e.path.starts_with("/v1/customers/search"))
+        .count();
+    assert_eq!(searches, 3, "one request per page");
+}
+
 run_on_adapters!(
+    a_search_is_walked_page_by_page_like_a_list,
     lists_every_object_newest_first_over_three_pages,
     a_429_on_the_second_page_is_retried_transparently,
     a_non_2xx_page_is_a_typed_error_then_the_walk_ends,

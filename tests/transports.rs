@@ -75,6 +75,57 @@ fn post_carries_key_auth_and_form_body(adapter: Adapter) {
     assert!(raw.ends_with("\r\n\r\namount=2000&currency=usd"), "{raw}");
 }
 
+/// A v2 POST on the wire: its JSON body and content type, with a request's own API key,
+/// `Stripe-Version` and `Stripe-Context` in place of the configuration's; a v2 DELETE's key.
+fn v2_json_and_request_options_on_the_wire(adapter: Adapter) {
+    let server = canned(vec![
+        http(200, &[], r#"{"id":"mtrevt_1"}"#),
+        http(200, &[], r#"{"id":"person_1","deleted":true}"#),
+    ]);
+    let client = client(adapter, &server.base_url());
+    let request = Request::post(
+        "/v2/billing/meter_events",
+        &serde_json::json!({"event_name": "api_call", "payload": {"value": "25"}}),
+    )
+    .and_then(|r| r.with_api_key("sk_test_other"))
+    .and_then(|r| r.with_stripe_version("2025-09-30.preview"))
+    .and_then(|r| r.with_stripe_context("acct_1"))
+    .expect("request");
+    assert_eq!(client.send(request).expect("response").status(), 200);
+    client
+        .delete("/v2/core/accounts/acct_1/persons/person_1")
+        .expect("response");
+    let requests = server.requests();
+    let raw = &requests[0];
+    assert!(
+        raw.starts_with("POST /v2/billing/meter_events HTTP/1.1\r\n"),
+        "{raw}"
+    );
+    let body = r#"{"event_name":"api_call","payload":{"value":"25"}}"#;
+    assert!(raw.ends_with(&format!("\r\n\r\n{body}")), "{raw}");
+    assert_eq!(header(raw, "content-type"), Some("application/json"));
+    assert_eq!(
+        header(raw, "content-length"),
+        Some(body.len().to_string().as_str())
+    );
+    // base64("sk_test_other:")
+    assert_eq!(
+        header(raw, "authorization"),
+        Some("Basic c2tfdGVzdF9vdGhlcjo=")
+    );
+    assert_eq!(header(raw, "stripe-version"), Some("2025-09-30.preview"));
+    assert_eq!(header(raw, "stripe-context"), Some("acct_1"));
+    assert!(header(raw, "idempotency-key").is_some(), "{raw}");
+    let delete = &requests[1];
+    assert!(delete.starts_with("DELETE /v2/core/accounts/acct_1/persons/person_1 HTTP/1.1\r\n"));
+    assert!(header(delete, "idempotency-key").is_some(), "{delete}");
+    assert_eq!(header(delete, "content-type"), None, "{delete}");
+    assert_eq!(
+        header(delete, "authorization"),
+        Some("Basic c2tfdGVzdF8xMjM6")
+    );
+}
+
 fn a_429_then_200_is_retried_with_the_same_key(adapter: Adapter) {
     let server = canned(vec![
         http(429, &[], r#"{"error":{"type":"rate_limit_error"}}"#),
@@ -347,6 +398,7 @@ fn sequential_calls_share_one_connection(adapter: Adapter) {
 run_on_adapters!(
     get_success,
     post_carries_key_auth_and_form_body,
+    v2_json_and_request_options_on_the_wire,
     a_429_then_200_is_retried_with_the_same_key,
     an_oversized_body_is_a_typed_failure,
     a_body_at_the_limit_is_accepted,

@@ -1,10 +1,10 @@
 //! The baselines: plain ureq 3 and plain reqwest as a user writes them without us. Default
 //! clients (`Agent::new_with_defaults()`, `reqwest::Client::new()`: no timeout, no redirect or
-//! status setting, nothing of ours), the same requests as ours (same path and form body, the
-//! secret key as a bearer token, a random UUID `Idempotency-Key` on each POST), the body read
-//! whole and parsed into `serde_json::Value`.
+//! status setting, nothing of ours), the same requests as ours (same path and form or JSON
+//! body, the secret key as a bearer token, a random UUID `Idempotency-Key` on each POST), the
+//! body read whole and parsed into `serde_json::Value`.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The charge every GET retrieves.
 pub const GET_PATH: &str = "/v1/charges/ch_3PbQx2LkdIwHu7ix0rbXyZ1a";
@@ -17,6 +17,19 @@ pub const PARAMS: &[(&str, &str)] = &[
     ("source", "tok_visa"),
     ("description", "bench"),
 ];
+/// Where every v2 POST goes.
+pub const V2_PATH: &str = "/v2/billing/meter_events";
+
+/// The params of every v2 POST: both sides serialize this same value per request, ours into
+/// its JSON body, the plain clients with `serde_json::to_vec`.
+pub fn v2_event() -> Value {
+    json!({
+        "event_name": "api_call",
+        "identifier": "idmp_bench_0123456789",
+        "payload": {"stripe_customer_id": "cus_NciAYcXfLnqBoz", "value": "25"},
+    })
+}
+
 /// The secret key of every client (a test-mode placeholder).
 pub const SECRET: &str = "sk_test_bench_0123456789abcdefghijklmnop";
 
@@ -59,6 +72,21 @@ impl PlainUreq {
             .header("Authorization", &self.authorization)
             .header("Idempotency-Key", idempotency_key())
             .send_form(PARAMS.iter().copied());
+        read(response)
+    }
+}
+
+impl PlainUreq {
+    /// `POST path` with `event` as its JSON body and a fresh idempotency key.
+    pub fn post_json(&self, path: &str, event: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(event).expect("json");
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", &self.authorization)
+            .header("Idempotency-Key", idempotency_key())
+            .header("Content-Type", "application/json")
+            .send(&body[..]);
         read(response)
     }
 }
@@ -108,6 +136,23 @@ impl PlainReqwest {
             .bearer_auth(SECRET)
             .header("Idempotency-Key", idempotency_key())
             .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await;
+        read_async(response).await
+    }
+}
+
+impl PlainReqwest {
+    /// `POST path` with `event` as its JSON body and a fresh idempotency key.
+    pub async fn post_json(&self, path: &str, event: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(event).expect("json");
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(SECRET)
+            .header("Idempotency-Key", idempotency_key())
+            .header("Content-Type", "application/json")
             .body(body)
             .send()
             .await;

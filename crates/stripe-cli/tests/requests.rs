@@ -242,19 +242,27 @@ fn all_prints_every_object_as_json_lines() {
             0
         );
     }
-    for adapter in ["ureq", "reqwest"] {
-        let o = cli_at(
-            &fake,
-            &[
-                "--adapter",
-                adapter,
-                "--all",
-                "get",
-                "/v1/customers",
-                "-d",
-                "limit=5",
-            ],
-        );
+    // A list (has_more, starting_after) and a Search (next_page, page), walked alike.
+    let lists = [
+        ["/v1/customers", "limit=5", "created[gte]=0"],
+        ["/v1/customers/search", "limit=5", "query=email~'@b.c'"],
+    ];
+    for (adapter, [path, limit, more]) in ["ureq", "reqwest"]
+        .into_iter()
+        .flat_map(|a| lists.map(|l| (a, l)))
+    {
+        let args = [
+            "--adapter",
+            adapter,
+            "--all",
+            "get",
+            path,
+            "-d",
+            limit,
+            "-d",
+            more,
+        ];
+        let o = cli_at(&fake, &args);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         let ids: Vec<String> = stdout(&o)
             .lines()
@@ -263,12 +271,12 @@ fn all_prints_every_object_as_json_lines() {
                 v["id"].as_str().expect("id").to_owned()
             })
             .collect();
-        assert_eq!(ids.len(), 12, "{adapter}");
+        assert_eq!(ids.len(), 12, "{adapter} {path}");
         assert_eq!(
             ids.iter().collect::<std::collections::HashSet<_>>().len(),
             12
         );
-        assert_eq!(line_value(&o, "pages").as_deref(), Some("3"));
+        assert_eq!(line_value(&o, "pages").as_deref(), Some("3"), "{path}");
         assert_eq!(line_value(&o, "objects").as_deref(), Some("12"));
     }
 }

@@ -38,10 +38,11 @@ impl<T: Transport> Client<T> {
         self.send(Request::delete(path)?)
     }
 
-    /// Every object of the list endpoint `path`, page after page (see [`Pages`]): `params`
-    /// are kept on every page; `starting_after` follows the last object while `has_more`;
-    /// given `ending_before`, the walk goes the other way. Nothing is sent until the iterator
-    /// is advanced.
+    /// Every object of the list endpoint `path`, page after page (see [`Pages`]), whatever its
+    /// shape: a v1 list (`params` kept on every page; `starting_after` follows the last object
+    /// while `has_more`; given `ending_before`, the walk goes the other way), a v1 Search
+    /// (`page` follows `next_page`) or a v2 list (its `next_page_url` followed). Nothing is
+    /// sent until the iterator is advanced.
     pub fn list<P: Serialize + ?Sized>(&self, path: &str, params: &P) -> Pages<'_, T> {
         Pages::new(self, path, params)
     }

@@ -36,6 +36,12 @@ mod shell;
 mod transport;
 
 pub use blocking::Client;
+/// The `bytes` crate a transport's bodies are made of, re-exported so that a custom transport
+/// needs no direct dependency on it.
+pub use bytes;
+/// The `http` crate a transport's requests and responses are made of, re-exported so that a
+/// custom transport needs no direct dependency on it.
+pub use http;
 pub use nonblocking::AsyncClient;
 pub use pages::{AsyncPages, Pages};
 pub use prepared::Prepared;

@@ -54,7 +54,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Every object of the list endpoint `path`, page after page, as a stream (see
-    /// [`AsyncPages`]).
+    /// [`AsyncPages`]): a v1 list, a v1 Search or a v2 list, as [`Client::list`](crate::Client::list)
+    /// walks them.
     pub fn list<P: Serialize + ?Sized>(&self, path: &str, params: &P) -> AsyncPages<'_, T> {
         AsyncPages::new(self, path, params)
     }

@@ -1,6 +1,7 @@
 //! Auto-pagination of Stripe list endpoints, written once: [`Pages`] (an `Iterator`, blocking)
-//! and [`AsyncPages`] (a `Stream`) share the walk; each page is one call through the core, so
-//! retries, backoff and advice apply to each page.
+//! and [`AsyncPages`] (a `Stream`) share the walk (`stripe_core::list::ListWalk`: v1 lists,
+//! v1 Search, v2 lists); each page is one call through the core, so retries, backoff and
+//! advice apply to each page.
 
 use std::collections::VecDeque;
 use std::fmt;

@@ -5,13 +5,15 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::request::Method;
+use crate::request::{Method, Namespace};
 
 /// What to do after a final outcome, from the rules of Stripe's idempotency layer: a key
 /// protects only while no response was received and for 24 hours.
 ///
-/// POSTs get the `...Key...` and `Reconcile` variants; GET and DELETE carry no key, so they get
-/// [`Advice::Retry`] and [`Advice::FixRequest`], whose words never mention one.
+/// Requests with a key (every POST, a v2 DELETE) get the `...Key...` and `Reconcile` variants;
+/// a GET or a v1 DELETE carries none, so it gets [`Advice::Retry`] and [`Advice::FixRequest`],
+/// whose words never mention one. A v2 request is never told to reconcile after a 5xx: Stripe
+/// finishes its work on a retry with the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Advice {
@@ -29,32 +31,43 @@ pub enum Advice {
     FixRequest,
     /// A card error (402): after the customer acts (new card, new details), use a new key.
     NewKeyAfterCustomerAction,
-    /// The original POST may have taken effect (a final 5xx, or a key older than 24 h): check
-    /// with a list/retrieve, a search or the webhook events before retrying with a new key.
+    /// The original POST may have taken effect (a final 5xx to a v1 POST, or a key older than
+    /// 24 h): check with a list/retrieve, a search or the webhook events before retrying with
+    /// a new key.
     Reconcile,
 }
 
 impl Advice {
-    /// The advice for a final HTTP answer to `method`.
+    /// The advice for a final HTTP answer to a v1 request of `method`
+    /// ([`Advice::for_answer`] with [`Namespace::V1`]).
     pub fn for_status(method: Method, status: StatusCode) -> Self {
-        let post = method == Method::Post;
+        Self::for_answer(Namespace::V1, method, status)
+    }
+
+    /// The advice for a final HTTP answer to a request of `method` in `namespace`.
+    pub fn for_answer(namespace: Namespace, method: Method, status: StatusCode) -> Self {
+        let keyed = namespace.carries_key(method);
         match status.as_u16() {
             200..=299 => Self::Success,
-            402 if post => Self::NewKeyAfterCustomerAction,
-            409 | 429 => Self::no_response(method),
-            500..=599 if post => Self::Reconcile,
+            402 if keyed => Self::NewKeyAfterCustomerAction,
+            409 | 429 => Self::no_response(namespace, method),
+            // v2: "retries don't repeat successful operations; Stripe retries failed or
+            // partially failed work to completion" (Stripe's idempotency docs).
+            500..=599 if keyed && namespace == Namespace::V2 => Self::RetrySameKey,
+            500..=599 if keyed => Self::Reconcile,
             500..=599 => Self::Retry,
-            _ if post => Self::NewKeyAfterFix,
+            _ if keyed => Self::NewKeyAfterFix,
             _ => Self::FixRequest,
         }
     }
 
-    /// The advice when no answer came back (or only 409/429): the same key for a POST, a plain
-    /// retry otherwise.
-    pub(crate) fn no_response(method: Method) -> Self {
-        match method {
-            Method::Post => Self::RetrySameKey,
-            Method::Get | Method::Delete => Self::Retry,
+    /// The advice when no answer came back (or only 409/429): the same key for a request that
+    /// has one, a plain retry otherwise.
+    pub(crate) fn no_response(namespace: Namespace, method: Method) -> Self {
+        if namespace.carries_key(method) {
+            Self::RetrySameKey
+        } else {
+            Self::Retry
         }
     }
 

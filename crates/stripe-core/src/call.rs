@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::failure::{Error, ErrorKind, TransportError};
 use crate::key::IdempotencyKey;
 use crate::policy::RetryPolicy;
-use crate::request::{Method, Request};
+use crate::request::{Method, Namespace, Request};
 use crate::response::{self, Response};
 use crate::retry::{self, Answer};
 use crate::seed::Random;
@@ -146,6 +146,7 @@ pub struct Call(Box<Inner>);
 
 struct Inner {
     method: Method,
+    namespace: Namespace,
     uri: http::Uri,
     wire: Arc<Wire>,
     headers: CallHeaders,
@@ -227,33 +228,37 @@ impl Inner {
         session: CallHeaders,
         (now, wall): (Instant, SystemTime),
     ) -> Result<(Box<Self>, Action), Error> {
-        let key = match request.method {
-            Method::Post => Some(
-                request
-                    .idempotency_key
-                    .unwrap_or_else(|| IdempotencyKey::generate(wall, &mut random)),
-            ),
-            Method::Get | Method::Delete => None,
-        };
+        let key = request.namespace.carries_key(request.method).then(|| {
+            request
+                .idempotency_key
+                .unwrap_or_else(|| IdempotencyKey::generate(wall, &mut random))
+        });
         let uri = config.wire.uri(request.path).map_err(|path| {
             Error::from(crate::RequestError::Path {
                 path,
                 reason: "does not make a valid URI with the API base",
             })
         })?;
+        let options = request.options.map(|o| *o).unwrap_or_default();
         let headers = CallHeaders {
             key: key.as_ref().map(|k| k.header_value().clone()),
-            account: request.stripe_account,
+            authorization: (options.api_key.as_ref())
+                .map(|k| crate::config::authorization(k, config.auth)),
+            version: options.stripe_version,
+            account: options.stripe_account,
+            context: options.stripe_context,
+            json: request.namespace == Namespace::V2,
             ..session
         };
         let mut call = Box::new(Self {
             method: request.method,
+            namespace: request.namespace,
             uri,
             wire: Arc::clone(&config.wire),
             headers,
             body: Bytes::from(request.body),
             key,
-            policy: request.policy.unwrap_or_else(|| config.policy.clone()),
+            policy: options.policy.unwrap_or_else(|| config.policy.clone()),
             random,
             started: now,
             wall_started: wall,
@@ -345,7 +350,7 @@ impl Inner {
             replayed: retry::replayed(&parts.headers),
             code: code.as_deref(),
         };
-        let wants_retry = retry::wants_retry(&self.policy, self.method, &answer);
+        let wants_retry = retry::wants_retry(&self.policy, (self.namespace, self.method), &answer);
         let replayed = answer.replayed;
         let response = Response {
             status: parts.status,
@@ -355,7 +360,7 @@ impl Inner {
             idempotency_key: self.key.clone(),
             replayed,
             attempts: self.attempts,
-            advice: Advice::for_status(self.method, parts.status),
+            advice: Advice::for_answer(self.namespace, self.method, parts.status),
             attempt_duration: now.saturating_duration_since(self.attempt_started),
         };
         event!(
@@ -383,11 +388,15 @@ impl Inner {
     #[inline(never)]
     fn too_large(&mut self, parts: http::response::Parts) -> Action {
         let status = parts.status;
-        // A 2xx whose body is lost: a POST may have taken effect; a read needs a larger cap.
-        let advice = match (self.method, status.is_success()) {
-            (Method::Post, true) => Advice::Reconcile,
-            (_, true) => Advice::FixRequest,
-            _ => Advice::for_status(self.method, status),
+        // A 2xx whose body is lost: a v1 POST may have taken effect (its replay would be over
+        // the cap again); a v2 retry with the same key gives the answer again; a read needs a
+        // larger cap.
+        let keyed = self.namespace.carries_key(self.method);
+        let advice = match (keyed, self.namespace, status.is_success()) {
+            (true, Namespace::V1, true) => Advice::Reconcile,
+            (true, _, true) => Advice::RetrySameKey,
+            (false, _, true) => Advice::FixRequest,
+            _ => Advice::for_answer(self.namespace, self.method, status),
         };
         self.state = State::Over;
         let error = Error::new(
@@ -477,7 +486,7 @@ impl Inner {
         let advice = match (&kind, &last) {
             (ErrorKind::KeyExpired { .. }, _) => Advice::Reconcile,
             (_, Some(resp)) => resp.advice(),
-            _ => Advice::no_response(self.method),
+            _ => Advice::no_response(self.namespace, self.method),
         };
         let error = Error::new(kind, advice)
             .with_call(self.key.clone(), self.attempts)
@@ -495,7 +504,7 @@ impl Inner {
         self.attempts = self.attempts.saturating_sub(1);
         let advice = match self.attempts {
             0 => Advice::FixRequest,
-            _ => Advice::no_response(self.method),
+            _ => Advice::no_response(self.namespace, self.method),
         };
         let error = Error::new(ErrorKind::InvalidRequest, advice)
             .with_call(self.key.clone(), self.attempts);

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use http::HeaderValue;
 
-use crate::error::{ConfigError, HeaderProblem, check_header_value, stripe_account};
+use crate::error::{
+    ConfigError, HeaderProblem, MAX_HEADER_LEN, check_header_value, stripe_account,
+};
 use crate::policy::RetryPolicy;
 use crate::secret::SecretKey;
 use crate::wire::Wire;
@@ -43,7 +45,8 @@ pub struct Config {
 
 impl Config {
     /// Starts a configuration for `secret_key` with every default: Stripe's API base, Basic
-    /// auth, no `Stripe-Version`, no `Stripe-Account`, the default retry policy.
+    /// auth, no `Stripe-Version`, no `Stripe-Account`, no `Stripe-Context`, the default retry
+    /// policy.
     pub fn builder(secret_key: impl Into<String>) -> ConfigBuilder {
         ConfigBuilder {
             api_base: DEFAULT_API_BASE.to_owned(),
@@ -51,6 +54,7 @@ impl Config {
             auth: Auth::Basic,
             stripe_version: None,
             stripe_account: None,
+            stripe_context: None,
             user_agent: None,
             policy: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(30),
@@ -94,6 +98,26 @@ impl Config {
             .as_ref()
             .and_then(|v| v.to_str().ok())
     }
+    /// The context every request acts in (`Stripe-Context`), unless a request names its own.
+    pub fn stripe_context(&self) -> Option<&str> {
+        // Checked to be visible ASCII in `build`.
+        self.wire
+            .stripe_context
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+    }
+    /// The API version every request pins (`Stripe-Version`), unless a request names its own.
+    pub fn stripe_version(&self) -> Option<&str> {
+        // Checked to be visible ASCII in `build`.
+        self.wire
+            .stripe_version
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+    }
+    /// How the secret key is sent.
+    pub fn auth(&self) -> Auth {
+        self.auth
+    }
     /// The `User-Agent` header value.
     pub fn user_agent(&self) -> &str {
         // Built from visible ASCII in `build`, so `to_str` cannot fail.
@@ -109,6 +133,7 @@ impl fmt::Debug for Config {
             .field("auth", &self.auth)
             .field("stripe_version", &self.wire.stripe_version)
             .field("stripe_account", &self.wire.stripe_account)
+            .field("stripe_context", &self.wire.stripe_context)
             .field("user_agent", &self.wire.user_agent)
             .field("policy", &self.policy)
             .field("connect_timeout", &self.connect_timeout)
@@ -126,6 +151,7 @@ pub struct ConfigBuilder {
     auth: Auth,
     stripe_version: Option<String>,
     stripe_account: Option<String>,
+    stripe_context: Option<String>,
     user_agent: Option<String>,
     policy: RetryPolicy,
     connect_timeout: Duration,
@@ -166,6 +192,13 @@ impl ConfigBuilder {
     #[must_use]
     pub fn stripe_account(mut self, account: impl Into<String>) -> Self {
         self.stripe_account = Some(account.into());
+        self
+    }
+    /// Act in a context with `Stripe-Context` (an account, or an account under another:
+    /// `acct_1/acct_2`), as API v2 and thin events do; a request may override it.
+    #[must_use]
+    pub fn stripe_context(mut self, context: impl Into<String>) -> Self {
+        self.stripe_context = Some(context.into());
         self
     }
     /// Another `User-Agent`.
@@ -213,7 +246,7 @@ impl ConfigBuilder {
         let api_base = check_api_base(&self.api_base, self.allow_insecure_http)?;
         let header = |name: &'static str, v: Option<String>, spaces: bool| {
             v.map(|v| {
-                check_header_value(&v, spaces, 1024)
+                check_header_value(&v, spaces, MAX_HEADER_LEN)
                     .and_then(|()| {
                         HeaderValue::try_from(v).map_err(|_| HeaderProblem::ControlOrNonAscii)
                     })
@@ -222,6 +255,7 @@ impl ConfigBuilder {
             .transpose()
         };
         let stripe_version = header("Stripe-Version", self.stripe_version, false)?;
+        let stripe_context = header("Stripe-Context", self.stripe_context, false)?;
         // The same limit as a request's own `Stripe-Account`.
         let stripe_account = (self.stripe_account.as_deref().map(stripe_account))
             .transpose()
@@ -237,8 +271,7 @@ impl ConfigBuilder {
             &api_base,
             authorization,
             user_agent,
-            stripe_version,
-            stripe_account,
+            [stripe_version, stripe_account, stripe_context],
         )
         .ok_or_else(|| ConfigError::ApiBase {
             base: api_base.clone(),
@@ -257,7 +290,9 @@ impl ConfigBuilder {
     }
 }
 
-fn authorization(key: &SecretKey, auth: Auth) -> HeaderValue {
+/// The `Authorization` value of `key` (marked sensitive): the configuration's, or a request's
+/// own key under the configuration's scheme.
+pub(crate) fn authorization(key: &SecretKey, auth: Auth) -> HeaderValue {
     let text = match auth {
         Auth::Basic => format!("Basic {}", base64(format!("{}:", key.expose()).as_bytes())),
         Auth::Bearer => format!("Bearer {}", key.expose()),

@@ -42,7 +42,8 @@ pub enum ConfigError {
         /// Why it was rejected.
         reason: &'static str,
     },
-    /// A header value (`Stripe-Version`, `Stripe-Account`, `User-Agent`) is unusable.
+    /// A header value (`Stripe-Version`, `Stripe-Account`, `Stripe-Context`, `User-Agent`) is
+    /// unusable.
     Header {
         /// The header's name.
         name: &'static str,
@@ -79,7 +80,8 @@ pub enum RequestError {
     },
     /// The params cannot be form-encoded.
     Params(ParamsError),
-    /// A per-request header value (`Stripe-Account`) is unusable.
+    /// A per-request header value (`Stripe-Account`, `Stripe-Version`, `Stripe-Context`, the
+    /// API key) is unusable; the value itself is never shown.
     Header {
         /// The header's name.
         name: &'static str,
@@ -88,8 +90,10 @@ pub enum RequestError {
     },
     /// The idempotency key is unusable.
     IdempotencyKey(HeaderProblem),
-    /// An idempotency key was given for a GET or DELETE, which never carry one.
+    /// An idempotency key was given for a GET or a v1 DELETE, which never carry one.
     KeyOnIdempotentMethod,
+    /// Pre-encoded form params were given to a v2 POST, whose body is JSON.
+    EncodedParamsInJson,
     /// The path with its query is too long to send (GET and DELETE params go there).
     TooLong {
         /// Its length in bytes.
@@ -111,9 +115,12 @@ impl fmt::Display for RequestError {
                 f,
                 "the idempotency key {p} (1 to 255 printable ASCII characters, no whitespace)"
             ),
-            Self::KeyOnIdempotentMethod => {
-                f.write_str("GET and DELETE requests never carry an idempotency key")
-            }
+            Self::KeyOnIdempotentMethod => f.write_str(
+                "GET requests and v1 DELETE requests never carry an idempotency key",
+            ),
+            Self::EncodedParamsInJson => f.write_str(
+                "a v2 POST's body is JSON: give typed params (with_params), not pre-encoded form text",
+            ),
             Self::TooLong { len, max } => write!(
                 f,
                 "the path with its query is {len} bytes, more than the {max} accepted"
@@ -123,14 +130,9 @@ impl fmt::Display for RequestError {
     }
 }
 
-impl std::error::Error for RequestError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Params(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// No `source`: `Display` words every cause (a params problem included), so a printed chain
+/// shows each once.
+impl std::error::Error for RequestError {}
 
 impl From<ParamsError> for RequestError {
     fn from(e: ParamsError) -> Self {
@@ -227,8 +229,21 @@ pub(crate) fn check_header_value(
 /// account ids are `acct_` and 16 characters).
 pub(crate) const MAX_STRIPE_ACCOUNT_LEN: usize = 255;
 
+/// The longest `Stripe-Version` or `Stripe-Context` accepted, in a configuration or a request.
+pub(crate) const MAX_HEADER_LEN: usize = 1024;
+
+/// A header value of visible ASCII without whitespace, at most `max_len` bytes: checked once
+/// for configurations and requests alike (`Stripe-Account`, `Stripe-Version`,
+/// `Stripe-Context`).
+pub(crate) fn visible_header(
+    value: &str,
+    max_len: usize,
+) -> Result<http::HeaderValue, HeaderProblem> {
+    check_header_value(value, false, max_len)?;
+    http::HeaderValue::try_from(value).map_err(|_| HeaderProblem::ControlOrNonAscii)
+}
+
 /// A `Stripe-Account` value, checked once for configurations and requests alike.
 pub(crate) fn stripe_account(account: &str) -> Result<http::HeaderValue, HeaderProblem> {
-    check_header_value(account, false, MAX_STRIPE_ACCOUNT_LEN)?;
-    http::HeaderValue::try_from(account).map_err(|_| HeaderProblem::ControlOrNonAscii)
+    visible_header(account, MAX_STRIPE_ACCOUNT_LEN)
 }

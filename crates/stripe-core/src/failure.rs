@@ -99,8 +99,10 @@ pub enum ErrorKind {
 
 /// A failed call: why, the key to persist, the attempts made, what to do next, and the cause.
 ///
-/// `Display` shows this error's own words once; the cause (the request problem, the
-/// transport's error) is [`source`](StdError::source), so a printed chain shows each once.
+/// `Display` says what was wrong and what to do, each cause once in the printed chain: the
+/// request problem of invalid input is part of `Display` (`invalid request, nothing sent:
+/// path "..": ...; advice: ...`) and never its [`source`](StdError::source); the transport's
+/// own error, which this crate does not word, is the `source`.
 pub struct Error(Box<Inner>);
 
 struct Inner {
@@ -111,6 +113,8 @@ struct Inner {
     response: Option<Response>,
     headers: Option<HeaderMap>,
     page: Option<(u32, Option<String>)>,
+    /// What was wrong with invalid input: worded by `Display`, so never the `source`.
+    request: Option<RequestError>,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
@@ -124,6 +128,7 @@ impl Error {
             response: None,
             headers: None,
             page: None,
+            request: None,
             source: None,
         }))
     }
@@ -191,14 +196,15 @@ impl Error {
     pub fn page(&self) -> Option<u32> {
         self.0.page.as_ref().map(|(n, _)| *n)
     }
-    /// For [`ErrorKind::Page`]: the cursor the failed page was asked with; pass it as
-    /// `starting_after` (or `ending_before`) to resume the walk there.
+    /// For [`ErrorKind::Page`]: the cursor the failed page was asked with, to resume the walk
+    /// there: an id (pass it as `starting_after`, or `ending_before`), a Search's page token
+    /// (`page`), or a v2 list's next page URL (list from it).
     pub fn page_cursor(&self) -> Option<&str> {
         self.0.page.as_ref().and_then(|(_, c)| c.as_deref())
     }
     /// For [`ErrorKind::InvalidRequest`]: what was wrong.
     pub fn request_error(&self) -> Option<&RequestError> {
-        self.0.source.as_ref()?.downcast_ref()
+        self.0.request.as_ref()
     }
     /// Whether nothing was sent (invalid input, an expired key, a driver that could not start).
     pub fn nothing_sent(&self) -> bool {
@@ -208,7 +214,9 @@ impl Error {
 
 impl From<RequestError> for Error {
     fn from(e: RequestError) -> Self {
-        Self::new(ErrorKind::InvalidRequest, Advice::FixRequest).with_source(Box::new(e))
+        let mut error = Self::new(ErrorKind::InvalidRequest, Advice::FixRequest);
+        error.0.request = Some(e);
+        error
     }
 }
 
@@ -220,6 +228,7 @@ impl fmt::Debug for Error {
             .field("attempts", &self.0.attempts)
             .field("advice", &self.0.advice)
             .field("status", &self.0.response.as_ref().map(Response::status))
+            .field("request_error", &self.0.request)
             .field("source", &self.0.source)
             .finish_non_exhaustive()
     }
@@ -231,10 +240,13 @@ impl fmt::Display for Error {
         match &self.0.kind {
             ErrorKind::InvalidRequest if self.0.attempts == 0 => {
                 f.write_str("invalid request, nothing sent")?;
-                return match &self.0.key {
-                    Some(key) => write!(f, "; idempotency key {key}"),
-                    None => Ok(()),
-                };
+                if let Some(problem) = &self.0.request {
+                    write!(f, ": {problem}")?;
+                }
+                if let Some(key) = &self.0.key {
+                    write!(f, "; idempotency key {key}")?;
+                }
+                return write!(f, "; advice: {}", self.0.advice);
             }
             ErrorKind::InvalidRequest => f.write_str("the transport refused the request")?,
             ErrorKind::Local => return f.write_str("the driver could not start, nothing sent"),
@@ -280,8 +292,10 @@ impl fmt::Display for Error {
 }
 
 impl StdError for Error {
-    /// The request problem, or the transport's own error when the last attempt got no
-    /// response (its kind alone when a custom driver gave none).
+    /// The transport's own error when the last attempt got no response (its kind alone when a
+    /// custom driver gave none), or a driver's error that kept it from starting. Never the
+    /// problem of invalid input: `Display` words that
+    /// ([`request_error`](Error::request_error) gives it typed).
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         if let Some(source) = &self.0.source {
             return Some(source.as_ref());

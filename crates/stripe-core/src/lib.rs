@@ -8,13 +8,15 @@
 //! can plug your own in a few lines.
 //!
 //! ## In scope
-//! - Requests by path: [`Request::get`], [`Request::post`], [`Request::delete`], params from any
-//!   `Serialize` map or a pre-encoded string, in Stripe's bracket form (`metadata[k]=v`,
-//!   `items[0][price]=p`). Every problem (bad path, bad params, bad header value, bad key) is a
-//!   typed error before a request exists.
-//! - Idempotency keys: every POST carries one (UUID v7 from the seed and the wall-clock time
-//!   passed in), the same on every attempt; a caller's key is validated and kept; a key older
-//!   than Stripe's 24 h is reported ([`ErrorKind::KeyExpired`]), never silently reused.
+//! - Requests by path, API v1 and v2: [`Request::get`], [`Request::post`],
+//!   [`Request::delete`], params from any `Serialize` map or a pre-encoded string, in Stripe's
+//!   bracket form for v1 (`metadata[k]=v`, `items[0][price]=p`) and as a JSON body for a v2
+//!   POST ([`Namespace`]). Every problem (bad path, bad params, bad header value, bad key) is
+//!   a typed error before a request exists.
+//! - Idempotency keys: every POST and every v2 DELETE carries one (UUID v7 from the seed and
+//!   the wall-clock time passed in), the same on every attempt; a caller's key is validated
+//!   and kept; a key older than Stripe's 24 h is reported ([`ErrorKind::KeyExpired`]), never
+//!   silently reused.
 //! - Retries ([`RetryPolicy`]): the table below, `max_tries`, backoff, `Retry-After`, a deadline.
 //! - [`Advice`] on every final outcome: what the caller should do next.
 //!
@@ -26,7 +28,9 @@
 //!
 //! ## Retry table
 //! This table and the advice table below are the one source of these rules; the README and
-//! the other crates link here.
+//! the other crates link here. Each request belongs to a [`Namespace`], read from its path:
+//! `/v1/...` or `/v2/...`. A *keyed* request carries an idempotency key: every POST, and a v2
+//! DELETE (as the official SDKs send it); a GET or a v1 DELETE never does.
 //!
 //! | what came back | default | conservative | official | key on the retry |
 //! |---|---|---|---|---|
@@ -34,10 +38,17 @@
 //! | `Stripe-Should-Retry: true` | yes | header ignored | yes | same |
 //! | 429 | yes | yes | only on `lock_timeout` or when told | same |
 //! | 409 | yes | no | yes | same |
-//! | 5xx on GET or DELETE | yes | no | yes | - |
-//! | 5xx on POST | yes, until the answer is an idempotent replay, which ends the call with [`Advice::Reconcile`] | no | yes | same |
+//! | 5xx on GET or v1 DELETE | yes | no | yes | - |
+//! | 5xx on a v1 POST | yes, until the answer is an idempotent replay, which ends the call with [`Advice::Reconcile`] | no | yes | same |
+//! | 5xx on a v2 POST or DELETE | yes (a replay does not end it: Stripe finishes the work on a retry) | no | yes | same |
 //! | other 4xx, 2xx, 3xx | no | no | no | - |
 //! | transport error, any method | yes | no (the error carries the key) | yes | same |
+//!
+//! Why v1 and v2 differ on a 5xx (Stripe's idempotency docs): "For API v1, Stripe saves the
+//! status code and body of the first request made with a given idempotency key [...]. Retries
+//! with the same key return the saved response, including 500 errors. With API v2, retries
+//! don't repeat successful operations. Stripe retries failed or partially failed work to
+//! completion when possible and returns an updated response."
 //!
 //! | preset | tries | backoff before retry n ([`Backoff`]) |
 //! |---|---|---|
@@ -48,19 +59,21 @@
 //! `Retry-After` (seconds or an HTTP date) is a lower bound of the wait, capped by
 //! `retry_after_cap` (60 s by default); each attempt is bounded by `attempt_timeout` (80 s by
 //! default) and the whole call by an optional `deadline`. Every rule is a public field of
-//! [`RetryPolicy`] that can be switched on its own.
+//! [`RetryPolicy`] that can be switched on its own; `retry_5xx_post` governs every keyed
+//! request (`Never` stops v2's retries too). A key's 24 h window is applied to v2 keys as well.
 //!
 //! ## Advice table
-//! | final outcome | POST | GET, DELETE |
-//! |---|---|---|
-//! | 2xx | `Success` | `Success` |
-//! | no response, 409, 429 | `RetrySameKey` (persist the key; safe within 24 h) | `Retry` |
-//! | 5xx | `Reconcile` (it may have happened) | `Retry` |
-//! | 402 card errors | `NewKeyAfterCustomerAction` | `FixRequest` |
-//! | other 4xx (400, 401, 403, 404, `idempotency_error`), 1xx, 3xx | `NewKeyAfterFix` | `FixRequest` |
-//! | a key older than 24 h, a 2xx body over the cap | `Reconcile` | - |
-//! | a wait too long to honour ([`ErrorKind::WaitTooLong`]) | as the last answer's row | as the last answer's row |
-//! | invalid input (nothing sent) | `FixRequest` | `FixRequest` |
+//! | final outcome | v1 POST | v2 POST, v2 DELETE | GET, v1 DELETE |
+//! |---|---|---|---|
+//! | 2xx | `Success` | `Success` | `Success` |
+//! | no response, 409, 429 | `RetrySameKey` (persist the key; safe within 24 h) | `RetrySameKey` | `Retry` |
+//! | 5xx | `Reconcile` (it may have happened) | `RetrySameKey` (a retry finishes the work) | `Retry` |
+//! | 402 card errors | `NewKeyAfterCustomerAction` | `NewKeyAfterCustomerAction` | `FixRequest` |
+//! | other 4xx (400, 401, 403, 404, `idempotency_error`: [`ErrorType::Idempotency`]), 1xx, 3xx | `NewKeyAfterFix` | `NewKeyAfterFix` | `FixRequest` |
+//! | a key older than 24 h | `Reconcile` | `Reconcile` | - |
+//! | a 2xx body over the cap | `Reconcile` (its replay would be over the cap too) | `RetrySameKey` | `FixRequest` |
+//! | a wait too long to honour ([`ErrorKind::WaitTooLong`]) | as the last answer's row | as the last answer's row | as the last answer's row |
+//! | invalid input (nothing sent) | `FixRequest` | `FixRequest` | `FixRequest` |
 //!
 //! ## What is refused
 //! This list is the one source of what is refused; the README links here. Every refusal is a
@@ -78,8 +91,8 @@
 //!   or authority, a `.` or `..` segment, a control character, space, `#`, backslash or bad
 //!   `%`-escape); a path with its query over [`MAX_PATH_BYTES`] (8,192 bytes, counted as it is
 //!   built and sent); an idempotency key that is empty, over 255 characters or not visible ASCII,
-//!   or given to a GET or DELETE; a per-request `Stripe-Account` as above; a per-request policy
-//!   as above.
+//!   or given to a GET or a v1 DELETE; pre-encoded form text for a v2 POST (its body is JSON);
+//!   a per-request `Stripe-Account` as above; a per-request policy as above.
 //! - Params ([`ParamsError`]): a top level that is not a map or a list of pairs; a key that is
 //!   empty or holds `[`, `]` or a control character; a key that is not text, a char, an integer,
 //!   a boolean or a unit variant (a float, a tuple, `None`, a sequence, `()`, a variant with
@@ -187,8 +200,8 @@ pub use error::{ConfigError, HeaderProblem, ParamsError, RequestError};
 pub use failure::{Error, ErrorKind, TransportError};
 pub use key::{IdempotencyKey, KEY_LIFETIME};
 pub use policy::{Backoff, Retry5xxPost, Retry429, RetryPolicy};
-pub use request::{MAX_PATH_BYTES, Method, Request};
-pub use response::{ApiError, Response};
+pub use request::{MAX_PATH_BYTES, Method, Namespace, Request};
+pub use response::{ApiError, ErrorType, Response};
 pub use secret::SecretKey;
 pub use seed::Seed;
 pub use session::Session;

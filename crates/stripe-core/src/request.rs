@@ -5,11 +5,12 @@ use std::fmt;
 use http::HeaderValue;
 use serde::Serialize;
 
-use crate::error::{RequestError, stripe_account};
+use crate::error::{MAX_HEADER_LEN, RequestError, stripe_account, visible_header};
 use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
 use crate::policy::RetryPolicy;
+use crate::secret::SecretKey;
 
 /// The three methods of Stripe's API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,8 +20,49 @@ pub enum Method {
     Get,
     /// Create or update; always carries an idempotency key.
     Post,
-    /// Delete; never carries an idempotency key.
+    /// Delete; carries an idempotency key in API v2 only (as the official SDKs send it).
     Delete,
+}
+
+/// The API family a path belongs to, read from its first segment: `/v2/...` is
+/// [`Namespace::V2`], every other `/v<digits>/...` path [`Namespace::V1`].
+///
+/// | | v1 | v2 |
+/// |---|---|---|
+/// | POST body | form (`application/x-www-form-urlencoded`, [`params::encode`]) | JSON (`application/json`, [`params::encode_json`]) |
+/// | a list in a GET or DELETE query | `name[0]=a&name[1]=b` | `name=a&name=b` |
+/// | idempotency key | POST | POST and DELETE |
+/// | a 5xx to a keyed request | Stripe stores it and replays it: retried until the replay, then [`Advice::Reconcile`](crate::Advice::Reconcile) | Stripe finishes the work on a retry with the same key: retried, then [`Advice::RetrySameKey`](crate::Advice::RetrySameKey) |
+///
+/// The retry and advice tables of the crate docs give each rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Namespace {
+    /// `/v1/...`: form bodies, Stripe stores and replays a key's first answer.
+    V1,
+    /// `/v2/...`: JSON bodies; a retry with the same key completes failed work.
+    V2,
+}
+
+impl Namespace {
+    /// The namespace of a validated path.
+    pub(crate) fn of(path: &str) -> Self {
+        if path.starts_with("/v2/") {
+            Self::V2
+        } else {
+            Self::V1
+        }
+    }
+
+    /// Whether a request of `method` in this namespace carries an idempotency key: every
+    /// POST, and a v2 DELETE.
+    pub fn carries_key(self, method: Method) -> bool {
+        match method {
+            Method::Post => true,
+            Method::Delete => self == Self::V2,
+            Method::Get => false,
+        }
+    }
 }
 
 impl Method {
@@ -51,6 +93,8 @@ impl fmt::Display for Method {
 
 /// One logical request, validated: every problem is found here, before anything is sent.
 ///
+/// Its body and query follow its path's [`Namespace`]: a `/v2/...` POST sends JSON.
+///
 /// ```
 /// use stripe_core::Request;
 /// use serde_json::json;
@@ -64,15 +108,32 @@ impl fmt::Display for Method {
 ///
 /// let list = Request::get("/v1/charges")?.with_params(&json!({ "limit": 3 }))?;
 /// assert_eq!(list.path(), "/v1/charges?limit=3");
+///
+/// let event = Request::post("/v2/billing/meter_events", &json!({
+///     "event_name": "api_call",
+///     "payload": { "stripe_customer_id": "cus_1", "value": "25" },
+/// }))?;
+/// assert_eq!(event.body(), r#"{"event_name":"api_call","payload":{"stripe_customer_id":"cus_1","value":"25"}}"#);
 /// # Ok::<(), stripe_core::RequestError>(())
 /// ```
 #[derive(Clone)]
 pub struct Request {
     pub(crate) method: Method,
+    pub(crate) namespace: Namespace,
     pub(crate) path: String,
     pub(crate) body: String,
     pub(crate) idempotency_key: Option<IdempotencyKey>,
+    pub(crate) options: Option<Box<Options>>,
+}
+
+/// What a request may set for itself in place of the configuration's (as the official SDKs'
+/// request options do); boxed and made only when one is set, since most requests set none.
+#[derive(Clone, Default)]
+pub(crate) struct Options {
+    pub(crate) api_key: Option<SecretKey>,
+    pub(crate) stripe_version: Option<HeaderValue>,
     pub(crate) stripe_account: Option<HeaderValue>,
+    pub(crate) stripe_context: Option<HeaderValue>,
     pub(crate) policy: Option<RetryPolicy>,
 }
 
@@ -84,13 +145,19 @@ impl Request {
     /// (a query string is allowed).
     pub fn new(method: Method, path: &str) -> Result<Self, RequestError> {
         path::validate(path)?;
+        let namespace = Namespace::of(path);
+        // A v2 POST always has a JSON object as its body, `{}` when it has no params.
+        let body = match (method, namespace) {
+            (Method::Post, Namespace::V2) => "{}".to_owned(),
+            _ => String::new(),
+        };
         Ok(Self {
             method,
+            namespace,
             path: path.to_owned(),
-            body: String::new(),
+            body,
             idempotency_key: None,
-            stripe_account: None,
-            policy: None,
+            options: None,
         })
     }
 
@@ -104,21 +171,46 @@ impl Request {
         Self::new(Method::Delete, path)
     }
 
-    /// `POST path` with `params` (any `Serialize` map) form-encoded in the body.
+    /// `POST path` with `params` (any `Serialize` map) in the body: form-encoded for v1, JSON
+    /// for v2.
     pub fn post<T: Serialize + ?Sized>(path: &str, params: &T) -> Result<Self, RequestError> {
         Self::new(Method::Post, path)?.with_params(params)
     }
 
     /// Adds params: to the body of a POST, to the query string of a GET or DELETE (whose path
-    /// with its query may not pass [`MAX_PATH_BYTES`]).
-    pub fn with_params<T: Serialize + ?Sized>(self, params: &T) -> Result<Self, RequestError> {
-        let encoded = params::encode(params)?;
-        self.append(&encoded)
+    /// with its query may not pass [`MAX_PATH_BYTES`]), encoded as the path's [`Namespace`]
+    /// asks. A v2 POST's body is one JSON object: params added again add their members after
+    /// those already there.
+    pub fn with_params<T: Serialize + ?Sized>(mut self, params: &T) -> Result<Self, RequestError> {
+        match (self.method, self.namespace) {
+            (Method::Post, Namespace::V2) => {
+                let members = params::encode_json(params)?;
+                // Both are objects: `{` ... `}`.
+                if members.len() > 2 {
+                    if self.body.len() > 2 {
+                        self.body.pop();
+                        self.body.push(',');
+                        self.body.push_str(&members[1..]);
+                    } else {
+                        self.body = members;
+                    }
+                }
+                Ok(self)
+            }
+            (_, namespace) => {
+                let encoded = params::form(params, namespace == Namespace::V1)?;
+                self.append(&encoded)
+            }
+        }
     }
 
     /// Adds params that are already `application/x-www-form-urlencoded`, such as
-    /// `"amount=2000&currency=usd"`; they are checked, not re-encoded.
+    /// `"amount=2000&currency=usd"`; they are checked, not re-encoded. A v2 POST, whose body is
+    /// JSON, takes none ([`RequestError::EncodedParamsInJson`]): give it typed params.
     pub fn with_encoded_params(self, encoded: &str) -> Result<Self, RequestError> {
+        if self.method == Method::Post && self.namespace == Namespace::V2 && !encoded.is_empty() {
+            return Err(RequestError::EncodedParamsInJson);
+        }
         params::check_encoded(encoded)?;
         self.append(encoded)
     }
@@ -153,9 +245,9 @@ impl Request {
     }
 
     /// Uses `key` instead of a generated one, e.g. to resume a POST after a crash.
-    /// GET and DELETE never carry a key: giving one is an error.
+    /// A GET, or a v1 DELETE, never carries a key: giving one is an error.
     pub fn with_idempotency_key(mut self, key: IdempotencyKey) -> Result<Self, RequestError> {
-        if self.method != Method::Post {
+        if !self.namespace.carries_key(self.method) {
             return Err(RequestError::KeyOnIdempotentMethod);
         }
         self.idempotency_key = Some(key);
@@ -169,7 +261,37 @@ impl Request {
             name: "Stripe-Account",
             problem,
         })?;
-        self.stripe_account = Some(value);
+        self.options_mut().stripe_account = Some(value);
+        Ok(self)
+    }
+
+    /// Sends this request in a context (`Stripe-Context`: an account, or `acct_1/acct_2`),
+    /// overriding the configuration's; checked as
+    /// [`ConfigBuilder::stripe_context`](crate::ConfigBuilder::stripe_context)'s is.
+    pub fn with_stripe_context(mut self, context: &str) -> Result<Self, RequestError> {
+        self.options_mut().stripe_context = Some(header("Stripe-Context", context)?);
+        Ok(self)
+    }
+
+    /// Pins this request's API version (`Stripe-Version`), overriding the configuration's;
+    /// checked as [`ConfigBuilder::stripe_version`](crate::ConfigBuilder::stripe_version)'s is.
+    pub fn with_stripe_version(mut self, version: &str) -> Result<Self, RequestError> {
+        self.options_mut().stripe_version = Some(header("Stripe-Version", version)?);
+        Ok(self)
+    }
+
+    /// Authenticates this request with `key` instead of the configuration's, sent the
+    /// configuration's way ([`Auth`](crate::Auth)) to the configuration's API base. The key is
+    /// checked as a configuration's is, and masked wherever the request is shown.
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Result<Self, RequestError> {
+        let key = SecretKey::new(key).map_err(|e| RequestError::Header {
+            name: "API key",
+            problem: match e {
+                crate::ConfigError::SecretKey(problem) => problem,
+                _ => crate::HeaderProblem::ControlOrNonAscii,
+            },
+        })?;
+        self.options_mut().api_key = Some(key);
         Ok(self)
     }
 
@@ -177,19 +299,34 @@ impl Request {
     /// [`ConfigBuilder::policy`](crate::ConfigBuilder::policy)'s is.
     pub fn with_policy(mut self, policy: RetryPolicy) -> Result<Self, RequestError> {
         policy.validate().map_err(RequestError::Policy)?;
-        self.policy = Some(policy);
+        self.options_mut().policy = Some(policy);
         Ok(self)
+    }
+
+    fn options_mut(&mut self) -> &mut Options {
+        self.options.get_or_insert_with(Box::default)
+    }
+
+    /// A request option, if set.
+    fn option<T>(&self, get: impl Fn(&Options) -> Option<&T>) -> Option<&T> {
+        self.options.as_deref().and_then(get)
     }
 
     /// The method.
     pub fn method(&self) -> Method {
         self.method
     }
+    /// The API family of the path: how the body and query are encoded, which methods carry a
+    /// key, what a 5xx means.
+    pub fn namespace(&self) -> Namespace {
+        self.namespace
+    }
     /// The path with its query string.
     pub fn path(&self) -> &str {
         &self.path
     }
-    /// The form-encoded body (empty for GET and DELETE).
+    /// The body: form-encoded for a v1 POST, a JSON object for a v2 POST (`{}` without
+    /// params), empty for GET and DELETE.
     pub fn body(&self) -> &str {
         &self.body
     }
@@ -201,18 +338,54 @@ impl Request {
     /// applies otherwise.
     pub fn stripe_account(&self) -> Option<&str> {
         // Checked to be visible ASCII in `with_stripe_account`.
-        self.stripe_account.as_ref().and_then(|v| v.to_str().ok())
+        self.option(|o| o.stripe_account.as_ref())
+            .and_then(|v| v.to_str().ok())
     }
+    /// The context this request names (`Stripe-Context`), if any; the configuration's applies
+    /// otherwise.
+    pub fn stripe_context(&self) -> Option<&str> {
+        self.option(|o| o.stripe_context.as_ref())
+            .and_then(|v| v.to_str().ok())
+    }
+    /// The API version this request pins (`Stripe-Version`), if any; the configuration's
+    /// applies otherwise.
+    pub fn stripe_version(&self) -> Option<&str> {
+        self.option(|o| o.stripe_version.as_ref())
+            .and_then(|v| v.to_str().ok())
+    }
+    /// The API key this request is sent with (masked when printed), if it has its own; the
+    /// configuration's applies otherwise.
+    pub fn api_key(&self) -> Option<&SecretKey> {
+        self.option(|o| o.api_key.as_ref())
+    }
+}
+
+/// A per-request header value, checked as the configuration's is.
+fn header(name: &'static str, value: &str) -> Result<HeaderValue, RequestError> {
+    visible_header(value, MAX_HEADER_LEN).map_err(|problem| RequestError::Header { name, problem })
 }
 
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
             .field("method", &self.method)
+            .field("namespace", &self.namespace)
             .field("path", &self.path)
             .field("body_len", &self.body.len())
             .field("idempotency_key", &self.idempotency_key)
-            .field("stripe_account", &self.stripe_account)
+            .field("api_key", &self.option(|o| o.api_key.as_ref()))
+            .field(
+                "stripe_version",
+                &self.option(|o| o.stripe_version.as_ref()),
+            )
+            .field(
+                "stripe_account",
+                &self.option(|o| o.stripe_account.as_ref()),
+            )
+            .field(
+                "stripe_context",
+                &self.option(|o| o.stripe_context.as_ref()),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -112,7 +112,9 @@ impl Response {
     }
 }
 
-/// Stripe's error object: `{"error": {"type", "code", "message", "param", "decline_code"}}`.
+/// Stripe's error object: `{"error": {"type", "code", "message", "param", "decline_code"}}`,
+/// the same shape in API v1 and v2 (v2 errors are `{"error": {"type", "code", "message"}}`;
+/// [`ApiError::error_type`] reads both).
 ///
 /// Every member is server text: treat it as data (escape it before showing it on a terminal).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -130,7 +132,52 @@ pub struct ApiError {
     pub param: Option<String>,
 }
 
+/// The `type` of Stripe's error object, as the official SDKs tell their error classes apart.
+///
+/// What is relied on, from the official SDKs (stripe-node's `generateV1Error` and
+/// `generateV2Error`, stripe-python's v2 error handling): a v1 and a v2 error alike carry
+/// `error.type` (`idempotency_error` for a key reused with other parameters, `card_error`,
+/// `invalid_request_error`, ...); a v2 error may instead be told by `error.code`
+/// (`invalid_fields`, an invalid request) or carry a v2-only type
+/// (`temporary_session_expired`). Anything else is [`ErrorType::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorType {
+    /// `idempotency_error`: the key was used with other parameters (or another endpoint), or
+    /// its first request is still running. Fix the request and use a new key.
+    Idempotency,
+    /// `card_error`: the card was declined or could not be charged.
+    Card,
+    /// `invalid_request_error` (or a v2 `invalid_fields` code): the request is wrong.
+    InvalidRequest,
+    /// `authentication_error`: the key is wrong.
+    Authentication,
+    /// `rate_limit_error`: too many requests.
+    RateLimit,
+    /// `api_error`: a problem on Stripe's side.
+    Api,
+    /// `temporary_session_expired` (v2): the session the request belongs to expired.
+    TemporarySessionExpired,
+    /// Any other type, or none.
+    Other,
+}
+
 impl ApiError {
+    /// What kind of error this is, from its `type` (and, for v2, its `code`).
+    pub fn error_type(&self) -> ErrorType {
+        match self.kind.as_str() {
+            "idempotency_error" => ErrorType::Idempotency,
+            "card_error" => ErrorType::Card,
+            "invalid_request_error" => ErrorType::InvalidRequest,
+            "authentication_error" => ErrorType::Authentication,
+            "rate_limit_error" => ErrorType::RateLimit,
+            "api_error" => ErrorType::Api,
+            "temporary_session_expired" => ErrorType::TemporarySessionExpired,
+            _ if self.code.as_deref() == Some("invalid_fields") => ErrorType::InvalidRequest,
+            _ => ErrorType::Other,
+        }
+    }
+
     /// Reads the error object from a JSON body, if it holds one.
     pub fn from_body(body: &Value) -> Option<Self> {
         let e = body.get("error")?;

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use http::{HeaderMap, HeaderName, StatusCode};
 
 use crate::policy::{Retry5xxPost, Retry429, RetryPolicy};
-use crate::request::Method;
+use crate::request::{Method, Namespace};
 
 /// What the retry rules read from one answer.
 pub(crate) struct Answer<'a> {
@@ -18,15 +18,22 @@ pub(crate) struct Answer<'a> {
     pub code: Option<&'a str>,
 }
 
-/// Whether `policy` retries `answer` to a request of `method` (tries left aside).
-pub(crate) fn wants_retry(policy: &RetryPolicy, method: Method, answer: &Answer<'_>) -> bool {
+/// Whether `policy` retries `answer` to a request of `method` in `namespace` (tries left
+/// aside).
+pub(crate) fn wants_retry(
+    policy: &RetryPolicy,
+    (namespace, method): (Namespace, Method),
+    answer: &Answer<'_>,
+) -> bool {
     let status = answer.status.as_u16();
     if status < 400 {
         return false;
     }
-    // A replay is Stripe's stored answer: the same key can only replay it again, whatever
-    // `Stripe-Should-Retry` says, so under `UntilReplay` it ends the call at once.
-    if answer.replayed && policy.retry_5xx_post == Retry5xxPost::UntilReplay {
+    let v2 = namespace == Namespace::V2;
+    // A v1 replay is Stripe's stored answer: the same key can only replay it again, whatever
+    // `Stripe-Should-Retry` says, so under `UntilReplay` it ends the call at once. v2 stores no
+    // failure: a retry with the same key finishes the work.
+    if !v2 && answer.replayed && policy.retry_5xx_post == Retry5xxPost::UntilReplay {
         return false;
     }
     if policy.honor_should_retry {
@@ -43,13 +50,13 @@ pub(crate) fn wants_retry(policy: &RetryPolicy, method: Method, answer: &Answer<
             Retry429::Never => false,
         },
         409 => policy.retry_409,
-        500..=599 => match method {
-            Method::Get | Method::Delete => policy.retry_5xx_get_delete,
-            Method::Post => match policy.retry_5xx_post {
-                Retry5xxPost::UntilReplay => !answer.replayed,
-                Retry5xxPost::Always => true,
-                Retry5xxPost::Never => false,
-            },
+        500..=599 if !namespace.carries_key(method) => policy.retry_5xx_get_delete,
+        // A v2 POST or DELETE: retried with the same key to completion.
+        500..=599 if v2 => policy.retry_5xx_post != Retry5xxPost::Never,
+        500..=599 => match policy.retry_5xx_post {
+            Retry5xxPost::UntilReplay => !answer.replayed,
+            Retry5xxPost::Always => true,
+            Retry5xxPost::Never => false,
         },
         _ => false,
     }

@@ -1,6 +1,7 @@
 //! What every request of a configuration carries on the wire, prepared once per `Config`: the
-//! API base's parts and the constant header values. A call adds its own (key, account,
-//! telemetry) under names that are never parsed at run time.
+//! API base's parts and the constant header values. A call adds its own (key, telemetry) or
+//! puts a request's own in their place (API key, version, account, context), under names
+//! that are never parsed at run time.
 
 use http::header::{self, HeaderName};
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -11,6 +12,7 @@ use crate::request::Method;
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
 const STRIPE_ACCOUNT: HeaderName = HeaderName::from_static("stripe-account");
+const STRIPE_CONTEXT: HeaderName = HeaderName::from_static("stripe-context");
 const CLIENT_USER_AGENT: HeaderName = HeaderName::from_static("x-stripe-client-user-agent");
 const CLIENT_TELEMETRY: HeaderName = HeaderName::from_static("x-stripe-client-telemetry");
 
@@ -24,16 +26,23 @@ pub(crate) struct Wire {
     pub(crate) authorization: HeaderValue,
     pub(crate) stripe_version: Option<HeaderValue>,
     pub(crate) stripe_account: Option<HeaderValue>,
+    pub(crate) stripe_context: Option<HeaderValue>,
     pub(crate) user_agent: HeaderValue,
     pub(crate) client_user_agent: HeaderValue,
 }
 
-/// What one call adds to the constant headers, and the room its maps keep for the transport's.
+/// What one call adds to the constant headers or puts in their place (a request's own key,
+/// version, account or context), and the room its maps keep for the transport's.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallHeaders {
     pub(crate) key: Option<HeaderValue>,
+    pub(crate) authorization: Option<HeaderValue>,
+    pub(crate) version: Option<HeaderValue>,
     pub(crate) account: Option<HeaderValue>,
+    pub(crate) context: Option<HeaderValue>,
     pub(crate) telemetry: Option<HeaderValue>,
+    /// A v2 call: its POST body is JSON.
+    pub(crate) json: bool,
     /// See [`Session::set_header_room`](crate::Session::set_header_room).
     pub(crate) room: usize,
 }
@@ -44,8 +53,7 @@ impl Wire {
         api_base: &str,
         authorization: HeaderValue,
         user_agent: HeaderValue,
-        stripe_version: Option<HeaderValue>,
-        stripe_account: Option<HeaderValue>,
+        [stripe_version, stripe_account, stripe_context]: [Option<HeaderValue>; 3],
     ) -> Option<Self> {
         let uri: Uri = api_base.parse().ok()?;
         let parts = uri.into_parts();
@@ -59,6 +67,7 @@ impl Wire {
             authorization,
             stripe_version,
             stripe_account,
+            stripe_context,
             user_agent,
             client_user_agent: crate::telemetry::client_user_agent(),
         })
@@ -85,32 +94,43 @@ impl Wire {
     /// The headers of one attempt, in a fixed order, in a map of their size plus the call's
     /// room for the transport's own.
     pub(crate) fn headers(&self, method: Method, call: &CallHeaders) -> HeaderMap {
+        let authorization = call.authorization.as_ref().unwrap_or(&self.authorization);
+        let version = call.version.as_ref().or(self.stripe_version.as_ref());
         let account = call.account.as_ref().or(self.stripe_account.as_ref());
+        let context = call.context.as_ref().or(self.stripe_context.as_ref());
         let post = method == Method::Post;
         let count = 4
             + usize::from(post)
             + usize::from(call.key.is_some())
-            + usize::from(self.stripe_version.is_some())
+            + usize::from(version.is_some())
             + usize::from(account.is_some())
+            + usize::from(context.is_some())
             + usize::from(call.telemetry.is_some())
             + call.room;
         let mut h = HeaderMap::with_capacity(count);
-        h.insert(header::AUTHORIZATION, self.authorization.clone());
+        h.insert(header::AUTHORIZATION, authorization.clone());
         h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if post {
             h.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
+                HeaderValue::from_static(if call.json {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                }),
             );
         }
         if let Some(v) = &call.key {
             h.insert(IDEMPOTENCY_KEY, v.clone());
         }
-        if let Some(v) = &self.stripe_version {
+        if let Some(v) = version {
             h.insert(STRIPE_VERSION, v.clone());
         }
         if let Some(v) = account {
             h.insert(STRIPE_ACCOUNT, v.clone());
+        }
+        if let Some(v) = context {
+            h.insert(STRIPE_CONTEXT, v.clone());
         }
         h.insert(header::USER_AGENT, self.user_agent.clone());
         h.insert(CLIENT_USER_AGENT, self.client_user_agent.clone());

@@ -95,12 +95,10 @@ fn invalid_input_is_an_error_of_kind_invalid_request_with_its_request_error() {
     assert_eq!(e.attempts(), 0);
     assert!(e.idempotency_key().is_none(), "no key existed yet");
     assert!(e.response().is_none());
-    let source = e.source().expect("the request error is the cause");
-    assert!(source.downcast_ref::<RequestError>().is_some());
-    assert_eq!(
-        source.to_string(),
-        e.request_error().expect("kept").to_string()
-    );
+    // What was wrong is in the error's own words, once: not again as its source.
+    let problem = e.request_error().expect("kept").to_string();
+    assert!(e.to_string().contains(&problem), "{e}");
+    assert!(e.source().is_none(), "{:?}", e.source());
     // Any other kind has no request error.
     let t = run(
         post(),
@@ -113,13 +111,30 @@ fn invalid_input_is_an_error_of_kind_invalid_request_with_its_request_error() {
 }
 
 #[test]
-fn display_gives_its_own_words_once_and_leaves_the_cause_to_source() {
+fn display_says_what_was_wrong_and_what_to_do_each_cause_once() {
+    // Invalid input: what was wrong (the path, escaped: no control character reaches a
+    // terminal) and what to do, in `{e}` alone; no source repeats it.
     let e = charge("/v1/charges\r\nHost: evil").expect_err("a bad path");
     let own = e.to_string();
-    let cause = e.source().expect("a cause").to_string();
-    assert!(!own.contains(&cause), "{own:?} repeats {cause:?}");
-    assert!(!own.contains("Host"), "{own:?}");
-    assert!(own.contains("nothing sent"), "{own}");
+    assert_eq!(
+        own,
+        "invalid request, nothing sent: path \"/v1/charges\\r\\nHost: evil\": holds a control \
+         character or a non-ASCII byte; advice: the request itself is wrong: fix it, then send it again"
+    );
+    assert_eq!(chain(&e), vec![own.clone()]);
+    // A params problem: its words once, inside the request error's.
+    let e =
+        Error::from(Request::post("/v1/charges", &[("metadata[", "x")]).expect_err("a bad name"));
+    let texts = chain(&e);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(
+        texts[0].contains("params: key at \"metadata[\""),
+        "{texts:?}"
+    );
+    assert!(
+        texts[0].ends_with(Advice::FixRequest.describe()),
+        "{texts:?}"
+    );
 
     // No response: the kind's words, the attempts, the key, the advice; the transport's
     // words only in the source.

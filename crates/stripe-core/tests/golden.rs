@@ -227,3 +227,150 @@ fn an_api_base_with_a_path_prefixes_every_request_path() {
         );
     }
 }
+
+/// A v2 POST: a JSON body with its members in the struct's order, `None` left out, numbers
+/// and booleans typed, `Unset` as `null`; `application/json`; a key.
+#[test]
+fn v2_post_is_json_with_its_content_type_and_a_key() {
+    #[derive(serde::Serialize)]
+    struct Payload<'a> {
+        stripe_customer_id: &'a str,
+        value: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct MeterEvent<'a> {
+        event_name: &'a str,
+        identifier: Option<&'a str>,
+        timestamp: Option<u64>,
+        payload: Payload<'a>,
+        livemode: bool,
+        note: stripe_core::params::Unset,
+    }
+    let config = Config::builder(KEY)
+        .stripe_version("2025-09-30.preview")
+        .build()
+        .expect("config");
+    let event = MeterEvent {
+        event_name: "api_call",
+        identifier: None,
+        timestamp: Some(1_700_000_000),
+        payload: Payload {
+            stripe_customer_id: "cus_1",
+            value: "a \"quoted\" b&c",
+        },
+        livemode: false,
+        note: stripe_core::params::Unset,
+    };
+    let req = Request::post("/v2/billing/meter_events", &event).expect("valid");
+    let got = render(&first_send(req, &config));
+    let want = r#"POST https://api.stripe.com/v2/billing/meter_events
+authorization: Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6
+accept: application/json
+content-type: application/json
+idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
+stripe-version: 2025-09-30.preview
+user-agent: stripe-core-rs/0.1.0
+{ua}
+
+{"event_name":"api_call","timestamp":1700000000,"payload":{"stripe_customer_id":"cus_1","value":"a \"quoted\" b&c"},"livemode":false,"note":null}"#
+        .replace("{ua}", &client_ua());
+    assert_eq!(got, want);
+    // Without params, the body is still an object.
+    let empty = Request::post("/v2/core/accounts", &()).expect("valid");
+    assert_eq!(first_send(empty, &config).body().as_ref(), b"{}");
+}
+
+/// A v2 DELETE carries a key (the official SDKs send one) and no body; a v1 DELETE none.
+#[test]
+fn v2_delete_carries_a_key_and_no_body() {
+    let config = Config::builder(KEY).build().expect("config");
+    let req = Request::delete("/v2/core/accounts/acct_1/persons/person_1").expect("valid");
+    let got = render(&first_send(req, &config));
+    let want = "DELETE https://api.stripe.com/v2/core/accounts/acct_1/persons/person_1
+authorization: Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6
+accept: application/json
+idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
+user-agent: stripe-core-rs/0.1.0
+{ua}
+
+"
+    .replace("{ua}", &client_ua());
+    assert_eq!(got, want);
+    let v1 = first_send(
+        Request::delete("/v1/customers/cus_1").expect("valid"),
+        &config,
+    );
+    assert!(v1.headers().get("idempotency-key").is_none());
+}
+
+/// A v2 GET's list params repeat their name (`include=a&include=b`), as the official SDKs
+/// send v2 queries; a v1 GET's carry their index.
+#[test]
+fn v2_get_repeats_a_list_name_in_its_query() {
+    let config = Config::builder(KEY).build().expect("config");
+    let params = json!({"include": ["configuration.customer", "identity"], "limit": 2});
+    let v2 = Request::get("/v2/core/accounts")
+        .expect("valid")
+        .with_params(&params)
+        .expect("valid");
+    let got = render(&first_send(v2, &config));
+    let want = "GET https://api.stripe.com/v2/core/accounts?include=configuration.customer&include=identity&limit=2
+authorization: Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6
+accept: application/json
+user-agent: stripe-core-rs/0.1.0
+{ua}
+
+"
+    .replace("{ua}", &client_ua());
+    assert_eq!(got, want);
+    let v1 = Request::get("/v1/customers")
+        .expect("valid")
+        .with_params(&json!({"expand": ["data.default_source"]}))
+        .expect("valid");
+    assert_eq!(v1.path(), "/v1/customers?expand%5B0%5D=data.default_source");
+}
+
+/// Per-request options in place of the configuration's: the API key (sent the
+/// configuration's way, Basic here), `Stripe-Version`, `Stripe-Account` and `Stripe-Context`;
+/// without them, the configuration's `Stripe-Context` and version.
+#[test]
+fn per_request_key_version_account_and_context_replace_the_configurations() {
+    let config = Config::builder(KEY)
+        .stripe_version("2024-06-20")
+        .stripe_context("acct_config")
+        .build()
+        .expect("config");
+    let req = Request::post("/v1/customers", &[("email", "jenny@example.com")])
+        .expect("valid")
+        .with_api_key("sk_test_other_0123456789")
+        .expect("a key")
+        .with_stripe_version("2025-09-30.clover")
+        .expect("a version")
+        .with_stripe_account("acct_1")
+        .expect("an account")
+        .with_stripe_context("acct_1/acct_2")
+        .expect("a context");
+    let got = render(&first_send(req, &config));
+    let want = "POST https://api.stripe.com/v1/customers
+authorization: Basic c2tfdGVzdF9vdGhlcl8wMTIzNDU2Nzg5Og==
+accept: application/json
+content-type: application/x-www-form-urlencoded
+idempotency-key: 018bcfe5-687b-78f7-96c6-7836ecff0d97
+stripe-version: 2025-09-30.clover
+stripe-account: acct_1
+stripe-context: acct_1/acct_2
+user-agent: stripe-core-rs/0.1.0
+{ua}
+
+email=jenny%40example.com"
+        .replace("{ua}", &client_ua());
+    assert_eq!(got, want);
+    let plain = render(&first_send(
+        Request::get("/v2/core/events").expect("valid"),
+        &config,
+    ));
+    assert!(
+        plain.contains("\nstripe-version: 2024-06-20\nstripe-context: acct_config\n"),
+        "{plain}"
+    );
+}

@@ -440,3 +440,91 @@ fn one_length_limit_however_the_path_was_built() {
         Err(stripe_core::RequestError::TooLong { .. })
     ));
 }
+
+/// Per-request options are checked before anything exists: a bad value is a typed error that
+/// names the header and never shows a key; a request's own key is masked when shown.
+#[test]
+fn per_request_options_are_checked_and_a_key_is_never_shown() {
+    let post = || Request::post("/v1/charges", &[("amount", "1")]).expect("valid");
+    let secret = "sk_test_hidden\r\nX-Evil: 1";
+    let e = post()
+        .with_api_key(secret)
+        .expect_err("a control character");
+    assert!(
+        matches!(
+            e,
+            RequestError::Header {
+                name: "API key",
+                problem: stripe_core::HeaderProblem::ControlOrNonAscii
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(!format!("{e} {e:?}").contains("hidden"), "{e}");
+    let e = post().with_api_key("").expect_err("empty");
+    assert!(
+        matches!(
+            e,
+            RequestError::Header {
+                name: "API key",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    for (bad, what) in [
+        ("acct_1 acct_2", "Whitespace"),
+        ("acct\u{1}", "ControlOrNonAscii"),
+        ("", "Empty"),
+    ] {
+        let e = post().with_stripe_context(bad).expect_err("bad context");
+        assert!(
+            matches!(
+                e,
+                RequestError::Header {
+                    name: "Stripe-Context",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(format!("{e:?}").contains(what), "{e:?}");
+        let e = post().with_stripe_version(bad).expect_err("bad version");
+        assert!(
+            matches!(
+                e,
+                RequestError::Header {
+                    name: "Stripe-Version",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+    assert!(post().with_stripe_context(&"a".repeat(1025)).is_err());
+    let e = stripe_core::Config::builder("sk_test_123")
+        .stripe_context("acct 1")
+        .build()
+        .expect_err("bad context");
+    assert!(
+        matches!(
+            e,
+            stripe_core::ConfigError::Header {
+                name: "Stripe-Context",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+
+    let with_key = post()
+        .with_api_key("sk_test_abcdefghijklmnop1234")
+        .expect("a key");
+    let shown = format!("{with_key:?}");
+    assert!(shown.contains("sk_test_...1234"), "{shown}");
+    assert!(!shown.contains("abcdefghijklmnop"), "{shown}");
+    assert_eq!(
+        with_key.api_key().map(|k| k.expose()),
+        Some("sk_test_abcdefghijklmnop1234")
+    );
+}

@@ -2,22 +2,10 @@
 
 mod common;
 
-use common::{http, run};
+use common::page;
 use serde_json::json;
 use stripe_core::list::{DEFAULT_MAX_PAGES, ListWalk, PageProblem};
-use stripe_core::{ErrorKind, Response, RetryPolicy};
-
-/// A 200 answer with `body`, as the walk would receive it from a call.
-fn page(body: &serde_json::Value) -> Response {
-    let request = stripe_core::Request::get("/v1/customers").expect("valid");
-    run(
-        request,
-        RetryPolicy::never(),
-        &[http(200, &[], &body.to_string())],
-    )
-    .outcome
-    .expect("a response")
-}
+use stripe_core::{ErrorKind, Response};
 
 /// A list page holding objects with `ids`, saying `has_more: true`.
 fn more(ids: &[&str]) -> Response {

@@ -183,3 +183,71 @@ fn unset_sends_the_empty_value_where_asked() {
         json!("")
     );
 }
+
+/// The v2 JSON body: the same params, typed values kept, what sends nothing left out, every
+/// refusal of the form kept (bytes, non-finite floats, bad keys, nesting over 32 levels).
+#[test]
+fn json_bodies_keep_types_and_order_and_leave_out_what_sends_nothing() {
+    use stripe_core::params::encode_json;
+    #[derive(serde::Serialize)]
+    enum Kind {
+        Plain,
+        Tagged { at: u8 },
+        Wrapped(&'static str),
+    }
+    #[derive(serde::Serialize)]
+    struct Body {
+        z_first: f32,
+        none: Option<u8>,
+        list: Vec<Option<u8>>,
+        empty: Vec<u8>,
+        kinds: [Kind; 3],
+        text: &'static str,
+        clear: Unset,
+    }
+    let body = Body {
+        z_first: 0.1,
+        none: None,
+        list: vec![Some(1), None, Some(3)],
+        empty: vec![],
+        kinds: [Kind::Plain, Kind::Tagged { at: 2 }, Kind::Wrapped("w")],
+        text: "line\nbreak \u{1b}[31m\"q\"",
+        clear: Unset,
+    };
+    let json = encode_json(&body).expect("encodes");
+    assert_eq!(
+        json,
+        r#"{"z_first":0.1,"list":[1,3],"empty":[],"kinds":["Plain",{"Tagged":{"at":2}},{"Wrapped":"w"}],"text":"line\nbreak \u001b[31m\"q\"","clear":null}"#
+    );
+    // What serde_json reads back is the value, members in the struct's order.
+    let back: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(back["kinds"][1]["Tagged"]["at"], 2);
+    // The same refusals as the form.
+    assert!(matches!(
+        encode_json(&[("a", f64::NAN)]),
+        Err(ParamsError::Unsupported(_))
+    ));
+    assert!(matches!(
+        encode_json(&json!({"a[b]": 1})),
+        Err(ParamsError::Key { .. })
+    ));
+    assert!(matches!(
+        encode_json(&[("", 1)]),
+        Err(ParamsError::Key { .. })
+    ));
+    assert!(matches!(
+        encode_json(&json!(["x"])),
+        Err(ParamsError::NotAMap { .. })
+    ));
+    assert!(matches!(
+        encode_json(&"text"),
+        Err(ParamsError::NotAMap { .. })
+    ));
+    let mut deep = json!(1);
+    for _ in 0..40 {
+        deep = json!({ "d": deep });
+    }
+    assert!(matches!(encode_json(&deep), Err(ParamsError::TooDeep)));
+    assert_eq!(encode_json(&()).expect("nothing"), "{}");
+    assert_eq!(encode_json(&json!(null)).expect("nothing"), "{}");
+}

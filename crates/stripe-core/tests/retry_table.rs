@@ -198,14 +198,6 @@ fn official_retries_429_only_when_told_or_lock_timeout() {
 
 // ---- advice rows ----
 
-fn advice_of(req: stripe_core::Request, step: Step) -> Advice {
-    let t = run(req, RetryPolicy::never(), &[step]);
-    match t.outcome {
-        Ok(r) => r.advice(),
-        Err(f) => f.advice(),
-    }
-}
-
 #[test]
 fn advice_success() {
     assert_eq!(advice_of(post(), status(200)), Advice::Success);

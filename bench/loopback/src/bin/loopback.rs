@@ -17,20 +17,45 @@ use std::future::Future;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use stripe_bench_loopback::plain::{GET_PATH, PARAMS, POST_PATH, PlainReqwest, PlainUreq, SECRET};
+use stripe_bench_loopback::plain::{
+    GET_PATH, PARAMS, POST_PATH, PlainReqwest, PlainUreq, SECRET, V2_PATH, v2_event,
+};
 use stripe_bench_loopback::{Measure, Server, cpu_time, ratio, sleeps};
 use stripe_core::Config;
 
 const CONCURRENCY: usize = 32;
 const WARMUP: usize = 50;
-const WORKLOADS: [&str; 6] = [
+const WORKLOADS: [&str; 9] = [
     "ureq_get_seq",
     "ureq_post_seq",
+    "ureq_v2post_seq",
     "reqwest_mt_get_seq",
     "reqwest_mt_get_c32",
+    "reqwest_mt_v2post_seq",
     "reqwest_ct_get_seq",
     "reqwest_ct_get_c32",
+    "reqwest_ct_v2post_seq",
 ];
+
+/// What a workload's calls are: a v1 GET, a v1 form POST or a v2 JSON POST.
+#[derive(Clone, Copy)]
+enum Kind {
+    Get,
+    Post,
+    V2Post,
+}
+
+impl Kind {
+    fn of(workload: &str) -> Self {
+        if workload.contains("v2post") {
+            Self::V2Post
+        } else if workload.contains("post") {
+            Self::Post
+        } else {
+            Self::Get
+        }
+    }
+}
 
 struct Args {
     quick: bool,
@@ -82,14 +107,15 @@ type Block<'a> = Box<dyn FnMut(usize) + 'a>;
 
 // ------------------------------------------------------------------ blocks
 
-fn ureq_ours(config: &Config, post: bool) -> Block<'static> {
+fn ureq_ours(config: &Config, kind: Kind) -> Block<'static> {
     let client = stripe_ureq::Client::new(config.clone());
+    let event = v2_event();
     Box::new(move |k| {
         for _ in 0..k {
-            let r = if post {
-                client.post(POST_PATH, PARAMS)
-            } else {
-                client.get(GET_PATH)
+            let r = match kind {
+                Kind::Get => client.get(GET_PATH),
+                Kind::Post => client.post(POST_PATH, PARAMS),
+                Kind::V2Post => client.post(V2_PATH, &event),
             }
             .expect("call");
             assert!(r.status() == 200 && r.json().is_some());
@@ -98,14 +124,15 @@ fn ureq_ours(config: &Config, post: bool) -> Block<'static> {
     })
 }
 
-fn ureq_plain(base: &str, post: bool) -> Block<'static> {
+fn ureq_plain(base: &str, kind: Kind) -> Block<'static> {
     let client = PlainUreq::new(base);
+    let event = v2_event();
     Box::new(move |k| {
         for _ in 0..k {
-            let (status, v) = if post {
-                client.post(POST_PATH)
-            } else {
-                client.get(GET_PATH)
+            let (status, v) = match kind {
+                Kind::Get => client.get(GET_PATH),
+                Kind::Post => client.post(POST_PATH),
+                Kind::V2Post => client.post_json(V2_PATH, &event),
             };
             assert!(status == 200 && v.is_object());
             black_box(v);
@@ -153,24 +180,45 @@ where
     })
 }
 
-fn reqwest_ours<'a>(rt: &'a tokio::runtime::Runtime, config: &Config, tasks: usize) -> Block<'a> {
+fn reqwest_ours<'a>(
+    rt: &'a tokio::runtime::Runtime,
+    config: &Config,
+    tasks: usize,
+    kind: Kind,
+) -> Block<'a> {
     let client = Arc::new(stripe_reqwest::Client::new(config.clone()));
+    let event = Arc::new(v2_event());
     async_block(rt, tasks, move || {
-        let client = client.clone();
+        let (client, event) = (client.clone(), event.clone());
         async move {
-            let r = client.get(GET_PATH).await.expect("call");
+            let r = match kind {
+                Kind::V2Post => client.post(V2_PATH, &*event).await,
+                Kind::Post => client.post(POST_PATH, PARAMS).await,
+                Kind::Get => client.get(GET_PATH).await,
+            }
+            .expect("call");
             assert!(r.status() == 200 && r.json().is_some());
             black_box(r);
         }
     })
 }
 
-fn reqwest_plain<'a>(rt: &'a tokio::runtime::Runtime, base: &str, tasks: usize) -> Block<'a> {
+fn reqwest_plain<'a>(
+    rt: &'a tokio::runtime::Runtime,
+    base: &str,
+    tasks: usize,
+    kind: Kind,
+) -> Block<'a> {
     let client = Arc::new(PlainReqwest::new(base));
+    let event = Arc::new(v2_event());
     async_block(rt, tasks, move || {
-        let client = client.clone();
+        let (client, event) = (client.clone(), event.clone());
         async move {
-            let (status, v) = client.get(GET_PATH).await;
+            let (status, v) = match kind {
+                Kind::V2Post => client.post_json(V2_PATH, &event).await,
+                Kind::Post => client.post(POST_PATH).await,
+                Kind::Get => client.get(GET_PATH).await,
+            };
             assert!(status == 200 && v.is_object());
             black_box(v);
         }
@@ -189,12 +237,12 @@ fn block<'a>(
     } else {
         1
     };
-    let post = name.contains("post");
+    let kind = Kind::of(name);
     match (name.starts_with("ureq"), ours) {
-        (true, true) => ureq_ours(config, post),
-        (true, false) => ureq_plain(config.api_base(), post),
-        (false, true) => reqwest_ours(rt, config, tasks),
-        (false, false) => reqwest_plain(rt, config.api_base(), tasks),
+        (true, true) => ureq_ours(config, kind),
+        (true, false) => ureq_plain(config.api_base(), kind),
+        (false, true) => reqwest_ours(rt, config, tasks, kind),
+        (false, false) => reqwest_plain(rt, config.api_base(), tasks, kind),
     }
 }
 
@@ -394,7 +442,7 @@ fn main() {
     }
     println!();
     println!(
-        "# targets: CPU ratio <= 1.10 (ureq), <= 1.05 (reqwest); 1 connection; each sleep within 2 ms of plan"
+        "# targets: CPU ratio <= 1.10 (ureq), <= 1.05 (reqwest), <= 1.05 (a v2 JSON POST, both); 1 connection; each sleep within 2 ms of plan"
     );
     for (name, p) in &results {
         ratio(&format!("{name}_rps_ours_over_plain"), p.median(|r| r.0));

@@ -31,9 +31,18 @@
 //! written, brackets percent-encoded). A `name[]` takes a single value per pair; the typed
 //! way to a whole list is a sequence (`("expand", ["customer", "invoice"])`, sent with
 //! indices). Map and struct keys are plain names.
+//!
+//! # API v2: JSON bodies, repeated query names
+//!
+//! A `/v2/...` request sends its POST body as JSON ([`encode_json`]) and its GET or DELETE
+//! params in the query with a list's name repeated (`include=a&include=b`, as the official
+//! SDKs send v2 lists), from the same `Serialize` params under the same rules: `None`, `()`
+//! and `null` send nothing, [`Unset`] sends `null` (v2's unset). In JSON an empty map or
+//! list is a value like any other (`{}`, `[]`), and a pair's name is a plain name.
 
 use serde::Serialize;
 
+mod json;
 mod key;
 mod top;
 mod value;
@@ -58,17 +67,56 @@ const MAX_DEPTH: usize = 32;
 /// - Bytes, non-finite floats and nesting deeper than 32 levels are typed errors; a pair's
 ///   name in bracket form counts its levels as nesting does (`a[b][c]` is three).
 pub fn encode<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> {
-    let mut out = top::Form::new();
+    form(params, true)
+}
+
+/// The bracket form with a sequence's elements under their index (`name[0]`, v1) or under
+/// the name repeated (`name=a&name=b`, a v2 query).
+pub(crate) fn form<T: Serialize + ?Sized>(
+    params: &T,
+    indexed: bool,
+) -> Result<String, ParamsError> {
+    let mut out = top::Form::new(indexed);
     params.serialize(top::Top { out: &mut out })?;
     Ok(out.finish())
 }
+
+/// Encodes any `Serialize` value whose top level is a map, a struct or a list of
+/// `(name, value)` pairs (as for [`encode`]) into a JSON object, the body of an API v2 POST,
+/// in one pass with no intermediate tree. Members keep their order.
+///
+/// - `None`, `()` and `null` send nothing (the member is left out, a list's element too);
+///   [`Unset`] sends `null`, v2's way to unset a field.
+/// - Empty maps and lists are sent (`{}`, `[]`); numbers and booleans keep their JSON type.
+/// - Bytes, non-finite floats, a key that is empty or holds `[`, `]` or a control character,
+///   and nesting deeper than 32 levels are typed errors.
+///
+/// ```
+/// use serde_json::json;
+/// use stripe_core::params::{Unset, encode_json};
+///
+/// #[derive(serde::Serialize)]
+/// struct Update { display_name: Option<String>, contact_email: Option<Unset>, limit: u32 }
+/// let update = Update { display_name: None, contact_email: Some(Unset), limit: 3 };
+/// assert_eq!(encode_json(&update)?, r#"{"contact_email":null,"limit":3}"#);
+/// assert_eq!(encode_json(&[("event_name", "api_call")])?, r#"{"event_name":"api_call"}"#);
+/// assert_eq!(encode_json(&json!({"payload": {"value": "25"}}))?, r#"{"payload":{"value":"25"}}"#);
+/// # Ok::<(), stripe_core::ParamsError>(())
+/// ```
+pub fn encode_json<T: Serialize + ?Sized>(params: &T) -> Result<String, ParamsError> {
+    json::encode(params)
+}
+
+/// The name [`Unset`] serializes under, which the JSON encoder writes as `null`.
+const UNSET: &str = "stripe_core::params::Unset";
 
 /// Asks Stripe to unset a field: sends `name=` (an empty value), which Stripe reads as
 /// "remove this value" (an unset `metadata` removes every key, an unset `metadata[key]` that
 /// key).
 ///
 /// Without it nothing empty is sent: `None`, `null` and empty containers are left out. It
-/// serializes as the empty string, so it survives `serde_json::json!` and `to_value`:
+/// serializes as the empty string (a newtype of it, which a v2 JSON body sends as `null`), so
+/// it survives `serde_json::json!` and `to_value` (there as `""`):
 ///
 /// ```
 /// use serde_json::json;
@@ -90,7 +138,7 @@ pub struct Unset;
 
 impl Serialize for Unset {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("")
+        serializer.serialize_newtype_struct(UNSET, "")
     }
 }
 

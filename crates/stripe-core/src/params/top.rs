@@ -1,5 +1,5 @@
-//! The top level of the bracket-form serializer: a map, a struct, a list of `(name, value)`
-//! pairs, or nothing.
+//! The top level of params, the same for the bracket form and for JSON: a map, a struct, a
+//! list of `(name, value)` pairs, or nothing. What the fields become is the [`Out`]'s.
 
 use serde::ser::{self, Impossible, Serialize};
 
@@ -8,19 +8,64 @@ use super::key::KeySer;
 use super::value::{Fields, ValueSer};
 use crate::error::ParamsError;
 
+/// Where the top level's fields go: the bracket form ([`Form`]) or a JSON object
+/// ([`super::json::JsonOut`]).
+pub(super) trait Out {
+    /// The fields of a top-level map or struct.
+    type Fields<'a>: ser::SerializeMap<Ok = (), Error = ParamsError>
+        + ser::SerializeStruct<Ok = (), Error = ParamsError>
+    where
+        Self: 'a;
+    /// The fields of a top-level map or struct, written here.
+    fn fields(&mut self) -> Self::Fields<'_>;
+    /// One `(name, value)` pair of a top-level list; `name` is as given, checked here.
+    fn pair<T: Serialize + ?Sized>(&mut self, name: String, value: &T) -> Result<(), ParamsError>;
+}
+
 /// The form being written, and how many pairs it holds (a sequence numbers only the
 /// elements that sent something).
 pub(super) struct Form<'o> {
     pairs: form_urlencoded::Serializer<'o, String>,
     count: usize,
+    /// Whether a sequence's elements carry their index (`name[0]`, v1) or repeat the name
+    /// (`name=a&name=b`, v2 queries).
+    indexed: bool,
+}
+
+impl<'o> Out for Form<'o> {
+    type Fields<'a>
+        = Fields<'a, 'o>
+    where
+        Self: 'a;
+    fn fields(&mut self) -> Fields<'_, 'o> {
+        Fields::top(self)
+    }
+    fn pair<T: Serialize + ?Sized>(
+        &mut self,
+        mut name: String,
+        value: &T,
+    ) -> Result<(), ParamsError> {
+        let depth = check_pair_name(&name)?;
+        value.serialize(ValueSer {
+            out: self,
+            name: &mut name,
+            depth,
+        })
+    }
 }
 
 impl Form<'_> {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(indexed: bool) -> Self {
         Self {
             pairs: form_urlencoded::Serializer::new(String::new()),
             count: 0,
+            indexed,
         }
+    }
+
+    /// Whether a sequence's elements carry their index.
+    pub(super) fn indexed(&self) -> bool {
+        self.indexed
     }
 
     pub(super) fn append_pair(&mut self, name: &str, value: &str) {
@@ -45,8 +90,8 @@ impl ser::Error for ParamsError {
 }
 
 /// The top level: a map, a struct, a sequence of `(name, value)` pairs, or nothing.
-pub(super) struct Top<'a, 'o> {
-    pub(super) out: &'a mut Form<'o>,
+pub(super) struct Top<'a, O> {
+    pub(super) out: &'a mut O,
 }
 
 fn not_a_map(found: &'static str) -> ParamsError {
@@ -59,15 +104,15 @@ macro_rules! top_rejects {
     };
 }
 
-impl<'a, 'o> ser::Serializer for Top<'a, 'o> {
+impl<'a, O: Out> ser::Serializer for Top<'a, O> {
     type Ok = ();
     type Error = ParamsError;
-    type SerializeSeq = Pairs<'a, 'o>;
-    type SerializeTuple = Pairs<'a, 'o>;
+    type SerializeSeq = Pairs<'a, O>;
+    type SerializeTuple = Pairs<'a, O>;
     type SerializeTupleStruct = Impossible<(), ParamsError>;
     type SerializeTupleVariant = Impossible<(), ParamsError>;
-    type SerializeMap = Fields<'a, 'o>;
-    type SerializeStruct = Fields<'a, 'o>;
+    type SerializeMap = O::Fields<'a>;
+    type SerializeStruct = O::Fields<'a>;
     type SerializeStructVariant = Impossible<(), ParamsError>;
 
     top_rejects! {
@@ -118,11 +163,11 @@ impl<'a, 'o> ser::Serializer for Top<'a, 'o> {
     ) -> Result<(), ParamsError> {
         Err(not_a_map("an enum"))
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Pairs<'a, 'o>, ParamsError> {
+    fn serialize_seq(self, _: Option<usize>) -> Result<Pairs<'a, O>, ParamsError> {
         Ok(Pairs { out: self.out })
     }
     /// An array such as `[("amount", "2000"), ("currency", "usd")]` serializes as a tuple.
-    fn serialize_tuple(self, _: usize) -> Result<Pairs<'a, 'o>, ParamsError> {
+    fn serialize_tuple(self, _: usize) -> Result<Pairs<'a, O>, ParamsError> {
         Ok(Pairs { out: self.out })
     }
     fn serialize_tuple_struct(
@@ -141,11 +186,11 @@ impl<'a, 'o> ser::Serializer for Top<'a, 'o> {
     ) -> Result<Self::SerializeTupleVariant, ParamsError> {
         Err(not_a_map("an enum"))
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Fields<'a, 'o>, ParamsError> {
-        Ok(Fields::top(self.out))
+    fn serialize_map(self, _: Option<usize>) -> Result<O::Fields<'a>, ParamsError> {
+        Ok(self.out.fields())
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Fields<'a, 'o>, ParamsError> {
-        Ok(Fields::top(self.out))
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<O::Fields<'a>, ParamsError> {
+        Ok(self.out.fields())
     }
     fn serialize_struct_variant(
         self,
@@ -159,13 +204,13 @@ impl<'a, 'o> ser::Serializer for Top<'a, 'o> {
 }
 
 /// A top-level sequence: each element must be a `(name, value)` pair.
-pub(super) struct Pairs<'a, 'o> {
-    out: &'a mut Form<'o>,
+pub(super) struct Pairs<'a, O> {
+    out: &'a mut O,
 }
 
 macro_rules! pairs_impl {
     ($($trait:ident),*) => {$(
-        impl ser::$trait for Pairs<'_, '_> {
+        impl<O: Out> ser::$trait for Pairs<'_, O> {
             type Ok = ();
             type Error = ParamsError;
             fn serialize_element<T: Serialize + ?Sized>(&mut self, pair: &T) -> Result<(), ParamsError> {
@@ -180,23 +225,21 @@ macro_rules! pairs_impl {
 pairs_impl!(SerializeSeq, SerializeTuple);
 
 /// One `(name, value)` pair of a top-level sequence.
-struct PairSer<'a, 'o> {
-    out: &'a mut Form<'o>,
+struct PairSer<'a, O> {
+    out: &'a mut O,
 }
 
 /// The pair's two halves as they arrive.
-struct PairFields<'a, 'o> {
-    out: &'a mut Form<'o>,
+struct PairFields<'a, O> {
+    out: &'a mut O,
     name: Option<String>,
-    /// The levels of the name, where its value starts.
-    depth: usize,
 }
 
-impl<'a, 'o> ser::Serializer for PairSer<'a, 'o> {
+impl<'a, O: Out> ser::Serializer for PairSer<'a, O> {
     type Ok = ();
     type Error = ParamsError;
     type SerializeSeq = Impossible<(), ParamsError>;
-    type SerializeTuple = PairFields<'a, 'o>;
+    type SerializeTuple = PairFields<'a, O>;
     type SerializeTupleStruct = Impossible<(), ParamsError>;
     type SerializeTupleVariant = Impossible<(), ParamsError>;
     type SerializeMap = Impossible<(), ParamsError>;
@@ -248,12 +291,11 @@ impl<'a, 'o> ser::Serializer for PairSer<'a, 'o> {
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, ParamsError> {
         Err(not_a_map("a list of lists"))
     }
-    fn serialize_tuple(self, len: usize) -> Result<PairFields<'a, 'o>, ParamsError> {
+    fn serialize_tuple(self, len: usize) -> Result<PairFields<'a, O>, ParamsError> {
         if len == 2 {
             Ok(PairFields {
                 out: self.out,
                 name: None,
-                depth: 1,
             })
         } else {
             Err(not_a_map("a list of tuples that are not pairs"))
@@ -296,24 +338,18 @@ impl<'a, 'o> ser::Serializer for PairSer<'a, 'o> {
     }
 }
 
-impl ser::SerializeTuple for PairFields<'_, '_> {
+impl<O: Out> ser::SerializeTuple for PairFields<'_, O> {
     type Ok = ();
     type Error = ParamsError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), ParamsError> {
         match self.name.take() {
             None => {
-                let name = v.serialize(KeySer { parent: "" })?;
-                self.depth = check_pair_name(&name)?;
-                self.name = Some(name);
+                self.name = Some(v.serialize(KeySer { parent: "" })?);
                 Ok(())
             }
             // The second element: the value. `serialize_tuple` took only pairs, so no third
             // element follows.
-            Some(mut name) => v.serialize(ValueSer {
-                out: self.out,
-                name: &mut name,
-                depth: self.depth,
-            }),
+            Some(name) => self.out.pair(name, v),
         }
     }
     fn end(self) -> Result<(), ParamsError> {

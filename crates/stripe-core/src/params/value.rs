@@ -133,7 +133,9 @@ impl Items<'_, '_> {
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ParamsError> {
         self.name.truncate(self.len);
         // Writing to a String cannot fail.
-        let _ = write!(self.name, "[{}]", self.index);
+        if self.out.indexed() {
+            let _ = write!(self.name, "[{}]", self.index);
+        }
         let before = self.out.count();
         let result = value.serialize(ValueSer {
             out: self.out,

@@ -212,6 +212,46 @@ pub fn delete() -> Request {
     Request::delete("/v1/customers/cus_1").expect("valid")
 }
 
+/// A 200 answer with `body`, as a list walk receives it from a call.
+pub fn page(body: &serde_json::Value) -> Response {
+    let request = Request::get("/v1/customers").expect("valid");
+    run(
+        request,
+        RetryPolicy::never(),
+        &[http(200, &[], &body.to_string())],
+    )
+    .outcome
+    .expect("a response")
+}
+
+/// A v2 POST (JSON body).
+pub fn post_v2() -> Request {
+    Request::post(
+        "/v2/billing/meter_events",
+        &[("event_name", "api_call"), ("identifier", "idmp_1")],
+    )
+    .expect("valid")
+}
+
+/// A v2 DELETE (it carries a key).
+pub fn delete_v2() -> Request {
+    Request::delete("/v2/core/accounts/acct_1/persons/person_1").expect("valid")
+}
+
+/// A v2 GET.
+pub fn get_v2() -> Request {
+    Request::get("/v2/core/accounts/acct_1").expect("valid")
+}
+
+/// The advice of the only answer to `req`, never retried.
+pub fn advice_of(req: Request, step: Step) -> stripe_core::Advice {
+    let t = run(req, RetryPolicy::never(), &[step]);
+    match t.outcome {
+        Ok(r) => r.advice(),
+        Err(f) => f.advice(),
+    }
+}
+
 pub fn keys(trace: &Trace) -> Vec<Option<String>> {
     trace
         .sent

@@ -8,9 +8,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde::de::{Deserialize, DeserializeOwned, Deserializer, Error, MapAccess};
 use serde_json::{Map, Value};
 
+use super::open::{self, Open, required, set};
 use super::{EventType, WebhookError, check_object, parse_payload, verify_signature};
 
 /// The `object` of a snapshot event.
@@ -25,24 +27,20 @@ const EXPECTED: &str = "a snapshot event";
 ///
 /// Members this crate does not know are kept ([`Event::extra`]) and serialized again, so an
 /// event read and written back loses nothing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event<T = Value> {
     id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     object: Option<String>,
     #[serde(rename = "type")]
     event_type: EventType,
     created: i64,
-    #[serde(default)]
     api_version: Option<String>,
-    #[serde(default)]
     livemode: bool,
-    #[serde(default)]
     pending_webhooks: u64,
     data: EventData<T>,
-    #[serde(default)]
     request: Option<EventRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<String>,
     #[serde(flatten)]
     extra: Map<String, Value>,
@@ -50,10 +48,10 @@ pub struct Event<T = Value> {
 
 /// An event's `data`: the object as it was when the event happened, and for `*.updated`
 /// events the values its changed attributes had before.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventData<T = Value> {
     object: T,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     previous_attributes: Option<Map<String, Value>>,
     #[serde(flatten)]
     extra: Map<String, Value>,
@@ -61,11 +59,9 @@ pub struct EventData<T = Value> {
 
 /// The API request that caused an event (`request`): its id and idempotency key, each absent
 /// for events no request caused (an automatic payout, say).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRequest {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     idempotency_key: Option<String>,
     #[serde(flatten)]
     extra: Map<String, Value>,
@@ -90,7 +86,7 @@ pub struct EventRequest {
 /// assert_eq!(event.request().and_then(|r| r.idempotency_key()), Some("k-1"));
 /// # Ok::<(), webhook::WebhookError>(())
 /// ```
-pub fn parse_event<T: serde::de::DeserializeOwned>(
+pub fn parse_event<T: DeserializeOwned>(
     payload: &[u8],
     header: &str,
     secret: &str,
@@ -101,7 +97,7 @@ pub fn parse_event<T: serde::de::DeserializeOwned>(
     Event::from_slice(payload)
 }
 
-impl<T: serde::de::DeserializeOwned> Event<T> {
+impl<T: DeserializeOwned> Event<T> {
     /// Parses an event whose authenticity is already known (the body of `GET /v1/events/{id}`,
     /// or a payload verified earlier); a webhook's payload goes through [`parse_event`].
     pub fn from_slice(json: &[u8]) -> Result<Self, WebhookError> {
@@ -207,3 +203,160 @@ impl EventRequest {
         &self.extra
     }
 }
+
+// Reading: each known member straight into its type, the others kept (`open.rs`).
+
+pub(super) struct EventParts<T> {
+    id: Option<String>,
+    object: Option<Option<String>>,
+    event_type: Option<EventType>,
+    created: Option<i64>,
+    api_version: Option<Option<String>>,
+    livemode: Option<bool>,
+    pending_webhooks: Option<u64>,
+    data: Option<EventData<T>>,
+    request: Option<Option<EventRequest>>,
+    account: Option<Option<String>>,
+}
+
+impl<'de, T: Deserialize<'de>> Open<'de> for Event<T> {
+    const EXPECTING: &'static str = EXPECTED;
+    type Parts = EventParts<T>;
+
+    fn parts() -> EventParts<T> {
+        EventParts {
+            id: None,
+            object: None,
+            event_type: None,
+            created: None,
+            api_version: None,
+            livemode: None,
+            pending_webhooks: None,
+            data: None,
+            request: None,
+            account: None,
+        }
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        p: &mut EventParts<T>,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => set(&mut p.id, "id", map),
+            "object" => set(&mut p.object, "object", map),
+            "type" => set(&mut p.event_type, "type", map),
+            "created" => set(&mut p.created, "created", map),
+            "api_version" => set(&mut p.api_version, "api_version", map),
+            "livemode" => set(&mut p.livemode, "livemode", map),
+            "pending_webhooks" => set(&mut p.pending_webhooks, "pending_webhooks", map),
+            "data" => set(&mut p.data, "data", map),
+            "request" => set(&mut p.request, "request", map),
+            "account" => set(&mut p.account, "account", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(p: EventParts<T>, extra: Map<String, Value>) -> Result<Self, E> {
+        Ok(Self {
+            id: required(p.id, "id")?,
+            object: p.object.flatten(),
+            event_type: required(p.event_type, "type")?,
+            created: required(p.created, "created")?,
+            api_version: p.api_version.flatten(),
+            livemode: p.livemode.unwrap_or(false),
+            pending_webhooks: p.pending_webhooks.unwrap_or(0),
+            data: required(p.data, "data")?,
+            request: p.request.flatten(),
+            account: p.account.flatten(),
+            extra,
+        })
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Open<'de> for EventData<T> {
+    const EXPECTING: &'static str = "an event's data {object, previous_attributes}";
+    type Parts = (Option<T>, Option<Option<Map<String, Value>>>);
+
+    fn parts() -> Self::Parts {
+        (None, None)
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        (object, previous): &mut Self::Parts,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "object" => set(object, "object", map),
+            "previous_attributes" => set(previous, "previous_attributes", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(
+        (object, previous): Self::Parts,
+        extra: Map<String, Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            object: required(object, "object")?,
+            previous_attributes: previous.flatten(),
+            extra,
+        })
+    }
+}
+
+impl<'de> Open<'de> for EventRequest {
+    const EXPECTING: &'static str = "an event's request {id, idempotency_key}";
+    type Parts = (Option<Option<String>>, Option<Option<String>>);
+
+    fn parts() -> Self::Parts {
+        (None, None)
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        (id, idempotency_key): &mut Self::Parts,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => set(id, "id", map),
+            "idempotency_key" => set(idempotency_key, "idempotency_key", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(
+        (id, idempotency_key): Self::Parts,
+        extra: Map<String, Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            id: id.flatten(),
+            idempotency_key: idempotency_key.flatten(),
+            extra,
+        })
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Event<T> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        open::deserialize(d)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for EventData<T> {
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        open::deserialize(d)
+    }
+}
+
+open::deserialize_open!(EventRequest);

@@ -18,6 +18,7 @@
 
 mod event;
 mod event_type;
+mod open;
 mod thin;
 
 use std::fmt;

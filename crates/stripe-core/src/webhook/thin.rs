@@ -20,9 +20,11 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde::de::{Error, MapAccess};
 use serde_json::{Map, Value};
 
+use super::open::{self, Open, required, set};
 use super::{EventType, WebhookError, check_object, parse_payload, verify_signature};
 use crate::{Request, RequestError};
 
@@ -37,28 +39,27 @@ const EXPECTED: &str = "a thin event notification";
 ///
 /// It also reads the full event `GET /v2/core/events/{id}` returns, whose `data` and
 /// `changes` land in [`EventNotification::extra`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventNotification {
     id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     object: Option<String>,
     #[serde(rename = "type")]
     event_type: EventType,
     created: String,
-    #[serde(default)]
     livemode: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     context: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     related_object: Option<RelatedObject>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<Reason>,
     #[serde(flatten)]
     extra: Map<String, Value>,
 }
 
 /// The object an event is about: its id, its type and the path to GET it at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RelatedObject {
     id: String,
     #[serde(rename = "type")]
@@ -69,21 +70,20 @@ pub struct RelatedObject {
 }
 
 /// Why an event happened: for `type` `"request"`, the API request that caused it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
     #[serde(rename = "type")]
     reason_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     request: Option<ReasonRequest>,
     #[serde(flatten)]
     extra: Map<String, Value>,
 }
 
 /// The API request that caused an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReasonRequest {
     id: String,
-    #[serde(default)]
     idempotency_key: Option<String>,
     #[serde(flatten)]
     extra: Map<String, Value>,
@@ -274,3 +274,166 @@ impl Fetch<'_> {
         Request::get(&self.path)
     }
 }
+
+// Reading: each known member straight into its type, the others kept (`open.rs`).
+
+#[derive(Default)]
+pub(super) struct NotificationParts {
+    id: Option<String>,
+    object: Option<Option<String>>,
+    event_type: Option<EventType>,
+    created: Option<String>,
+    livemode: Option<bool>,
+    context: Option<Option<String>>,
+    related_object: Option<Option<RelatedObject>>,
+    reason: Option<Option<Reason>>,
+}
+
+impl<'de> Open<'de> for EventNotification {
+    const EXPECTING: &'static str = EXPECTED;
+    type Parts = NotificationParts;
+
+    fn parts() -> NotificationParts {
+        NotificationParts::default()
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        p: &mut NotificationParts,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => set(&mut p.id, "id", map),
+            "object" => set(&mut p.object, "object", map),
+            "type" => set(&mut p.event_type, "type", map),
+            "created" => set(&mut p.created, "created", map),
+            "livemode" => set(&mut p.livemode, "livemode", map),
+            "context" => set(&mut p.context, "context", map),
+            "related_object" => set(&mut p.related_object, "related_object", map),
+            "reason" => set(&mut p.reason, "reason", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(p: NotificationParts, extra: Map<String, Value>) -> Result<Self, E> {
+        Ok(Self {
+            id: required(p.id, "id")?,
+            object: p.object.flatten(),
+            event_type: required(p.event_type, "type")?,
+            created: required(p.created, "created")?,
+            livemode: p.livemode.unwrap_or(false),
+            context: p.context.flatten(),
+            related_object: p.related_object.flatten(),
+            reason: p.reason.flatten(),
+            extra,
+        })
+    }
+}
+
+impl<'de> Open<'de> for RelatedObject {
+    const EXPECTING: &'static str = "a related object {id, type, url}";
+    type Parts = [Option<String>; 3];
+
+    fn parts() -> [Option<String>; 3] {
+        Default::default()
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        [id, object_type, url]: &mut [Option<String>; 3],
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => set(id, "id", map),
+            "type" => set(object_type, "type", map),
+            "url" => set(url, "url", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(
+        [id, object_type, url]: [Option<String>; 3],
+        extra: Map<String, Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            id: required(id, "id")?,
+            object_type: required(object_type, "type")?,
+            url: required(url, "url")?,
+            extra,
+        })
+    }
+}
+
+impl<'de> Open<'de> for Reason {
+    const EXPECTING: &'static str = "a reason {type, request}";
+    type Parts = (Option<String>, Option<Option<ReasonRequest>>);
+
+    fn parts() -> Self::Parts {
+        (None, None)
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        (reason_type, request): &mut Self::Parts,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => set(reason_type, "type", map),
+            "request" => set(request, "request", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(
+        (reason_type, request): Self::Parts,
+        extra: Map<String, Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            reason_type: required(reason_type, "type")?,
+            request: request.flatten(),
+            extra,
+        })
+    }
+}
+
+impl<'de> Open<'de> for ReasonRequest {
+    const EXPECTING: &'static str = "a request {id, idempotency_key}";
+    type Parts = (Option<String>, Option<Option<String>>);
+
+    fn parts() -> Self::Parts {
+        (None, None)
+    }
+
+    #[inline]
+    fn member<A: MapAccess<'de>>(
+        (id, idempotency_key): &mut Self::Parts,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => set(id, "id", map),
+            "idempotency_key" => set(idempotency_key, "idempotency_key", map),
+            _ => Ok(false),
+        }
+    }
+
+    #[inline]
+    fn build<E: Error>(
+        (id, idempotency_key): Self::Parts,
+        extra: Map<String, Value>,
+    ) -> Result<Self, E> {
+        Ok(Self {
+            id: required(id, "id")?,
+            idempotency_key: idempotency_key.flatten(),
+            extra,
+        })
+    }
+}
+
+open::deserialize_open!(EventNotification, RelatedObject, Reason, ReasonRequest);

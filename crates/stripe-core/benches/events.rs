@@ -181,7 +181,7 @@ fn main() {
         (
             "thin_notification",
             ratio(
-                "thin notification (560 B)",
+                "thin notification (546 B)",
                 pairs,
                 n,
                 &|| drop(black_box(EventNotification::from_slice(black_box(THIN)))),

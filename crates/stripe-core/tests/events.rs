@@ -115,7 +115,7 @@ fn a_thin_notification_and_the_requests_it_asks_for() {
     let reason = note.reason().expect("reason");
     assert_eq!(reason.reason_type(), "request");
     let request = reason.request().expect("request");
-    assert_eq!(request.id(), "req_v2Qh3lGf0xkZaT5eK");
+    assert_eq!(request.id(), Some("req_v2Qh3lGf0xkZaT5eK"));
     assert_eq!(
         request.idempotency_key(),
         Some("0197847e-6a39-7b63-a1d2-3f0e5c9b8d41")

@@ -57,8 +57,9 @@ pub struct EventData<T = Value> {
     extra: Map<String, Value>,
 }
 
-/// The API request that caused an event (`request`): its id and idempotency key, each absent
-/// for events no request caused (an automatic payout, say).
+/// The API request that caused an event: a snapshot event's `request`, and a thin event's
+/// `reason.request`; its id and idempotency key, each absent for events no request caused (an
+/// automatic payout, say).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRequest {
     id: Option<String>,

@@ -30,9 +30,7 @@ use sha2::Sha256;
 
 pub use event::{Event, EventData, EventRequest, parse_event};
 pub use event_type::EventType;
-pub use thin::{
-    EventNotification, Fetch, Reason, ReasonRequest, RelatedObject, parse_event_notification,
-};
+pub use thin::{EventNotification, Fetch, Reason, RelatedObject, parse_event_notification};
 
 /// Stripe's default tolerance between the signed timestamp and now: 300 s.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);

@@ -25,7 +25,7 @@ use serde::de::{Error, MapAccess};
 use serde_json::{Map, Value};
 
 use super::open::{self, Open, required, set};
-use super::{EventType, WebhookError, check_object, parse_payload, verify_signature};
+use super::{EventRequest, EventType, WebhookError, check_object, parse_payload, verify_signature};
 use crate::{Request, RequestError};
 
 /// The `object` of a thin event.
@@ -75,16 +75,7 @@ pub struct Reason {
     #[serde(rename = "type")]
     reason_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    request: Option<ReasonRequest>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-/// The API request that caused an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReasonRequest {
-    id: String,
-    idempotency_key: Option<String>,
+    request: Option<EventRequest>,
     #[serde(flatten)]
     extra: Map<String, Value>,
 }
@@ -228,26 +219,10 @@ impl Reason {
         &self.reason_type
     }
 
-    /// The request that caused the event, for type `request`.
-    pub fn request(&self) -> Option<&ReasonRequest> {
+    /// The request that caused the event, for type `request` (the same shape as a snapshot
+    /// event's `request`).
+    pub fn request(&self) -> Option<&EventRequest> {
         self.request.as_ref()
-    }
-
-    /// The members this crate does not know, kept as they came.
-    pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
-    }
-}
-
-impl ReasonRequest {
-    /// The request's id (`req_...`).
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The idempotency key it was sent with.
-    pub fn idempotency_key(&self) -> Option<&str> {
-        self.idempotency_key.as_deref()
     }
 
     /// The members this crate does not know, kept as they came.
@@ -370,7 +345,7 @@ impl<'de> Open<'de> for RelatedObject {
 
 impl<'de> Open<'de> for Reason {
     const EXPECTING: &'static str = "a reason {type, request}";
-    type Parts = (Option<String>, Option<Option<ReasonRequest>>);
+    type Parts = (Option<String>, Option<Option<EventRequest>>);
 
     fn parts() -> Self::Parts {
         (None, None)
@@ -402,38 +377,4 @@ impl<'de> Open<'de> for Reason {
     }
 }
 
-impl<'de> Open<'de> for ReasonRequest {
-    const EXPECTING: &'static str = "a request {id, idempotency_key}";
-    type Parts = (Option<String>, Option<Option<String>>);
-
-    fn parts() -> Self::Parts {
-        (None, None)
-    }
-
-    #[inline]
-    fn member<A: MapAccess<'de>>(
-        (id, idempotency_key): &mut Self::Parts,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "id" => set(id, "id", map),
-            "idempotency_key" => set(idempotency_key, "idempotency_key", map),
-            _ => Ok(false),
-        }
-    }
-
-    #[inline]
-    fn build<E: Error>(
-        (id, idempotency_key): Self::Parts,
-        extra: Map<String, Value>,
-    ) -> Result<Self, E> {
-        Ok(Self {
-            id: required(id, "id")?,
-            idempotency_key: idempotency_key.flatten(),
-            extra,
-        })
-    }
-}
-
-open::deserialize_open!(EventNotification, RelatedObject, Reason, ReasonRequest);
+open::deserialize_open!(EventNotification, RelatedObject, Reason);

@@ -2,12 +2,14 @@
 //! Secrets (API key, webhook secret) are never echoed back in an error.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use stripe_core::Method;
+use stripe_fake::ServerOptions;
+use stripe_fake::cli::OptionsError;
 
+use crate::help::Topic;
 use crate::words::{Words, invalid, number, seconds};
 
 /// The usage text (`--help`).
@@ -26,12 +28,12 @@ impl fmt::Debug for Secret {
 /// What to do.
 #[derive(Debug)]
 pub enum Command {
-    /// Print the usage.
-    Help,
+    /// Print the usage, or one command's.
+    Help(Topic),
     /// Send one request (or walk a list).
     Request(RequestArgs),
-    /// Serve the fake Stripe in the foreground.
-    Fake(FakeArgs),
+    /// Serve the fake Stripe in the foreground (the `stripe-fake` binary's options).
+    Fake(Box<ServerOptions>),
     /// Print a `Stripe-Signature` header for a payload.
     WebhookSign(SignArgs),
     /// Check a payload against a `Stripe-Signature` header.
@@ -90,15 +92,6 @@ pub struct RequestArgs {
     pub db: Option<String>,
 }
 
-/// `stripe-cli fake`.
-#[derive(Debug, Default)]
-pub struct FakeArgs {
-    pub port: Option<u16>,
-    pub host: Option<IpAddr>,
-    pub plan: Option<PathBuf>,
-    pub seed: Option<u64>,
-}
-
 /// `stripe-cli webhook sign`.
 #[derive(Debug)]
 pub struct SignArgs {
@@ -117,7 +110,7 @@ pub struct VerifyArgs {
 }
 
 /// Why the command line was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum ArgsError {
     /// Nothing to do.
     NoCommand,
@@ -143,6 +136,8 @@ pub enum ArgsError {
     BadData { data: String, reason: &'static str },
     /// `--all` on anything but `get`.
     AllNeedsGet,
+    /// `fake`'s options (the `stripe-fake` binary's) are refused.
+    Fake(OptionsError),
 }
 
 impl fmt::Display for ArgsError {
@@ -162,20 +157,31 @@ impl fmt::Display for ArgsError {
             Self::Extra(a) => write!(f, "unexpected argument {a:?}"),
             Self::BadData { data, reason } => write!(f, "invalid -d {data:?}: {reason}"),
             Self::AllNeedsGet => f.write_str("--all only applies to get"),
+            Self::Fake(e) => write!(f, "fake: {e}"),
         }
     }
 }
 
-impl std::error::Error for ArgsError {}
+impl std::error::Error for ArgsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Fake(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Parses the arguments (without the program name); `env` reads environment variables.
 pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, ArgsError> {
     match args.first().map(String::as_str) {
         None => Err(ArgsError::NoCommand),
-        Some("-h" | "--help" | "help") => Ok(Command::Help),
+        Some("-h" | "--help") => Ok(Command::Help(Topic::All)),
+        Some("help") => Ok(Command::Help(
+            args.get(1).and_then(|c| Topic::of(c)).unwrap_or(Topic::All),
+        )),
         Some("fake") => fake(&args[1..]),
         Some("webhook") => webhook(&args[1..], env),
-        Some("journal") => crate::journal_cmd::parse(&args[1..], env).map(Command::Journal),
+        Some("journal") => crate::journal_cmd::parse(&args[1..], env),
         Some(_) => request(args, env),
     }
 }
@@ -207,7 +213,7 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     while let Some((flag, inline)) = words.next() {
         let mut value = || words.value(flag, inline).map(str::to_owned);
         match flag {
-            "-h" | "--help" => return Ok(Command::Help),
+            "-h" | "--help" => return Ok(Command::Help(Topic::Request)),
             "-d" | "--data" => r.params.push(data(&value()?)?),
             "--data-raw" => r.data_raw.push(value()?),
             "--api-base" => r.api_base = Some(value()?),
@@ -305,33 +311,18 @@ fn data(arg: &str) -> Result<(String, String), ArgsError> {
 }
 
 fn fake(args: &[String]) -> Result<Command, ArgsError> {
-    let mut f = FakeArgs::default();
-    let mut words = Words::new(args);
-    while let Some((flag, inline)) = words.next() {
-        match flag {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--port" => {
-                f.port = Some(number(
-                    flag,
-                    words.value(flag, inline)?,
-                    "a port, 0..=65535",
-                )?)
-            }
-            "--host" => f.host = Some(number(flag, words.value(flag, inline)?, "an IP address")?),
-            "--seed" => f.seed = Some(number(flag, words.value(flag, inline)?, "a whole number")?),
-            "--plan" => f.plan = Some(PathBuf::from(words.value(flag, inline)?)),
-            f if f.starts_with('-') => return Err(ArgsError::UnknownOption(f.to_owned())),
-            word => return Err(ArgsError::Extra(word.to_owned())),
-        }
+    match stripe_fake::cli::parse_args(args) {
+        Ok(Some(options)) => Ok(Command::Fake(Box::new(options))),
+        Ok(None) => Ok(Command::Help(Topic::Fake)),
+        Err(e) => Err(ArgsError::Fake(e)),
     }
-    Ok(Command::Fake(f))
 }
 
 fn webhook(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, ArgsError> {
     let sign = match args.first().map(String::as_str) {
         Some("sign") => true,
         Some("verify") => false,
-        Some("-h" | "--help") => return Ok(Command::Help),
+        Some("-h" | "--help") => return Ok(Command::Help(Topic::Webhook)),
         Some(other) => return Err(ArgsError::UnknownCommand(format!("webhook {other}"))),
         None => {
             return Err(ArgsError::UnknownCommand(
@@ -344,7 +335,7 @@ fn webhook(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     let mut words = Words::new(&args[1..]);
     while let Some((flag, inline)) = words.next() {
         match flag {
-            "-h" | "--help" => return Ok(Command::Help),
+            "-h" | "--help" => return Ok(Command::Help(Topic::Webhook)),
             "--secret" => secret = Some(Secret(words.value(flag, inline)?.to_owned())),
             "--payload-file" => payload = Some(PathBuf::from(words.value(flag, inline)?)),
             "--header" if !sign => header = Some(words.value(flag, inline)?.to_owned()),

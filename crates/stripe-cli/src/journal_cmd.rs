@@ -8,7 +8,8 @@ use serde_json::json;
 use stripe_core::{Config, Request};
 use stripe_journal::{Audit, IntentId, Journal, StateKind};
 
-use crate::args::{ArgsError, Secret};
+use crate::args::{ArgsError, Command, Secret};
+use crate::help::Topic;
 use crate::journal_print::{self as print, failed};
 use crate::output::{self, Exit, Report};
 use crate::words::{Words, invalid, number};
@@ -61,11 +62,11 @@ pub struct JournalArgs {
     pub action: Action,
 }
 
-/// Parses the words after `journal`.
-pub fn parse(
-    args: &[String],
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<JournalArgs, ArgsError> {
+/// Parses the words after `journal`: the command, or its help (`-h`, `--help` anywhere).
+pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, ArgsError> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        return Ok(Command::Help(Topic::Journal));
+    }
     let verb = args.first().map(String::as_str);
     let (mut db, mut state, mut limit, mut op, mut scope) = (None, None, None, None, String::new());
     let (mut api_base, mut secret_key, mut account) = (None, None, None);
@@ -145,7 +146,7 @@ pub fn parse(
             ));
         }
     };
-    Ok(JournalArgs { db, action })
+    Ok(Command::Journal(JournalArgs { db, action }))
 }
 
 /// Runs `journal ...`.

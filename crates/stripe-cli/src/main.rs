@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod help;
 mod journal_cmd;
 mod journal_print;
 mod output;
@@ -31,12 +32,12 @@ fn main() -> ExitCode {
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let exit = match args::parse(&argv, &env) {
-        Ok(Command::Help) => {
-            output::out(args::USAGE.trim_end());
+        Ok(Command::Help(topic)) => {
+            output::out(&help::text(topic));
             Exit::Success
         }
         Ok(Command::Request(request)) => run::request(request),
-        Ok(Command::Fake(fake)) => run::fake(fake),
+        Ok(Command::Fake(options)) => run::fake(*options),
         Ok(Command::Journal(journal)) => journal_cmd::run(journal),
         Ok(Command::WebhookSign(sign)) => webhook_cmd::sign(sign),
         Ok(Command::WebhookVerify(verify)) => webhook_cmd::verify(verify),

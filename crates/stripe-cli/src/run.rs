@@ -9,7 +9,7 @@ use stripe_core::{
 };
 use stripe_fake::server::{self, ServerHandle, ServerOptions};
 
-use crate::args::{Adapter, FakeArgs, PolicyName, RequestArgs};
+use crate::args::{Adapter, PolicyName, RequestArgs};
 use crate::output::{self, Exit, Report};
 
 /// The key used against the embedded fake.
@@ -247,29 +247,7 @@ fn all(driver: &Driver, path: &str, report: Report) -> Exit {
 }
 
 /// `stripe-cli fake`: serves in the foreground until killed.
-pub fn fake(args: FakeArgs) -> Exit {
-    let mut options = ServerOptions::default();
-    if let Some(port) = args.port {
-        options.port = port;
-    }
-    if let Some(host) = args.host {
-        options.host = host;
-    }
-    if let Some(seed) = args.seed {
-        options.seed = seed;
-    }
-    if let Some(file) = &args.plan {
-        let plan = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read the plan file {}: {e}", file.display()))
-            .and_then(|text| {
-                stripe_fake::FaultPlan::from_json(&text)
-                    .map_err(|e| format!("invalid plan file {}: {e}", file.display()))
-            });
-        match plan {
-            Ok(plan) => options.plan = plan,
-            Err(e) => return usage(&e),
-        }
-    }
+pub fn fake(options: ServerOptions) -> Exit {
     match server::run_foreground(options) {
         Ok(()) => Exit::Success,
         Err(e) => {

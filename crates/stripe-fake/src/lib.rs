@@ -90,6 +90,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cli;
 pub mod fault;
 mod ids;
 pub mod model;

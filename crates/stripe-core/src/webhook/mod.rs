@@ -4,6 +4,22 @@
 //! where `v1` is HMAC-SHA256 of `"{t}.{payload}"` under the endpoint's secret (`whsec_...`).
 //! While a secret is being rolled, several `v1` entries may be present; any one matching
 //! is enough. Comparisons are constant-time.
+//!
+//! Events, each parser verifying the signature first ([`verify_signature`]):
+//! - [`parse_event`]: a snapshot (API v1) event, `{"object": "event", "data": {"object":
+//!   ...}}`, into [`Event<T>`] over the object's type (`serde_json::Value` by default);
+//! - [`parse_event_notification`]: a thin event notification of an event destination (API
+//!   v2), `{"object": "v2.core.event", "related_object": ...}`, into [`EventNotification`],
+//!   whose [`EventNotification::fetch_event`] and [`EventNotification::fetch_related_object`]
+//!   say what to GET next, and in which account's context.
+//!
+//! Event types are open ([`EventType`]: a new type is never a parse failure) and fields this
+//! crate does not know are kept, so an event serialized again loses nothing.
+
+mod event;
+mod event_type;
+mod open;
+mod thin;
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,6 +27,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
+
+pub use event::{Event, EventData, EventRequest, parse_event};
+pub use event_type::EventType;
+pub use thin::{EventNotification, Fetch, Reason, RelatedObject, parse_event_notification};
 
 /// Stripe's default tolerance between the signed timestamp and now: 300 s.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -43,6 +63,22 @@ pub enum WebhookError {
     EmptySecret,
     /// The signature matches but the payload is not JSON.
     Payload(serde_json::Error),
+    /// The signature matches and the payload is JSON, but not of the expected shape (a field
+    /// missing or of another type; the source says which, and where).
+    Shape {
+        /// What was expected: `"a snapshot event"` or `"a thin event notification"`.
+        expected: &'static str,
+        /// serde's account of what was wrong.
+        source: serde_json::Error,
+    },
+    /// The payload's `object` names another kind of payload (a snapshot event given to the
+    /// thin parser, or the other way round).
+    WrongObject {
+        /// The `object` expected: `"event"` or `"v2.core.event"`.
+        expected: &'static str,
+        /// The `object` found (the first 64 characters; shown escaped, it is server text).
+        found: String,
+    },
 }
 
 impl fmt::Display for WebhookError {
@@ -59,6 +95,19 @@ impl fmt::Display for WebhookError {
             Self::Mismatch => f.write_str("no v1 signature matches the payload and secret"),
             Self::EmptySecret => f.write_str("the webhook secret is empty"),
             Self::Payload(e) => write!(f, "payload is not JSON: {e}"),
+            Self::Shape { expected, source } => {
+                write!(f, "payload is JSON but not {expected}: {source}")
+            }
+            Self::WrongObject { expected, found } => {
+                write!(f, "payload's object is {found:?}, expected {expected:?}")?;
+                match found.as_str() {
+                    "event" => f.write_str(" (a snapshot event: parse it with parse_event)"),
+                    "v2.core.event" => f.write_str(
+                        " (a thin event notification: parse it with parse_event_notification)",
+                    ),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }
@@ -66,7 +115,7 @@ impl fmt::Display for WebhookError {
 impl std::error::Error for WebhookError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Payload(e) => Some(e),
+            Self::Payload(e) | Self::Shape { source: e, .. } => Some(e),
             _ => None,
         }
     }
@@ -118,7 +167,8 @@ pub fn parse_header(header: &str) -> Result<SignatureHeader, WebhookError> {
 /// Verifies `payload` against `header` under `secret` at `now`, and returns the event as JSON.
 ///
 /// `tolerance` bounds the distance between the signed time and `now`, either way; `None`
-/// skips the check (never do that in production).
+/// skips the check (never do that in production). For a typed event, see [`parse_event`] (a
+/// snapshot event) and [`parse_event_notification`] (a thin event notification).
 pub fn verify(
     payload: &[u8],
     header: &str,
@@ -126,6 +176,19 @@ pub fn verify(
     now: SystemTime,
     tolerance: Option<Duration>,
 ) -> Result<Value, WebhookError> {
+    verify_signature(payload, header, secret, now, tolerance)?;
+    serde_json::from_slice(payload).map_err(WebhookError::Payload)
+}
+
+/// Checks that `header` signs `payload` under `secret` at `now` (within `tolerance`), without
+/// reading the payload: the one signature check every parser of this module runs first.
+pub fn verify_signature(
+    payload: &[u8],
+    header: &str,
+    secret: &str,
+    now: SystemTime,
+    tolerance: Option<Duration>,
+) -> Result<(), WebhookError> {
     if secret.is_empty() {
         return Err(WebhookError::EmptySecret);
     }
@@ -147,7 +210,7 @@ pub fn verify(
             return Err(WebhookError::OutsideTolerance { skew_secs: skew });
         }
     }
-    serde_json::from_slice(payload).map_err(WebhookError::Payload)
+    Ok(())
 }
 
 /// Signs `payload` at `timestamp` (unix seconds) under `secret`: the `Stripe-Signature` header
@@ -186,4 +249,47 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// Parses a payload whose signature was checked as `T`, an event whose `object` must be
+/// `object`: a payload that is not JSON, one of another kind (its `object` says so) and one of
+/// the right kind but a wrong shape are three different errors.
+fn parse_payload<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    object: &'static str,
+    expected: &'static str,
+) -> Result<T, WebhookError> {
+    match serde_json::from_slice::<T>(payload) {
+        Ok(parsed) => Ok(parsed),
+        Err(e) if !e.is_data() => Err(WebhookError::Payload(e)),
+        // Only on this error path is the payload read a second time, for its `object` alone.
+        Err(source) => match serde_json::from_slice::<ObjectOnly>(payload) {
+            Ok(ObjectOnly {
+                object: Some(found),
+            }) if found != object => Err(wrong_object(object, &found)),
+            _ => Err(WebhookError::Shape { expected, source }),
+        },
+    }
+}
+
+/// Checks a parsed payload's `object` (absent is accepted: the official SDKs accept it too).
+fn check_object(found: Option<&str>, object: &'static str) -> Result<(), WebhookError> {
+    match found {
+        Some(found) if found != object => Err(wrong_object(object, found)),
+        _ => Ok(()),
+    }
+}
+
+fn wrong_object(expected: &'static str, found: &str) -> WebhookError {
+    WebhookError::WrongObject {
+        expected,
+        found: found.chars().take(64).collect(),
+    }
+}
+
+/// A payload's `object` member, the rest ignored.
+#[derive(serde::Deserialize)]
+struct ObjectOnly {
+    #[serde(default)]
+    object: Option<String>,
 }

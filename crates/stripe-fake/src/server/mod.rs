@@ -300,9 +300,11 @@ impl Drop for ServerHandle {
 /// (flushed), and serves until the process is killed.
 pub fn run_foreground(options: ServerOptions) -> io::Result<()> {
     let handle = start_with(options)?;
+    // Both lines in one write: a parent that reads the first line and closes the pipe must not
+    // make the second one fail.
+    let lines = format!("listening on {}\nseed {}\n", handle.base_url(), handle.seed());
     let mut out = io::stdout().lock();
-    writeln!(out, "listening on {}", handle.base_url())?;
-    writeln!(out, "seed {}", handle.seed())?;
+    out.write_all(lines.as_bytes())?;
     out.flush()?;
     drop(out);
     handle.wait();

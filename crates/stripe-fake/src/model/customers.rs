@@ -1,4 +1,4 @@
-//! Customers: create, retrieve, update, delete, list; a card on file from `source=tok_...`
+//! Customers: create (on a `test_clock` if given), retrieve, update, delete, list; a card on file from `source=tok_...`
 //! (the default source charges use) or `payment_method=pm_...` (attached).
 
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ pub(crate) fn resource() -> Resource {
             "tax_ids",
             "test_clock",
         ])
-        .with_list_filters(&["email"])
+        .with_list_filters(&["email", "test_clock"])
         .with_events(&["customer.created", "customer.updated", "customer.deleted"])
 }
 
@@ -84,9 +84,11 @@ pub(crate) fn parse_fields(p: &Params) -> Result<CustomerFields, ApiError> {
 impl Model {
     fn create_customer(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let fields = parse_fields(p)?;
+        let test_clock = self.test_clock_param(p)?;
         let id = self.next_id("cus_");
         let mut customer = objects::customer(&id, now);
         apply(&mut customer, &fields);
+        customer["test_clock"] = json!(test_clock);
         self.collection_mut("customer")?.insert(customer)?;
         if let Err(err) = self.set_payment_sources(&id, p, now) {
             // Nothing is created when the card on file is refused.

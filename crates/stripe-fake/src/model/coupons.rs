@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::Model;
 use super::errors::ApiError;
-use super::params::Params;
+use super::params::{Params, TextFields};
 use super::products::chosen_or_new_id;
 use crate::registry::{Call, Resource, Route};
 
@@ -166,13 +166,7 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
     let coupon = model.collection_mut("coupon")?.update(call.id(), |coupon| {
-        if let Some(name) = p.get("name") {
-            coupon["name"] = if name.is_empty() {
-                Value::Null
-            } else {
-                json!(name)
-            };
-        }
+        TextFields::from_params(p, &["name"]).apply_to(coupon);
         p.merge_metadata_into(coupon)
     })?;
     model.record_event("coupon.updated", &coupon, call.unix_time());

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::Model;
 use super::errors::ApiError;
 use super::objects;
-use super::params::{Params, merge_metadata};
+use super::params::{Params, TextFields, merge_metadata};
 use crate::registry::{Call, Resource, Route};
 
 /// The registry entry of customers.
@@ -63,17 +63,14 @@ const FIELDS: [&str; 6] = [
 /// The writable fields of a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CustomerFields {
-    scalars: Vec<(&'static str, String)>,
+    scalars: TextFields,
     metadata: BTreeMap<String, String>,
     clear_metadata: bool,
 }
 
 /// Validates create/update parameters.
 pub(crate) fn parse_fields(p: &Params) -> Result<CustomerFields, ApiError> {
-    let scalars = FIELDS
-        .iter()
-        .filter_map(|f| p.get(f).map(|v| (*f, v.to_owned())))
-        .collect();
+    let scalars = TextFields::from_params(p, &FIELDS);
     Ok(CustomerFields {
         scalars,
         metadata: p.map("metadata")?,
@@ -169,12 +166,6 @@ impl Model {
 }
 
 fn apply(customer: &mut Value, fields: &CustomerFields) {
-    for (name, value) in &fields.scalars {
-        customer[*name] = if value.is_empty() {
-            Value::Null
-        } else {
-            json!(value)
-        };
-    }
+    fields.scalars.apply_to(customer);
     merge_metadata(customer, &fields.metadata, fields.clear_metadata);
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Model;
 use super::errors::ApiError;
-use super::params::{Params, merge_metadata};
+use super::params::{Params, TextFields, merge_metadata};
 use crate::registry::{Call, Resource, Route};
 
 /// The registry entry of prices.
@@ -57,7 +57,7 @@ struct CreatePrice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PriceFields {
     active: Option<bool>,
-    text: Vec<(&'static str, String)>,
+    text: TextFields,
     tax_behavior: Option<String>,
     metadata: BTreeMap<String, String>,
     clear_metadata: bool,
@@ -89,10 +89,7 @@ fn integer(name: &str, raw: &str) -> Result<u64, ApiError> {
 fn parse_fields(p: &Params) -> Result<PriceFields, ApiError> {
     Ok(PriceFields {
         active: p.opt_bool("active")?,
-        text: ["nickname", "lookup_key"]
-            .iter()
-            .filter_map(|f| p.get(f).map(|v| (*f, v.to_owned())))
-            .collect(),
+        text: TextFields::from_params(p, &["nickname", "lookup_key"]),
         tax_behavior: p
             .get("tax_behavior")
             .map(|v| one_of("tax_behavior", v, &TAX_BEHAVIORS))
@@ -178,13 +175,7 @@ fn apply(price: &mut Value, fields: &PriceFields) {
     if let Some(active) = fields.active {
         price["active"] = json!(active);
     }
-    for (field, value) in &fields.text {
-        price[*field] = if value.is_empty() {
-            Value::Null
-        } else {
-            json!(value)
-        };
-    }
+    fields.text.apply_to(price);
     if let Some(tax_behavior) = &fields.tax_behavior {
         price["tax_behavior"] = json!(tax_behavior);
     }

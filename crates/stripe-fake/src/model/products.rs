@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Model;
 use super::errors::ApiError;
-use super::params::{Params, merge_metadata};
+use super::params::{Params, TextFields, merge_metadata};
 use crate::registry::handlers;
 use crate::registry::{Call, Resource, Route};
 
@@ -35,7 +35,7 @@ struct ProductFields {
     name: Option<String>,
     active: Option<bool>,
     shippable: Option<bool>,
-    text: Vec<(&'static str, String)>,
+    text: TextFields,
     default_price: Option<String>,
     metadata: BTreeMap<String, String>,
     clear_metadata: bool,
@@ -46,10 +46,7 @@ fn parse_fields(p: &Params) -> Result<ProductFields, ApiError> {
         name: p.get("name").map(str::to_owned),
         active: p.opt_bool("active")?,
         shippable: p.opt_bool("shippable")?,
-        text: TEXT
-            .iter()
-            .filter_map(|f| p.get(f).map(|v| (*f, v.to_owned())))
-            .collect(),
+        text: TextFields::from_params(p, &TEXT),
         default_price: p.get("default_price").map(str::to_owned),
         metadata: p.map("metadata")?,
         clear_metadata: p.cleared("metadata"),
@@ -94,13 +91,7 @@ fn apply(product: &mut Value, fields: &ProductFields, now: i64) {
     if let Some(shippable) = fields.shippable {
         product["shippable"] = json!(shippable);
     }
-    for (field, value) in &fields.text {
-        product[*field] = if value.is_empty() {
-            Value::Null
-        } else {
-            json!(value)
-        };
-    }
+    fields.text.apply_to(product);
     merge_metadata(product, &fields.metadata, fields.clear_metadata);
     product["updated"] = json!(now);
 }
@@ -238,7 +229,7 @@ impl Model {
             name: None,
             active: Some(active),
             shippable: None,
-            text: Vec::new(),
+            text: TextFields::default(),
             default_price: None,
             metadata: BTreeMap::new(),
             clear_metadata: false,

@@ -128,8 +128,7 @@ impl Model {
     /// renewed, in time order: for each subscription of a customer whose `test_clock` is
     /// `clock`, every period end in `(from, to]` creates, finalizes and pays (or fails) its
     /// invoice and records the events Stripe records, with the event times of the clock.
-    /// An error here is answered by the advance (the clock stays `advancing` then, as Stripe's
-    /// `internal_failure` would leave it stuck).
+    /// An error here is the advance's answer, and the clock then stays `advancing`.
     pub(crate) fn run_clock(&mut self, clock: &str, from: i64, to: i64) -> Result<(), ApiError> {
         debug_assert!(from < to, "an advance moves {clock} forward");
         Ok(())

@@ -41,6 +41,10 @@
 //! | `POST /v1/payment_methods`, `GET /v1/payment_methods?customer=..&type=card`, `GET /v1/payment_methods/:id`, `POST .../attach`, `.../detach` | `type=card&card[token]=tok_...` |
 //! | `POST /v1/setup_intents`, `GET /v1/setup_intents`, `GET /v1/setup_intents/:id`, `POST .../confirm` | success attaches the payment method to the customer |
 //! | `GET /v1/events`, `GET /v1/events/:id` | `type` (with `charge.*`), `types[]` |
+//! | `POST /v1/products`, `GET /v1/products`, `GET/POST/DELETE /v1/products/:id` | an `id` of the caller's choosing or `prod_...`; lists by `active`, `shippable`, `url`; `default_price` on update; a product with prices cannot be deleted, a deleted one is a 404 |
+//! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
+//! | `POST /v1/coupons`, `GET /v1/coupons`, `GET/POST/DELETE /v1/coupons/:id` | `percent_off`, or `amount_off` with `currency`; `once`, `forever`, `repeating` with `duration_in_months`; update takes `name`, `metadata` |
+//! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
 //!
 //! # Behaviour
 //! - Test values: `tok_visa`, `tok_mastercard`, `tok_amex` and `pm_card_visa`, ... succeed;
@@ -68,6 +72,9 @@
 //! - Events: `customer.created|updated|deleted`, `charge.succeeded|failed|captured|updated|refunded`,
 //!   `payment_intent.created|succeeded|payment_failed|amount_capturable_updated|canceled`,
 //!   `refund.created`, `payment_method.attached|detached`, `setup_intent.created|succeeded|setup_failed`,
+//!   `product.created|updated|deleted`, `price.created|updated`, `coupon.created|updated|deleted`,
+//!   `test_helpers.test_clock.created|advancing|ready|deleted` (an advance records `advancing`,
+//!   then what the clock's hook did, then `ready`),
 //!   each naming the request (`request.id`, `request.idempotency_key`). The server can POST
 //!   them signed to a webhook URL ([`server::WebhookConfig`]), with duplicate / late faults.
 //! - Errors in Stripe's shape `{"error": {"type", "code", "message", "param", "decline_code"}}`;
@@ -83,7 +90,10 @@
 //!   two phases so concurrency (and late delivery) can be simulated.
 //!
 //! # What is not modelled
-//! Other resources and endpoints, 3-D Secure and `requires_action`, disputes, payouts and
+//! Other resources and endpoints (subscriptions, invoices: advancing a test clock bills
+//! nothing yet; `Model::run_clock` in `src/model/test_clocks.rs` is where it will), the
+//! products and prices Search, tiered and custom-amount prices, coupons' `applies_to` and
+//! redemption, 3-D Secure and `requires_action`, disputes, payouts and
 //! balance transactions (their ids are not expandable), connected accounts' own data
 //! (`Stripe-Account` only scopes idempotency keys), live mode, API versions, rate limits
 //! (except injected ones), currencies' minimum amounts, `total_count` on search results.

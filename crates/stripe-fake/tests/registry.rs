@@ -58,6 +58,8 @@ fn an_unknown_id_in_any_path_answers_resource_missing_naming_the_object() {
                 .join("/");
             let body = if route.spec_key().ends_with("/attach") {
                 "customer=cus_x"
+            } else if route.spec_key().ends_with("/advance") {
+                "frozen_time=1"
             } else {
                 ""
             };

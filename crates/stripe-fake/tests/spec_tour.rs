@@ -3,6 +3,8 @@
 //! status. The schemas are the vendored subset in `tests/spec/` (source, version and license
 //! noted there; `tests/spec/extract.py` makes it from Stripe's spec).
 
+#[path = "spec/billing_tour.rs"]
+mod billing_tour;
 mod common;
 #[path = "spec/validate.rs"]
 mod validate;
@@ -308,6 +310,7 @@ fn run_tour() -> Tour {
     t.ok("GET", "/v1/balance", "");
     t.ok("DELETE", &format!("/v1/customers/{bare}"), "");
     t.ok("GET", &format!("/v1/customers/{bare}"), "");
+    billing_tour::run(&mut t);
     t
 }
 
@@ -341,8 +344,10 @@ fn every_response_of_the_tour_is_valid_against_stripes_spec() {
         }
     }
     println!(
-        "{} responses, {valid} schema-valid (Stripe API spec {})",
+        "{} endpoints, {} responses, {valid} schema-valid, {} invalid (Stripe API spec {})",
+        spec.endpoints().len(),
         tour.answers.len(),
+        tour.answers.len() - valid,
         spec.version()
     );
     // Card refunds succeed at once, so no refund can be canceled: that endpoint only errs.

@@ -179,3 +179,75 @@ fn a_refused_delivery_is_retried_until_it_succeeds() {
             .contains("stripe-signature: t=")
     );
 }
+
+#[test]
+fn billing_and_test_clock_events_are_delivered_signed_with_the_same_faults() {
+    let (url, rx) = receiver();
+    let srv = server::start_with(ServerOptions {
+        webhook: Some(WebhookConfig::from_json(&format!(
+            r#"{{"url": "{url}", "secret": "{SECRET}", "faults": [{{"type": "test_helpers.test_clock.ready", "fault": "duplicate"}}]}}"#
+        ))
+        .expect("config")),
+        ..common::pinned()
+    })
+    .expect("server");
+    let base = srv.base_url();
+    let product = post(&base, "/v1/products", "name=Gold");
+    let prod = product["id"].as_str().expect("id");
+    post(&base, &format!("/v1/products/{prod}"), "description=Best");
+    let price = post(
+        &base,
+        "/v1/prices",
+        &format!("product={prod}&currency=usd&unit_amount=900&recurring[interval]=month"),
+    );
+    post(
+        &base,
+        &format!("/v1/prices/{}", price["id"].as_str().expect("id")),
+        "nickname=monthly",
+    );
+    post(&base, "/v1/coupons", "id=HALF&percent_off=50");
+    let deleted = common::call(&base, "DELETE", "/v1/coupons/HALF", &[], "").expect("answer");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let clock = post(
+        &base,
+        "/v1/test_helpers/test_clocks",
+        "frozen_time=1700000000",
+    );
+    let clock = clock["id"].as_str().expect("id");
+    post(
+        &base,
+        &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
+        "frozen_time=1800000000",
+    );
+    let deleted = common::call(
+        &base,
+        "DELETE",
+        &format!("/v1/test_helpers/test_clocks/{clock}"),
+        &[],
+        "",
+    )
+    .expect("answer");
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    // 10 events, `ready` twice by the fault: 11 deliveries, each signed (`verified` checks).
+    let mut kinds: Vec<String> = verified(&rx, 11)
+        .iter()
+        .filter_map(|e| e["type"].as_str().map(str::to_owned))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "coupon.created",
+            "coupon.deleted",
+            "price.created",
+            "price.updated",
+            "product.created",
+            "product.updated",
+            "test_helpers.test_clock.advancing",
+            "test_helpers.test_clock.created",
+            "test_helpers.test_clock.deleted",
+            "test_helpers.test_clock.ready",
+            "test_helpers.test_clock.ready",
+        ]
+    );
+}

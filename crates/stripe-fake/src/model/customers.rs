@@ -1,4 +1,4 @@
-//! Customers: create, retrieve, update, delete, list; a card on file from `source=tok_...`
+//! Customers: create (on a `test_clock` if given), retrieve, update, delete, list; a card on file from `source=tok_...`
 //! (the default source charges use) or `payment_method=pm_...` (attached).
 
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::Model;
 use super::errors::ApiError;
 use super::objects;
-use super::params::{Params, merge_metadata};
+use super::params::{Params, TextFields, merge_metadata};
 use crate::registry::{Call, Resource, Route};
 
 /// The registry entry of customers.
@@ -35,7 +35,7 @@ pub(crate) fn resource() -> Resource {
             "tax_ids",
             "test_clock",
         ])
-        .with_list_filters(&["email"])
+        .with_list_filters(&["email", "test_clock"])
         .with_events(&["customer.created", "customer.updated", "customer.deleted"])
 }
 
@@ -63,17 +63,14 @@ const FIELDS: [&str; 6] = [
 /// The writable fields of a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CustomerFields {
-    scalars: Vec<(&'static str, String)>,
+    scalars: TextFields,
     metadata: BTreeMap<String, String>,
     clear_metadata: bool,
 }
 
 /// Validates create/update parameters.
 pub(crate) fn parse_fields(p: &Params) -> Result<CustomerFields, ApiError> {
-    let scalars = FIELDS
-        .iter()
-        .filter_map(|f| p.get(f).map(|v| (*f, v.to_owned())))
-        .collect();
+    let scalars = TextFields::from_params(p, &FIELDS);
     Ok(CustomerFields {
         scalars,
         metadata: p.map("metadata")?,
@@ -84,9 +81,11 @@ pub(crate) fn parse_fields(p: &Params) -> Result<CustomerFields, ApiError> {
 impl Model {
     fn create_customer(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let fields = parse_fields(p)?;
+        let test_clock = self.test_clock_param(p)?;
         let id = self.next_id("cus_");
         let mut customer = objects::customer(&id, now);
         apply(&mut customer, &fields);
+        customer["test_clock"] = json!(test_clock);
         self.collection_mut("customer")?.insert(customer)?;
         if let Err(err) = self.set_payment_sources(&id, p, now) {
             // Nothing is created when the card on file is refused.
@@ -167,12 +166,6 @@ impl Model {
 }
 
 fn apply(customer: &mut Value, fields: &CustomerFields) {
-    for (name, value) in &fields.scalars {
-        customer[*name] = if value.is_empty() {
-            Value::Null
-        } else {
-            json!(value)
-        };
-    }
+    fields.scalars.apply_to(customer);
     merge_metadata(customer, &fields.metadata, fields.clear_metadata);
 }

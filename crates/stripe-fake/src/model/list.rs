@@ -163,10 +163,12 @@ pub(crate) fn page<'a>(
     }))
 }
 
-/// Whether an object matches an optional `field=value` filter.
+/// Whether an object matches an optional `field=value` filter (`active=true` matches a boolean
+/// `true`).
 pub(crate) fn matches(object: &Value, p: &Params, field: &str) -> bool {
-    match p.get(field) {
-        None => true,
-        Some(want) => object[field] == want,
+    match (p.get(field), &object[field]) {
+        (None, _) => true,
+        (Some(want), Value::Bool(have)) => want == if *have { "true" } else { "false" },
+        (Some(want), have) => have == want,
     }
 }

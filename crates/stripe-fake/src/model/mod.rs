@@ -40,6 +40,10 @@ resources! {
     payment_methods,
     setup_intents,
     events,
+    products,
+    prices,
+    coupons,
+    test_clocks,
 }
 
 use std::sync::Arc;

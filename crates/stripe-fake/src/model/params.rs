@@ -182,3 +182,31 @@ pub(crate) fn merge_metadata(target: &mut Value, updates: &BTreeMap<String, Stri
         }
     }
 }
+
+/// The nullable text fields an update sent (`description=...`), each with its value; an empty
+/// value unsets the field, as Stripe's updates do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TextFields(Vec<(&'static str, String)>);
+
+impl TextFields {
+    /// Those of `names` the request sent.
+    pub(crate) fn from_params(p: &Params, names: &[&'static str]) -> Self {
+        Self(
+            names
+                .iter()
+                .filter_map(|f| p.get(f).map(|v| (*f, v.to_owned())))
+                .collect(),
+        )
+    }
+
+    /// Sets each on `target`: the value, or `null` for an empty one.
+    pub(crate) fn apply_to(&self, target: &mut Value) {
+        for (name, value) in &self.0 {
+            target[*name] = if value.is_empty() {
+                Value::Null
+            } else {
+                json!(value)
+            };
+        }
+    }
+}

@@ -5,7 +5,10 @@
 
 /// `("METHOD /v1/path/{template}", accepted parameter names)`, sorted by endpoint.
 pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
+    ("DELETE /v1/coupons/{coupon}", &[]),
     ("DELETE /v1/customers/{customer}", &[]),
+    ("DELETE /v1/products/{id}", &[]),
+    ("DELETE /v1/test_helpers/test_clocks/{test_clock}", &[]),
     ("GET /v1/balance", &["expand"]),
     (
         "GET /v1/charges",
@@ -25,6 +28,17 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
         &["expand", "limit", "page", "query"],
     ),
     ("GET /v1/charges/{charge}", &["expand"]),
+    (
+        "GET /v1/coupons",
+        &[
+            "created",
+            "ending_before",
+            "expand",
+            "limit",
+            "starting_after",
+        ],
+    ),
+    ("GET /v1/coupons/{coupon}", &["expand"]),
     (
         "GET /v1/customers",
         &[
@@ -92,6 +106,38 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
     ),
     ("GET /v1/payment_methods/{payment_method}", &["expand"]),
     (
+        "GET /v1/prices",
+        &[
+            "active",
+            "created",
+            "currency",
+            "ending_before",
+            "expand",
+            "limit",
+            "lookup_keys",
+            "product",
+            "recurring",
+            "starting_after",
+            "type",
+        ],
+    ),
+    ("GET /v1/prices/{price}", &["expand"]),
+    (
+        "GET /v1/products",
+        &[
+            "active",
+            "created",
+            "ending_before",
+            "expand",
+            "ids",
+            "limit",
+            "shippable",
+            "starting_after",
+            "url",
+        ],
+    ),
+    ("GET /v1/products/{id}", &["expand"]),
+    (
         "GET /v1/refunds",
         &[
             "charge",
@@ -121,6 +167,11 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
         "GET /v1/setup_intents/{intent}",
         &["client_secret", "expand"],
     ),
+    (
+        "GET /v1/test_helpers/test_clocks",
+        &["ending_before", "expand", "limit", "starting_after"],
+    ),
+    ("GET /v1/test_helpers/test_clocks/{test_clock}", &["expand"]),
     (
         "POST /v1/charges",
         &[
@@ -172,6 +223,28 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
             "transfer_data",
             "transfer_group",
         ],
+    ),
+    (
+        "POST /v1/coupons",
+        &[
+            "amount_off",
+            "applies_to",
+            "currency",
+            "currency_options",
+            "duration",
+            "duration_in_months",
+            "expand",
+            "id",
+            "max_redemptions",
+            "metadata",
+            "name",
+            "percent_off",
+            "redeem_by",
+        ],
+    ),
+    (
+        "POST /v1/coupons/{coupon}",
+        &["currency_options", "expand", "metadata", "name"],
     ),
     (
         "POST /v1/customers",
@@ -380,6 +453,82 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
         &["expand"],
     ),
     (
+        "POST /v1/prices",
+        &[
+            "active",
+            "billing_scheme",
+            "currency",
+            "currency_options",
+            "custom_unit_amount",
+            "expand",
+            "lookup_key",
+            "metadata",
+            "nickname",
+            "product",
+            "product_data",
+            "recurring",
+            "tax_behavior",
+            "tiers",
+            "tiers_mode",
+            "transfer_lookup_key",
+            "transform_quantity",
+            "unit_amount",
+            "unit_amount_decimal",
+        ],
+    ),
+    (
+        "POST /v1/prices/{price}",
+        &[
+            "active",
+            "currency_options",
+            "expand",
+            "lookup_key",
+            "metadata",
+            "nickname",
+            "tax_behavior",
+            "transfer_lookup_key",
+        ],
+    ),
+    (
+        "POST /v1/products",
+        &[
+            "active",
+            "default_price_data",
+            "description",
+            "expand",
+            "features",
+            "id",
+            "images",
+            "metadata",
+            "name",
+            "package_dimensions",
+            "shippable",
+            "statement_descriptor",
+            "tax_code",
+            "unit_label",
+            "url",
+        ],
+    ),
+    (
+        "POST /v1/products/{id}",
+        &[
+            "active",
+            "default_price",
+            "description",
+            "expand",
+            "features",
+            "images",
+            "metadata",
+            "name",
+            "package_dimensions",
+            "shippable",
+            "statement_descriptor",
+            "tax_code",
+            "unit_label",
+            "url",
+        ],
+    ),
+    (
         "POST /v1/refunds",
         &[
             "amount",
@@ -433,5 +582,13 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
             "return_url",
             "use_stripe_sdk",
         ],
+    ),
+    (
+        "POST /v1/test_helpers/test_clocks",
+        &["expand", "frozen_time", "name"],
+    ),
+    (
+        "POST /v1/test_helpers/test_clocks/{test_clock}/advance",
+        &["expand", "frozen_time"],
     ),
 ];

@@ -15,6 +15,15 @@ pub(crate) fn retrieve(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiE
     objects.get(call.id()).cloned()
 }
 
+/// The live object named by the path, or 404 `resource_missing` (a deleted one too, as
+/// Stripe answers for products, coupons and test clocks).
+pub(crate) fn retrieve_live(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model
+        .collection(call.resource().object())?
+        .get(call.id())
+        .cloned()
+}
+
 /// Checks `limit`, the cursors and `created`.
 pub(crate) fn validate_list(call: &Call<'_>) -> Result<(), ApiError> {
     ListParams::parse(call.params()).map(drop)

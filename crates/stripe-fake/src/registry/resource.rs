@@ -52,6 +52,12 @@ impl Route {
         Self::new(spec_key, handlers::retrieve)
     }
 
+    /// `GET /v1/<things>/{id}` of a resource whose deleted objects are gone: the object, or 404
+    /// (deleted or never there).
+    pub fn retrieve_live(spec_key: &'static str) -> Self {
+        Self::new(spec_key, handlers::retrieve_live)
+    }
+
     /// `GET /v1/<things>`: a Stripe list, newest first, with the resource's
     /// [list filters](Resource::with_list_filters), cursors, `limit` and `created`.
     pub fn list(spec_key: &'static str) -> Self {

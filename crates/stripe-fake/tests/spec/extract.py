@@ -54,6 +54,27 @@ ENDPOINTS = [
     ("POST", "/v1/setup_intents/{intent}/confirm"),
     ("GET", "/v1/events"),
     ("GET", "/v1/events/{id}"),
+    # Billing basics.
+    ("GET", "/v1/products"),
+    ("POST", "/v1/products"),
+    ("GET", "/v1/products/{id}"),
+    ("POST", "/v1/products/{id}"),
+    ("DELETE", "/v1/products/{id}"),
+    ("GET", "/v1/prices"),
+    ("POST", "/v1/prices"),
+    ("GET", "/v1/prices/{price}"),
+    ("POST", "/v1/prices/{price}"),
+    ("GET", "/v1/coupons"),
+    ("POST", "/v1/coupons"),
+    ("GET", "/v1/coupons/{coupon}"),
+    ("POST", "/v1/coupons/{coupon}"),
+    ("DELETE", "/v1/coupons/{coupon}"),
+    # Test clocks.
+    ("GET", "/v1/test_helpers/test_clocks"),
+    ("POST", "/v1/test_helpers/test_clocks"),
+    ("GET", "/v1/test_helpers/test_clocks/{test_clock}"),
+    ("DELETE", "/v1/test_helpers/test_clocks/{test_clock}"),
+    ("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance"),
 ]
 
 KEEP = {"type", "properties", "required", "nullable", "anyOf", "oneOf", "allOf", "enum",

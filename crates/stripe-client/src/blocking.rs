@@ -47,6 +47,29 @@ impl<T: Transport> Client<T> {
         Pages::new(self, path, params)
     }
 
+    /// The full event of a thin notification: `GET /v2/core/events/{id}`, sent with the
+    /// notification's context as `Stripe-Context` (feature `webhook`).
+    #[cfg(feature = "webhook")]
+    pub fn fetch_event(
+        &self,
+        notification: &stripe_core::webhook::EventNotification,
+    ) -> Result<Response, Error> {
+        self.send(crate::events::request(&notification.fetch_event())?)
+    }
+
+    /// The object a thin notification is about: a GET of its `related_object.url`, in the
+    /// notification's context; `None` (nothing sent) when it has none (feature `webhook`).
+    #[cfg(feature = "webhook")]
+    pub fn fetch_related_object(
+        &self,
+        notification: &stripe_core::webhook::EventNotification,
+    ) -> Result<Option<Response>, Error> {
+        notification
+            .fetch_related_object()
+            .map(|fetch| self.send(crate::events::request(&fetch)?))
+            .transpose()
+    }
+
     /// Makes the call `request` to its end: attempts, sleeps between them, the outcome.
     pub fn send(&self, request: Request) -> Result<Response, Error> {
         self.prepare(request)?.run()

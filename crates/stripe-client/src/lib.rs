@@ -13,6 +13,10 @@
 //!   [`Prepared::run`] then makes the call.
 //! - [`Client::list`]: every object of a list endpoint, page after page ([`Pages`],
 //!   [`AsyncPages`]).
+//! - Thin events (feature `webhook`): `Client::fetch_event` and `Client::fetch_related_object`
+//!   (and their async twins) GET a parsed
+//!   [`EventNotification`](stripe_core::webhook::EventNotification)'s full event and related
+//!   object, with its context as `Stripe-Context`.
 //! - [`Client::with_retry_hook`]: told before each retry's sleep ([`RetryNotice`]).
 //! - One seed per client from the OS (never per call); [`Client::with_transport_and_seed`]
 //!   fixes it for deterministic runs. Telemetry (`X-Stripe-Client-Telemetry`) is remembered by
@@ -28,6 +32,8 @@
 
 mod blocking;
 mod common;
+#[cfg(feature = "webhook")]
+mod events;
 mod nonblocking;
 mod pages;
 mod prepared;

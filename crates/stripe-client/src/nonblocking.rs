@@ -60,6 +60,32 @@ impl<T: AsyncTransport> AsyncClient<T> {
         AsyncPages::new(self, path, params)
     }
 
+    /// The full event of a thin notification, as
+    /// [`Client::fetch_event`](crate::Client::fetch_event) (feature `webhook`).
+    #[cfg(feature = "webhook")]
+    pub async fn fetch_event(
+        &self,
+        notification: &stripe_core::webhook::EventNotification,
+    ) -> Result<Response, Error> {
+        let prepared = self.prepare(crate::events::request(&notification.fetch_event())?)?;
+        self.run(prepared).await
+    }
+
+    /// The object a thin notification is about, as
+    /// [`Client::fetch_related_object`](crate::Client::fetch_related_object) (feature
+    /// `webhook`).
+    #[cfg(feature = "webhook")]
+    pub async fn fetch_related_object(
+        &self,
+        notification: &stripe_core::webhook::EventNotification,
+    ) -> Result<Option<Response>, Error> {
+        let Some(fetch) = notification.fetch_related_object() else {
+            return Ok(None);
+        };
+        let prepared = self.prepare(crate::events::request(&fetch)?)?;
+        self.run(prepared).await.map(Some)
+    }
+
     /// Makes the call `request` to its end.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         let prepared = self.prepare(request)?;

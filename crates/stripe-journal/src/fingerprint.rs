@@ -6,6 +6,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::error::JournalError;
+use crate::saved::SavedRequest;
 
 /// A request's fingerprint: the same operation id must always name the same request.
 ///
@@ -22,6 +23,27 @@ impl Fingerprint {
     /// The method is compared case-insensitively; pairs are sorted by name, and pairs of one name
     /// keep their order (a stable sort).
     pub fn of(method: &str, path: &str, form: &[u8]) -> Self {
+        Self(Self::hasher(method, path, form).finalize().into())
+    }
+
+    /// The fingerprint of a saved POST: as [`Fingerprint::of`], then its own `Stripe-Context`
+    /// and `Stripe-Version`, each tagged, when it has them (so a request without either keeps
+    /// the fingerprint it had before they were covered).
+    pub(crate) fn of_saved(saved: &SavedRequest) -> Self {
+        let mut h = Self::hasher("POST", saved.path(), saved.body().as_bytes());
+        for (tag, value) in [
+            (b"Stripe-Context", saved.stripe_context()),
+            (b"Stripe-Version", saved.stripe_version()),
+        ] {
+            if let Some(value) = value {
+                field(&mut h, tag);
+                field(&mut h, value.as_bytes());
+            }
+        }
+        Self(h.finalize().into())
+    }
+
+    fn hasher(method: &str, path: &str, form: &[u8]) -> Sha256 {
         let mut pairs: Vec<(String, String)> = form_urlencoded::parse(form)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -34,7 +56,7 @@ impl Fingerprint {
             field(&mut h, k.as_bytes());
             field(&mut h, v.as_bytes());
         }
-        Self(h.finalize().into())
+        h
     }
 
     /// The 32 bytes.
@@ -127,6 +149,29 @@ mod tests {
         );
         assert_ne!(a, b, "a list reordered is another request");
         assert_eq!(a, c, "other parameters may move");
+    }
+
+    #[test]
+    fn a_saved_request_s_context_and_version_count_and_their_absence_changes_nothing() {
+        let plain = SavedRequest::new("/v1/charges", "amount=100");
+        assert_eq!(
+            Fingerprint::of_saved(&plain),
+            Fingerprint::of("POST", "/v1/charges", b"amount=100")
+        );
+        let a = Fingerprint::of_saved(&plain.clone().with_stripe_context("acct_1"));
+        let b = Fingerprint::of_saved(&plain.clone().with_stripe_context("acct_2"));
+        let c = Fingerprint::of_saved(&plain.clone().with_stripe_version("2024-06-20"));
+        let d = Fingerprint::of_saved(&plain.with_stripe_version("acct_1"));
+        assert_ne!(a, b);
+        assert_ne!(
+            a,
+            Fingerprint::of_saved(&SavedRequest::new("/v1/charges", "amount=100"))
+        );
+        assert_ne!(c, a);
+        assert_ne!(
+            d, a,
+            "the tag keeps a version apart from a context of the same text"
+        );
     }
 
     #[test]

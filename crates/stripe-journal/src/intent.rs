@@ -7,6 +7,7 @@ use stripe_core::IdempotencyKey;
 
 use crate::error::JournalError;
 use crate::fingerprint::Fingerprint;
+pub use crate::saved::SavedRequest;
 
 /// Milliseconds since the epoch (times before it count as 0; past `i64` saturate).
 pub(crate) fn millis(t: SystemTime) -> i64 {
@@ -18,7 +19,7 @@ pub(crate) fn millis(t: SystemTime) -> i64 {
 pub const MAX_ID_LEN: usize = 255;
 
 /// What names an intent: a scope (the Stripe account the request is made for, or `""` for the
-/// platform's own) and an operation id the caller owns (for example `order-42/charge`).
+/// platform's own, with the `Stripe-Context` when there is one: see [`IntentId::scope`]) and an operation id the caller owns (for example `order-42/charge`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IntentId {
     scope: String,
@@ -40,7 +41,9 @@ impl IntentId {
         Self::new("", op)
     }
 
-    /// The scope: a Stripe account id, or `""`.
+    /// The scope: a Stripe account id, or `""`, followed by `#` and the `Stripe-Context` when
+    /// the request is made in one (`acct_1#acct_2`, `#acct_2`): the journal sends the account as
+    /// `Stripe-Account` and the context as `Stripe-Context`.
     pub fn scope(&self) -> &str {
         &self.scope
     }
@@ -409,50 +412,5 @@ impl Intent {
     /// again, whatever any holder sends.
     pub fn is_key_spent(&self) -> bool {
         self.key_spent
-    }
-}
-
-/// A POST as saved with its intent, so that recovery can resume it with the same key after
-/// its holder died: the path and the form-encoded body (without the journal's own metadata).
-///
-/// The body is kept as sent: it may hold customer data (names, e-mail addresses, tokens);
-/// prune finished intents ([`crate::Journal::prune`]) to keep no more than needed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedRequest {
-    path: String,
-    body: String,
-}
-
-impl SavedRequest {
-    /// A POST to `path` with the form-encoded `body`.
-    pub fn new(path: impl Into<String>, body: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            body: body.into(),
-        }
-    }
-
-    /// The path, such as `/v1/charges`.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The form-encoded body.
-    pub fn body(&self) -> &str {
-        &self.body
-    }
-
-    /// The stored form: `POST PATH`, a newline, the body.
-    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-    pub(crate) fn encode(&self) -> String {
-        format!("POST {}\n{}", self.path, self.body)
-    }
-
-    /// Parses the stored form.
-    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-    pub(crate) fn decode(text: &str) -> Option<Self> {
-        let (line, body) = text.split_once('\n')?;
-        let path = line.strip_prefix("POST ")?;
-        Some(Self::new(path, body))
     }
 }

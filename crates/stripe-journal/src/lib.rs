@@ -52,15 +52,26 @@
 //! 5. **One clock.** Leases, key ages and send limits are judged on the store's clock (the
 //!    database's for a fleet, read with each row). A holder whose wall clock is more than
 //!    [`Policy::max_skew`] from it refuses to work ([`JournalError::ClockSkew`]).
-//! 6. **Consistent reads.** An unknown outcome (a 5xx, an expired key) is settled by List (a
+//! 6. **Consistent reads.** An unknown outcome of a v1 POST (a 5xx, an expired key) is settled by List (a
 //!    `created` window around the intent's life, narrowed by the customer, charge or payment
 //!    intent the request names) or by retrieve for `confirm` / `capture` / `cancel`; never by
 //!    Search, which lags writes by a minute and up to an hour during incidents. The object must
 //!    carry the operation's tags (`metadata[op]`, `metadata[op_ns]`: see namespaces below) and
 //!    match the saved request (amount, currency, customer, charge, payment intent); its status is
-//!    the outcome.
+//!    the outcome. An API v2 POST (`/v2/...`) is never looked up: a 5xx or an unknown outcome
+//!    leaves it sent, and it is resumed with the same key, with which Stripe completes the work
+//!    (v2 stores no failed answer to replay); a v2 create takes no metadata tags.
 //! 7. **The scope is part of the intent**: the `Stripe-Account` of the request, or of the client's
-//!    configuration, scopes the operation id and goes with every resend.
+//!    configuration, scopes the operation id and goes with every resend; so does the
+//!    `Stripe-Context` (scope `acct_1#ctx`, or `#ctx` without an account: two contexts never
+//!    share an intent). The request's own `Stripe-Version` and `Stripe-Context` are saved with it
+//!    and covered by its fingerprint, so a resumed or recovered request goes out in the same
+//!    context and API version whatever the recovering client's configuration says.
+//! 9. **No secret is stored.** A request with its own API key
+//!    ([`Request::with_api_key`](stripe_core::Request::with_api_key)) is refused with
+//!    [`JournalError::InvalidRequest`] before anything is written: recovery could not send it
+//!    again without storing the key. Set the key on the client's configuration (one client per
+//!    key) for journaled requests.
 //! 8. **Nothing is pruned while it could be resumed or re-delivered**: [`Journal::prune`] refuses
 //!    ages under Stripe's 24 h key window plus the lease and the send grace.
 //!
@@ -184,6 +195,7 @@ mod open;
 #[cfg(feature = "postgres")]
 pub mod pg;
 mod run;
+mod saved;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod store;

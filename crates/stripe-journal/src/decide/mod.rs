@@ -17,7 +17,9 @@ pub use types::{
 };
 
 use crate::error::JournalError;
-use crate::intent::{FailureAdvice, Intent, IntentId, Lease, ReconcileReason, State, StateKind};
+use crate::intent::{
+    FailureAdvice, Intent, IntentId, Lease, ReconcileReason, SavedRequest, State, StateKind,
+};
 
 /// A fresh UUID v7 idempotency key from a (store) time and ten random bytes.
 pub fn new_key(now: SystemTime, random: [u8; 10]) -> Result<IdempotencyKey, JournalError> {
@@ -230,10 +232,10 @@ pub fn release(
 /// | 2xx | done (status, object id, body) |
 /// | 402 | failed, customer action |
 /// | 409, 429 | sent, lease released (resume with the same key) |
-/// | 5xx | to reconcile (a POST may have taken effect); a replayed 5xx also spends the key |
+/// | 5xx | v1: to reconcile (a POST may have taken effect); a replayed 5xx also spends the key; v2: sent, lease released (a retry with the same key completes it) |
 /// | other | failed, fix the request |
 /// | no response | sent, lease released (resume with the same key) |
-/// | unknown | to reconcile |
+/// | unknown | v1: to reconcile; v2: sent, lease released (resume with the same key) |
 pub fn record(
     row: Option<&Intent>,
     claim: &Claim,
@@ -242,10 +244,14 @@ pub fn record(
 ) -> Result<(State, Write), JournalError> {
     let row = held(row, claim)?;
     let mut next = bump(row, now);
+    // API v2: a retry with the same key completes the work (no stored 5xx to replay, no lookup
+    // by List): a 5xx or an unknown outcome leaves the intent sent, to resume with its key.
+    let v2 = row.request.as_ref().is_some_and(SavedRequest::is_v2);
     let (answer, replayed) = match result {
         CallResult::Answered(answer) => (Some(answer), false),
         CallResult::Replayed(answer) => (Some(answer), true),
         CallResult::NoResponse => (None, false),
+        CallResult::Unknown if v2 => (None, false),
         CallResult::Unknown => {
             next.state = State::ToReconcile(ReconcileReason::UnknownOutcome, None);
             next.lease = None;
@@ -258,6 +264,7 @@ pub fn record(
             200..=299 => State::Done(answer),
             402 => State::Failed(FailureAdvice::CustomerAction, Some(answer)),
             409 | 429 if !replayed => State::Sent,
+            500..=599 if v2 => State::Sent,
             500..=599 => State::ToReconcile(ReconcileReason::ServerError, Some(answer)),
             _ => State::Failed(FailureAdvice::FixRequest, Some(answer)),
         },

@@ -30,21 +30,33 @@ const BATCH: usize = 64;
 
 impl Journal {
     /// The operation's id with its scope: the `Stripe-Account` the request names, or else the
-    /// client's configuration's, is the scope of an id that has none; an id whose scope names
-    /// another account is refused (nothing sent).
+    /// client's configuration's, is the scope of an id that has none, and the `Stripe-Context`
+    /// (the request's, or else the configuration's) joins it (`acct_1#ctx`: two contexts never
+    /// share an intent); an id whose scope names another account or context is refused
+    /// (nothing sent).
     pub(crate) fn scoped(
         id: &IntentId,
         request: &Request,
         config: &Config,
     ) -> Result<IntentId, JournalError> {
+        let (given_account, given_context) = plan::split_scope(id.scope());
         let account = request.stripe_account().or(config.stripe_account());
-        match account {
-            Some(account) if id.scope().is_empty() => IntentId::new(account, id.op_id()),
-            Some(account) if id.scope() != account => Err(JournalError::InvalidRequest(format!(
+        let context = request.stripe_context().or(config.stripe_context());
+        if let Some(account) = account.filter(|a| !given_account.is_empty() && given_account != *a)
+        {
+            return Err(JournalError::InvalidRequest(format!(
                 "operation {id} is scoped to another account than the request's Stripe-Account {account:?}"
-            ))),
-            _ => Ok(id.clone()),
+            )));
         }
+        if let (Some(given), Some(context)) = (given_context, context)
+            && given != context
+        {
+            return Err(JournalError::InvalidRequest(format!(
+                "operation {id} is scoped to another context than the request's Stripe-Context {context:?}"
+            )));
+        }
+        let scope = plan::join_scope(account.unwrap_or(given_account), context.or(given_context));
+        IntentId::new(scope, id.op_id())
     }
 
     /// The machine for one run of `request` as `id`.

@@ -1,7 +1,7 @@
 //! The pure parts of running an operation: the outgoing request, how a call ended, and how to
 //! look at Stripe to settle an unknown outcome. No I/O here.
 
-use stripe_core::{Advice, Error, IdempotencyKey, Method, Request, Response};
+use stripe_core::{Advice, Error, IdempotencyKey, Namespace, Request, Response};
 
 use crate::decide::CallResult;
 use crate::error::JournalError;
@@ -9,9 +9,28 @@ use crate::fingerprint::Fingerprint;
 use crate::intent::{Answer, IntentId, SavedRequest};
 use crate::machine::lookup::{is_create, tag_names};
 
+/// The separator between the account and the `Stripe-Context` in an intent's scope.
+const CONTEXT_MARK: char = '#';
+
+/// A scope's parts: the account (or `""`) and the `Stripe-Context`, if any.
+pub(crate) fn split_scope(scope: &str) -> (&str, Option<&str>) {
+    match scope.split_once(CONTEXT_MARK) {
+        Some((account, context)) => (account, Some(context)),
+        None => (scope, None),
+    }
+}
+
+/// The scope of an account (or `""`) and a `Stripe-Context`: `acct_1`, `acct_1#ctx` or `#ctx`.
+pub(crate) fn join_scope(account: &str, context: Option<&str>) -> String {
+    match context {
+        Some(context) => format!("{account}{CONTEXT_MARK}{context}"),
+        None => account.to_owned(),
+    }
+}
+
 /// The request as the journal sends it: the caller's, plus `metadata[<key>]=<op>` and
-/// `metadata[<key>_ns]=<namespace>` on a create, the journal's key, and the scope as
-/// `Stripe-Account` when there is one.
+/// `metadata[<key>_ns]=<namespace>` on a v1 create, the journal's key, and the scope as
+/// `Stripe-Account` and `Stripe-Context` when it names them.
 pub(crate) fn outgoing(
     request: Request,
     id: &IntentId,
@@ -21,7 +40,8 @@ pub(crate) fn outgoing(
 ) -> Result<Request, JournalError> {
     let bad = |e: stripe_core::RequestError| JournalError::InvalidRequest(e.to_string());
     let mut request = request;
-    if is_create(request.path()) {
+    // A v2 POST is never looked up by listing (a retry with its key completes it): no tags.
+    if request.namespace() == Namespace::V1 && is_create(request.path()) {
         let (op_tag, ns_tag) = tag_names(metadata_key);
         let op_name = format!("metadata[{op_tag}]");
         let ns_name = format!("metadata[{ns_tag}]");
@@ -32,29 +52,19 @@ pub(crate) fn outgoing(
             ])
             .map_err(bad)?;
     }
-    if !id.scope().is_empty() {
-        request = request.with_stripe_account(id.scope()).map_err(bad)?;
+    let (account, context) = split_scope(id.scope());
+    if !account.is_empty() {
+        request = request.with_stripe_account(account).map_err(bad)?;
+    }
+    if let Some(context) = context {
+        request = request.with_stripe_context(context).map_err(bad)?;
     }
     request.with_idempotency_key(key.clone()).map_err(bad)
 }
 
 /// The request a saved one stands for (as recovery re-sends it).
 pub(crate) fn rebuild(saved: &SavedRequest) -> Result<Request, JournalError> {
-    Request::new(Method::Post, saved.path())
-        .and_then(|r| r.with_encoded_params(saved.body()))
-        .map_err(|e| JournalError::InvalidRequest(format!("saved request: {e}")))
-}
-
-/// What a caller's request is saved as; only POSTs are journaled.
-pub(crate) fn save(request: &Request) -> Result<SavedRequest, JournalError> {
-    if request.method() != Method::Post {
-        return Err(JournalError::InvalidRequest(format!(
-            "{} {}: only POSTs are journaled (GET and DELETE are safe to repeat)",
-            request.method(),
-            request.path()
-        )));
-    }
-    Ok(SavedRequest::new(request.path(), request.body()))
+    saved.to_request()
 }
 
 /// A response as the journal records it.
@@ -69,8 +79,8 @@ pub(crate) fn answer(response: &Response) -> Answer {
 pub(crate) fn save_and_fingerprint(
     request: &Request,
 ) -> Result<(SavedRequest, Fingerprint), JournalError> {
-    let saved = save(request)?;
-    let fp = Fingerprint::of("POST", saved.path(), saved.body().as_bytes());
+    let saved = SavedRequest::of(request)?;
+    let fp = Fingerprint::of_saved(&saved);
     Ok((saved, fp))
 }
 
@@ -122,6 +132,9 @@ mod tests {
         let out = outgoing(capture, &id, &key, "op", "ns1").expect("outgoing");
         assert_eq!(out.body(), "");
         let get = Request::get("/v1/charges").expect("request");
-        assert!(matches!(save(&get), Err(JournalError::InvalidRequest(_))));
+        assert!(matches!(
+            SavedRequest::of(&get),
+            Err(JournalError::InvalidRequest(_))
+        ));
     }
 }

@@ -165,7 +165,10 @@ impl Model {
                 intent,
             ));
         }
-        Ok(intent["payment_method"].as_str().unwrap_or_default().to_owned())
+        Ok(intent["payment_method"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
     }
 
     fn complete_payment_challenge(
@@ -184,13 +187,15 @@ impl Model {
             "PaymentIntent",
             self.find(&pm),
         );
-        let intent = self.collection_mut("payment_intent")?.update(id, |stored| {
-            stored["status"] = json!("requires_payment_method");
-            stored["payment_method"] = Value::Null;
-            stored["next_action"] = Value::Null;
-            stored["last_payment_error"] = error;
-            Ok(())
-        })?;
+        let intent = self
+            .collection_mut("payment_intent")?
+            .update(id, |stored| {
+                stored["status"] = json!("requires_payment_method");
+                stored["payment_method"] = Value::Null;
+                stored["next_action"] = Value::Null;
+                stored["last_payment_error"] = error;
+                Ok(())
+            })?;
         self.record_event("payment_intent.payment_failed", &intent, now);
         Ok(intent)
     }

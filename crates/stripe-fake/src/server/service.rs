@@ -243,7 +243,9 @@ fn admin(shared: &Shared, req: &Request<Bytes>) -> Response<Full<Bytes>> {
 /// The intent id of `/_fake/payment_intents/{pi_...}/authenticate` or
 /// `/_fake/setup_intents/{seti_...}/authenticate`.
 fn challenge_target(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("/_fake/")?.strip_suffix("/authenticate")?;
+    let rest = path
+        .strip_prefix("/_fake/")?
+        .strip_suffix("/authenticate")?;
     let (kind, id) = rest.split_once('/')?;
     let prefix = match kind {
         "payment_intents" => "pi_",

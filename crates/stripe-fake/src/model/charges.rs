@@ -363,6 +363,7 @@ impl Model {
             "charge.failed"
         };
         self.record_event(kind, &charge, now);
+        let charge = self.dispute_if_contested(charge, now)?;
         let err = decline.map(|d| d.error().with_member("charge", json!(id)));
         Ok((charge, err))
     }
@@ -426,6 +427,6 @@ impl Model {
             Ok(())
         })?;
         self.record_event("charge.captured", &charge, now);
-        Ok(charge)
+        self.dispute_if_contested(charge, now)
     }
 }

@@ -40,6 +40,7 @@ resources! {
     refunds,
     payment_methods,
     setup_intents,
+    disputes,
     events,
 }
 

@@ -232,4 +232,16 @@ fn a_3ds_challenge_completed_through_the_admin_endpoint_delivers_its_events() {
     let wrong = format!("/_fake/setup_intents/{id}/authenticate");
     let wrong = common::call(&base, "POST", &wrong, &[], r#"{"outcome": "fail"}"#).expect("answer");
     assert_eq!(wrong.status, 404);
+    // The dispute card's charge is followed by its dispute.
+    let charge = post(
+        &base,
+        "/v1/charges",
+        "amount=300&currency=usd&source=tok_createDispute",
+    );
+    let events = verified(&rx, 2);
+    assert_eq!(
+        types(events.clone()),
+        ["charge.succeeded", "charge.dispute.created"]
+    );
+    assert_eq!(events[1]["data"]["object"]["charge"], charge["id"]);
 }

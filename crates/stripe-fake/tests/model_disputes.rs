@@ -86,9 +86,9 @@ fn a_payment_intent_with_the_dispute_card_is_disputed_and_other_cards_are_not() 
     assert_eq!(disputes[0]["charge"], pi["latest_charge"]);
 }
 
-#[test]
-fn evidence_is_kept_submitted_and_a_closed_dispute_is_lost() {
-    let mut model = Model::new(43);
+/// A model with one open dispute (a $5 charge of the dispute card), and its id.
+fn disputed(seed: u64) -> (Model, String) {
+    let mut model = Model::new(seed);
     ok(
         &mut model,
         &post(
@@ -97,6 +97,12 @@ fn evidence_is_kept_submitted_and_a_closed_dispute_is_lost() {
         ),
     );
     let dp = id(&model.objects("dispute")[0]);
+    (model, dp)
+}
+
+#[test]
+fn evidence_is_kept_submitted_and_a_closed_dispute_is_lost() {
+    let (mut model, dp) = disputed(43);
     let path = format!("/v1/disputes/{dp}");
     let updated = ok(
         &mut model,
@@ -125,15 +131,7 @@ fn evidence_is_kept_submitted_and_a_closed_dispute_is_lost() {
 
 #[test]
 fn submitting_evidence_puts_the_dispute_under_review() {
-    let mut model = Model::new(44);
-    ok(
-        &mut model,
-        &post(
-            "/v1/charges",
-            "amount=500&currency=usd&source=tok_createDispute",
-        ),
-    );
-    let dp = id(&model.objects("dispute")[0]);
+    let (mut model, dp) = disputed(44);
     let submitted = ok(
         &mut model,
         &post(

@@ -68,7 +68,7 @@ pub(crate) enum Gate {
 
 /// The `next_action` of an intent waiting for authentication: `redirect_to_url` when the caller
 /// gave a `return_url`, else `use_stripe_sdk` (Stripe.js handles the challenge).
-pub(crate) fn next_action(intent: &str, return_url: Option<&str>) -> Value {
+fn next_action(intent: &str, return_url: Option<&str>) -> Value {
     let url = format!("https://hooks.stripe.com/redirect/authenticate/{intent}");
     match return_url {
         Some(back) => json!({
@@ -83,7 +83,7 @@ pub(crate) fn next_action(intent: &str, return_url: Option<&str>) -> Value {
 }
 
 /// The `last_payment_error` / `last_setup_error` of a failed challenge.
-pub(crate) fn failure(code: &str, object: &str, payment_method: Option<&Value>) -> Value {
+fn failure(code: &str, object: &str, payment_method: Option<&Value>) -> Value {
     json!({
         "type": "invalid_request_error",
         "code": code,
@@ -122,6 +122,28 @@ impl Model {
             || done("payment_intent", "requires_capture")
     }
 
+    /// Puts intent `id` of `kind` in `requires_action` with payment method `pm`, waiting for
+    /// the cardholder, and records `<object>.requires_action`.
+    pub(crate) fn await_challenge(
+        &mut self,
+        kind: &IntentKind,
+        id: &str,
+        pm: &str,
+        return_url: Option<&str>,
+        now: i64,
+    ) -> Result<Value, ApiError> {
+        let action = next_action(id, return_url);
+        let intent = self.collection_mut(kind.object)?.update(id, |stored| {
+            stored["status"] = json!("requires_action");
+            stored["payment_method"] = json!(pm);
+            stored["next_action"] = action;
+            stored[kind.error_field] = Value::Null;
+            Ok(())
+        })?;
+        self.record_event(&format!("{}.requires_action", kind.object), &intent, now);
+        Ok(intent)
+    }
+
     /// Completes the 3D Secure challenge of a payment intent (`pi_...`) or setup intent
     /// (`seti_...`) in `requires_action`, as the cardholder would: on success the payment is
     /// made (`succeeded`, or `requires_capture` with manual capture) or the setup succeeds; on
@@ -136,93 +158,85 @@ impl Model {
         now: SystemTime,
     ) -> Result<Value, ApiError> {
         let now = unix(now);
-        if id.starts_with("seti_") {
-            self.complete_setup_challenge(id, outcome, now)
-        } else if id.starts_with("pi_") {
-            self.complete_payment_challenge(id, outcome, now)
-        } else {
-            Err(ApiError::no_such("intent", id, "id"))
+        let kind = [&PAYMENT, &SETUP]
+            .into_iter()
+            .find(|k| id.starts_with(k.prefix))
+            .ok_or_else(|| ApiError::no_such("intent", id, "id"))?;
+        let pm = self.waiting(kind, id)?;
+        match outcome {
+            ChallengeOutcome::Succeed if kind.object == SETUP.object => {
+                self.finish_setup(id, &pm, now)
+            }
+            ChallengeOutcome::Succeed => {
+                let (_, card) = self.resolve_payment_method(&pm, None, now)?;
+                self.charge_intent(id, &pm, card, now)
+            }
+            ChallengeOutcome::Fail => {
+                let error = failure(kind.failure_code, kind.name, self.find(&pm));
+                let intent = self.collection_mut(kind.object)?.update(id, |stored| {
+                    stored["status"] = json!("requires_payment_method");
+                    stored["payment_method"] = Value::Null;
+                    stored["next_action"] = Value::Null;
+                    stored[kind.error_field] = error;
+                    Ok(())
+                })?;
+                self.record_event(kind.failed_event, &intent, now);
+                Ok(intent)
+            }
         }
     }
 
     /// The payment method of an intent waiting for authentication, or why it is not waiting.
-    fn waiting(&self, object: &str, id: &str) -> Result<String, ApiError> {
-        let intent = self.collection(object)?.get(id)?.clone();
+    fn waiting(&self, kind: &IntentKind, id: &str) -> Result<String, ApiError> {
+        let intent = self.collection(kind.object)?.get(id)?;
         let status = intent["status"].as_str().unwrap_or_default();
         if status != "requires_action" {
             return Err(ApiError::invalid_state(
-                &format!("{object}_unexpected_state"),
+                kind.unexpected_state,
                 format!(
-                    "This intent has a status of {status}: only an intent in requires_action waits for authentication."
+                    "You cannot complete authentication of this {} because it has a status of {status}: only one in requires_action waits for it.",
+                    kind.name
                 ),
             )
-            .with_member(
-                if object == "setup_intent" {
-                    "setup_intent"
-                } else {
-                    "payment_intent"
-                },
-                intent,
-            ));
+            .with_member(kind.object, intent.clone()));
         }
         Ok(intent["payment_method"]
             .as_str()
             .unwrap_or_default()
             .to_owned())
     }
-
-    fn complete_payment_challenge(
-        &mut self,
-        id: &str,
-        outcome: ChallengeOutcome,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        let pm = self.waiting("payment_intent", id)?;
-        if outcome == ChallengeOutcome::Succeed {
-            let (_, card) = self.resolve_payment_method(&pm, None, now)?;
-            return self.charge_intent(id, &pm, card, now);
-        }
-        let error = failure(
-            "payment_intent_authentication_failure",
-            "PaymentIntent",
-            self.find(&pm),
-        );
-        let intent = self
-            .collection_mut("payment_intent")?
-            .update(id, |stored| {
-                stored["status"] = json!("requires_payment_method");
-                stored["payment_method"] = Value::Null;
-                stored["next_action"] = Value::Null;
-                stored["last_payment_error"] = error;
-                Ok(())
-            })?;
-        self.record_event("payment_intent.payment_failed", &intent, now);
-        Ok(intent)
-    }
-
-    fn complete_setup_challenge(
-        &mut self,
-        id: &str,
-        outcome: ChallengeOutcome,
-        now: i64,
-    ) -> Result<Value, ApiError> {
-        let pm = self.waiting("setup_intent", id)?;
-        if outcome == ChallengeOutcome::Succeed {
-            return self.finish_setup(id, &pm, now);
-        }
-        let error = failure(
-            "setup_intent_authentication_failure",
-            "SetupIntent",
-            self.find(&pm),
-        );
-        let intent = self.collection_mut("setup_intent")?.update(id, |stored| {
-            stored["status"] = json!("requires_payment_method");
-            stored["payment_method"] = Value::Null;
-            stored["next_action"] = Value::Null;
-            stored["last_setup_error"] = error;
-            Ok(())
-        })?;
-        self.record_event("setup_intent.setup_failed", &intent, now);
-        Ok(intent)
-    }
 }
+
+/// What differs between payment and setup intents in a challenge.
+#[derive(Debug)]
+pub(crate) struct IntentKind {
+    object: &'static str,
+    prefix: &'static str,
+    name: &'static str,
+    error_field: &'static str,
+    failure_code: &'static str,
+    failed_event: &'static str,
+    unexpected_state: &'static str,
+}
+
+/// Payment intents.
+pub(crate) const PAYMENT: IntentKind = IntentKind {
+    object: "payment_intent",
+    prefix: "pi_",
+    name: "PaymentIntent",
+    error_field: "last_payment_error",
+    failure_code: "payment_intent_authentication_failure",
+    failed_event: "payment_intent.payment_failed",
+    unexpected_state: "payment_intent_unexpected_state",
+};
+
+/// Setup intents.
+pub(crate) const SETUP: IntentKind = IntentKind {
+    object: "setup_intent",
+    prefix: "seti_",
+    name: "SetupIntent",
+    error_field: "last_setup_error",
+    failure_code: "setup_intent_authentication_failure",
+    failed_event: "setup_intent.setup_failed",
+    unexpected_state: "setup_intent_unexpected_state",
+};

@@ -362,16 +362,8 @@ impl Model {
         match self.gate(&pm, &card, attempt) {
             Gate::Pass => {}
             Gate::Challenge => {
-                let action = authentication::next_action(id, attempt.return_url.as_deref());
-                let intent = self.collection_mut(INTENTS)?.update(id, |stored| {
-                    stored["status"] = json!("requires_action");
-                    stored["payment_method"] = json!(pm);
-                    stored["next_action"] = action;
-                    stored["last_payment_error"] = Value::Null;
-                    Ok(())
-                })?;
-                self.record_event("payment_intent.requires_action", &intent, now);
-                return Ok(intent);
+                let url = attempt.return_url.as_deref();
+                return self.await_challenge(&authentication::PAYMENT, id, &pm, url, now);
             }
             Gate::Decline(decline) => card.decline = Some(decline),
         }

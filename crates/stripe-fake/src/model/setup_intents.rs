@@ -189,16 +189,8 @@ impl Model {
             ..attempt.clone()
         };
         if self.gate(&pm, &card, &on_session) != Gate::Pass {
-            let action = authentication::next_action(id, attempt.return_url.as_deref());
-            let intent = self.collection_mut(SETUPS)?.update(id, |stored| {
-                stored["status"] = json!("requires_action");
-                stored["payment_method"] = json!(pm);
-                stored["next_action"] = action;
-                stored["last_setup_error"] = Value::Null;
-                Ok(())
-            })?;
-            self.record_event("setup_intent.requires_action", &intent, now);
-            return Ok(intent);
+            let url = attempt.return_url.as_deref();
+            return self.await_challenge(&authentication::SETUP, id, &pm, url, now);
         }
         self.finish_setup(id, &pm, now)
     }

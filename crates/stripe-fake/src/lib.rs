@@ -58,7 +58,8 @@
 //!   `requires_action` with a `next_action` (`use_stripe_sdk`, or `redirect_to_url` with a
 //!   `return_url`); `off_session=true` is declined with 402 `authentication_required` instead,
 //!   unless the card was set up (a setup intent, or a payment with `setup_future_usage`,
-//!   succeeded with it). [`Model::complete_challenge`] (server:
+//!   succeeded with it); so is such a card on `POST /v1/charges`, where no one can
+//!   authenticate. [`Model::complete_challenge`] (server:
 //!   `POST /_fake/payment_intents/:id/authenticate`, `POST /_fake/setup_intents/:id/authenticate`)
 //!   answers the challenge: `succeed` pays (or completes the setup), `fail` returns the intent to
 //!   `requires_payment_method` with `payment_intent_authentication_failure`.

@@ -268,3 +268,24 @@ fn a_failed_setup_challenge_and_bad_completions_are_answered() {
     assert_eq!(resp.status(), 400);
     assert_eq!(json(&resp)["error"]["param"], "off_session");
 }
+
+#[test]
+fn the_charges_api_declines_a_card_that_asks_for_authentication() {
+    let mut model = Model::new(37);
+    for token in [
+        "tok_threeDSecure2Required",
+        "tok_authenticationRequiredOnSetup",
+    ] {
+        let resp = model.handle(
+            &post(
+                "/v1/charges",
+                &format!("amount=100&currency=usd&source={token}"),
+            ),
+            t0(),
+        );
+        assert_eq!(resp.status(), 402, "{token}");
+        assert_eq!(json(&resp)["error"]["code"], "authentication_required");
+    }
+    assert_eq!(model.count(Kind::Charge), 2, "failed charges are kept");
+    assert_eq!(model.successful_charges(), 0);
+}

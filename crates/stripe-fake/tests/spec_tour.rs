@@ -328,6 +328,12 @@ fn run_tour() -> Tour {
         &format!("{pay}threeDSecure2Required&off_session=true"),
         402,
     );
+    t.fails(
+        "POST",
+        "/v1/charges",
+        "amount=100&currency=usd&source=tok_threeDSecure2Required",
+        402,
+    );
     for outcome in [ChallengeOutcome::Succeed, ChallengeOutcome::Fail] {
         let seti = id(&t.ok(
             "POST",

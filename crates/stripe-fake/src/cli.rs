@@ -38,7 +38,9 @@ options:
 
 The first line on stdout is `listening on http://HOST:PORT`, the second `seed N`.
 Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock,
-POST /_fake/webhooks ({\"url\", \"secret\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}).";
+POST /_fake/webhooks ({\"url\", \"secret\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}),
+POST /_fake/payment_intents/{id}/authenticate and /_fake/setup_intents/{id}/authenticate
+({\"outcome\": \"succeed\"|\"fail\"}: answers a 3D Secure challenge).";
 
 /// Why the options were refused.
 #[derive(Debug)]

@@ -40,6 +40,7 @@
 //! | `POST /v1/refunds`, `GET /v1/refunds`, `GET/POST /v1/refunds/:id`, `POST /v1/refunds/:id/cancel` | by `charge` or `payment_intent`; card refunds succeed at once, so cancel is a 400 |
 //! | `POST /v1/payment_methods`, `GET /v1/payment_methods?customer=..&type=card`, `GET /v1/payment_methods/:id`, `POST .../attach`, `.../detach` | `type=card&card[token]=tok_...` |
 //! | `POST /v1/setup_intents`, `GET /v1/setup_intents`, `GET /v1/setup_intents/:id`, `POST .../confirm` | success attaches the payment method to the customer |
+//! | `GET /v1/disputes`, `GET/POST /v1/disputes/:id`, `POST /v1/disputes/:id/close` | `charge`, `payment_intent` filters; `evidence[...]`, `submit=true` (`under_review`); close is `lost` |
 //! | `GET /v1/events`, `GET /v1/events/:id` | `type` (with `charge.*`), `types[]` |
 //! | `POST /v1/products`, `GET /v1/products`, `GET/POST/DELETE /v1/products/:id` | an `id` of the caller's choosing or `prod_...`; lists by `active`, `shippable`, `url`; `default_price` on update; a product with prices cannot be deleted, a deleted one is a 404 |
 //! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
@@ -55,6 +56,19 @@
 //!   does. A `pm_card_...` value becomes a new `pm_...` object wherever it is used, and a token
 //!   a new `card_...`: objects name real ids. [`Model::successful_charges`] counts the charges
 //!   that succeeded.
+//! - 3D Secure: `threeDSecure2Required` (`4000000000003220`, always asks) and
+//!   `authenticationRequiredOnSetup` (`4000002500003155`, asks on session and on setup; off
+//!   session it pays once set up) as `tok_...` and `pm_card_...`: confirming leaves the intent in
+//!   `requires_action` with a `next_action` (`use_stripe_sdk`, or `redirect_to_url` with a
+//!   `return_url`); `off_session=true` is declined with 402 `authentication_required` instead,
+//!   unless the card was set up (a setup intent, or a payment with `setup_future_usage`,
+//!   succeeded with it); so is such a card on `POST /v1/charges`, where no one can
+//!   authenticate. [`Model::complete_challenge`] (server:
+//!   `POST /_fake/payment_intents/:id/authenticate`, `POST /_fake/setup_intents/:id/authenticate`)
+//!   answers the challenge: `succeed` pays (or completes the setup), `fail` returns the intent to
+//!   `requires_payment_method` with `payment_intent_authentication_failure`.
+//! - Disputes: `createDispute` (`4000000000000259`) succeeds, and its captured charge is
+//!   disputed at once (`disputed: true`, a `needs_response` dispute, reason `fraudulent`).
 //! - Lists: `{"object": "list", "data", "has_more", "url"}`, newest first, `limit` (1..=100,
 //!   default 10), `starting_after`, `ending_before`, `created` / `created[gt|gte|lt|lte]`.
 //! - Search: `query` with `field:'value'`, `field~'sub'`, `field>N` (`<`, `>=`, `<=`),
@@ -70,8 +84,9 @@
 //!   does not model are ignored or echoed where Stripe echoes them (`statement_descriptor`,
 //!   `receipt_email`, ...); anything else is a 400 `parameter_unknown` naming the parameter.
 //! - Events: `customer.created|updated|deleted`, `charge.succeeded|failed|captured|updated|refunded`,
-//!   `payment_intent.created|succeeded|payment_failed|amount_capturable_updated|canceled`,
-//!   `refund.created`, `payment_method.attached|detached`, `setup_intent.created|succeeded|setup_failed`,
+//!   `payment_intent.created|requires_action|succeeded|payment_failed|amount_capturable_updated|canceled`,
+//!   `refund.created`, `payment_method.attached|detached`, `setup_intent.created|requires_action|succeeded|setup_failed`,
+//!   `charge.dispute.created|updated|closed`,
 //!   `product.created|updated|deleted`, `price.created|updated`, `coupon.created|updated|deleted`,
 //!   `test_helpers.test_clock.created|advancing|ready|deleted` (an advance records `advancing`,
 //!   then what the clock's hook did, then `ready`),

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use common::{delete, get, json, post, post_key, t0};
 use serde_json::Value;
 use stripe_fake::Model;
+use stripe_fake::model::ChallengeOutcome;
 use validate::Spec;
 
 /// The tour: requests and their answers, kept for checking.
@@ -298,6 +299,92 @@ fn run_tour() -> Tour {
     );
     t.ok("GET", &format!("/v1/setup_intents/{seti}"), "");
     t.ok("GET", "/v1/setup_intents", "");
+    // 3D Secure: challenged, completed, failed, declined off session.
+    let pay = "amount=1200&currency=usd&confirm=true&payment_method=pm_card_";
+    let sca = id(&t.ok(
+        "POST",
+        "/v1/payment_intents",
+        &format!("{pay}threeDSecure2Required&capture_method=manual"),
+    ));
+    t.ok(
+        "POST",
+        "/v1/payment_intents",
+        &format!("{pay}threeDSecure2Required&return_url=https%3A%2F%2Fshop.example%2Fback"),
+    );
+    t.model
+        .complete_challenge(&sca, ChallengeOutcome::Succeed, t0())
+        .expect("the challenge completes");
+    t.ok("GET", &format!("/v1/payment_intents/{sca}"), "");
+    let refused = id(&t.ok(
+        "POST",
+        "/v1/payment_intents",
+        &format!("{pay}authenticationRequiredOnSetup"),
+    ));
+    t.model
+        .complete_challenge(&refused, ChallengeOutcome::Fail, t0())
+        .expect("the failure is recorded");
+    t.ok("GET", &format!("/v1/payment_intents/{refused}"), "");
+    t.fails(
+        "POST",
+        "/v1/payment_intents",
+        &format!("{pay}threeDSecure2Required&off_session=true"),
+        402,
+    );
+    t.fails(
+        "POST",
+        "/v1/charges",
+        "amount=100&currency=usd&source=tok_threeDSecure2Required",
+        402,
+    );
+    for outcome in [ChallengeOutcome::Succeed, ChallengeOutcome::Fail] {
+        let seti = id(&t.ok(
+            "POST",
+            "/v1/setup_intents",
+            &format!(
+                "customer={cus}&confirm=true&payment_method=pm_card_authenticationRequiredOnSetup"
+            ),
+        ));
+        t.model
+            .complete_challenge(&seti, outcome, t0())
+            .expect("the setup challenge is answered");
+        t.ok("GET", &format!("/v1/setup_intents/{seti}"), "");
+    }
+    // Disputes.
+    let contested = id(&t.ok(
+        "POST",
+        "/v1/charges",
+        "amount=3000&currency=usd&source=tok_createDispute",
+    ));
+    t.ok("GET", &format!("/v1/charges/{contested}"), "");
+    let disputes = t.ok("GET", &format!("/v1/disputes?charge={contested}"), "");
+    let dp = id(&disputes["data"][0]);
+    t.ok("GET", &format!("/v1/disputes/{dp}?expand[]=charge"), "");
+    t.ok(
+        "POST",
+        &format!("/v1/disputes/{dp}"),
+        "evidence[customer_name]=Ada&evidence[uncategorized_text]=delivered&metadata[case]=7",
+    );
+    t.fails(
+        "POST",
+        &format!("/v1/disputes/{dp}"),
+        "evidence[horoscope]=x",
+        400,
+    );
+    t.ok("POST", &format!("/v1/disputes/{dp}/close"), "");
+    t.fails("POST", &format!("/v1/disputes/{dp}/close"), "", 400);
+    t.fails("GET", "/v1/disputes/dp_missing", "", 404);
+    t.ok(
+        "POST",
+        "/v1/payment_intents",
+        &format!("{pay}createDispute"),
+    );
+    let open = t.ok("GET", "/v1/disputes?limit=1", "");
+    t.ok(
+        "POST",
+        &format!("/v1/disputes/{}", id(&open["data"][0])),
+        "submit=true&evidence[receipt]=file_123",
+    );
+    t.ok("GET", "/v1/disputes", "");
     // Events, balance, deletion.
     let events = t.ok("GET", "/v1/events?type=charge.succeeded", "");
     let evt = events["data"][0]["id"]

@@ -251,3 +251,69 @@ fn billing_and_test_clock_events_are_delivered_signed_with_the_same_faults() {
         ]
     );
 }
+
+#[test]
+fn a_3ds_challenge_completed_through_the_admin_endpoint_delivers_its_events() {
+    let (url, rx) = receiver();
+    let srv = server::start_with(ServerOptions {
+        webhook: Some(
+            WebhookConfig::from_json(&format!(r#"{{"url": "{url}", "secret": "{SECRET}"}}"#))
+                .expect("config"),
+        ),
+        ..common::pinned()
+    })
+    .expect("server");
+    let base = srv.base_url();
+    let pi = post(
+        &base,
+        "/v1/payment_intents",
+        "amount=900&currency=usd&confirm=true&payment_method=pm_card_threeDSecure2Required",
+    );
+    assert_eq!(pi["status"], "requires_action");
+    let types = |events: Vec<Value>| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        types(verified(&rx, 2)),
+        ["payment_intent.created", "payment_intent.requires_action"]
+    );
+    let id = pi["id"].as_str().expect("id");
+    let path = format!("/_fake/payment_intents/{id}/authenticate");
+    let bad = common::call(&base, "POST", &path, &[], r#"{"outcome": "maybe"}"#).expect("answer");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("outcome")
+    );
+    let done =
+        common::call(&base, "POST", &path, &[], r#"{"outcome": "succeed"}"#).expect("answer");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.json()["status"], "succeeded");
+    assert_eq!(
+        types(verified(&rx, 2)),
+        ["charge.succeeded", "payment_intent.succeeded"]
+    );
+    // Done once; a setup path does not take a payment intent's id.
+    let again = common::call(&base, "POST", &path, &[], r#"{"outcome": "fail"}"#).expect("answer");
+    assert_eq!(again.status, 400);
+    let wrong = format!("/_fake/setup_intents/{id}/authenticate");
+    let wrong = common::call(&base, "POST", &wrong, &[], r#"{"outcome": "fail"}"#).expect("answer");
+    assert_eq!(wrong.status, 404);
+    // The dispute card's charge is followed by its dispute.
+    let charge = post(
+        &base,
+        "/v1/charges",
+        "amount=300&currency=usd&source=tok_createDispute",
+    );
+    let events = verified(&rx, 2);
+    assert_eq!(
+        types(events.clone()),
+        ["charge.succeeded", "charge.dispute.created"]
+    );
+    assert_eq!(events[1]["data"]["object"]["charge"], charge["id"]);
+}

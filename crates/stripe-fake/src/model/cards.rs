@@ -19,6 +19,23 @@ pub(crate) struct Card {
     pub(crate) brand: &'static str,
     pub(crate) last4: &'static str,
     pub(crate) decline: Option<Decline>,
+    /// When the issuer asks the cardholder to authenticate (3D Secure).
+    pub(crate) challenge: Challenge,
+    /// Whether a successful, captured charge of it is disputed at once (`createDispute`).
+    pub(crate) disputed: bool,
+}
+
+/// When a card's issuer asks for authentication (3D Secure), as Stripe's test cards do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Challenge {
+    /// Never (most test cards).
+    Never,
+    /// On every payment and setup; off-session payments fail with `authentication_required`
+    /// (`threeDSecure2Required`, `4000000000003220`).
+    Always,
+    /// On on-session payments and setups; off-session payments succeed once the card was set up
+    /// (`authenticationRequiredOnSetup`, `4000002500003155`).
+    UnlessSetUp,
 }
 
 /// A card error: `code`, `decline_code` and message.
@@ -34,6 +51,28 @@ const fn ok(brand: &'static str, last4: &'static str) -> Card {
         brand,
         last4,
         decline: None,
+        challenge: Challenge::Never,
+        disputed: false,
+    }
+}
+
+const fn challenged(last4: &'static str, challenge: Challenge) -> Card {
+    Card {
+        brand: "visa",
+        last4,
+        decline: None,
+        challenge,
+        disputed: false,
+    }
+}
+
+const fn disputed(last4: &'static str) -> Card {
+    Card {
+        brand: "visa",
+        last4,
+        decline: None,
+        challenge: Challenge::Never,
+        disputed: true,
     }
 }
 
@@ -51,6 +90,8 @@ const fn declined(
             decline_code,
             message,
         }),
+        challenge: Challenge::Never,
+        disputed: false,
     }
 }
 
@@ -58,7 +99,7 @@ const fn declined(
 pub(crate) const DEFAULT_CARD: Card = ok("visa", "4242");
 
 /// Test cards by suffix: `tok_<suffix>`, `pm_card_<suffix>` and `pm_card_visa_<suffix>`.
-const CARDS: [(&str, Card); 9] = [
+const CARDS: [(&str, Card); 12] = [
     ("visa", ok("visa", "4242")),
     ("mastercard", ok("mastercard", "4444")),
     ("amex", ok("amex", "8431")),
@@ -116,7 +157,23 @@ const CARDS: [(&str, Card); 9] = [
             "Your card was declined.",
         ),
     ),
+    (
+        "threeDSecure2Required",
+        challenged("3220", Challenge::Always),
+    ),
+    (
+        "authenticationRequiredOnSetup",
+        challenged("3155", Challenge::UnlessSetUp),
+    ),
+    ("createDispute", disputed("0259")),
 ];
+
+/// The decline of an off-session payment whose card asks for authentication.
+pub(crate) const AUTHENTICATION_REQUIRED: Decline = Decline {
+    code: "authentication_required",
+    decline_code: "authentication_required",
+    message: "Your card was declined. This transaction requires authentication.",
+};
 
 impl Card {
     /// The brand as card sources spell it (`Visa`, `MasterCard`, `American Express`).

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::Model;
+use super::authentication::{Attempt, Gate};
 use super::cards::{self, Card};
 use super::errors::ApiError;
 use super::objects;
@@ -251,7 +252,7 @@ impl Model {
             self.check_customer(customer, "customer")?;
         }
         let customer = create.customer.as_deref();
-        let payment = match (&create.source, &create.payment_method, customer) {
+        let mut payment = match (&create.source, &create.payment_method, customer) {
             (Some(source), _, _) => self.source_payment(source, customer, now)?,
             (None, Some(pm), _) => {
                 let (id, card) = self.resolve_payment_method(pm, customer, now)?;
@@ -264,6 +265,14 @@ impl Model {
             (None, None, Some(customer)) => self.default_source_payment(customer)?,
             (None, None, None) => return Err(ApiError::missing("source")),
         };
+        // No one can authenticate a Charges API payment: a card that asks is declined.
+        let unattended = Attempt {
+            off_session: true,
+            return_url: None,
+        };
+        if let Gate::Decline(decline) = self.gate(&payment.payment_method, &payment.card, &unattended) {
+            payment.card.decline = Some(decline);
+        }
         let spec = ChargeSpec {
             amount: create.amount,
             currency: create.currency,
@@ -363,6 +372,7 @@ impl Model {
             "charge.failed"
         };
         self.record_event(kind, &charge, now);
+        let charge = self.dispute_if_contested(charge, now)?;
         let err = decline.map(|d| d.error().with_member("charge", json!(id)));
         Ok((charge, err))
     }
@@ -426,6 +436,6 @@ impl Model {
             Ok(())
         })?;
         self.record_event("charge.captured", &charge, now);
-        Ok(charge)
+        self.dispute_if_contested(charge, now)
     }
 }

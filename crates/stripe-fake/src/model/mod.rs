@@ -5,6 +5,7 @@
 //! bodies, responses `http::Response<Bytes>` with JSON bodies.
 
 mod auth;
+mod authentication;
 mod dispatch;
 pub(crate) mod errors;
 mod expand;
@@ -39,6 +40,7 @@ resources! {
     refunds,
     payment_methods,
     setup_intents,
+    disputes,
     events,
     products,
     prices,
@@ -56,6 +58,7 @@ use serde_json::Value;
 
 use crate::ids::IdGen;
 use crate::registry::{Collection, Matched, Registry, Resource};
+pub use authentication::ChallengeOutcome;
 pub use errors::ApiError;
 pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};

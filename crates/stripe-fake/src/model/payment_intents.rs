@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Model;
+use super::authentication::{self, Attempt, Gate};
+use super::cards::Card;
 use super::charges::{ChargeSpec, Payment, echoed};
 use super::errors::ApiError;
 use super::objects;
@@ -57,6 +59,7 @@ pub(crate) fn resource() -> Resource {
         .with_list_filters(&["customer"])
         .with_events(&[
             "payment_intent.created",
+            "payment_intent.requires_action",
             "payment_intent.succeeded",
             "payment_intent.payment_failed",
             "payment_intent.amount_capturable_updated",
@@ -139,6 +142,14 @@ pub(crate) struct CreateIntent {
     capture_method: String,
     description: Option<String>,
     metadata: BTreeMap<String, String>,
+    attempt: Attempt,
+}
+
+/// Validated `POST /v1/payment_intents/{id}/confirm` parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConfirmIntent {
+    payment_method: Option<String>,
+    attempt: Attempt,
 }
 
 fn one_of(p: &Params, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
@@ -168,6 +179,7 @@ pub(crate) fn parse_create(p: &Params) -> Result<CreateIntent, ApiError> {
             .unwrap_or_else(|| "automatic".to_owned()),
         description: p.get("description").map(str::to_owned),
         metadata: p.map("metadata")?,
+        attempt: Attempt::parse(p)?,
     })
 }
 
@@ -181,9 +193,13 @@ pub(crate) fn parse_update(p: &Params) -> Result<(), ApiError> {
     p.map("metadata").map(drop)
 }
 
-/// Validates `POST /v1/payment_intents/{id}/confirm`: the payment method given, if any.
-pub(crate) fn parse_confirm(p: &Params) -> Result<Option<String>, ApiError> {
-    Ok(p.get("payment_method").map(str::to_owned))
+/// Validates `POST /v1/payment_intents/{id}/confirm`: the payment method given, if any, and
+/// how the confirmation is made.
+pub(crate) fn parse_confirm(p: &Params) -> Result<ConfirmIntent, ApiError> {
+    Ok(ConfirmIntent {
+        payment_method: p.get("payment_method").map(str::to_owned),
+        attempt: Attempt::parse(p)?,
+    })
 }
 
 /// Validates `POST /v1/payment_intents/{id}/cancel`: the reason given, if any.
@@ -263,7 +279,7 @@ impl Model {
         let intent = self.collection_mut(INTENTS)?.insert(intent)?;
         self.record_event("payment_intent.created", &intent, now);
         if create.confirm {
-            return self.confirm(&id, None, now);
+            return self.confirm(&id, None, &create.attempt, now);
         }
         Ok(intent)
     }
@@ -310,14 +326,21 @@ impl Model {
         p: &Params,
         now: i64,
     ) -> Result<Value, ApiError> {
-        let given = match parse_confirm(p)? {
+        let confirm = parse_confirm(p)?;
+        let given = match confirm.payment_method {
             Some(pm) => Some(self.resolve_payment_method(&pm, None, now)?.0),
             None => None,
         };
-        self.confirm(id, given, now)
+        self.confirm(id, given, &confirm.attempt, now)
     }
 
-    fn confirm(&mut self, id: &str, given: Option<String>, now: i64) -> Result<Value, ApiError> {
+    fn confirm(
+        &mut self,
+        id: &str,
+        given: Option<String>,
+        attempt: &Attempt,
+        now: i64,
+    ) -> Result<Value, ApiError> {
         let intent = self.intent(id)?;
         let status = intent["status"].as_str().unwrap_or_default();
         if status != "requires_payment_method" && status != "requires_confirmation" {
@@ -335,7 +358,29 @@ impl Model {
             )
             .with_member("payment_intent", intent));
         };
-        let (pm, card) = self.resolve_payment_method(&pm, None, now)?;
+        let (pm, mut card) = self.resolve_payment_method(&pm, None, now)?;
+        match self.gate(&pm, &card, attempt) {
+            Gate::Pass => {}
+            Gate::Challenge => {
+                let url = attempt.return_url.as_deref();
+                return self.await_challenge(&authentication::PAYMENT, id, &pm, url, now);
+            }
+            Gate::Decline(decline) => card.decline = Some(decline),
+        }
+        self.charge_intent(id, &pm, card, now)
+    }
+
+    /// Charges `card` (payment method `pm`) for the payment intent and moves it on:
+    /// `succeeded`, `requires_capture`, or back to `requires_payment_method` when declined.
+    pub(crate) fn charge_intent(
+        &mut self,
+        id: &str,
+        pm: &str,
+        card: Card,
+        now: i64,
+    ) -> Result<Value, ApiError> {
+        let intent = self.intent(id)?;
+        let pm = pm.to_owned();
         let manual = intent["capture_method"] == "manual";
         let spec = ChargeSpec {
             amount: intent["amount"].as_u64().unwrap_or_default(),
@@ -362,6 +407,7 @@ impl Model {
         let failure = declined.as_ref().map(|err| err.to_json()["error"].clone());
         let intent = self.collection_mut(INTENTS)?.update(id, |stored| {
             stored["latest_charge"] = charge["id"].clone();
+            stored["next_action"] = Value::Null;
             match failure {
                 None => {
                     stored["payment_method"] = json!(pm);

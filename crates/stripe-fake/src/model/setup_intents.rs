@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Model;
+use super::authentication::{self, Attempt, Gate};
 use super::errors::ApiError;
 use super::objects;
 use super::params::Params;
@@ -37,6 +38,7 @@ pub(crate) fn resource() -> Resource {
         .with_list_filters(&["customer", "payment_method"])
         .with_events(&[
             "setup_intent.created",
+            "setup_intent.requires_action",
             "setup_intent.succeeded",
             "setup_intent.setup_failed",
         ])
@@ -51,11 +53,12 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 fn confirm(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let attempt = Attempt::parse(call.params())?;
     let given = match call.params().get("payment_method") {
         Some(pm) => Some(model.resolve_payment_method(pm, None, call.unix_time())?.0),
         None => None,
     };
-    model.confirm_setup(call.id(), given, call.unix_time())
+    model.confirm_setup(call.id(), given, &attempt, call.unix_time())
 }
 
 /// Validated `POST /v1/setup_intents` parameters.
@@ -67,6 +70,7 @@ pub(crate) struct CreateSetup {
     usage: String,
     description: Option<String>,
     metadata: BTreeMap<String, String>,
+    attempt: Attempt,
 }
 
 /// Validates `POST /v1/setup_intents`.
@@ -89,6 +93,7 @@ pub(crate) fn parse_create(p: &Params) -> Result<CreateSetup, ApiError> {
         usage,
         description: p.get("description").map(str::to_owned),
         metadata: p.map("metadata")?,
+        attempt: Attempt::parse(p)?,
     })
 }
 
@@ -137,7 +142,7 @@ impl Model {
         let intent = self.collection_mut(SETUPS)?.insert(intent)?;
         self.record_event("setup_intent.created", &intent, now);
         if create.confirm {
-            return self.confirm_setup(&id, None, now);
+            return self.confirm_setup(&id, None, &create.attempt, now);
         }
         Ok(intent)
     }
@@ -146,6 +151,7 @@ impl Model {
         &mut self,
         id: &str,
         given: Option<String>,
+        attempt: &Attempt,
         now: i64,
     ) -> Result<Value, ApiError> {
         let intent = self.collection(SETUPS)?.get(id)?.clone();
@@ -177,13 +183,30 @@ impl Model {
             self.record_event("setup_intent.setup_failed", &intent, now);
             return Err(err.with_member("setup_intent", intent));
         }
+        // A setup is made with the customer present: the issuer may challenge it.
+        let on_session = Attempt {
+            off_session: false,
+            ..attempt.clone()
+        };
+        if self.gate(&pm, &card, &on_session) != Gate::Pass {
+            let url = attempt.return_url.as_deref();
+            return self.await_challenge(&authentication::SETUP, id, &pm, url, now);
+        }
+        self.finish_setup(id, &pm, now)
+    }
+
+    /// Saves payment method `pm` for the setup intent's customer (attaching it) and marks the
+    /// setup `succeeded`.
+    pub(crate) fn finish_setup(&mut self, id: &str, pm: &str, now: i64) -> Result<Value, ApiError> {
+        let intent = self.collection(SETUPS)?.get(id)?.clone();
         if let Some(customer) = intent["customer"].as_str() {
-            self.attach(&pm, customer, now)?;
+            self.attach(pm, customer, now)?;
         }
         let intent = self.collection_mut(SETUPS)?.update(id, |stored| {
             stored["status"] = json!("succeeded");
             stored["payment_method"] = json!(pm);
             stored["last_setup_error"] = Value::Null;
+            stored["next_action"] = Value::Null;
             Ok(())
         })?;
         self.record_event("setup_intent.succeeded", &intent, now);

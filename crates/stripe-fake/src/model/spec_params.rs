@@ -61,6 +61,19 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
         &["ending_before", "expand", "limit", "starting_after", "type"],
     ),
     (
+        "GET /v1/disputes",
+        &[
+            "charge",
+            "created",
+            "ending_before",
+            "expand",
+            "limit",
+            "payment_intent",
+            "starting_after",
+        ],
+    ),
+    ("GET /v1/disputes/{dispute}", &["expand"]),
+    (
         "GET /v1/events",
         &[
             "created",
@@ -303,6 +316,11 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
             "tax_exempt",
         ],
     ),
+    (
+        "POST /v1/disputes/{dispute}",
+        &["evidence", "expand", "metadata", "submit"],
+    ),
+    ("POST /v1/disputes/{dispute}/close", &["expand"]),
     (
         "POST /v1/payment_intents",
         &[

@@ -10,6 +10,10 @@
 //! - `GET /_fake/log`: the request log as a JSON array of [`LogEntry`];
 //! - `GET /_fake/counts`: object counts (`customers`, `charges`, `successful_charges`, ...);
 //! - `POST /_fake/clock`: `{"advance_secs": N}` moves the model's clock forward;
+//! - `POST /_fake/payment_intents/{id}/authenticate`, `POST /_fake/setup_intents/{id}/authenticate`:
+//!   `{"outcome": "succeed"|"fail"}` answers an intent's 3D Secure challenge as its cardholder
+//!   would ([`Model::complete_challenge`](crate::model::Model::complete_challenge)); the intent,
+//!   or Stripe's error;
 //! - `POST /_fake/webhooks`: a JSON [`WebhookConfig`] (URL, `whsec_...` secret, faults) from
 //!   which on every event the fake records is signed and POSTed (see [`webhooks`]).
 

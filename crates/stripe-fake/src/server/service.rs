@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::Shared;
 use crate::fault::{FaultPlan, Outcome};
-use crate::model::{Begin, Kind};
+use crate::model::{Begin, ChallengeOutcome, Kind};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 1 << 20;
@@ -174,6 +174,11 @@ fn admin(shared: &Shared, req: &Request<Bytes>) -> Response<Full<Bytes>> {
             &json!({"error": {"type": "invalid_request_error", "message": message}}),
         )
     };
+    if req.method() == Method::POST
+        && let Some(id) = challenge_target(req.uri().path())
+    {
+        return authenticate(shared, id, req.body());
+    }
     match (req.method(), req.uri().path()) {
         (&Method::POST, "/_fake/plan") => {
             let text = String::from_utf8_lossy(req.body());
@@ -231,6 +236,51 @@ fn admin(shared: &Shared, req: &Request<Bytes>) -> Response<Full<Bytes>> {
         _ => plain(
             StatusCode::NOT_FOUND,
             &json!({"error": {"type": "invalid_request_error", "message": format!("Unknown admin endpoint {} {}", req.method(), req.uri().path())}}),
+        ),
+    }
+}
+
+/// The intent id of `/_fake/payment_intents/{pi_...}/authenticate` or
+/// `/_fake/setup_intents/{seti_...}/authenticate`.
+fn challenge_target(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/_fake/")?
+        .strip_suffix("/authenticate")?;
+    let (kind, id) = rest.split_once('/')?;
+    let prefix = match kind {
+        "payment_intents" => "pi_",
+        "setup_intents" => "seti_",
+        _ => return None,
+    };
+    (id.starts_with(prefix) && !id.contains('/')).then_some(id)
+}
+
+/// The body of a challenge completion: `{"outcome": "succeed"|"fail"}`.
+#[derive(serde::Deserialize)]
+struct ChallengeBody {
+    outcome: ChallengeOutcome,
+}
+
+/// Completes an intent's 3D Secure challenge as its cardholder would, and delivers the events.
+fn authenticate(shared: &Shared, id: &str, body: &[u8]) -> Response<Full<Bytes>> {
+    let outcome = match serde_json::from_slice::<ChallengeBody>(body) {
+        Ok(parsed) => parsed.outcome,
+        Err(e) => {
+            let message = format!("expected {{\"outcome\": \"succeed\"|\"fail\"}}: {e}");
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": {"type": "invalid_request_error", "message": message}}),
+            );
+        }
+    };
+    let now = shared.now();
+    let answer = shared.model().complete_challenge(id, outcome, now);
+    shared.dispatch_events();
+    match answer {
+        Ok(intent) => plain(StatusCode::OK, &intent),
+        Err(e) => plain(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &e.to_json(),
         ),
     }
 }

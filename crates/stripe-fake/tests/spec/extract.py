@@ -52,6 +52,10 @@ ENDPOINTS = [
     ("POST", "/v1/setup_intents"),
     ("GET", "/v1/setup_intents/{intent}"),
     ("POST", "/v1/setup_intents/{intent}/confirm"),
+    ("GET", "/v1/disputes"),
+    ("GET", "/v1/disputes/{dispute}"),
+    ("POST", "/v1/disputes/{dispute}"),
+    ("POST", "/v1/disputes/{dispute}/close"),
     ("GET", "/v1/events"),
     ("GET", "/v1/events/{id}"),
     # Billing basics.

@@ -16,6 +16,7 @@ mod phases;
 pub(crate) mod search;
 mod search_index;
 pub(crate) mod spec_params;
+mod v2;
 
 /// The built-in resources: one module each, registered in this order. Adding a resource to the
 /// fake is one new file and its name here (see [`crate::registry`]).
@@ -40,6 +41,9 @@ resources! {
     payment_methods,
     setup_intents,
     events,
+    v2_core_events,
+    v2_core_accounts,
+    v2_billing_meter_events,
 }
 
 use std::sync::Arc;

@@ -302,7 +302,11 @@ pub fn run_foreground(options: ServerOptions) -> io::Result<()> {
     let handle = start_with(options)?;
     // Both lines in one write: a parent that reads the first line and closes the pipe must not
     // make the second one fail.
-    let lines = format!("listening on {}\nseed {}\n", handle.base_url(), handle.seed());
+    let lines = format!(
+        "listening on {}\nseed {}\n",
+        handle.base_url(),
+        handle.seed()
+    );
     let mut out = io::stdout().lock();
     out.write_all(lines.as_bytes())?;
     out.flush()?;

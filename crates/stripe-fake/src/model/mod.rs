@@ -2,7 +2,7 @@
 //!
 //! Every call takes the model's clock (`now`) as an argument; identifiers come from the seed
 //! given to [`Model::new`] and a counter. Requests are `http::Request<Bytes>` with form-encoded
-//! bodies, responses `http::Response<Bytes>` with JSON bodies.
+//! bodies (JSON for API v2, see `v2.rs`), responses `http::Response<Bytes>` with JSON bodies.
 
 mod auth;
 mod dispatch;

@@ -234,23 +234,23 @@ impl ApiError {
     /// omitted when the error has none; a v1-only member (`param`, `decline_code`, ...) is not
     /// part of it.
     pub fn to_json_v2(&self) -> Value {
+        json!({ "error": self.common_members() })
+    }
+
+    /// `type`, `code` (when there is one) and `message`: the members both shapes have.
+    fn common_members(&self) -> Map<String, Value> {
         let mut inner = Map::new();
         inner.insert("type".into(), json!(self.0.kind));
         if let Some(code) = &self.0.code {
             inner.insert("code".into(), json!(code));
         }
         inner.insert("message".into(), json!(self.0.message));
-        json!({ "error": inner })
+        inner
     }
 
     /// The JSON body in API v1's shape.
     pub fn to_json(&self) -> Value {
-        let mut inner = Map::new();
-        inner.insert("type".into(), json!(self.0.kind));
-        if let Some(code) = &self.0.code {
-            inner.insert("code".into(), json!(code));
-        }
-        inner.insert("message".into(), json!(self.0.message));
+        let mut inner = self.common_members();
         if let Some(param) = &self.0.param {
             inner.insert("param".into(), json!(param));
         }

@@ -15,18 +15,8 @@ use super::errors::ApiError;
 use super::v2;
 use crate::registry::{Call, Resource, Route};
 
-/// The members a create or update may set.
-const WRITABLE: &[&str] = &[
-    "configuration",
-    "contact_email",
-    "dashboard",
-    "defaults",
-    "display_name",
-    "identity",
-    "metadata",
-];
-
-/// The members a create or update accepts: the writable ones and `include`.
+/// The members a create or update accepts: those it sets, and `include` (which parts of the
+/// account to answer; the fake answers all of them).
 const ACCEPTED: &[&str] = &[
     "configuration",
     "contact_email",
@@ -148,14 +138,14 @@ fn apply(account: &mut Value, body: Option<&Map<String, Value>>) {
     let Some(body) = body else {
         return;
     };
-    for name in WRITABLE {
+    for name in ACCEPTED {
         let Some(value) = body.get(*name) else {
             continue;
         };
-        if *name == "metadata" {
-            merge_metadata(account, value);
-        } else {
-            account[*name] = value.clone();
+        match *name {
+            "include" => {}
+            "metadata" => merge_metadata(account, value),
+            _ => account[*name] = value.clone(),
         }
     }
     let applied: Vec<&String> = account["configuration"]

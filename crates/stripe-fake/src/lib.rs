@@ -95,7 +95,8 @@
 //! dropped, and a retry with the same key and body answers the object as it is now; a failure
 //! is not stored, so its retry runs again; the same key with another body (compared as JSON,
 //! member order aside) is a 400 `idempotency_error`. Faults apply to v2 requests as to v1's.
-//! The server's webhooks can send thin notifications of v2 events ([`server::WebhookEvents`]).
+//! A v2 event's `context` is the `Stripe-Context` of the request that made it. The server's
+//! webhooks can send thin notifications of v2 events ([`server::WebhookEvents`]).
 //! The vendored spec has no v2 path, so the shapes are held to the official SDKs' v2 types
 //! (`tests/model_v2.rs` names them).
 //!

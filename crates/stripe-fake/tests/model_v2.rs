@@ -388,6 +388,18 @@ fn v2_events_are_recorded_paged_and_retrieved() {
         event
     );
 
+    // An event is in the context of the request that made it.
+    let mut in_context = v2("POST", "/v2/core/accounts", Some(json!({})), None);
+    in_context.headers_mut().insert(
+        "stripe-context",
+        http::HeaderValue::from_static("acct_parent"),
+    );
+    let child = ok(&mut model, &in_context);
+    let last = model.v2_events().last().expect("an event").clone();
+    assert_eq!(last["related_object"]["id"], child["id"]);
+    assert_eq!(last["context"], "acct_parent");
+    assert_eq!(seen[0]["context"], Value::Null, "no header, no context");
+
     let about_b = ok(
         &mut model,
         &v2(

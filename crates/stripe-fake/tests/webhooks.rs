@@ -181,9 +181,9 @@ fn a_refused_delivery_is_retried_until_it_succeeds() {
 }
 
 /// With `"events": "thin"`, a v2 object's event arrives as a thin notification, signed like a
-/// snapshot event; stripe-core's `parse_event_notification` verifies and parses it, and the
-/// event it names is fetched from the fake (`GET /v2/core/events/{id}`). v1 events are not
-/// sent.
+/// snapshot event, in the `Stripe-Context` of the request that made it; stripe-core's
+/// `parse_event_notification` verifies and parses it, and the event and the object it names are
+/// fetched from the fake (`GET /v2/core/events/{id}`). v1 events are not sent.
 #[test]
 fn thin_notifications_are_signed_parsed_and_fetched() {
     let (url, rx) = receiver();
@@ -202,7 +202,10 @@ fn thin_notifications_are_signed_parsed_and_fetched() {
         &srv.base_url(),
         "POST",
         "/v2/core/accounts",
-        &[("content-type", "application/json")],
+        &[
+            ("content-type", "application/json"),
+            ("stripe-context", "acct_parent"),
+        ],
         r#"{"display_name": "Shop"}"#,
     )
     .expect("an answer")
@@ -225,7 +228,10 @@ fn thin_notifications_are_signed_parsed_and_fetched() {
     let raw: Value = serde_json::from_str(&body).expect("JSON");
     assert!(raw.get("data").is_none(), "thin: {raw}");
 
+    // In the context of the request that made it, which the fetch carries along.
+    assert_eq!(note.context(), Some("acct_parent"));
     let fetch = note.fetch_event();
+    assert_eq!(fetch.context(), Some("acct_parent"));
     let event = common::call(&srv.base_url(), "GET", fetch.path(), &[], "")
         .expect("an answer")
         .json();

@@ -127,6 +127,8 @@ pub struct Pending {
     route: Matched,
     params: Params,
     slot: Option<Slot>,
+    /// The `Stripe-Context` header, if any (named by the v2 events it records).
+    context: Option<String>,
 }
 
 impl Pending {
@@ -160,6 +162,8 @@ pub struct Model {
     collections: Vec<Collection>,
     /// The request being executed: its id and idempotency key (named by the events it records).
     pub(crate) current_request: Option<(String, Option<String>)>,
+    /// The `Stripe-Context` of the request being executed (a v2 event's `context`).
+    pub(crate) current_context: Option<String>,
     keys: Store,
     log: Vec<LogEntry>,
     /// What Search sees when it trails writes ([`Model::set_search_lag`]).
@@ -196,6 +200,7 @@ impl Model {
             registry,
             collections,
             current_request: None,
+            current_context: None,
             keys: Store::default(),
             log: Vec::new(),
             search_index: SearchIndex::default(),

@@ -167,6 +167,7 @@ impl Model {
             route,
             params,
             slot,
+            context: header_str(req, "stripe-context").map(str::to_owned),
         })
     }
 
@@ -201,12 +202,14 @@ impl Model {
         now: SystemTime,
         how: Completion,
     ) -> Response<Bytes> {
+        self.current_context.clone_from(&pending.context);
         self.current_request = Some((
             pending.request_id.clone(),
             pending.slot.as_ref().map(|(_, key)| key.clone()),
         ));
         let outcome = self.execute(&pending, now);
         self.current_request = None;
+        self.current_context = None;
         self.record_search_versions(now);
         let path = self.path_at(pending.log_index).to_owned();
         let v2 = v2::is_v2(&path);

@@ -112,7 +112,8 @@ pub(crate) fn required_str<'a>(p: &'a Params, name: &str) -> Result<&'a str, Api
 
 impl Model {
     /// Records a v2 event (`v2.core.account.created`) about `object`, whose path is `url`:
-    /// a `v2.core.event` naming it in `related_object`, listed by `GET /v2/core/events` and
+    /// a `v2.core.event` naming it in `related_object`, in the `Stripe-Context` of the request
+    /// being executed (its `context`), listed by `GET /v2/core/events` and
     /// delivered as a thin notification when the server is asked to.
     pub fn record_v2_event(&mut self, kind: &str, object: &Value, url: &str, at: i64) {
         let id = self.next_id("evt_");
@@ -122,7 +123,7 @@ impl Model {
             "type": kind,
             "created": timestamp(at),
             "livemode": false,
-            "context": null,
+            "context": self.current_context,
             "related_object": {
                 "id": object["id"],
                 "type": object["object"],

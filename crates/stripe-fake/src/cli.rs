@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::fault::{FaultPlan, FaultPlanError};
-use crate::server::{ServerOptions, WebhookConfig};
+use crate::server::{ServerOptions, WebhookConfig, WebhookEvents};
 
 /// The help of a program that serves the fake with these options, named `program`
 /// (`stripe-fake`, `stripe-cli fake`): its usage, what it does, every option.
@@ -16,7 +16,8 @@ pub fn help(program: &str) -> String {
 
 const ABOUT: &str = "\
 Serves a fake Stripe API (customers, charges, payment_intents, refunds, payment_methods,
-setup_intents, events, balance, search) with Stripe's idempotency rules and an optional
+setup_intents, events, balance, search; API v2 core/accounts, core/events and
+billing/meter_events) with Stripe's idempotency rules and an optional
 fault plan, and can POST signed events to a webhook endpoint.";
 
 const OPTIONS_HELP: &str = "\
@@ -34,11 +35,14 @@ options:
                 POST every event, signed (Stripe-Signature), to http://HOST:PORT/path
   --webhook-secret S
                 the signing secret (default whsec_fake)
+  --webhook-events snapshot|thin|both
+                send snapshot events (default), thin notifications of v2 events
+                (v2.core.event, fetched from GET /v2/core/events/ID), or both
   -h, --help    show this help
 
 The first line on stdout is `listening on http://HOST:PORT`, the second `seed N`.
 Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock,
-POST /_fake/webhooks ({\"url\", \"secret\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}),
+POST /_fake/webhooks ({\"url\", \"secret\", \"events\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}),
 POST /_fake/payment_intents/{id}/authenticate and /_fake/setup_intents/{id}/authenticate
 ({\"outcome\": \"succeed\"|\"fail\"}: answers a 3D Secure challenge).";
 
@@ -106,7 +110,7 @@ impl std::error::Error for OptionsError {
     }
 }
 
-const OPTIONS: [&str; 7] = [
+const OPTIONS: [&str; 8] = [
     "--port",
     "--host",
     "--plan",
@@ -114,6 +118,7 @@ const OPTIONS: [&str; 7] = [
     "--search-lag",
     "--webhook-url",
     "--webhook-secret",
+    "--webhook-events",
 ];
 
 /// Parses the server's options (`--port 0`, `--port=0`, ...): `None` when `-h` or `--help` asks
@@ -122,6 +127,7 @@ pub fn parse_args(args: &[String]) -> Result<Option<ServerOptions>, OptionsError
     let mut options = ServerOptions::default();
     let mut webhook_url: Option<String> = None;
     let mut webhook_secret = "whsec_fake".to_owned();
+    let mut webhook_events = WebhookEvents::default();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -159,6 +165,10 @@ pub fn parse_args(args: &[String]) -> Result<Option<ServerOptions>, OptionsError
             }
             "--webhook-url" => webhook_url = Some(value),
             "--webhook-secret" => webhook_secret = value,
+            "--webhook-events" => {
+                webhook_events = WebhookEvents::parse(&value)
+                    .ok_or_else(|| invalid("snapshot, thin or both"))?;
+            }
             _ => {
                 let text =
                     std::fs::read_to_string(&value).map_err(|source| OptionsError::PlanFile {
@@ -175,7 +185,8 @@ pub fn parse_args(args: &[String]) -> Result<Option<ServerOptions>, OptionsError
     }
     if let Some(url) = webhook_url {
         let json = serde_json::json!({"url": url, "secret": webhook_secret}).to_string();
-        options.webhook = Some(WebhookConfig::from_json(&json).map_err(OptionsError::WebhookUrl)?);
+        let config = WebhookConfig::from_json(&json).map_err(OptionsError::WebhookUrl)?;
+        options.webhook = Some(config.with_events(webhook_events));
     }
     Ok(Some(options))
 }

@@ -4,7 +4,7 @@
 //! - [`Model`]: a **pure**, deterministic model of a Stripe test-mode account. No sockets, no
 //!   clock of its own (every call takes `now: SystemTime`), identifiers derived from a seed and a
 //!   counter. It takes `http::Request<Bytes>` (form-encoded bodies in Stripe's bracket notation,
-//!   query strings for GET) and returns `http::Response<Bytes>` with Stripe's JSON shapes, a
+//!   JSON bodies for API v2, query strings for GET) and returns `http::Response<Bytes>` with Stripe's JSON shapes, a
 //!   `request-id` header on every response and `content-type: application/json`.
 //! - [`FaultPlan`]: which requests get which fault (429/409/5xx before executing, 500 after
 //!   executing, dropped connection before or after executing, delay, hang, late delivery), as
@@ -46,6 +46,9 @@
 //! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
 //! | `POST /v1/coupons`, `GET /v1/coupons`, `GET/POST/DELETE /v1/coupons/:id` | `percent_off`, or `amount_off` with `currency`; `once`, `forever`, `repeating` with `duration_in_months`; update takes `name`, `metadata` |
 //! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
+//! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
+//! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
+//! | `POST /v2/billing/meter_events` | API v2; the same `identifier` twice is one event (generated when absent) |
 //!
 //! # Behaviour
 //! - Test values: `tok_visa`, `tok_mastercard`, `tok_amex` and `pm_card_visa`, ... succeed;
@@ -103,6 +106,21 @@
 //!   not stored; results after execution (2xx, 402, 5xx) are; keys expire after
 //!   [`KEY_LIFETIME`] (24 h) of the model's clock. [`Model::begin`] / [`Model::finish`] expose the
 //!   two phases so concurrency (and late delivery) can be simulated.
+//!
+//! # API v2
+//! A `/v2/` request takes a JSON body (POST) and answers JSON, with v2's error shape
+//! `{"error": {"type", "code", "message"}}` (the one the official SDKs read for v2). Lists are
+//! `{"data", "next_page_url", "previous_page_url"}`, newest first; timestamps are RFC 3339 text.
+//! Idempotency follows v2 ("retries don't repeat successful operations; failed work is retried
+//! to completion and an updated response returned", Stripe's idempotency docs): keys on POST
+//! and DELETE; a success is stored even when its answer was replaced by an injected 500 or
+//! dropped, and a retry with the same key and body answers the object as it is now; a failure
+//! is not stored, so its retry runs again; the same key with another body (compared as JSON,
+//! member order aside) is a 400 `idempotency_error`. Faults apply to v2 requests as to v1's.
+//! A v2 event's `context` is the `Stripe-Context` of the request that made it. The server's
+//! webhooks can send thin notifications of v2 events ([`server::WebhookEvents`]).
+//! The vendored spec has no v2 path, so the shapes are held to the official SDKs' v2 types
+//! (`tests/model_v2.rs` names them).
 //!
 //! # What is not modelled
 //! Other resources and endpoints (subscriptions, invoices: advancing a test clock bills

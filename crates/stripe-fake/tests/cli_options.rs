@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use stripe_fake::cli::{OptionsError, help, parse_args};
+use stripe_fake::server::WebhookEvents;
 
 fn args(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()
@@ -34,6 +35,8 @@ fn every_option_reaches_the_server_options() {
         "http://127.0.0.1:9/hook",
         "--webhook-secret",
         "whsec_x",
+        "--webhook-events",
+        "both",
     ]))
     .expect("valid")
     .expect("not the help");
@@ -49,6 +52,10 @@ fn every_option_reaches_the_server_options() {
     assert_eq!(
         options.webhook.as_ref().map(|w| w.url()),
         Some("http://127.0.0.1:9/hook")
+    );
+    assert_eq!(
+        options.webhook.as_ref().map(|w| w.events()),
+        Some(WebhookEvents::Both)
     );
     std::fs::remove_dir_all(&dir).ok();
 
@@ -76,6 +83,7 @@ fn help_is_asked_for_anywhere() {
         "--search-lag",
         "--webhook-url",
         "--webhook-secret",
+        "--webhook-events",
     ] {
         assert!(text.contains(option), "{option} in {text}");
     }
@@ -110,6 +118,22 @@ fn bad_options_are_typed_errors_that_say_what_was_wrong() {
         err(&["--search-lag", "-1"]),
         OptionsError::Invalid { .. }
     ));
+    let e = err(&[
+        "--webhook-url",
+        "http://127.0.0.1:9/",
+        "--webhook-events",
+        "fat",
+    ]);
+    assert!(
+        matches!(
+            e,
+            OptionsError::Invalid {
+                option: "--webhook-events",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     let e = err(&["--plan", "/nonexistent/plan.json"]);
     assert!(matches!(e, OptionsError::PlanFile { .. }), "{e:?}");
     assert!(std::error::Error::source(&e).is_some());

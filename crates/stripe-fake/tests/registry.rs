@@ -17,6 +17,9 @@ fn noop(_: &mut Model, _: &Call<'_>) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
+/// Every v1 route is in the vendored spec. The spec (API version 2023-08-16, the newest full
+/// one available) has no v2 path: v2 routes are held to the official SDKs' v2 types instead
+/// (`tests/model_v2.rs`).
 #[test]
 fn every_built_in_route_is_an_endpoint_of_stripes_spec() {
     let spec = validate::Spec::load();
@@ -25,6 +28,9 @@ fn every_built_in_route_is_an_endpoint_of_stripes_spec() {
     let mut routes = 0;
     for resource in registry.resources() {
         for route in resource.routes() {
+            if route.path().starts_with("/v2/") {
+                continue;
+            }
             routes += 1;
             assert!(
                 endpoints.iter().any(|e| e == route.spec_key()),

@@ -317,3 +317,73 @@ fn a_3ds_challenge_completed_through_the_admin_endpoint_delivers_its_events() {
     );
     assert_eq!(events[1]["data"]["object"]["charge"], charge["id"]);
 }
+
+/// With `"events": "thin"`, a v2 object's event arrives as a thin notification, signed like a
+/// snapshot event, in the `Stripe-Context` of the request that made it; stripe-core's
+/// `parse_event_notification` verifies and parses it, and the event and the object it names are
+/// fetched from the fake (`GET /v2/core/events/{id}`). v1 events are not sent.
+#[test]
+fn thin_notifications_are_signed_parsed_and_fetched() {
+    let (url, rx) = receiver();
+    let srv = server::start_with(ServerOptions {
+        webhook: Some(
+            WebhookConfig::from_json(&format!(
+                r#"{{"url": "{url}", "secret": "{SECRET}", "events": "thin"}}"#
+            ))
+            .expect("config"),
+        ),
+        ..common::pinned()
+    })
+    .expect("server");
+    post(&srv.base_url(), "/v1/customers", "email=a@b.c");
+    let account = common::call(
+        &srv.base_url(),
+        "POST",
+        "/v2/core/accounts",
+        &[
+            ("content-type", "application/json"),
+            ("stripe-context", "acct_parent"),
+        ],
+        r#"{"display_name": "Shop"}"#,
+    )
+    .expect("an answer")
+    .json();
+    let (signature, body) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a delivery within 10 s");
+    let note = stripe_core::webhook::parse_event_notification(
+        body.as_bytes(),
+        &signature,
+        SECRET,
+        SystemTime::now(),
+        Some(Duration::from_secs(300)),
+    )
+    .expect("a verified thin notification");
+    assert_eq!(note.event_type().as_str(), "v2.core.account.created");
+    let related = note.related_object().expect("a related object");
+    assert_eq!(related.id(), account["id"].as_str().expect("id"));
+    assert_eq!(related.object_type(), "v2.core.account");
+    let raw: Value = serde_json::from_str(&body).expect("JSON");
+    assert!(raw.get("data").is_none(), "thin: {raw}");
+
+    // In the context of the request that made it, which the fetch carries along.
+    assert_eq!(note.context(), Some("acct_parent"));
+    let fetch = note.fetch_event();
+    assert_eq!(fetch.context(), Some("acct_parent"));
+    let event = common::call(&srv.base_url(), "GET", fetch.path(), &[], "")
+        .expect("an answer")
+        .json();
+    assert_eq!(event["id"], note.id());
+    assert_eq!(event["object"], "v2.core.event");
+    let related_path = note
+        .fetch_related_object()
+        .expect("a fetch")
+        .path()
+        .to_owned();
+    let fetched = common::call(&srv.base_url(), "GET", &related_path, &[], "")
+        .expect("an answer")
+        .json();
+    assert_eq!(fetched, account);
+    // The customer's snapshot event was not sent: nothing else arrives.
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+}

@@ -1,6 +1,12 @@
-//! Stripe's error shape: `{"error": {"type", "code", "message", "param", "decline_code"}}`.
+//! Stripe's error shapes: API v1's `{"error": {"type", "code", "message", "param",
+//! "decline_code"}}` and API v2's `{"error": {"type", "code", "message"}}`.
 //!
-//! Absent fields are omitted (never `null`), consistently for every error.
+//! Absent fields are omitted (never `null`), consistently for every error. The v2 shape is the
+//! one the official SDKs read for `/v2/` answers: stripe-node's `generateV2Error`
+//! (`src/Error.ts`) and stripe-ruby's `specific_v2_api_error` (`lib/stripe/api_requestor.rb`)
+//! take the error's `type` first (`idempotency_error`, `rate_limit`,
+//! `temporary_session_expired`), then its `code`, then fall back to the v1 classes, with
+//! `message` as the text.
 
 use serde_json::{Map, Value, json};
 
@@ -214,14 +220,37 @@ impl ApiError {
         err
     }
 
-    /// The JSON body.
-    pub fn to_json(&self) -> Value {
+    /// The JSON body of an answer to `path`: API v2's shape for a `/v2/` path
+    /// ([`ApiError::to_json_v2`]), v1's otherwise ([`ApiError::to_json`]).
+    pub fn to_json_for(&self, path: &str) -> Value {
+        if super::v2::is_v2(path) {
+            self.to_json_v2()
+        } else {
+            self.to_json()
+        }
+    }
+
+    /// The JSON body in API v2's shape: `{"error": {"type", "code", "message"}}`, `code`
+    /// omitted when the error has none; a v1-only member (`param`, `decline_code`, ...) is not
+    /// part of it.
+    pub fn to_json_v2(&self) -> Value {
+        json!({ "error": self.common_members() })
+    }
+
+    /// `type`, `code` (when there is one) and `message`: the members both shapes have.
+    fn common_members(&self) -> Map<String, Value> {
         let mut inner = Map::new();
         inner.insert("type".into(), json!(self.0.kind));
         if let Some(code) = &self.0.code {
             inner.insert("code".into(), json!(code));
         }
         inner.insert("message".into(), json!(self.0.message));
+        inner
+    }
+
+    /// The JSON body in API v1's shape.
+    pub fn to_json(&self) -> Value {
+        let mut inner = self.common_members();
         if let Some(param) = &self.0.param {
             inner.insert("param".into(), json!(param));
         }

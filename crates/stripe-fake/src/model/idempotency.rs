@@ -1,5 +1,10 @@
 //! Stripe's idempotency layer: keys scoped by secret key and `Stripe-Account`, a lock while the
 //! first request executes, stored results replayed for 24 hours of the model's clock.
+//!
+//! API v1 stores whatever an executed request answered (a 500 included) and replays it. API v2
+//! ("retries don't repeat successful operations; failed work is retried to completion and an
+//! updated response returned", Stripe's idempotency docs) stores only a success, whose retry
+//! answers the object as it is now; a failure is forgotten, so its retry runs again.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -154,6 +159,12 @@ impl Store {
         {
             self.entries.remove(slot);
         }
+    }
+
+    /// Forgets a key, finished or not: an API v2 request that failed is not stored, so its
+    /// retry runs again (to completion).
+    pub(crate) fn forget(&mut self, slot: &Slot) {
+        self.entries.remove(slot);
     }
 
     /// Number of keys held (finished or in flight, expired ones possibly included).

@@ -2,7 +2,7 @@
 //!
 //! Every call takes the model's clock (`now`) as an argument; identifiers come from the seed
 //! given to [`Model::new`] and a counter. Requests are `http::Request<Bytes>` with form-encoded
-//! bodies, responses `http::Response<Bytes>` with JSON bodies.
+//! bodies (JSON for API v2, see `v2.rs`), responses `http::Response<Bytes>` with JSON bodies.
 
 mod auth;
 mod authentication;
@@ -17,6 +17,7 @@ mod phases;
 pub(crate) mod search;
 mod search_index;
 pub(crate) mod spec_params;
+mod v2;
 
 /// The built-in resources: one module each, registered in this order. Adding a resource to the
 /// fake is one new file and its name here (see [`crate::registry`]).
@@ -46,6 +47,9 @@ resources! {
     prices,
     coupons,
     test_clocks,
+    v2_core_events,
+    v2_core_accounts,
+    v2_billing_meter_events,
 }
 
 use std::sync::Arc;
@@ -130,6 +134,8 @@ pub struct Pending {
     route: Matched,
     params: Params,
     slot: Option<Slot>,
+    /// The `Stripe-Context` header, if any (named by the v2 events it records).
+    context: Option<String>,
 }
 
 impl Pending {
@@ -163,6 +169,8 @@ pub struct Model {
     collections: Vec<Collection>,
     /// The request being executed: its id and idempotency key (named by the events it records).
     pub(crate) current_request: Option<(String, Option<String>)>,
+    /// The `Stripe-Context` of the request being executed (a v2 event's `context`).
+    pub(crate) current_context: Option<String>,
     keys: Store,
     log: Vec<LogEntry>,
     /// What Search sees when it trails writes ([`Model::set_search_lag`]).
@@ -199,6 +207,7 @@ impl Model {
             registry,
             collections,
             current_request: None,
+            current_context: None,
             keys: Store::default(),
             log: Vec::new(),
             search_index: SearchIndex::default(),

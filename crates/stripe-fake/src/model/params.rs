@@ -6,12 +6,14 @@ use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
 
-/// The decoded `application/x-www-form-urlencoded` pairs of one request (its form body, or its
-/// query string for GET and DELETE), in order, read in Stripe's bracket notation. Every reader
-/// answers a bad value with the [`ApiError`] Stripe gives for it.
+/// The parameters of one request: the decoded `application/x-www-form-urlencoded` pairs (a v1
+/// form body, or the query string of a GET or DELETE), in order, read in Stripe's bracket
+/// notation; and, for an API v2 POST, its JSON body ([`Params::json`]). Every reader answers a
+/// bad value with the [`ApiError`] Stripe gives for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     pairs: Vec<(String, String)>,
+    json: Option<Map<String, Value>>,
 }
 
 impl Params {
@@ -20,12 +22,50 @@ impl Params {
         let pairs = form_urlencoded::parse(raw)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        Self { pairs }
+        Self { pairs, json: None }
     }
 
-    /// The pairs sorted, the form compared by the idempotency layer.
+    /// Decodes an API v2 JSON body, which must be an object (an empty body is `{}`); its query
+    /// string's pairs are kept as well.
+    pub(crate) fn parse_json(body: &[u8], query: &[u8]) -> Result<Self, ApiError> {
+        let json = if body.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => {
+                    return Err(ApiError::invalid_request(
+                        "Invalid request body: an API v2 request body must be a JSON object."
+                            .to_owned(),
+                    ));
+                }
+                Err(e) => {
+                    return Err(ApiError::invalid_request(format!(
+                        "Invalid request body: it is not valid JSON ({e})."
+                    )));
+                }
+            }
+        };
+        Ok(Self {
+            json: Some(json),
+            ..Self::parse(query)
+        })
+    }
+
+    /// The JSON body of an API v2 POST, `None` for a form or query request.
+    pub fn json(&self) -> Option<&Map<String, Value>> {
+        self.json.as_ref()
+    }
+
+    /// The pairs sorted (with a JSON body in a canonical form, keys sorted), the form compared
+    /// by the idempotency layer.
     pub(crate) fn sorted(&self) -> Vec<(String, String)> {
         let mut pairs = self.pairs.clone();
+        if let Some(json) = &self.json {
+            let mut canonical = String::new();
+            write_canonical(&mut canonical, &Value::Object(json.clone()));
+            pairs.push((String::new(), canonical));
+        }
         pairs.sort();
         pairs
     }
@@ -94,9 +134,11 @@ impl Params {
             .collect()
     }
 
-    /// Rejects top-level parameters outside `allowed` (`expand` is always accepted).
+    /// Rejects top-level parameters (and JSON body members) outside `allowed` (`expand` is
+    /// always accepted).
     pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
-        for (k, _) in &self.pairs {
+        let json_keys = self.json.iter().flat_map(Map::keys);
+        for k in self.pairs.iter().map(|(k, _)| k).chain(json_keys) {
             let top = k.split('[').next().unwrap_or(k);
             if top != "expand" && !allowed.contains(&top) {
                 return Err(ApiError::unknown_parameter(top));
@@ -208,5 +250,37 @@ impl TextFields {
                 json!(value)
             };
         }
+    }
+}
+
+/// Writes `value` as JSON with every object's keys sorted: equal bodies give equal text,
+/// whatever order their members were sent in.
+fn write_canonical(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(out, &map[key]);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(out, item);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
     }
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::errors::ApiError;
 use super::idempotency::{self, Lookup, Slot, Stored};
 use super::params::Params;
-use super::{Begin, Completion, LogEntry, Model, Pending, auth};
+use super::{Begin, Completion, LogEntry, Model, Pending, auth, v2};
 
 impl Model {
     /// Starts a log entry for a request and returns its request id and index.
@@ -43,7 +43,8 @@ impl Model {
         should_retry: Option<bool>,
     ) -> Response<Bytes> {
         self.set_status(log_index, err.status());
-        let mut resp = json_response(err.status(), &err.to_json(), request_id);
+        let body = err.to_json_for(self.path_at(log_index));
+        let mut resp = json_response(err.status(), &body, request_id);
         if let Some(flag) = should_retry {
             set_header(
                 &mut resp,
@@ -52,6 +53,11 @@ impl Model {
             );
         }
         resp
+    }
+
+    /// The path of the request logged at `log_index` (empty if there is none).
+    fn path_at(&self, log_index: usize) -> &str {
+        self.log.get(log_index).map_or("", |e| e.path.as_str())
     }
 
     /// Index the next log entry will have.
@@ -85,19 +91,26 @@ impl Model {
             Ok(secret) => secret,
             Err(err) => return Begin::Respond(self.reject(log_index, &request_id, &err, None)),
         };
-        let params = if method == Method::POST {
-            Params::parse(req.body())
-        } else {
-            Params::parse(req.uri().query().unwrap_or_default().as_bytes())
+        let v2 = v2::is_v2(&path);
+        let query = req.uri().query().unwrap_or_default().as_bytes();
+        let params = match (method == Method::POST, v2) {
+            (true, true) => match Params::parse_json(req.body(), query) {
+                Ok(params) => params,
+                Err(err) => {
+                    return Begin::Respond(self.reject(log_index, &request_id, &err, None));
+                }
+            },
+            (true, false) => Params::parse(req.body()),
+            (false, _) => Params::parse(query),
         };
         let Some(route) = self.route(&method, &path) else {
             let err = ApiError::unrecognized_url(method.as_str(), &path);
             return Begin::Respond(self.reject(log_index, &request_id, &err, None));
         };
         let mut slot = None;
-        if method == Method::POST
-            && let Some(raw) = req.headers().get("idempotency-key")
-        {
+        // v1 keys POSTs; v2 keys POSTs and DELETEs.
+        let keyed = method == Method::POST || (v2 && method == Method::DELETE);
+        if keyed && let Some(raw) = req.headers().get("idempotency-key") {
             let key = match raw.to_str() {
                 Ok(key) => key.to_owned(),
                 Err(_) => {
@@ -119,7 +132,10 @@ impl Model {
                 .lookup(&candidate, method.as_str(), &path, &sorted, now)
             {
                 Lookup::Fresh => {}
-                Lookup::Replay(stored) => {
+                Lookup::Replay(mut stored) => {
+                    if v2 && let Some(now) = self.updated(&stored.body) {
+                        stored.body = Bytes::from(now);
+                    }
                     return Begin::Respond(self.replay(
                         log_index,
                         &request_id,
@@ -151,6 +167,7 @@ impl Model {
             route,
             params,
             slot,
+            context: header_str(req, "stripe-context").map(str::to_owned),
         })
     }
 
@@ -185,19 +202,29 @@ impl Model {
         now: SystemTime,
         how: Completion,
     ) -> Response<Bytes> {
+        self.current_context.clone_from(&pending.context);
         self.current_request = Some((
             pending.request_id.clone(),
             pending.slot.as_ref().map(|(_, key)| key.clone()),
         ));
         let outcome = self.execute(&pending, now);
         self.current_request = None;
+        self.current_context = None;
         self.record_search_versions(now);
+        let path = self.path_at(pending.log_index).to_owned();
+        let v2 = v2::is_v2(&path);
+        // v2 stores a success even when its answer is lost to an injected 500: the retry
+        // completes with it instead of running the work twice.
+        let succeeded = match &outcome {
+            Ok(value) => Some(Bytes::from(value.to_string())),
+            Err(_) => None,
+        };
         let (status, body, should_retry) = match (how, outcome) {
             (Completion::Normal, Ok(value)) => (200, value, None),
-            (Completion::Normal, Err(err)) => (err.status(), err.to_json(), None),
+            (Completion::Normal, Err(err)) => (err.status(), err.to_json_for(&path), None),
             (Completion::ServerError(flag), _) => {
                 let err = ApiError::injected(500, None);
-                (500, err.to_json(), flag)
+                (500, err.to_json_for(&path), flag)
             }
         };
         if let Some(entry) = self.log.get_mut(pending.log_index) {
@@ -206,15 +233,23 @@ impl Model {
         }
         let body = Bytes::from(body.to_string());
         if let Some(slot) = &pending.slot {
-            self.keys.complete(
-                slot,
-                Stored {
-                    status,
-                    body: body.clone(),
-                    request_id: pending.request_id.clone(),
-                    should_retry,
-                },
-            );
+            let stored = match (v2, succeeded) {
+                (false, _) => Some((status, body.clone(), should_retry)),
+                (true, Some(done)) => Some((200, done, None)),
+                (true, None) => None,
+            };
+            match stored {
+                Some((status, body, should_retry)) => self.keys.complete(
+                    slot,
+                    Stored {
+                        status,
+                        body,
+                        request_id: pending.request_id.clone(),
+                        should_retry,
+                    },
+                ),
+                None => self.keys.forget(slot),
+            }
         }
         let mut resp = bytes_response(status, body, &pending.request_id);
         if let Some((_, key)) = &pending.slot {

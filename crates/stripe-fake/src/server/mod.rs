@@ -20,7 +20,7 @@
 mod service;
 pub mod webhooks;
 
-pub use webhooks::{WebhookConfig, WebhookFault, WebhookFaultKind};
+pub use webhooks::{WebhookConfig, WebhookEvents, WebhookFault, WebhookFaultKind};
 
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener as StdListener};
@@ -82,8 +82,9 @@ pub(crate) struct Shared {
     /// Bumped each time the model handles a request (for `deliver_late`).
     handled: watch::Sender<u64>,
     webhook: Mutex<Option<WebhookConfig>>,
-    /// How many of the model's events were handed to webhook delivery (or passed over).
-    events_dispatched: Mutex<usize>,
+    /// How many of the model's events, and of its v2 events, were handed to webhook delivery
+    /// (or passed over).
+    events_dispatched: Mutex<(usize, usize)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -121,18 +122,25 @@ impl Shared {
     /// Hands the events recorded since the last call to webhook delivery (on the current
     /// tokio runtime). Call without holding the model's lock.
     pub(crate) fn dispatch_events(&self) {
-        let fresh: Vec<serde_json::Value> = {
+        let (snapshots, v2_events) = {
             let model = self.model();
             let mut sent = lock(&self.events_dispatched);
-            let fresh = model.events().get(*sent..).unwrap_or_default().to_vec();
-            *sent = model.events().len();
-            fresh
+            let snapshots = model.events().get(sent.0..).unwrap_or_default().to_vec();
+            let v2_events = model.v2_events().get(sent.1..).unwrap_or_default().to_vec();
+            *sent = (model.events().len(), model.v2_events().len());
+            (snapshots, v2_events)
         };
         let mut config = lock(&self.webhook);
         let Some(config) = config.as_mut() else {
             return;
         };
-        for event in fresh {
+        let wanted = config.events();
+        let snapshots = snapshots.into_iter().filter(|_| wanted.snapshot());
+        let thin = v2_events
+            .iter()
+            .filter(|_| wanted.thin())
+            .map(webhooks::thin_notification);
+        for event in snapshots.chain(thin) {
             let kind = event["type"].as_str().unwrap_or_default().to_owned();
             let (copies, delay) = match config.take_fault(&kind) {
                 Some(WebhookFaultKind::Duplicate) => (2, Duration::ZERO),
@@ -189,7 +197,7 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         connections: AtomicU64::new(0),
         handled,
         webhook: Mutex::new(options.webhook),
-        events_dispatched: Mutex::new(0),
+        events_dispatched: Mutex::new((0, 0)),
     });
     let (shutdown, stop) = watch::channel(false);
     let task_shared = Arc::clone(&shared);

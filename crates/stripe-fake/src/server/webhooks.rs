@@ -3,10 +3,16 @@
 //! are retried with backoff), with optional faults that deliver an event twice or late, so a
 //! handler's de-duplication and ordering assumptions can be tested.
 //!
+//! What is sent is chosen by [`WebhookEvents`]: snapshot events (v1 `event`s, the default),
+//! thin notifications of v2 events (`{"id", "object": "v2.core.event", "type", "created",
+//! "livemode", "context", "related_object", "reason"}`, whose receiver fetches the event from
+//! `GET /v2/core/events/{id}`), or both; both are signed alike.
+//!
 //! The JSON form (`POST /_fake/webhooks`):
-//! `{"url": "http://127.0.0.1:PORT/hook", "secret": "whsec_...", "faults": [{"type":
-//! "charge.succeeded", "fault": "duplicate" | "late", "ms": 500, "times": 1}]}`; `type` is
-//! optional (any event), `ms` applies to `late` (default 500), `times` defaults to 1.
+//! `{"url": "http://127.0.0.1:PORT/hook", "secret": "whsec_...", "events": "snapshot" | "thin"
+//! | "both", "faults": [{"type": "charge.succeeded", "fault": "duplicate" | "late", "ms": 500,
+//! "times": 1}]}`; `events` defaults to `snapshot`, a fault's `type` is optional (any event),
+//! `ms` applies to `late` (default 500), `times` defaults to 1.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -66,11 +72,47 @@ impl WebhookFault {
     }
 }
 
+/// Which events a webhook endpoint is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebhookEvents {
+    /// Snapshot events (v1 `event` objects, the object inside): the default.
+    #[default]
+    Snapshot,
+    /// Thin notifications of v2 events (`v2.core.event`, naming a `related_object`).
+    Thin,
+    /// Both.
+    Both,
+}
+
+impl WebhookEvents {
+    /// Parses `snapshot`, `thin` or `both`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "snapshot" => Some(Self::Snapshot),
+            "thin" => Some(Self::Thin),
+            "both" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    /// Whether snapshot events are sent.
+    pub fn snapshot(self) -> bool {
+        matches!(self, Self::Snapshot | Self::Both)
+    }
+
+    /// Whether thin notifications are sent.
+    pub fn thin(self) -> bool {
+        matches!(self, Self::Thin | Self::Both)
+    }
+}
+
 /// Where and how to deliver events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookConfig {
     url: String,
     secret: String,
+    events: WebhookEvents,
     faults: Vec<WebhookFault>,
 }
 
@@ -80,8 +122,21 @@ impl WebhookConfig {
         Self {
             url: url.to_owned(),
             secret: secret.to_owned(),
+            events: WebhookEvents::default(),
             faults: Vec::new(),
         }
+    }
+
+    /// Sends these events (snapshot ones by default).
+    #[must_use]
+    pub fn with_events(mut self, events: WebhookEvents) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Which events are sent.
+    pub fn events(&self) -> WebhookEvents {
+        self.events
     }
 
     /// Adds a fault.
@@ -103,6 +158,13 @@ impl WebhookConfig {
         split_url(url).ok_or("`url` must be http://HOST:PORT/path")?;
         let secret = v["secret"].as_str().unwrap_or("whsec_fake");
         let mut config = Self::new(url, secret);
+        if let Some(events) = v.get("events") {
+            let events = events
+                .as_str()
+                .and_then(WebhookEvents::parse)
+                .ok_or("`events` must be \"snapshot\", \"thin\" or \"both\"")?;
+            config = config.with_events(events);
+        }
         for (i, f) in v["faults"].as_array().into_iter().flatten().enumerate() {
             let kind = match f["fault"].as_str() {
                 Some("duplicate") => WebhookFaultKind::Duplicate,
@@ -139,6 +201,15 @@ impl WebhookConfig {
     pub(crate) fn secret(&self) -> &str {
         &self.secret
     }
+}
+
+/// The thin notification of a v2 event: the event without its `data`.
+pub(crate) fn thin_notification(event: &Value) -> Value {
+    let mut note = event.clone();
+    if let Some(map) = note.as_object_mut() {
+        map.remove("data");
+    }
+    note
 }
 
 /// `Stripe-Signature` for `payload` at `timestamp` under `secret`.

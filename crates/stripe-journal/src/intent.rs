@@ -331,6 +331,11 @@ pub(crate) fn rebase(t: SystemTime, from: SystemTime, to: SystemTime) -> SystemT
     .unwrap_or(t)
 }
 
+/// How far apart two clocks' readings are, either way.
+pub(crate) fn skew(a: SystemTime, b: SystemTime) -> std::time::Duration {
+    a.duration_since(b).unwrap_or_else(|e| e.duration())
+}
+
 impl Intent {
     /// This row with every time moved by one amount, so that `updated_at` becomes `to`: a row
     /// decided on the holder's clock, as a store that claims it writes it on its own.

@@ -179,9 +179,7 @@ pub trait AsyncStore: Send + Sync {
 /// `intent` moved onto the store's clock `now`, if its own clock is within `max_skew` of it:
 /// what [`Store::claim`] inserts.
 pub(crate) fn on_clock(intent: &Intent, now: SystemTime, max_skew: Duration) -> Option<Intent> {
-    let at = intent.updated_at();
-    let skew = now.duration_since(at).unwrap_or_else(|e| e.duration());
-    (skew <= max_skew).then(|| intent.rebased(now))
+    (crate::intent::skew(now, intent.updated_at()) <= max_skew).then(|| intent.rebased(now))
 }
 
 /// A blocking store's primitives as async ones: on tokio's blocking pool with the `async`

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::{Held, Operation, StoreOp, Stored};
 use crate::decide::{self, BeginInput, Begun, CallResult, Claim, Resolution, Write};
 use crate::error::JournalError;
-use crate::intent::{Intent, State};
+use crate::intent::{Intent, State, skew};
 use crate::run::{Outcome, Run, Source};
 
 /// How many times one decision reloads and decides again after losing a compare-and-set.
@@ -130,14 +130,9 @@ impl Operation {
             Err(e) => self.fail(e),
             Ok(Stored::Loaded(loaded)) => {
                 let (row, store_now) = loaded.into_parts();
-                let skew = if store_now > self.wall {
-                    store_now.duration_since(self.wall)
-                } else {
-                    self.wall.duration_since(store_now)
-                }
-                .unwrap_or_default();
                 let rules = self.settings.rules;
-                if rules.store_clock && skew > self.settings.policy.max_skew() {
+                if rules.store_clock && skew(store_now, self.wall) > self.settings.policy.max_skew()
+                {
                     return self.fail(JournalError::ClockSkew {
                         local: self.wall,
                         store: store_now,
@@ -152,39 +147,20 @@ impl Operation {
                 let result = self.decide(&applying.decision, row, now);
                 self.decided(applying, result, now);
             }
-            Ok(Stored::Written(true)) => {
-                if let Some((row, store_now)) = applying.writing.take() {
-                    self.cached = Some(Cached {
-                        row,
-                        store_now,
-                        at: applying.asked,
+            Ok(Stored::Written(true)) => self.written(applying),
+            Ok(Stored::Claimed(Some(store_now))) => {
+                // The store wrote the row on its clock: so does this run's copy and its claim.
+                if let Some((row, _)) = applying.writing.take() {
+                    let from = row.updated_at();
+                    applying.writing = Some((row.rebased(store_now), store_now));
+                    applying.decided = applying.decided.take().map(|decided| match decided {
+                        Decided::Begun(Begun::Proceed(claim)) => {
+                            Decided::Begun(Begun::Proceed(claim.rebased(from, store_now)))
+                        }
+                        other => other,
                     });
                 }
-                match applying.decided.take() {
-                    Some(decided) => self.applied(applying, decided),
-                    None => self.fail(JournalError::Store("a write with no decision".into())),
-                }
-            }
-            Ok(Stored::Claimed(Some(store_now))) => {
-                let (Some((row, _)), Some(decided)) =
-                    (applying.writing.take(), applying.decided.take())
-                else {
-                    return self.fail(JournalError::Store("a claim with no decision".into()));
-                };
-                // The store wrote the row on its clock: so does this run's copy and its claim.
-                let from = row.updated_at();
-                self.cached = Some(Cached {
-                    row: row.rebased(store_now),
-                    store_now,
-                    at: applying.asked,
-                });
-                let decided = match decided {
-                    Decided::Begun(Begun::Proceed(claim)) => {
-                        Decided::Begun(Begun::Proceed(claim.rebased(from, store_now)))
-                    }
-                    other => other,
-                };
-                self.applied(applying, decided);
+                self.written(applying);
             }
             Ok(Stored::Claimed(None)) => self.load(applying),
             Ok(Stored::Written(false)) => {
@@ -196,6 +172,21 @@ impl Operation {
                 }
                 self.load(applying);
             }
+        }
+    }
+
+    /// A write took effect: this run's copy of the row is what it wrote; act on the decision.
+    fn written(&mut self, mut applying: Applying) {
+        if let Some((row, store_now)) = applying.writing.take() {
+            self.cached = Some(Cached {
+                row,
+                store_now,
+                at: applying.asked,
+            });
+        }
+        match applying.decided.take() {
+            Some(decided) => self.applied(applying, decided),
+            None => self.fail(JournalError::Store("a write with no decision".into())),
         }
     }
 

@@ -48,6 +48,7 @@
 //! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
 //! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
 //! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
+//! | `POST /v2/core/event_destinations`, `GET /v2/core/event_destinations`, `GET/POST/DELETE /v2/core/event_destinations/:id`, `POST .../:id/enable`, `.../disable` | API v2; `webhook_endpoint`, `amazon_eventbridge` or `azure_event_grid`; a webhook endpoint's `signing_secret` and `url` only when `include` names them; a keyed `DELETE` retried answers the deletion again |
 //! | `POST /v2/billing/meter_events` | API v2; the same `identifier` twice is one event (generated when absent) |
 //!
 //! # Behaviour

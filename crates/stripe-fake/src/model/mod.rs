@@ -49,6 +49,7 @@ resources! {
     test_clocks,
     v2_core_events,
     v2_core_accounts,
+    v2_core_event_destinations,
     v2_billing_meter_events,
 }
 

@@ -152,6 +152,26 @@ impl Model {
     }
 }
 
+/// Merges a v2 `metadata` update into `object`'s: each key set, a `null` value removing its
+/// key (v2 bodies are JSON, so `null` is how a key is removed).
+pub(crate) fn merge_metadata(object: &mut Value, updates: &Value) {
+    let Some(updates) = updates.as_object() else {
+        return;
+    };
+    if !object["metadata"].is_object() {
+        object["metadata"] = json!({});
+    }
+    if let Some(target) = object["metadata"].as_object_mut() {
+        for (key, value) in updates {
+            if value.is_null() {
+                target.remove(key);
+            } else {
+                target.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::timestamp;

@@ -144,7 +144,7 @@ fn apply(account: &mut Value, body: Option<&Map<String, Value>>) {
         };
         match *name {
             "include" => {}
-            "metadata" => merge_metadata(account, value),
+            "metadata" => v2::merge_metadata(account, value),
             _ => account[*name] = value.clone(),
         }
     }
@@ -153,21 +153,4 @@ fn apply(account: &mut Value, body: Option<&Map<String, Value>>) {
         .map(|c| c.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k).collect())
         .unwrap_or_default();
     account["applied_configurations"] = json!(applied);
-}
-
-fn merge_metadata(account: &mut Value, updates: &Value) {
-    if !account["metadata"].is_object() {
-        account["metadata"] = json!({});
-    }
-    let (Some(target), Some(updates)) = (account["metadata"].as_object_mut(), updates.as_object())
-    else {
-        return;
-    };
-    for (key, value) in updates {
-        if value.is_null() {
-            target.remove(key);
-        } else {
-            target.insert(key.clone(), value.clone());
-        }
-    }
 }

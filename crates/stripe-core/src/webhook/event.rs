@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::{Deserialize, DeserializeOwned, Deserializer, Error, MapAccess};
 use serde_json::{Map, Value};
 
-use super::open::{self, Open, required, set};
+use super::open::{self, Extra, Open, required, set};
 use super::{EventType, WebhookError, check_object, parse_payload, verify_signature};
 
 /// The `object` of a snapshot event.
@@ -43,7 +43,7 @@ pub struct Event<T = Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     account: Option<String>,
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 /// An event's `data`: the object as it was when the event happened, and for `*.updated`
@@ -54,7 +54,7 @@ pub struct EventData<T = Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     previous_attributes: Option<Map<String, Value>>,
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 /// The API request that caused an event: a snapshot event's `request`, and a thin event's
@@ -65,7 +65,7 @@ pub struct EventRequest {
     id: Option<String>,
     idempotency_key: Option<String>,
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 /// Verifies a snapshot event's signature (as [`verify_signature`]), then parses it into an
@@ -166,7 +166,7 @@ impl<T> Event<T> {
 
     /// The members this crate does not know, kept as they came.
     pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+        self.extra.as_map()
     }
 }
 
@@ -183,7 +183,7 @@ impl<T> EventData<T> {
 
     /// The members this crate does not know, kept as they came.
     pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+        self.extra.as_map()
     }
 }
 
@@ -201,7 +201,7 @@ impl EventRequest {
 
     /// The members this crate does not know, kept as they came.
     pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+        self.extra.as_map()
     }
 }
 
@@ -261,7 +261,7 @@ impl<'de, T: Deserialize<'de>> Open<'de> for Event<T> {
     }
 
     #[inline]
-    fn build<E: Error>(p: EventParts<T>, extra: Map<String, Value>) -> Result<Self, E> {
+    fn build<E: Error>(p: EventParts<T>, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             id: required(p.id, "id")?,
             object: p.object.flatten(),
@@ -300,10 +300,7 @@ impl<'de, T: Deserialize<'de>> Open<'de> for EventData<T> {
     }
 
     #[inline]
-    fn build<E: Error>(
-        (object, previous): Self::Parts,
-        extra: Map<String, Value>,
-    ) -> Result<Self, E> {
+    fn build<E: Error>((object, previous): Self::Parts, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             object: required(object, "object")?,
             previous_attributes: previous.flatten(),
@@ -334,10 +331,7 @@ impl<'de> Open<'de> for EventRequest {
     }
 
     #[inline]
-    fn build<E: Error>(
-        (id, idempotency_key): Self::Parts,
-        extra: Map<String, Value>,
-    ) -> Result<Self, E> {
+    fn build<E: Error>((id, idempotency_key): Self::Parts, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             id: id.flatten(),
             idempotency_key: idempotency_key.flatten(),

@@ -254,6 +254,7 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
 /// Parses a payload whose signature was checked as `T`, an event whose `object` must be
 /// `object`: a payload that is not JSON, one of another kind (its `object` says so) and one of
 /// the right kind but a wrong shape are three different errors.
+#[inline(always)]
 fn parse_payload<T: serde::de::DeserializeOwned>(
     payload: &[u8],
     object: &'static str,

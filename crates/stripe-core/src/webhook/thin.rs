@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde::de::{Error, MapAccess};
 use serde_json::{Map, Value};
 
-use super::open::{self, Open, required, set};
+use super::open::{self, Extra, Open, required, set};
 use super::{EventRequest, EventType, WebhookError, check_object, parse_payload, verify_signature};
 use crate::{Request, RequestError};
 
@@ -55,7 +55,7 @@ pub struct EventNotification {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<Reason>,
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 /// The object an event is about: its id, its type and the path to GET it at.
@@ -66,7 +66,7 @@ pub struct RelatedObject {
     object_type: String,
     url: String,
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 /// Why an event happened: for `type` `"request"`, the API request that caused it.
@@ -77,7 +77,7 @@ pub struct Reason {
     #[serde(skip_serializing_if = "Option::is_none")]
     request: Option<EventRequest>,
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 /// A GET to make next, in an account's context: the path, and the value of the request's
@@ -126,6 +126,7 @@ pub fn parse_event_notification(
 impl EventNotification {
     /// Parses a notification (or a fetched v2 event) whose authenticity is already known; a
     /// webhook's payload goes through [`parse_event_notification`].
+    #[inline]
     pub fn from_slice(json: &[u8]) -> Result<Self, WebhookError> {
         let note: Self = parse_payload(json, OBJECT, EXPECTED)?;
         check_object(note.object.as_deref(), OBJECT)?;
@@ -169,7 +170,7 @@ impl EventNotification {
 
     /// The members this crate does not know, kept as they came.
     pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+        self.extra.as_map()
     }
 
     /// The GET of the full event, `/v2/core/events/{id}`, in the notification's context.
@@ -209,7 +210,7 @@ impl RelatedObject {
 
     /// The members this crate does not know, kept as they came.
     pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+        self.extra.as_map()
     }
 }
 
@@ -227,7 +228,7 @@ impl Reason {
 
     /// The members this crate does not know, kept as they came.
     pub fn extra(&self) -> &Map<String, Value> {
-        &self.extra
+        self.extra.as_map()
     }
 }
 
@@ -292,7 +293,7 @@ impl<'de> Open<'de> for EventNotification {
     }
 
     #[inline]
-    fn build<E: Error>(p: NotificationParts, extra: Map<String, Value>) -> Result<Self, E> {
+    fn build<E: Error>(p: NotificationParts, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             id: required(p.id, "id")?,
             object: p.object.flatten(),
@@ -332,7 +333,7 @@ impl<'de> Open<'de> for RelatedObject {
     #[inline]
     fn build<E: Error>(
         [id, object_type, url]: [Option<String>; 3],
-        extra: Map<String, Value>,
+        extra: Extra,
     ) -> Result<Self, E> {
         Ok(Self {
             id: required(id, "id")?,
@@ -365,10 +366,7 @@ impl<'de> Open<'de> for Reason {
     }
 
     #[inline]
-    fn build<E: Error>(
-        (reason_type, request): Self::Parts,
-        extra: Map<String, Value>,
-    ) -> Result<Self, E> {
+    fn build<E: Error>((reason_type, request): Self::Parts, extra: Extra) -> Result<Self, E> {
         Ok(Self {
             reason_type: required(reason_type, "type")?,
             request: request.flatten(),

@@ -143,6 +143,17 @@
 //!   without waiting for its WAL flush (`synchronous_commit = off` for that transaction only):
 //!   lost in a crash of the database, the row is back in flight under the same key, and the next
 //!   run or recovery resends that key and records Stripe's replay of the same answer.
+//!   A record that ends the run (done or failed) is also sent *behind* the answer
+//!   ([`machine::Step::Finish`], [`Store::compare_and_set_behind`]): the run returns Stripe's
+//!   outcome without waiting for it, so its latency holds one store round trip, the claim.
+//!   The outcome does not hang on the record for the same reason: if it never lands (the process
+//!   ends first, the database is unreachable), the row stays in flight until its lease ends,
+//!   then the same key is resent and Stripe's replay recorded. PostgreSQL keeps the records
+//!   behind on its own runtime; its loads of such a row in the same process wait for them, and
+//!   dropping the store waits (up to 2 s) for the ones not yet over. Another process may see the
+//!   row in flight for those milliseconds, and get [`Run::Busy`] if it runs the operation then.
+//!   The simulation sends every such record up to a minute late, in any order with the other
+//!   holders' steps, or loses it.
 //!
 //! # Stores
 //!

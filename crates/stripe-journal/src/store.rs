@@ -99,6 +99,17 @@ pub trait Store: Send + Sync {
     /// if it was replaced.
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError>;
 
+    /// A final record that nobody waits for: [`Store::compare_and_set`] of a done or failed
+    /// row whose outcome the run has already returned. A store may send it behind the answer
+    /// (PostgreSQL does: the run's second round trip leaves its latency), and must then make its
+    /// own loads of that row wait for it. If it never lands, the row stays in flight under the
+    /// same key, and the next run or recovery resends that key and records Stripe's replay (the
+    /// crate docs, "Cost"). By default the compare-and-set, here and now; its error, if any,
+    /// is returned to the driver, which keeps the run's outcome.
+    fn compare_and_set_behind(&self, row: &Intent, expected: u64) -> Result<(), JournalError> {
+        self.compare_and_set(row, expected).map(drop)
+    }
+
     /// The store's clock.
     fn clock(&self) -> Result<SystemTime, JournalError>;
 
@@ -151,6 +162,11 @@ pub trait AsyncStore: Send + Sync {
     fn insert<'a>(&'a self, intent: &'a Intent) -> StoreFuture<'a, bool>;
     /// See [`Store::compare_and_set`].
     fn compare_and_set<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, bool>;
+    /// See [`Store::compare_and_set_behind`]: over once the write is handed on (PostgreSQL) or
+    /// done (by default).
+    fn compare_and_set_behind<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move { self.compare_and_set(row, expected).await.map(drop) })
+    }
     /// See [`Store::sweep`].
     fn sweep<'a>(
         &'a self,
@@ -225,6 +241,10 @@ impl AsyncStore for OnBlockingPool {
         let row = row.clone();
         self.run(move |s| s.compare_and_set(&row, expected))
     }
+    fn compare_and_set_behind<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, ()> {
+        let row = row.clone();
+        self.run(move |s| s.compare_and_set_behind(&row, expected))
+    }
     fn sweep<'a>(
         &'a self,
         now: SystemTime,
@@ -257,6 +277,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
         (**self).compare_and_set(row, expected)
+    }
+    fn compare_and_set_behind(&self, row: &Intent, expected: u64) -> Result<(), JournalError> {
+        (**self).compare_and_set_behind(row, expected)
     }
     fn clock(&self) -> Result<SystemTime, JournalError> {
         (**self).clock()

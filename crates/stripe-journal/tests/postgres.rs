@@ -265,6 +265,43 @@ fn opens_runs_and_drops_outside_a_runtime_and_across_runtimes() {
     assert_eq!(fake.successful_charges(), 5);
 }
 
+/// A run's final record goes behind its answer (`Store::compare_and_set_behind`): a load in the
+/// same process right after the run waits for it, and dropping the store waits for the records
+/// still behind, so that another process finds every row done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_behind_their_answers_are_read_back_and_flushed_on_drop() {
+    let Some(h) = harness("behind").await else {
+        return;
+    };
+    let fake = server::start().expect("fake");
+    let client = stripe_reqwest::Client::new(config(&fake));
+    let journal = h.journal();
+    let ids: Vec<IntentId> = (0..20).map(|i| op(&format!("behind-{i}/charge"))).collect();
+    for id in &ids[..10] {
+        let run = journal
+            .run_async(&client, id, charge("behind"))
+            .await
+            .expect("run_async");
+        charged(run, id);
+        let row = journal.load(id).expect("load").expect("a row");
+        assert_eq!(row.state().kind(), StateKind::Done, "read back at once");
+    }
+    for id in &ids[10..] {
+        let run = journal
+            .run_async(&client, id, charge("behind"))
+            .await
+            .expect("run_async");
+        charged(run, id);
+    }
+    drop(journal);
+    let other = h.journal();
+    for id in &ids {
+        let row = other.load(id).expect("load").expect("a row");
+        assert_eq!(row.state().kind(), StateKind::Done, "{id} flushed on drop");
+    }
+    assert_eq!(fake.successful_charges(), 20);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_connections_are_replaced() {
     let Some(h) = harness("killed").await else {
@@ -281,6 +318,9 @@ async fn killed_connections_are_replaced() {
         .await
         .expect("run");
     let object = charged(first, &before);
+    // Its record went behind the answer: the load waits for it, so nothing is in flight at
+    // the kill.
+    journal.load(&before).expect("load");
 
     assert!(
         h.kill_journal_connections(&admin).await > 0,
@@ -295,6 +335,7 @@ async fn killed_connections_are_replaced() {
         .await
         .expect("run_async after the kill");
     charged(run, &after);
+    journal.load(&after).expect("load");
 
     assert!(
         h.kill_journal_connections(&admin).await > 0,

@@ -215,12 +215,27 @@ fn store_steps(
                 )
             }
             Step::Done(run) => return (run.expect("the run"), steps),
+            Step::Finish {
+                result,
+                row,
+                expected,
+            } => {
+                steps.push("compare_and_set behind");
+                journal
+                    .store()
+                    .compare_and_set_behind(&row, expected)
+                    .expect("recorded");
+                return (result.expect("the run"), steps);
+            }
             other => panic!("unexpected step {other:?}"),
         };
         op.handle(Instant::now(), SystemTime::now(), input);
     }
 }
 
+/// The claim is waited for (nothing is sent before it is durable); the final record is the run's
+/// last step and is sent behind the answer (`Step::Finish`): the run's latency holds one store
+/// round trip.
 #[test]
 fn a_new_operation_costs_two_store_round_trips_the_claim_and_the_record() {
     let fake = server::start().expect("fake");
@@ -232,7 +247,7 @@ fn a_new_operation_costs_two_store_round_trips_the_claim_and_the_record() {
         matches!(run, Run::Done(ref o) if o.status() == 200),
         "{run:?}"
     );
-    assert_eq!(steps, ["claim", "compare_and_set"]);
+    assert_eq!(steps, ["claim", "compare_and_set behind"]);
     // A re-delivery finds the row: its claim inserts nothing, and the row it loads answers.
     let (run, steps) = store_steps(&journal, &client, &id, charge("7"));
     assert!(

@@ -20,10 +20,12 @@ fn every_schedule_keeps_at_most_one_object_per_operation_and_records_the_truth()
     let n = env("JOURNAL_SIM_SCHEDULES", 10_000);
     let base = env("JOURNAL_SIM_SEED", 0);
     let started = Instant::now();
-    let mut steps = 0;
+    let (mut steps, mut behind, mut lost) = (0, 0, 0);
     for seed in base..base + n {
         let verdict = simulate(seed, Control::None);
         steps += verdict.steps;
+        behind += verdict.records_behind;
+        lost += verdict.records_lost;
         assert!(
             verdict.holds(),
             "schedule {seed}: {verdict:?}\n{}",
@@ -31,7 +33,8 @@ fn every_schedule_keeps_at_most_one_object_per_operation_and_records_the_truth()
         );
     }
     println!(
-        "journal simulation: {n} schedules (seeds {base}..{}), {steps} events, 0 violations, {:.1} s",
+        "journal simulation: {n} schedules (seeds {base}..{}), {steps} events, 0 violations, {:.1} s; \
+         final records behind their answers: {behind} landed later, {lost} lost",
         base + n,
         started.elapsed().as_secs_f64()
     );

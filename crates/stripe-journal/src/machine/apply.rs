@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::{Held, Operation, StoreOp, Stored};
 use crate::decide::{self, BeginInput, Begun, CallResult, Claim, Resolution, Write};
 use crate::error::JournalError;
-use crate::intent::{Intent, State, skew};
+use crate::intent::{Intent, State, StateKind, skew};
 use crate::run::{Outcome, Run, Source};
 
 /// How many times one decision reloads and decides again after losing a compare-and-set.
@@ -200,6 +200,21 @@ impl Operation {
         match result {
             Err(e) => self.refused(applying, e),
             Ok((decided, Write::Nothing)) => self.applied(applying, decided),
+            // A final record: the run's outcome does not hang on it, so it is written behind
+            // the answer (the store's `compare_and_set_behind`).
+            Ok((Decided::Recorded(state), Write::Replace { row, expected }))
+                if matches!(state.kind(), StateKind::Done | StateKind::Failed) =>
+            {
+                self.applied(applying, Decided::Recorded(state));
+                self.next = match self.next.take() {
+                    Some(super::Step::Done(result)) => Some(super::Step::Finish {
+                        result,
+                        row,
+                        expected,
+                    }),
+                    other => other,
+                };
+            }
             Ok((decided, write)) => {
                 applying.decided = Some(decided);
                 self.next = Some(super::Step::Store(match write {

@@ -136,6 +136,18 @@ pub enum Step {
     Sleep(Instant),
     /// The run is over.
     Done(Result<Run, JournalError>),
+    /// The run is over (`result`), and its final record goes behind it: hand `row` (replacing
+    /// version `expected`) to [`crate::Store::compare_and_set_behind`] and return `result`
+    /// without waiting for the write (why that is safe: there). After it, every poll is `Done`
+    /// with an error.
+    Finish {
+        /// The run's outcome, which does not hang on the write.
+        result: Result<Run, JournalError>,
+        /// The row as recorded.
+        row: Intent,
+        /// The version it replaces.
+        expected: u64,
+    },
 }
 
 /// What happened since the last step.

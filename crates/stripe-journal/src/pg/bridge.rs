@@ -50,6 +50,14 @@ impl Bridge {
         Spawner(self.jobs.downgrade())
     }
 
+    /// Runs `job` on the store's runtime without waiting for it.
+    pub(super) fn spawn(
+        &self,
+        job: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), JournalError> {
+        self.jobs.send(Box::pin(job)).map_err(|_| stopped())
+    }
+
     /// Runs `job` on the store's runtime and waits for its answer, blocking this thread.
     pub(super) fn call<T: Send + 'static>(
         &self,

@@ -23,8 +23,8 @@ mod migrate;
 mod ops;
 mod sql;
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use deadpool::managed::Pool;
 
@@ -110,6 +110,7 @@ impl PgStore {
             pool,
             sql: Sql::new(schema),
             schema: schema.to_owned(),
+            behind: Mutex::default(),
         });
         Ok(Self { inner, bridge })
     }
@@ -144,6 +145,19 @@ impl PgStore {
     }
 }
 
+/// How long dropping the store waits for final records still behind their answers (a process
+/// that ends right after a run, as the CLI does, still records it).
+const BEHIND_WAIT: Duration = Duration::from_secs(2);
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        let until = Instant::now() + BEHIND_WAIT;
+        while self.inner.has_behind() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
 impl Store for PgStore {
     fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
         let id = id.clone();
@@ -158,6 +172,11 @@ impl Store for PgStore {
     fn compare_and_set(&self, row: &Intent, expected: u64) -> Result<bool, JournalError> {
         let row = row.clone();
         self.call(move |s| async move { s.compare_and_set(&row, expected).await })
+    }
+
+    /// Sent behind the answer, on the store's runtime: no round trip waited for.
+    fn compare_and_set_behind(&self, row: &Intent, expected: u64) -> Result<(), JournalError> {
+        self.bridge.spawn(self.inner.behind(row.clone(), expected))
     }
 
     /// The database's clock: one clock for the whole fleet.
@@ -205,6 +224,12 @@ impl AsyncStore for PgStore {
 
     fn compare_and_set<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, bool> {
         Box::pin(self.inner.compare_and_set(row, expected))
+    }
+
+    /// Sent behind the answer, on the store's runtime: no round trip waited for.
+    fn compare_and_set_behind<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, ()> {
+        let handed = self.bridge.spawn(self.inner.behind(row.clone(), expected));
+        Box::pin(std::future::ready(handed))
     }
 
     fn sweep<'a>(

@@ -5,10 +5,14 @@
 //! its error is returned, and the journal's machine loads the row and decides again on its next
 //! run.
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use deadpool::managed::{Object, Pool, PoolError};
 use deadpool_postgres::ClientWrapper;
+use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
 
 use super::connect::Manager;
@@ -25,6 +29,15 @@ pub(super) struct Inner {
     pub(super) pool: Pool<Manager>,
     pub(super) sql: Sql,
     pub(super) schema: String,
+    /// The final records sent behind their answers and not yet over, by intent: a load of one
+    /// of those rows waits for its record (this process reads its own writes).
+    pub(super) behind: Mutex<HashMap<IntentId, watch::Receiver<()>>>,
+}
+
+/// The map, even if a thread panicked holding it (it is only ever inserted into or removed
+/// from, so it is never left half-changed).
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Why one attempt failed.
@@ -96,7 +109,46 @@ impl Inner {
     }
 
     pub(super) async fn load(&self, id: &IntentId) -> Result<Loaded, JournalError> {
+        self.behind_done(id).await;
         attempt!(self, Kind::Read, |c| load(&c, &self.sql, id))
+    }
+
+    /// A final record to send behind its answer (`Store::compare_and_set_behind`): registered
+    /// at once, so that this store's loads of the row wait for it, then written by the future
+    /// (which the store's runtime runs). Its error, if any, only leaves the row in flight.
+    pub(super) fn behind(
+        self: &Arc<Self>,
+        row: Intent,
+        expected: u64,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let (over, waiting) = watch::channel(());
+        lock(&self.behind).insert(row.id().clone(), waiting);
+        let inner = Arc::clone(self);
+        async move {
+            let _ = inner.compare_and_set(&row, expected).await;
+            let mut behind = lock(&inner.behind);
+            // This record's entry only: a later record of the same intent may have replaced it.
+            if behind
+                .get(row.id())
+                .is_some_and(|w| w.same_channel(&over.subscribe()))
+            {
+                behind.remove(row.id());
+            }
+            drop(over);
+        }
+    }
+
+    /// Waits until no record of `id` is behind (its sender dropped: the write is over).
+    async fn behind_done(&self, id: &IntentId) {
+        let waiting = lock(&self.behind).get(id).cloned();
+        if let Some(mut waiting) = waiting {
+            let _ = waiting.changed().await;
+        }
+    }
+
+    /// Whether any record is still behind.
+    pub(super) fn has_behind(&self) -> bool {
+        !lock(&self.behind).is_empty()
     }
 
     pub(super) async fn insert(&self, intent: &Intent) -> Result<bool, JournalError> {

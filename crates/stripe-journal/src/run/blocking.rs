@@ -106,6 +106,15 @@ impl Journal {
                     Input::Woke
                 }
                 Step::Done(result) => return result,
+                // The outcome stands whether or not the record lands (`compare_and_set_behind`).
+                Step::Finish {
+                    result,
+                    row,
+                    expected,
+                } => {
+                    let _ = self.store().compare_and_set_behind(&row, expected);
+                    return result;
+                }
             };
             op.handle(transport.now(), SystemTime::now(), input);
         }

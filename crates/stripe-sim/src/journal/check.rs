@@ -18,6 +18,11 @@ pub struct Verdict {
     pub unfinished: usize,
     /// Events the schedule took.
     pub steps: u64,
+    /// Final records sent behind their answers that reached the store, at any later time and
+    /// in any order with the other holders' steps.
+    pub records_behind: u64,
+    /// Final records sent behind their answers that never reached it (the process ended).
+    pub records_lost: u64,
     /// What happened, when anything was wrong (empty otherwise).
     pub trace: Vec<String>,
 }
@@ -32,6 +37,8 @@ impl Verdict {
 pub(crate) fn judge(world: &World, ops: &[IntentId]) -> Verdict {
     let mut verdict = Verdict {
         steps: world.steps,
+        records_behind: world.behind.0,
+        records_lost: world.behind.1,
         ..Verdict::default()
     };
     let mut executed = std::collections::HashMap::<&str, usize>::new();

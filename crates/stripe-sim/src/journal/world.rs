@@ -11,7 +11,7 @@ use rand_core::{Rng, SeedableRng};
 use stripe_core::{Config, Request, Seed, Session};
 use stripe_fake::model::Model;
 use stripe_journal::machine::{Input, Operation, Step, StoreOp};
-use stripe_journal::{IntentId, Journal, Run};
+use stripe_journal::{Intent, IntentId, Journal, Run};
 
 use super::scenario::Scenario;
 use super::store::{MemStore, VirtualClock};
@@ -32,6 +32,8 @@ pub(super) enum Event {
     Restart { holder: usize },
     /// A holder runs a recovery pass.
     Recover { holder: usize },
+    /// A final record sent behind its answer reaches the store.
+    Record { row: Box<Intent>, expected: u64 },
 }
 
 /// An operation to run: its id and request (as delivered, or as recovery rebuilt it).
@@ -83,6 +85,8 @@ pub(crate) struct World {
     seq: u64,
     pub(crate) trace: Vec<String>,
     pub(crate) steps: u64,
+    /// Final records sent behind their answers: landed (`.0`), lost (`.1`).
+    pub(crate) behind: (u64, u64),
 }
 
 impl World {
@@ -130,6 +134,7 @@ impl World {
             seq: 0,
             trace: Vec::new(),
             steps: 0,
+            behind: (0, 0),
             scenario,
         }
     }
@@ -194,14 +199,13 @@ impl World {
             self.handle(event);
         }
         self.events
-            .retain(|(_, _, e)| matches!(e, Event::Execute(_)));
-        // Requests still held by the network reach Stripe.
+            .retain(|(_, _, e)| matches!(e, Event::Execute(_) | Event::Record { .. }));
+        self.events.sort_by_key(|(when, seq, _)| (*when, *seq));
+        // Requests still held by the network reach Stripe, records behind answers the store.
         for (when, _, event) in std::mem::take(&mut self.events) {
-            if let Event::Execute(request) = event {
-                self.t = self.t.max(when);
-                let wall = self.wall();
-                let _unheard = self.model.handle(&request, wall);
-            }
+            self.t = self.t.max(when);
+            self.clock.set(self.wall());
+            self.handle(event);
         }
     }
 
@@ -231,6 +235,16 @@ impl World {
                 self.next_job(holder);
             }
             Event::Recover { holder } => self.recover(holder),
+            Event::Record { row, expected } => {
+                self.behind.0 += 1;
+                let landed =
+                    stripe_journal::Store::compare_and_set(self.store.as_ref(), &row, expected);
+                self.trace.push(format!(
+                    "{:?} record of {} behind its answer lands: {landed:?}",
+                    self.t,
+                    row.id()
+                ));
+            }
         }
     }
 
@@ -370,6 +384,24 @@ impl World {
             }
             Step::Sleep(until) => (Input::Woke, until.saturating_duration_since(now)),
             Step::Done(result) => return self.done(h, run.job, result),
+            // The record goes behind the answer: it reaches the store up to a minute later, in
+            // any order with what other holders do meanwhile, or never (the process ended first).
+            Step::Finish {
+                result,
+                row,
+                expected,
+            } => {
+                if self.chance(self.scenario.crash * 3.0) {
+                    self.behind.1 += 1;
+                    self.trace
+                        .push(format!("{:?} h{h} record of {} lost", self.t, row.id()));
+                } else {
+                    let after = Duration::from_millis(self.below(60_000));
+                    let row = Box::new(row);
+                    self.at(self.t + after, Event::Record { row, expected });
+                }
+                return self.done(h, run.job, result);
+            }
             _ => return self.trace.push(format!("{:?} h{h}: unknown step", self.t)),
         };
         run.input = Some(input);
@@ -449,6 +481,7 @@ fn name(step: &Step) -> &'static str {
         Step::Send { .. } => "send",
         Step::Sleep(_) => "sleep",
         Step::Done(_) => "done",
+        Step::Finish { .. } => "finish",
         _ => "step",
     }
 }

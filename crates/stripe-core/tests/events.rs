@@ -390,5 +390,42 @@ mod properties {
                 prop_assert_eq!(&parsed.extra()[k], v);
             }
         }
+
+        /// `from_slice` reads a notification of known members only by a fast path of its own:
+        /// on any bytes near a notification (members dropped, nulled or of another type, bytes
+        /// cut or flipped), it gives what the path that keeps unknown members gives (the
+        /// `Deserialize` impl), or an error where that one fails.
+        #[test]
+        fn thin_fast_and_full_reads_agree(
+            payload in prop_oneof![
+                near_event(),
+                (prop::sample::subsequence(
+                    vec!["id", "object", "type", "created", "livemode", "context", "related_object", "reason"], 0..4),
+                 prop::sample::select(vec![Value::Null, Value::from(7), Value::from("x"), Value::Bool(true)]))
+                    .prop_map(|(names, v)| {
+                        let mut base: Value = serde_json::from_slice(THIN).expect("json");
+                        for (i, name) in names.iter().enumerate() {
+                            if i % 2 == 0 { base[*name] = v.clone(); } else if let Some(m) = base.as_object_mut() { m.remove(*name); }
+                        }
+                        serde_json::to_vec(&base).expect("bytes")
+                    }),
+            ]
+        ) {
+            let full = serde_json::from_slice::<EventNotification>(&payload).ok();
+            // The one check `from_slice` adds: an `object`, when present, is a thin event's.
+            let thin_object = |n: &EventNotification| {
+                serde_json::to_value(n)
+                    .ok()
+                    .and_then(|v| v.get("object").cloned())
+                    .is_none_or(|o| o == "v2.core.event")
+            };
+            match EventNotification::from_slice(&payload) {
+                Ok(fast) => prop_assert_eq!(Some(fast), full),
+                Err(_) => prop_assert!(
+                    full.as_ref().is_none_or(|n| !thin_object(n)),
+                    "the fast path failed where the full read gave {:?}", full
+                ),
+            }
+        }
     }
 }

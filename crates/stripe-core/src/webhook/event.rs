@@ -188,6 +188,15 @@ impl<T> EventData<T> {
 }
 
 impl EventRequest {
+    /// A request of known members only.
+    pub(super) fn known(id: Option<String>, idempotency_key: Option<String>) -> Self {
+        Self {
+            id,
+            idempotency_key,
+            extra: Extra::default(),
+        }
+    }
+
     /// The request's id (`req_...`).
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()

@@ -6,18 +6,21 @@
 //! million.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use proptest::prelude::*;
-use proptest::test_runner::{
-    Config as RunnerConfig, FileFailurePersistence, TestCaseError, TestRunner,
-};
+use proptest::test_runner::TestCaseError;
 use stripe_core::{
     Action, Advice, Backoff, Config, IdempotencyKey, Request, RetryPolicy, Seed, Session,
 };
 use stripe_fake::Fault;
 use stripe_sim::{Sim, strategy};
+use support::sim::{Stats, cases, runner};
+
+#[allow(dead_code)]
+mod support;
+
+const REGRESSIONS: &str = "proptest-regressions/simulation.txt";
 
 /// The largest wait the policy may choose before retry `n`, from the formulas of the retry
 /// table in stripe-core's crate docs (computed here independently of the core).
@@ -38,13 +41,6 @@ fn max_wait(policy: &RetryPolicy, n: u32) -> Duration {
     } else {
         hi
     }
-}
-
-fn cases() -> u32 {
-    std::env::var("SIM_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
 }
 
 fn config() -> Config {
@@ -69,25 +65,6 @@ fn charge(key: Option<IdempotencyKey>) -> Request {
     }
 }
 
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(RunnerConfig {
-        cases,
-        source_file: Some(file!()),
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/simulation.txt",
-        ))),
-        ..RunnerConfig::default()
-    })
-}
-
-#[derive(Default, Debug)]
-struct Stats {
-    cases: u64,
-    duplicates: u64,
-    lost: u64,
-    outcomes: BTreeMap<String, u64>,
-}
-
 fn id_of(value: Option<&serde_json::Value>) -> Option<String> {
     value?.get("id")?.as_str().map(str::to_owned)
 }
@@ -97,151 +74,140 @@ fn never_charges_twice_never_loses_a_charge() {
     let config = config();
     let stats = RefCell::new(Stats::default());
     let strategy = (strategy::policy_and_schedule(), any::<u64>(), any::<u64>());
-    let result = runner(cases()).run(&strategy, |((policy, schedule), seed, model_seed)| {
-        let mut sim = Sim::new(model_seed);
-        let run = sim.run(
-            charge(None)
-                .with_policy(policy.clone())
-                .expect("a valid policy"),
-            &config,
-            Seed::from_u64(seed),
-            &schedule,
-        );
+    let result =
+        runner(cases(), REGRESSIONS).run(&strategy, |((policy, schedule), seed, model_seed)| {
+            let mut sim = Sim::new(model_seed);
+            let run = sim.run(
+                charge(None)
+                    .with_policy(policy.clone())
+                    .expect("a valid policy"),
+                &config,
+                Seed::from_u64(seed),
+                &schedule,
+            );
 
-        // 5. attempts and virtual sleep within the policy's bounds.
-        prop_assert!(run.attempts >= 1 && run.attempts <= policy.max_tries);
-        let bound: Duration = (1..run.attempts).map(|n| max_wait(&policy, n)).sum();
-        prop_assert!(
-            run.slept() <= bound,
-            "slept {:?} > bound {:?}",
-            run.slept(),
-            bound
-        );
+            // 5. attempts and virtual sleep within the policy's bounds.
+            prop_assert!(run.attempts >= 1 && run.attempts <= policy.max_tries);
+            let bound: Duration = (1..run.attempts).map(|n| max_wait(&policy, n)).sum();
+            prop_assert!(
+                run.slept() <= bound,
+                "slept {:?} > bound {:?}",
+                run.slept(),
+                bound
+            );
 
-        sim.settle();
-        let charges = sim.charges();
-        let mut s = stats.borrow_mut();
-        s.cases += 1;
-        // 1. never more than one charge.
-        if charges > 1 {
-            s.duplicates += 1;
-            return Err(TestCaseError::fail(format!("{charges} charges: {run:?}")));
-        }
-        let (status, advice, key, body_id, label) = match &run.outcome {
-            Ok(r) => (
-                Some(r.status().as_u16()),
-                r.advice(),
-                r.idempotency_key().cloned(),
-                id_of(r.json()),
-                format!("done {}", r.status().as_u16()),
-            ),
-            Err(f) => {
-                let status = f.response().map(|r| r.status().as_u16());
-                (
-                    status,
-                    f.advice(),
-                    f.idempotency_key().cloned(),
-                    None,
-                    format!("fail {:?} {:?}", f.kind(), status)
-                        .split('{')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_owned(),
-                )
+            sim.settle();
+            let charges = sim.charges();
+            let mut s = stats.borrow_mut();
+            s.cases += 1;
+            // 1. never more than one charge.
+            if charges > 1 {
+                s.duplicates += 1;
+                return Err(TestCaseError::fail(format!("{charges} charges: {run:?}")));
             }
-        };
-        *s.outcomes.entry(label).or_default() += 1;
-        let Some(key) = key else {
-            s.lost += 1;
-            return Err(TestCaseError::fail("a POST outcome without its key"));
-        };
-        match advice {
-            // 2. a 2xx means exactly one charge, the one returned.
-            Advice::Success => {
-                let held = id_of(sim.model().charges().first());
-                if charges != 1 || body_id.is_none() || held != body_id {
-                    s.lost += 1;
+            let (status, advice, key, body_id, label) = match &run.outcome {
+                Ok(r) => (
+                    Some(r.status().as_u16()),
+                    r.advice(),
+                    r.idempotency_key().cloned(),
+                    id_of(r.json()),
+                    format!("done {}", r.status().as_u16()),
+                ),
+                Err(f) => {
+                    let status = f.response().map(|r| r.status().as_u16());
+                    (
+                        status,
+                        f.advice(),
+                        f.idempotency_key().cloned(),
+                        None,
+                        format!("fail {:?} {:?}", f.kind(), status)
+                            .split('{')
+                            .next()
+                            .unwrap_or("")
+                            .trim()
+                            .to_owned(),
+                    )
+                }
+            };
+            s.count(label);
+            let Some(key) = key else {
+                s.lost += 1;
+                return Err(TestCaseError::fail("a POST outcome without its key"));
+            };
+            match advice {
+                // 2. a 2xx means exactly one charge, the one returned.
+                Advice::Success => {
+                    let held = id_of(sim.model().charges().first());
+                    if charges != 1 || body_id.is_none() || held != body_id {
+                        s.lost += 1;
+                        return Err(TestCaseError::fail(format!(
+                            "2xx but model holds {charges} ({held:?} vs {body_id:?})"
+                        )));
+                    }
+                }
+                // 4. a 5xx on the POST ends with Reconcile; 0 or 1 charge, both consistent with it.
+                Advice::Reconcile => {
+                    prop_assert!(
+                        status.is_none_or(|c| c >= 500),
+                        "reconcile after {:?}",
+                        status
+                    );
+                }
+                // 3. resumed with the same key once the faults stop: 2xx with still one charge.
+                // The one exception is exact too: when an earlier attempt got a 5xx that Stripe
+                // stored (`error_after`) and the retry meant to disambiguate it got no answer, the
+                // resume gets that 5xx replayed and, with it, the reconcile advice (property 4).
+                Advice::RetrySameKey => {
+                    let resume = sim.run(
+                        charge(Some(key.clone())),
+                        &config,
+                        Seed::from_u64(seed ^ 1),
+                        &[],
+                    );
+                    let stored_5xx = run
+                        .faults
+                        .iter()
+                        .any(|f| matches!(f, Some(Fault::ErrorAfter { .. })));
+                    let ok = match &resume.outcome {
+                        Ok(r) if r.is_success() => {
+                            sim.charges() == 1
+                                && id_of(r.json()) == id_of(sim.model().charges().first())
+                        }
+                        Ok(r) => {
+                            stored_5xx
+                                && r.is_replayed()
+                                && r.status().is_server_error()
+                                && r.advice() == Advice::Reconcile
+                                && sim.charges() == 1
+                        }
+                        Err(_) => false,
+                    };
+                    if !ok {
+                        s.lost += 1;
+                        return Err(TestCaseError::fail(format!(
+                            "resume with {key} failed: {resume:?}"
+                        )));
+                    }
+                    let label = if resume.outcome.as_ref().is_ok_and(|r| r.is_success()) {
+                        "  of which resumed to 2xx"
+                    } else {
+                        "  of which resumed to a stored 5xx: reconcile"
+                    };
+                    s.count(label);
+                }
+                other => {
                     return Err(TestCaseError::fail(format!(
-                        "2xx but model holds {charges} ({held:?} vs {body_id:?})"
+                        "unexpected advice {other:?} for a valid charge"
                     )));
                 }
             }
-            // 4. a 5xx on the POST ends with Reconcile; 0 or 1 charge, both consistent with it.
-            Advice::Reconcile => {
-                prop_assert!(
-                    status.is_none_or(|c| c >= 500),
-                    "reconcile after {:?}",
-                    status
-                );
+            // Every 5xx final answer to the POST carries the reconcile advice.
+            if status.is_some_and(|c| c >= 500) {
+                prop_assert_eq!(advice, Advice::Reconcile);
             }
-            // 3. resumed with the same key once the faults stop: 2xx with still one charge.
-            // The one exception is exact too: when an earlier attempt got a 5xx that Stripe
-            // stored (`error_after`) and the retry meant to disambiguate it got no answer, the
-            // resume gets that 5xx replayed and, with it, the reconcile advice (property 4).
-            Advice::RetrySameKey => {
-                let resume = sim.run(
-                    charge(Some(key.clone())),
-                    &config,
-                    Seed::from_u64(seed ^ 1),
-                    &[],
-                );
-                let stored_5xx = run
-                    .faults
-                    .iter()
-                    .any(|f| matches!(f, Some(Fault::ErrorAfter { .. })));
-                let ok = match &resume.outcome {
-                    Ok(r) if r.is_success() => {
-                        sim.charges() == 1
-                            && id_of(r.json()) == id_of(sim.model().charges().first())
-                    }
-                    Ok(r) => {
-                        stored_5xx
-                            && r.is_replayed()
-                            && r.status().is_server_error()
-                            && r.advice() == Advice::Reconcile
-                            && sim.charges() == 1
-                    }
-                    Err(_) => false,
-                };
-                if !ok {
-                    s.lost += 1;
-                    return Err(TestCaseError::fail(format!(
-                        "resume with {key} failed: {resume:?}"
-                    )));
-                }
-                let label = if resume.outcome.as_ref().is_ok_and(|r| r.is_success()) {
-                    "  of which resumed to 2xx"
-                } else {
-                    "  of which resumed to a stored 5xx: reconcile"
-                };
-                *s.outcomes.entry(label.to_owned()).or_default() += 1;
-            }
-            other => {
-                return Err(TestCaseError::fail(format!(
-                    "unexpected advice {other:?} for a valid charge"
-                )));
-            }
-        }
-        // Every 5xx final answer to the POST carries the reconcile advice.
-        if status.is_some_and(|c| c >= 500) {
-            prop_assert_eq!(advice, Advice::Reconcile);
-        }
-        Ok(())
-    });
-    let s = stats.into_inner();
-    println!(
-        "{} cases, {} duplicates, {} lost",
-        s.cases, s.duplicates, s.lost
-    );
-    for (outcome, n) in &s.outcomes {
-        println!("  {outcome}: {n}");
-    }
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    assert_eq!((s.duplicates, s.lost), (0, 0));
-    assert!(s.cases >= u64::from(cases()));
+            Ok(())
+        });
+    stats.into_inner().finish("", result);
 }
 
 /// The control: a naive client (no key, retries any transport error at once) against the same
@@ -251,7 +217,7 @@ fn the_harness_catches_a_naive_client_charging_twice() {
     let config = config();
     let duplicates = RefCell::new(0u64);
     let cases = 2_000;
-    let result = runner(cases).run(
+    let result = runner(cases, REGRESSIONS).run(
         &(strategy::schedule(7), any::<u64>()),
         |(schedule, model_seed)| {
             let mut sim = Sim::new(model_seed);
@@ -291,7 +257,7 @@ fn the_harness_catches_a_naive_client_charging_twice() {
 #[test]
 fn a_run_is_reproducible() {
     let config = config();
-    let mut r = runner(300);
+    let mut r = runner(300, REGRESSIONS);
     r.run(
         &(strategy::policy_and_schedule(), any::<u64>()),
         |((policy, schedule), seed)| {

@@ -13,42 +13,27 @@
 //! simulation_v2 -- --nocapture` runs a million.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use proptest::prelude::*;
-use proptest::test_runner::{
-    Config as RunnerConfig, FileFailurePersistence, TestCaseError, TestRunner,
-};
+use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 use stripe_core::{Action, Advice, Config, IdempotencyKey, Request, Seed, Session};
 use stripe_sim::{Run, Sim, strategy};
+use support::sim::{Stats, cases, runner};
+
+#[allow(dead_code)]
+mod support;
+
+const REGRESSIONS: &str = "proptest-regressions/simulation_v2.txt";
 
 const ACCOUNTS: &str = "v2.core.account";
 const DESTINATIONS: &str = "v2.core.event_destination";
-
-fn cases() -> u32 {
-    std::env::var("SIM_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
 
 fn config() -> Config {
     Config::builder("sk_test_simulation_v2")
         .build()
         .expect("valid config")
-}
-
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(RunnerConfig {
-        cases,
-        source_file: Some(file!()),
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/simulation_v2.txt",
-        ))),
-        ..RunnerConfig::default()
-    })
 }
 
 fn create_account(key: Option<IdempotencyKey>) -> Request {
@@ -95,14 +80,6 @@ fn id_of(value: Option<&Value>) -> Option<String> {
     value?.get("id")?.as_str().map(str::to_owned)
 }
 
-#[derive(Default, Debug)]
-struct Stats {
-    cases: u64,
-    duplicates: u64,
-    lost: u64,
-    outcomes: BTreeMap<String, u64>,
-}
-
 /// The outcome's label, its advice and its key.
 fn summary(run: &Run, what: &str) -> (String, Advice, Option<IdempotencyKey>, Option<u16>) {
     match &run.outcome {
@@ -143,7 +120,7 @@ fn check(
     resume: &mut dyn FnMut(IdempotencyKey) -> Run,
 ) -> Result<(), TestCaseError> {
     let (label, advice, key, status) = summary(run, what);
-    *stats.outcomes.entry(label).or_default() += 1;
+    stats.count(label);
     let Some(key) = key else {
         stats.lost += 1;
         return Err(TestCaseError::fail(format!(
@@ -177,10 +154,7 @@ fn check(
                     "{what}: resume with {key} did not finish it: {again:?}"
                 )));
             }
-            *stats
-                .outcomes
-                .entry(format!("  {what}: of which resumed to 2xx"))
-                .or_default() += 1;
+            stats.count(format!("  {what}: of which resumed to 2xx"));
         }
         other => {
             return Err(TestCaseError::fail(format!(
@@ -201,7 +175,7 @@ fn v2_posts_and_deletes_never_run_twice_and_never_end_unfinished() {
         any::<u64>(),
         any::<u64>(),
     );
-    let result = runner(cases()).run(
+    let result = runner(cases(), REGRESSIONS).run(
         &strategy,
         |((policy, schedule), delete_schedule, seed, model_seed)| {
             let mut s = stats.borrow_mut();
@@ -280,19 +254,9 @@ fn v2_posts_and_deletes_never_run_twice_and_never_end_unfinished() {
             )
         },
     );
-    let s = stats.into_inner();
-    println!(
-        "v2: {} cases (a POST and a DELETE each), {} duplicates, {} lost",
-        s.cases, s.duplicates, s.lost
-    );
-    for (outcome, n) in &s.outcomes {
-        println!("  {outcome}: {n}");
-    }
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    assert_eq!((s.duplicates, s.lost), (0, 0));
-    assert!(s.cases >= u64::from(cases()));
+    stats
+        .into_inner()
+        .finish("v2 (a POST and a DELETE each): ", result);
 }
 
 /// The controls: a naive client (no key, retries any transport error at once) against the same
@@ -327,7 +291,7 @@ fn the_harness_catches_a_naive_v2_client() {
         sim.settle();
         Some(last)
     };
-    let result = runner(cases).run(
+    let result = runner(cases, REGRESSIONS).run(
         &(strategy::schedule(7), any::<u64>()),
         |(schedule, model_seed)| {
             let mut sim = Sim::new(model_seed);

@@ -14,26 +14,10 @@
 mod common;
 
 use bytes::Bytes;
-use common::{SECRET, header, json, t0};
+use common::{SECRET, header, json, t0, v2};
 use http::{Request, Response};
 use serde_json::{Value, json};
 use stripe_fake::{Fault, Model};
-
-/// A v2 request: JSON body for a POST, Bearer auth, an optional key.
-fn v2(method: &str, path: &str, body: Option<Value>, key: Option<&str>) -> Request<Bytes> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {SECRET}"));
-    if body.is_some() {
-        builder = builder.header("content-type", "application/json");
-    }
-    if let Some(key) = key {
-        builder = builder.header("idempotency-key", key);
-    }
-    let body = body.map_or_else(String::new, |b| b.to_string());
-    builder.body(Bytes::from(body)).expect("valid test request")
-}
 
 fn send(model: &mut Model, req: &Request<Bytes>) -> Response<Bytes> {
     model.handle(req, t0())

@@ -51,6 +51,22 @@ pub fn request(method: &str, path: &str, body: &str, key: Option<&str>) -> Reque
         .expect("valid test request")
 }
 
+/// An API v2 request with Bearer auth: a JSON body when given, an optional key.
+pub fn v2(method: &str, path: &str, body: Option<Value>, key: Option<&str>) -> Request<Bytes> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {SECRET}"));
+    if body.is_some() {
+        builder = builder.header("content-type", "application/json");
+    }
+    if let Some(key) = key {
+        builder = builder.header("idempotency-key", key);
+    }
+    let body = body.map_or_else(String::new, |b| b.to_string());
+    builder.body(Bytes::from(body)).expect("valid test request")
+}
+
 /// `POST path` with a form body and no idempotency key.
 pub fn post(path: &str, body: &str) -> Request<Bytes> {
     request("POST", path, body, None)

@@ -17,7 +17,6 @@ use stripe_fake::Fault;
 use stripe_sim::{Sim, strategy};
 use support::sim::{Stats, cases, runner};
 
-#[allow(dead_code)]
 mod support;
 
 const REGRESSIONS: &str = "proptest-regressions/simulation.txt";

@@ -22,7 +22,6 @@ use stripe_core::{Action, Advice, Config, IdempotencyKey, Request, Seed, Session
 use stripe_sim::{Run, Sim, strategy};
 use support::sim::{Stats, cases, runner};
 
-#[allow(dead_code)]
 mod support;
 
 const REGRESSIONS: &str = "proptest-regressions/simulation_v2.txt";

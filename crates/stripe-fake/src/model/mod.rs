@@ -47,6 +47,7 @@ resources! {
     prices,
     coupons,
     test_clocks,
+    checkout_sessions,
     v2_core_events,
     v2_core_accounts,
     v2_billing_meter_events,
@@ -63,6 +64,7 @@ use serde_json::Value;
 use crate::ids::IdGen;
 use crate::registry::{Collection, Matched, Registry, Resource};
 pub use authentication::ChallengeOutcome;
+pub use checkout_sessions::CheckoutPayer;
 pub use errors::ApiError;
 pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};
@@ -175,6 +177,8 @@ pub struct Model {
     log: Vec<LogEntry>,
     /// What Search sees when it trails writes ([`Model::set_search_lag`]).
     pub(crate) search_index: SearchIndex,
+    /// Where the fake is served (`http://127.0.0.1:PORT`), for the URLs that point at it.
+    base_url: Option<String>,
 }
 
 /// Seconds since the Unix epoch of the model's clock (0 before the epoch).
@@ -211,6 +215,7 @@ impl Model {
             keys: Store::default(),
             log: Vec::new(),
             search_index: SearchIndex::default(),
+            base_url: None,
         }
     }
 
@@ -221,6 +226,17 @@ impl Model {
 
     pub(crate) fn shared_registry(&self) -> Arc<Registry> {
         Arc::clone(&self.registry)
+    }
+
+    /// Sets where the fake is served (`http://127.0.0.1:PORT`): the URLs it hands out that
+    /// point at itself (a Checkout Session's `url`) start with it.
+    pub(crate) fn set_base_url(&mut self, base_url: String) {
+        self.base_url = Some(base_url);
+    }
+
+    /// Where the fake is served, if it is.
+    pub(crate) fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
     }
 
     /// Answers one request completely: [`Model::begin`] then, if admitted, [`Model::finish`].

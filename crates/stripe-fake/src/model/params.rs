@@ -25,6 +25,70 @@ impl Params {
         Self { pairs, json: None }
     }
 
+    /// Parameters from decoded pairs, in order (for a request the model makes itself, such as
+    /// the payment intent a Checkout Session creates).
+    pub(crate) fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            json: None,
+        }
+    }
+
+    /// The decoded pairs, in order.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// The parameters inside hash `name`, named as at the top level
+    /// (`price_data[product_data][name]` inside `price_data` is `product_data[name]`).
+    pub(crate) fn within(&self, name: &str) -> Self {
+        let pairs = self
+            .pairs
+            .iter()
+            .filter_map(|(k, v)| Some((reroot(k.strip_prefix(name)?)?, v.clone())))
+            .collect();
+        Self { pairs, json: None }
+    }
+
+    /// The entries of an array of hashes (`line_items[0][price]=...&line_items[1][quantity]=2`),
+    /// in index order, each as the parameters inside it (`price`, `quantity`,
+    /// `price_data[currency]`, ...). `name=` alone, or an entry that is not a hash at a numeric
+    /// index, is Stripe's 400 `parameter_invalid_empty`.
+    pub(crate) fn array_of_hashes(&self, name: &str) -> Result<Vec<Self>, ApiError> {
+        let invalid = || {
+            ApiError::invalid_param(
+                name,
+                "parameter_invalid_empty",
+                format!("Invalid array: {name} must be an array of hashes"),
+            )
+        };
+        let mut entries: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
+        for (k, v) in &self.pairs {
+            let Some(rest) = k.strip_prefix(name) else {
+                continue;
+            };
+            if rest.is_empty() {
+                return Err(invalid());
+            }
+            let Some(indexed) = rest.strip_prefix('[') else {
+                continue; // another parameter sharing the prefix
+            };
+            let (index, inner) = indexed.split_once(']').ok_or_else(invalid)?;
+            let index = index.parse::<usize>().map_err(|_| invalid())?;
+            let key = reroot(inner).ok_or_else(invalid)?;
+            entries.entry(index).or_default().push((key, v.clone()));
+        }
+        Ok(entries
+            .into_values()
+            .map(|pairs| Self { pairs, json: None })
+            .collect())
+    }
+
     /// Decodes an API v2 JSON body, which must be an object (an empty body is `{}`); its query
     /// string's pairs are kept as well.
     pub(crate) fn parse_json(body: &[u8], query: &[u8]) -> Result<Self, ApiError> {
@@ -189,6 +253,13 @@ impl Params {
             ))
         }
     }
+}
+
+/// `[field]rest` as `fieldrest` (`[product_data][name]` is `product_data[name]`); `None` when it
+/// does not start with a bracketed, non-empty name.
+fn reroot(bracketed: &str) -> Option<String> {
+    let (field, rest) = bracketed.strip_prefix('[')?.split_once(']')?;
+    (!field.is_empty()).then(|| format!("{field}{rest}"))
 }
 
 fn parse_amount(name: &str, value: &str) -> Result<u64, ApiError> {

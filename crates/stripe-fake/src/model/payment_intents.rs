@@ -226,7 +226,7 @@ impl Model {
         self.collection(INTENTS)?.get(id).cloned()
     }
 
-    fn create_payment_intent(
+    pub(crate) fn create_payment_intent(
         &mut self,
         p: &Params,
         now: i64,
@@ -320,7 +320,7 @@ impl Model {
         })
     }
 
-    fn confirm_payment_intent(
+    pub(crate) fn confirm_payment_intent(
         &mut self,
         id: &str,
         p: &Params,

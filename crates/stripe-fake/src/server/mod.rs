@@ -14,9 +14,16 @@
 //!   `{"outcome": "succeed"|"fail"}` answers an intent's 3D Secure challenge as its cardholder
 //!   would ([`Model::complete_challenge`](crate::model::Model::complete_challenge)); the intent,
 //!   or Stripe's error;
+//! - `GET /_fake/checkout/sessions/{id}`: a Checkout Session's page (its `url`): the session
+//!   with its line items;
+//! - `POST /_fake/checkout/sessions/{id}/complete`: `{"payment_method": "pm_card_visa" |
+//!   "tok_visa" | "pm_...", "email": "...", "name": "..."}` pays as its customer would
+//!   ([`Model::complete_checkout_session`](crate::model::Model::complete_checkout_session)); the
+//!   session, or Stripe's error;
 //! - `POST /_fake/webhooks`: a JSON [`WebhookConfig`] (URL, `whsec_...` secret, faults) from
 //!   which on every event the fake records is signed and POSTed (see [`webhooks`]).
 
+mod checkout;
 mod service;
 pub mod webhooks;
 
@@ -190,6 +197,7 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
     let seed = options.seed;
     let mut model = Model::with_registry(options.seed, options.registry);
     model.set_search_lag(options.search_lag);
+    model.set_base_url(format!("http://{addr}"));
     let shared = Arc::new(Shared {
         model: Mutex::new(model),
         plan: Mutex::new(options.plan),

@@ -2,6 +2,9 @@
 //! hand-written HTTP/1.1 client over `std::net::TcpStream`.
 #![allow(dead_code)]
 
+pub mod checkout;
+pub mod receiver;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,9 +32,12 @@ pub fn pinned() -> stripe_fake::ServerOptions {
     }
 }
 
+/// The fixed model clock [`t0`], in Unix seconds.
+pub const T0_SECS: i64 = 1_700_000_000;
+
 /// A fixed model clock.
 pub fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    UNIX_EPOCH + Duration::from_secs(T0_SECS.unsigned_abs())
 }
 
 /// A request with Bearer auth.

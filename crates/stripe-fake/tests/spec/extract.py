@@ -79,6 +79,12 @@ ENDPOINTS = [
     ("GET", "/v1/test_helpers/test_clocks/{test_clock}"),
     ("DELETE", "/v1/test_helpers/test_clocks/{test_clock}"),
     ("POST", "/v1/test_helpers/test_clocks/{test_clock}/advance"),
+    # Checkout.
+    ("GET", "/v1/checkout/sessions"),
+    ("POST", "/v1/checkout/sessions"),
+    ("GET", "/v1/checkout/sessions/{session}"),
+    ("GET", "/v1/checkout/sessions/{session}/line_items"),
+    ("POST", "/v1/checkout/sessions/{session}/expire"),
 ]
 
 KEEP = {"type", "properties", "required", "nullable", "anyOf", "oneOf", "allOf", "enum",

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod checkout;
+pub mod python;
 pub mod receiver;
 
 use std::io::{self, BufRead, BufReader, Read, Write};

@@ -46,6 +46,7 @@
 //! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
 //! | `POST /v1/coupons`, `GET /v1/coupons`, `GET/POST/DELETE /v1/coupons/:id` | `percent_off`, or `amount_off` with `currency`; `once`, `forever`, `repeating` with `duration_in_months`; update takes `name`, `metadata` |
 //! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
+//! | `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions`, `GET /v1/checkout/sessions/:id`, `GET .../:id/line_items`, `POST .../:id/expire` | `mode` `payment`, `setup` or `subscription`; `line_items[i]` with a `price` or `price_data` (a new inactive price) and `quantity`; `customer` or `customer_email`, `customer_creation`; `payment_intent_data` / `setup_intent_data` passed on; `expires_at`; `expand[]=line_items`; lists by `customer`, `payment_intent`, `customer_details[email]` |
 //! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
 //! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
 //! | `POST /v2/billing/meter_events` | API v2; the same `identifier` twice is one event (generated when absent) |
@@ -70,6 +71,17 @@
 //!   `POST /_fake/payment_intents/:id/authenticate`, `POST /_fake/setup_intents/:id/authenticate`)
 //!   answers the challenge: `succeed` pays (or completes the setup), `fail` returns the intent to
 //!   `requires_payment_method` with `payment_intent_authentication_failure`.
+//! - Checkout: a session's `url` points at the fake when served (`GET /_fake/checkout/sessions/:id`
+//!   answers the session with its line items). [`Model::complete_checkout_session`] (server:
+//!   `POST /_fake/checkout/sessions/:id/complete` with `{"payment_method": "pm_card_visa" |
+//!   "tok_visa" | "pm_...", "email", "name"}`) pays as the customer would: a customer is made
+//!   when the session asks for one (`customer_creation=always`), then the payment intent
+//!   (payment mode: made on the first attempt, confirmed, authenticated on the page when the
+//!   card asks; `paid`, or `unpaid` with manual capture) or the setup intent (setup mode: the
+//!   card saved to the customer), then `checkout.session.completed`; a declined card answers
+//!   402 and leaves the session open for another card. A session expires on request or when
+//!   the model's clock passes `expires_at` (`checkout.session.expired`, naming no request).
+//!   Subscription mode sessions are created; their completion waits for subscriptions.
 //! - Disputes: `createDispute` (`4000000000000259`) succeeds, and its captured charge is
 //!   disputed at once (`disputed: true`, a `needs_response` dispute, reason `fraudulent`).
 //! - Lists: `{"object": "list", "data", "has_more", "url"}`, newest first, `limit` (1..=100,
@@ -92,7 +104,7 @@
 //!   `charge.dispute.created|updated|closed`,
 //!   `product.created|updated|deleted`, `price.created|updated`, `coupon.created|updated|deleted`,
 //!   `test_helpers.test_clock.created|advancing|ready|deleted` (an advance records `advancing`,
-//!   then what the clock's hook did, then `ready`),
+//!   then what the clock's hook did, then `ready`), `checkout.session.completed|expired`,
 //!   each naming the request (`request.id`, `request.idempotency_key`). The server can POST
 //!   them signed to a webhook URL ([`server::WebhookConfig`]), with duplicate / late faults.
 //! - Errors in Stripe's shape `{"error": {"type", "code", "message", "param", "decline_code"}}`;
@@ -126,7 +138,8 @@
 //! Other resources and endpoints (subscriptions, invoices: advancing a test clock bills
 //! nothing yet; `Model::run_clock` in `src/model/test_clocks.rs` is where it will), the
 //! products and prices Search, tiered and custom-amount prices, coupons' `applies_to` and
-//! redemption, 3-D Secure and `requires_action`, disputes, payouts and
+//! redemption, Checkout's discounts, taxes, shipping, promotion codes, custom fields and
+//! payment links (their members answer as unset), payouts and
 //! balance transactions (their ids are not expandable), connected accounts' own data
 //! (`Stripe-Account` only scopes idempotency keys), live mode, API versions, rate limits
 //! (except injected ones), currencies' minimum amounts, `total_count` on search results.

@@ -90,17 +90,7 @@ impl Model {
         now: SystemTime,
     ) -> Result<Value, ApiError> {
         let at = unix(now);
-        self.lapse_checkout_sessions(at);
-        let session = self.collection(SESSIONS)?.get(id)?.clone();
-        if session["status"] != "open" {
-            let status = session["status"].as_str().unwrap_or_default();
-            return Err(ApiError::invalid_state(
-                "checkout_session_unexpected_state",
-                format!(
-                    "This Checkout Session has a status of {status}: only an open one can be completed."
-                ),
-            ));
-        }
+        let session = self.open_session(id, at, "completed")?;
         let mode = Mode::named(session["mode"].as_str().unwrap_or_default());
         let pm = self.payment_method_of(payer.payment_method(), "payment_method", at)?;
         let customer = self.checkout_customer(&session, payer, at)?;

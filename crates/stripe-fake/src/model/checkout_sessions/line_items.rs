@@ -106,13 +106,10 @@ impl Model {
                     let param = format!("line_items[{i}][price]");
                     let price = self.collection("price")?.named(id, &param)?.clone();
                     if price["active"] != true {
-                        return Err(ApiError::invalid_param(
-                            &param,
-                            "price_inactive",
-                            format!(
-                                "The price `{id}` is not active: a Checkout Session takes only active prices."
-                            ),
-                        ));
+                        return Err(ApiError::invalid_request(format!(
+                            "The price `{id}` is not active: a Checkout Session takes only active prices."
+                        ))
+                        .with_parameter(&param));
                     }
                     priced.push(Priced::of_price(&price));
                     existing.insert(i, price);

@@ -22,7 +22,7 @@ use crate::registry::handlers::validate_list;
 use crate::registry::{Call, Resource, Route};
 
 /// The object name of Checkout Sessions.
-pub(crate) const SESSIONS: &str = "checkout.session";
+const SESSIONS: &str = "checkout.session";
 
 /// The registry entry of Checkout Sessions.
 pub(crate) fn resource() -> Resource {
@@ -203,17 +203,7 @@ fn line_items(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 
 fn expire(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let now = call.unix_time();
-    model.lapse_checkout_sessions(now);
-    let session = model.collection(SESSIONS)?.get(call.id())?;
-    if session["status"] != "open" {
-        let status = session["status"].as_str().unwrap_or_default();
-        return Err(ApiError::invalid_state(
-            "checkout_session_unexpected_state",
-            format!(
-                "This Checkout Session has a status of {status}: only an open one can be expired."
-            ),
-        ));
-    }
+    model.open_session(call.id(), now, "expired")?;
     let session = model.expire_session(call.id(), now)?;
     Ok(model.shown(session, call.params(), "line_items"))
 }
@@ -266,6 +256,20 @@ impl Model {
         list::page(items.iter().rev(), lp, &url, "item")
     }
 
+    /// A copy of the session with this id once its time is checked, if it is still open: 404
+    /// for an unknown one, 400 saying its status for one that cannot be `done` any more.
+    fn open_session(&mut self, id: &str, now: i64, done: &str) -> Result<Value, ApiError> {
+        self.lapse_checkout_sessions(now);
+        let session = self.collection(SESSIONS)?.get(id)?;
+        if session["status"] != "open" {
+            let status = session["status"].as_str().unwrap_or_default();
+            return Err(ApiError::invalid_request(format!(
+                "This Checkout Session has a status of {status}: only an open one can be {done}."
+            )));
+        }
+        Ok(session.clone())
+    }
+
     /// Marks an open session `expired` (its `url` gone) and records `checkout.session.expired`.
     fn expire_session(&mut self, id: &str, now: i64) -> Result<Value, ApiError> {
         let session = self.collection_mut(SESSIONS)?.update(id, |session| {
@@ -279,7 +283,7 @@ impl Model {
 
     /// Expires the open sessions whose `expires_at` has come by `now`, as Stripe does on its
     /// own: their events name no request, and are dated `expires_at`.
-    pub(crate) fn lapse_checkout_sessions(&mut self, now: i64) {
+    fn lapse_checkout_sessions(&mut self, now: i64) {
         let Ok(sessions) = self.collection(SESSIONS) else {
             return;
         };

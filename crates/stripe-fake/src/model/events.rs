@@ -46,20 +46,22 @@ impl Model {
             Some((request_id, key)) => json!({"id": request_id, "idempotency_key": key}),
             None => json!({"id": null, "idempotency_key": null}),
         };
-        let event = json!({
+        let mut event = json!({
             "id": id,
             "object": "event",
             "api_version": API_VERSION,
             "created": now,
-            "data": {"object": object},
+            "data": {"object": null},
             "livemode": false,
             "pending_webhooks": 0,
             "request": request,
             "type": kind,
         });
+        // One copy of the snapshot, made by `clone` (`json!` would serialize it).
+        event["data"]["object"] = object.clone();
         if let Ok(events) = self.collection_mut("event") {
-            // A fresh id: the insert cannot be refused.
-            let _ = events.insert(event);
+            // A fresh id: the push cannot be refused.
+            let _ = events.push(event);
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod auth;
 mod authentication;
+mod billing;
 mod dispatch;
 pub(crate) mod errors;
 mod expand;
@@ -47,6 +48,7 @@ resources! {
     prices,
     coupons,
     test_clocks,
+    subscriptions, invoices, invoice_items,
     checkout_sessions,
     v2_core_events,
     v2_core_accounts,

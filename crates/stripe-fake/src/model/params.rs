@@ -198,6 +198,42 @@ impl Params {
             .collect()
     }
 
+    /// A list of hashes (`items[0][price]=p&items[0][quantity]=2&items[1][price]=q`), in index
+    /// order: each entry maps what follows its index to the value (`price`, `quantity`,
+    /// `metadata[k]`). A name without an index and a field (`items=x`, `items[0]=x`) is Stripe's
+    /// 400 for a malformed array.
+    pub fn indexed(&self, name: &str) -> Result<Vec<BTreeMap<String, String>>, ApiError> {
+        let mut entries: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+        let malformed = || {
+            ApiError::invalid_param(
+                name,
+                "parameter_invalid_empty",
+                format!("Invalid array: {name} must be a list of hashes ({name}[0][field]=value)"),
+            )
+        };
+        for (k, v) in &self.pairs {
+            let Some(rest) = k.strip_prefix(name) else {
+                continue;
+            };
+            if rest.is_empty() {
+                return Err(malformed());
+            }
+            let Some(indexed) = rest.strip_prefix('[') else {
+                continue; // another parameter sharing the prefix
+            };
+            let (index, field) = indexed.split_once(']').ok_or_else(malformed)?;
+            let index = index.parse::<usize>().map_err(|_| malformed())?;
+            let field = field
+                .strip_prefix('[')
+                .and_then(|f| f.split_once(']'))
+                .map(|(head, tail)| format!("{head}{tail}"))
+                .filter(|f| !f.is_empty())
+                .ok_or_else(malformed)?;
+            entries.entry(index).or_default().insert(field, v.clone());
+        }
+        Ok(entries.into_values().collect())
+    }
+
     /// Rejects top-level parameters (and JSON body members) outside `allowed` (`expand` is
     /// always accepted).
     pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {

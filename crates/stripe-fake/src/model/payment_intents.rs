@@ -226,9 +226,16 @@ impl Model {
         self.collection(INTENTS)?.get(id).cloned()
     }
 
-    pub(crate) fn create_payment_intent(
+    pub(crate) fn create_payment_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+        self.create_payment_intent_with(p, serde_json::Map::new(), now)
+    }
+
+    /// `POST /v1/payment_intents` with `p`, the new intent carrying `extra` members as well
+    /// (an invoice's intent names its `invoice`) in its object and its events.
+    pub(crate) fn create_payment_intent_with(
         &mut self,
         p: &Params,
+        extra: serde_json::Map<String, Value>,
         now: i64,
     ) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
@@ -276,6 +283,7 @@ impl Model {
                 json!({"allow_redirects": "always", "enabled": true});
         }
         objects::merge(&mut intent, Value::Object(echoed(p, &ECHOED)));
+        objects::merge(&mut intent, Value::Object(extra));
         let intent = self.collection_mut(INTENTS)?.insert(intent)?;
         self.record_event("payment_intent.created", &intent, now);
         if create.confirm {
@@ -394,6 +402,7 @@ impl Model {
             description: intent["description"].as_str().map(str::to_owned),
             metadata: BTreeMap::new(),
             payment_intent: Some(id.to_owned()),
+            invoice: intent["invoice"].as_str().map(str::to_owned),
             capture: !manual,
             echoed: echoed_from(&intent),
         };

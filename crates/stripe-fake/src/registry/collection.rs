@@ -120,6 +120,13 @@ impl Collection {
     /// An object without a string `id`, or with the id of a live object, is refused with a 500
     /// `api_error` (a handler's mistake, answered rather than stored).
     pub fn insert(&mut self, object: Value) -> Result<Value, ApiError> {
+        self.push(object.clone())?;
+        Ok(object)
+    }
+
+    /// Stores a new object as the newest, as [`Collection::insert`] does, without answering a
+    /// copy (for objects no answer shows, such as the many events of a test clock's advance).
+    pub fn push(&mut self, object: Value) -> Result<(), ApiError> {
         let Some(id) = object["id"].as_str().map(str::to_owned) else {
             return Err(ApiError::internal(format!(
                 "a new {} has no string `id`",
@@ -133,8 +140,8 @@ impl Collection {
             )));
         }
         self.index.insert(id, self.items.len());
-        self.items.push(object.clone());
-        Ok(object)
+        self.items.push(object);
+        Ok(())
     }
 
     /// Removes the object with this id (leaving a tombstone) and answers it; 404

@@ -21,7 +21,8 @@
 //!   ([`Model::complete_checkout_session`](crate::model::Model::complete_checkout_session)); the
 //!   session, or Stripe's error;
 //! - `POST /_fake/webhooks`: a JSON [`WebhookConfig`] (URL, `whsec_...` secret, faults) from
-//!   which on every event the fake records is signed and POSTed (see [`webhooks`]).
+//!   which on every event the fake records is signed and POSTed (see [`webhooks`]), one at a
+//!   time in the order they were recorded (a `late` fault's event aside).
 
 mod checkout;
 mod service;
@@ -92,6 +93,8 @@ pub(crate) struct Shared {
     /// How many of the model's events, and of its v2 events, were handed to webhook delivery
     /// (or passed over).
     events_dispatched: Mutex<(usize, usize)>,
+    /// The queue of deliveries made one after the other, in the order the events were recorded.
+    deliveries: tokio::sync::mpsc::UnboundedSender<webhooks::Delivery>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -129,11 +132,28 @@ impl Shared {
     /// Hands the events recorded since the last call to webhook delivery (on the current
     /// tokio runtime). Call without holding the model's lock.
     pub(crate) fn dispatch_events(&self) {
+        let wanted = lock(&self.webhook).as_ref().map(WebhookConfig::events);
         let (snapshots, v2_events) = {
             let model = self.model();
             let mut sent = lock(&self.events_dispatched);
-            let snapshots = model.events().get(sent.0..).unwrap_or_default().to_vec();
-            let v2_events = model.v2_events().get(sent.1..).unwrap_or_default().to_vec();
+            // Copies only of what is sent: a test clock's advance may record many events.
+            let copy = |events: &[serde_json::Value], from: usize, wanted: bool| {
+                if wanted {
+                    events.get(from..).unwrap_or_default().to_vec()
+                } else {
+                    Vec::new()
+                }
+            };
+            let snapshots = copy(
+                model.events(),
+                sent.0,
+                wanted.is_some_and(WebhookEvents::snapshot),
+            );
+            let v2_events = copy(
+                model.v2_events(),
+                sent.1,
+                wanted.is_some_and(WebhookEvents::thin),
+            );
             *sent = (model.events().len(), model.v2_events().len());
             (snapshots, v2_events)
         };
@@ -155,12 +175,14 @@ impl Shared {
                 None => (1, Duration::ZERO),
             };
             for _ in 0..copies {
-                tokio::spawn(webhooks::deliver(
-                    config.url().to_owned(),
-                    config.secret().to_owned(),
-                    event.clone(),
-                    delay,
-                ));
+                let delivery = webhooks::Delivery::new(config, event.clone());
+                if delay.is_zero() {
+                    // In order, after the events before it.
+                    let _ = self.deliveries.send(delivery);
+                } else {
+                    // On its own: later events overtake it.
+                    tokio::spawn(delivery.send_after(delay));
+                }
             }
         }
     }
@@ -194,6 +216,8 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         tokio::net::TcpListener::from_std(listener)?
     };
     let (handled, _) = watch::channel(0);
+    let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
+    runtime.spawn(webhooks::deliver_in_order(queue));
     let seed = options.seed;
     let mut model = Model::with_registry(options.seed, options.registry);
     model.set_search_lag(options.search_lag);
@@ -206,6 +230,7 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         handled,
         webhook: Mutex::new(options.webhook),
         events_dispatched: Mutex::new((0, 0)),
+        deliveries,
     });
     let (shutdown, stop) = watch::channel(false);
     let task_shared = Arc::clone(&shared);

@@ -1,0 +1,426 @@
+//! Subscriptions: create (with a trial, or its first invoice finalized and paid at once),
+//! retrieve, list, update (items with prorations, `cancel_at_period_end`, ending or extending a
+//! trial, ...), cancel now. What happens as time passes (renewals, trial ends, dunning, the
+//! period-end cancellation) runs when a test clock advances: `billing/renewals.rs`.
+//!
+//! Times are the customer's test clock's (its `frozen_time`) when it has one.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::Model;
+use super::billing::calendar::Interval;
+use super::billing::invoicing::{Draft, Pending};
+use super::billing::items::{ItemChange, Proration, parse_items};
+use super::billing::lifecycle::{SUBSCRIPTIONS, interval_of};
+use super::billing::shapes;
+use super::billing::{refuse_unmodelled, timestamp};
+use super::errors::ApiError;
+use super::list::{self, ListParams};
+use super::params::{Params, TextFields, merge_metadata};
+use crate::registry::handlers::validate_list;
+use crate::registry::{Call, Resource, Route};
+
+/// The registry entry of subscriptions.
+pub(crate) fn resource() -> Resource {
+    Resource::new(SUBSCRIPTIONS)
+        .with_prefix("sub_")
+        .with_route(Route::new("POST /v1/subscriptions", create).with_validator(validate_create))
+        .with_route(Route::new("GET /v1/subscriptions", list).with_validator(validate_list))
+        .with_route(Route::retrieve("GET /v1/subscriptions/{subscription_exposed_id}"))
+        .with_route(
+            Route::new("POST /v1/subscriptions/{subscription_exposed_id}", update)
+                .with_validator(validate_update),
+        )
+        .with_route(
+            Route::new("DELETE /v1/subscriptions/{subscription_exposed_id}", cancel)
+                .with_validator(validate_cancel),
+        )
+        .with_expandable(&[
+            "customer",
+            "default_payment_method",
+            "default_source",
+            "items",
+            "latest_invoice",
+            "test_clock",
+        ])
+        .with_events(&[
+            "customer.subscription.created",
+            "customer.subscription.updated",
+            "customer.subscription.deleted",
+            "customer.subscription.trial_will_end",
+        ])
+}
+
+/// Parameters that change what is billed or when, which the fake does not model: refused
+/// with a 400 naming them rather than ignored.
+const UNMODELLED: [&str; 7] = [
+    "add_invoice_items",
+    "backdate_start_date",
+    "billing_cycle_anchor",
+    "billing_thresholds",
+    "coupon",
+    "pause_collection",
+    "promotion_code",
+];
+
+/// `trial_end`: a time, or `now` (no trial, or the trial ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrialEnd {
+    Now,
+    At(i64),
+}
+
+/// The fields create and update share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fields {
+    items: Vec<ItemChange>,
+    trial_end: Option<TrialEnd>,
+    default_payment_method: Option<String>,
+    cancel_at_period_end: Option<bool>,
+    cancel_at: Option<i64>,
+    collection_method: Option<String>,
+    days_until_due: Option<u64>,
+    text: TextFields,
+    metadata: BTreeMap<String, String>,
+    clear_metadata: bool,
+    proration: Proration,
+    proration_date: Option<i64>,
+    /// `payment_behavior=default_incomplete` (no payment attempt on create).
+    default_incomplete: bool,
+}
+
+fn parse_fields(p: &Params, updating: bool) -> Result<Fields, ApiError> {
+    refuse_unmodelled(p, &UNMODELLED)?;
+    let trial_end = match p.get("trial_end") {
+        None => None,
+        Some("now") => Some(TrialEnd::Now),
+        Some(_) => timestamp(p, "trial_end")?.map(TrialEnd::At),
+    };
+    let collection_method = match p.get("collection_method") {
+        None => None,
+        Some(m @ ("charge_automatically" | "send_invoice")) => Some(m.to_owned()),
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "collection_method",
+                "parameter_invalid_string",
+                "Invalid collection_method: must be one of charge_automatically, send_invoice".to_owned(),
+            ));
+        }
+    };
+    let default_incomplete = match p.get("payment_behavior") {
+        None | Some("allow_incomplete" | "error_if_incomplete" | "pending_if_incomplete") => false,
+        Some("default_incomplete") => true,
+        Some(_) => {
+            return Err(ApiError::invalid_param(
+                "payment_behavior",
+                "parameter_invalid_string",
+                "Invalid payment_behavior: must be one of allow_incomplete, default_incomplete, error_if_incomplete, pending_if_incomplete".to_owned(),
+            ));
+        }
+    };
+    let days_until_due = p.opt_amount("days_until_due")?;
+    Ok(Fields {
+        items: parse_items(p, "items", updating)?,
+        trial_end,
+        default_payment_method: p.get("default_payment_method").map(str::to_owned),
+        cancel_at_period_end: p.opt_bool("cancel_at_period_end")?,
+        cancel_at: timestamp(p, "cancel_at")?,
+        collection_method,
+        days_until_due,
+        text: TextFields::from_params(p, &["description"]),
+        metadata: p.map("metadata")?,
+        clear_metadata: p.cleared("metadata"),
+        proration: Proration::parse(p, "proration_behavior")?,
+        proration_date: timestamp(p, "proration_date")?,
+        default_incomplete,
+    })
+}
+
+/// Validated `POST /v1/subscriptions`.
+fn parse_create(p: &Params) -> Result<(String, Fields, Option<u64>), ApiError> {
+    let customer = p.get("customer").ok_or_else(|| ApiError::missing("customer"))?;
+    let fields = parse_fields(p, false)?;
+    if fields.items.is_empty() {
+        return Err(ApiError::missing("items"));
+    }
+    if fields.collection_method.as_deref() == Some("send_invoice") && fields.days_until_due.is_none() {
+        return Err(ApiError::missing("days_until_due"));
+    }
+    let trial_days = p.get("trial_period_days").map(|_| p.opt_amount("trial_period_days")).transpose()?.flatten();
+    Ok((customer.to_owned(), fields, trial_days))
+}
+
+fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_create(call.params()).map(drop)
+}
+
+fn validate_update(call: &Call<'_>) -> Result<(), ApiError> {
+    parse_fields(call.params(), true).map(drop)
+}
+
+fn validate_cancel(call: &Call<'_>) -> Result<(), ApiError> {
+    let p = call.params();
+    p.opt_bool("invoice_now")?;
+    p.opt_bool("prorate")?;
+    p.map("cancellation_details").map(drop)
+}
+
+/// Applies what create and update set the same way.
+fn apply(sub: &mut Value, f: &Fields, period_end: i64, at: i64) {
+    if let Some(pm) = &f.default_payment_method {
+        sub["default_payment_method"] = if pm.is_empty() { Value::Null } else { json!(pm) };
+    }
+    if let Some(cancel) = f.cancel_at_period_end {
+        sub["cancel_at_period_end"] = json!(cancel);
+        sub["cancel_at"] = if cancel { json!(period_end) } else { Value::Null };
+        sub["canceled_at"] = if cancel { json!(at) } else { Value::Null };
+    }
+    if let Some(cancel_at) = f.cancel_at {
+        sub["cancel_at"] = json!(cancel_at);
+        sub["cancel_at_period_end"] = json!(false);
+    }
+    if let Some(method) = &f.collection_method {
+        sub["collection_method"] = json!(method);
+    }
+    if let Some(days) = f.days_until_due {
+        sub["days_until_due"] = json!(days);
+    }
+    f.text.apply_to(sub);
+    merge_metadata(sub, &f.metadata, f.clear_metadata);
+}
+
+impl Model {
+    /// Checks that a default payment method is attached to the customer.
+    fn check_default_payment_method(&self, f: &Fields, customer: &str) -> Result<(), ApiError> {
+        match f.default_payment_method.as_deref().filter(|pm| !pm.is_empty()) {
+            Some(pm) if !self.find(pm).is_some_and(|m| m["customer"] == customer) => Err(ApiError::invalid_param(
+                "default_payment_method",
+                "resource_missing",
+                format!("No such PaymentMethod: '{pm}'; it must be attached to the customer first."),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Makes the subscription's invoice of `reason` now (its pending items, and `lines`),
+    /// finalizes it and, unless `attempt` is false, tries to collect it.
+    fn invoice_now(&mut self, sub: &Value, invoice: String, reason: &'static str, lines: Vec<shapes::Line>, attempt: bool, at: i64) -> Result<(), ApiError> {
+        let id = sub["id"].as_str().unwrap_or_default();
+        let draft = Draft {
+            subscription: Some(id.to_owned()),
+            collection_method: sub["collection_method"].as_str().unwrap_or("charge_automatically").to_owned(),
+            days_until_due: sub["days_until_due"].as_u64(),
+            auto_advance: true,
+            lines,
+            pending: Pending::Subscription(id.to_owned()),
+            ..Draft::new(sub["customer"].as_str().unwrap_or_default(), reason, at)
+        };
+        self.draft_invoice(draft, Some(invoice.clone()), at)?;
+        let invoice = self.finalize_invoice(&invoice, at)?;
+        if attempt && invoice["status"] == "open" && invoice["collection_method"] == "charge_automatically" {
+            let id = invoice["id"].as_str().unwrap_or_default();
+            self.collect_invoice(id, None, false, at)?;
+        }
+        Ok(())
+    }
+}
+
+fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let (customer, f, trial_days) = parse_create(call.params())?;
+    let customer_object = model.collection("customer")?.named(&customer, "customer")?.clone();
+    model.check_default_payment_method(&f, &customer)?;
+    let at = model.billing_time(&customer, call.unix_time());
+    let id = model.next_id("sub_");
+    let items = model.changed_items(&id, &[], &f.items, "items", at)?;
+    let first = items.first().cloned().unwrap_or_default();
+    let interval = Interval::of_price(&first["price"]).ok_or_else(|| ApiError::internal("no recurring price".to_owned()))?;
+    let trial_end = match (f.trial_end, trial_days) {
+        (Some(TrialEnd::At(end)), _) if end <= at => {
+            return Err(ApiError::invalid_param("trial_end", "parameter_invalid_integer",
+                format!("Invalid timestamp: must be an integer Unix timestamp in the future (trial_end {end} is not after {at}).")));
+        }
+        (Some(TrialEnd::At(end)), _) => Some(end),
+        (Some(TrialEnd::Now), _) | (None, None | Some(0)) => None,
+        (None, Some(days)) => Some(at.saturating_add(i64::try_from(days).unwrap_or(i64::MAX / 2).saturating_mul(86_400))),
+    };
+    let period_end = trial_end.unwrap_or_else(|| interval.after(at, 1));
+    let send_invoice = f.collection_method.as_deref() == Some("send_invoice");
+    let invoice = model.next_id("in_");
+    let currency = first["price"]["currency"].as_str().unwrap_or("usd");
+    let mut sub = shapes::subscription(&id, &customer, currency, at);
+    sub["items"] = shapes::items_list(&id, items);
+    sub["billing_cycle_anchor"] = json!(trial_end.unwrap_or(at));
+    sub["current_period_end"] = json!(period_end);
+    sub["latest_invoice"] = json!(invoice);
+    sub["test_clock"] = customer_object["test_clock"].clone();
+    sub["status"] = json!(match (trial_end, send_invoice) {
+        (Some(_), _) => "trialing",
+        (None, true) => "active",
+        (None, false) => "incomplete",
+    });
+    if let Some(end) = trial_end {
+        sub["trial_start"] = json!(at);
+        sub["trial_end"] = json!(end);
+    }
+    apply(&mut sub, &f, period_end, at);
+    let sub = model.collection_mut(SUBSCRIPTIONS)?.insert(sub)?;
+    model.record_event("customer.subscription.created", &sub, at);
+    let lines = model.subscription_lines(&sub, (at, period_end), trial_end.is_some());
+    model.invoice_now(&sub, invoice, "subscription_create", lines, !f.default_incomplete, at)?;
+    model.collection(SUBSCRIPTIONS)?.get(&id).cloned()
+}
+
+fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let f = parse_fields(call.params(), true)?;
+    let id = call.id();
+    let sub = model.collection(SUBSCRIPTIONS)?.get(id)?.clone();
+    let customer = sub["customer"].as_str().unwrap_or_default().to_owned();
+    let status = sub["status"].as_str().unwrap_or_default().to_owned();
+    if status == "canceled" || status == "incomplete_expired" {
+        let only_metadata = f.items.is_empty() && f.trial_end.is_none() && f.cancel_at_period_end.is_none()
+            && f.cancel_at.is_none() && f.default_payment_method.is_none();
+        if !only_metadata {
+            return Err(ApiError::invalid_request(format!(
+                "A canceled subscription can only update its cancellation_details and metadata ({id} is {status})."
+            )));
+        }
+    }
+    model.check_default_payment_method(&f, &customer)?;
+    let at = model.billing_time(&customer, call.unix_time());
+    let old_items = sub["items"]["data"].as_array().cloned().unwrap_or_default();
+    let items = if f.items.is_empty() {
+        old_items.clone()
+    } else {
+        model.changed_items(id, &old_items, &f.items, "items", at)?
+    };
+    let trialing = status == "trialing";
+    let interval = interval_of(&json!({"items": {"data": items}}))?;
+    let interval_changed = interval != interval_of(&sub)?;
+    let ending_trial = trialing && f.trial_end == Some(TrialEnd::Now);
+    let extended_trial = match f.trial_end {
+        Some(TrialEnd::At(end)) if !trialing => {
+            return Err(ApiError::invalid_param("trial_end", "parameter_invalid_integer",
+                format!("The fake only moves the trial_end of a trialing subscription ({id} is {status}); given {end}.")));
+        }
+        Some(TrialEnd::At(end)) if end <= at => {
+            return Err(ApiError::invalid_param("trial_end", "parameter_invalid_integer",
+                format!("Invalid timestamp: trial_end {end} must be in the future.")));
+        }
+        Some(TrialEnd::At(end)) => Some(end),
+        _ => None,
+    };
+    let period = (
+        sub["current_period_start"].as_i64().unwrap_or(at),
+        sub["current_period_end"].as_i64().unwrap_or(at),
+    );
+    let reset = interval_changed || ending_trial;
+    let mut prorations = Vec::new();
+    if !trialing && f.proration != Proration::Skip && !f.items.is_empty() {
+        let when = f.proration_date.unwrap_or(at);
+        let replaced: &[Value] = if interval_changed { &[] } else { &items };
+        prorations = model.proration_lines(id, &old_items, replaced, when, period);
+    }
+    for line in &prorations {
+        model.add_invoice_item(&customer, line, at)?;
+    }
+    let invoice_needed = reset || (f.proration == Proration::AlwaysInvoice && !prorations.is_empty());
+    let invoice = invoice_needed.then(|| model.next_id("in_"));
+    let new_period = if reset { (at, interval.after(at, 1)) } else { (period.0, extended_trial.unwrap_or(period.1)) };
+    let sub = model.collection_mut(SUBSCRIPTIONS)?.update(id, |s| {
+        s["items"] = shapes::items_list(id, items);
+        if reset || extended_trial.is_some() {
+            s["billing_cycle_anchor"] = json!(if reset { at } else { new_period.1 });
+            s["current_period_start"] = json!(new_period.0);
+            s["current_period_end"] = json!(new_period.1);
+        }
+        if ending_trial {
+            s["status"] = json!("active");
+            s["trial_end"] = json!(at);
+        }
+        if let Some(end) = extended_trial {
+            s["trial_end"] = json!(end);
+        }
+        if let Some(invoice) = &invoice {
+            s["latest_invoice"] = json!(invoice);
+        }
+        apply(s, &f, new_period.1, at);
+        Ok(())
+    })?;
+    if ending_trial {
+        model.record_event("customer.subscription.trial_will_end", &sub, at);
+    }
+    model.record_event("customer.subscription.updated", &sub, at);
+    if let Some(invoice) = invoice {
+        let lines = if reset { model.subscription_lines(&sub, new_period, false) } else { Vec::new() };
+        model.invoice_now(&sub, invoice, "subscription_update", lines, true, at)?;
+    }
+    model.collection(SUBSCRIPTIONS)?.get(id).cloned()
+}
+
+fn cancel(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let p = call.params();
+    let id = call.id();
+    let sub = model.collection(SUBSCRIPTIONS)?.get(id)?.clone();
+    let status = sub["status"].as_str().unwrap_or_default();
+    if status == "canceled" || status == "incomplete_expired" {
+        return Err(ApiError::invalid_request(format!(
+            "This subscription ({id}) is already {status}: it cannot be canceled again."
+        )));
+    }
+    let customer = sub["customer"].as_str().unwrap_or_default().to_owned();
+    let at = model.billing_time(&customer, call.unix_time());
+    if p.opt_bool("prorate")? == Some(true) && status != "trialing" {
+        let period = (
+            sub["current_period_start"].as_i64().unwrap_or(at),
+            sub["current_period_end"].as_i64().unwrap_or(at),
+        );
+        let old = sub["items"]["data"].as_array().cloned().unwrap_or_default();
+        for line in model.proration_lines(id, &old, &[], at, period) {
+            model.add_invoice_item(&customer, &line, at)?;
+        }
+    }
+    let details = p.map("cancellation_details")?;
+    model.collection_mut(SUBSCRIPTIONS)?.update(id, |s| {
+        for field in ["comment", "feedback"] {
+            if let Some(v) = details.get(field) {
+                s["cancellation_details"][field] = json!(v);
+            }
+        }
+        Ok(())
+    })?;
+    let sub = model.end_subscription(id, "cancellation_requested", at)?;
+    let pending = model.collection("invoiceitem")?.as_slice().iter().any(|i| {
+        i["invoice"].is_null() && i["customer"] == customer.as_str()
+            && (i["subscription"].is_null() || i["subscription"] == id)
+    });
+    if p.opt_bool("invoice_now")? == Some(true) && pending {
+        let invoice = model.next_id("in_");
+        model.invoice_now(&sub, invoice, "subscription_update", Vec::new(), true, at)?;
+    }
+    model.collection(SUBSCRIPTIONS)?.get(id).cloned()
+}
+
+/// `GET /v1/subscriptions`: by `customer`, `price`, `status` (`all`; by default every one not
+/// ended), `collection_method`, `test_clock`.
+fn list(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    let p = call.params();
+    let lp = ListParams::parse(p)?;
+    let status = p.get("status");
+    let selected = model.collection(SUBSCRIPTIONS)?.as_slice().iter().filter(|s| {
+        let by_status = match status {
+            Some("all") => true,
+            Some("ended") => s["status"] == "canceled" || s["status"] == "incomplete_expired",
+            Some(want) => s["status"] == want,
+            None => s["status"] != "canceled" && s["status"] != "incomplete_expired",
+        };
+        let by_price = p.get("price").is_none_or(|price| {
+            s["items"]["data"].as_array().is_some_and(|items| items.iter().any(|i| i["price"]["id"] == price))
+        });
+        by_status
+            && by_price
+            && ["customer", "collection_method", "test_clock"].iter().all(|f| list::matches(s, p, f))
+    });
+    list::page(selected, &lp, "/v1/subscriptions", SUBSCRIPTIONS)
+}

@@ -46,7 +46,7 @@
 //! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
 //! | `POST /v1/coupons`, `GET /v1/coupons`, `GET/POST/DELETE /v1/coupons/:id` | `percent_off`, or `amount_off` with `currency`; `once`, `forever`, `repeating` with `duration_in_months`; update takes `name`, `metadata` |
 //! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
-//! | `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions`, `GET /v1/checkout/sessions/:id`, `GET .../:id/line_items`, `POST .../:id/expire` | `mode` `payment`, `setup` or `subscription`; `line_items[i]` with a `price` or `price_data` (a new inactive price) and `quantity`; `customer` or `customer_email`, `customer_creation`; `payment_intent_data` / `setup_intent_data` passed on; `expires_at`; `expand[]=line_items`; lists by `customer`, `payment_intent`, `customer_details[email]` |
+//! | `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions`, `GET /v1/checkout/sessions/:id`, `GET .../:id/line_items`, `POST .../:id/expire` | `mode` `payment`, `setup` or `subscription`; `line_items[i]` with a `price` or `price_data` (a new inactive price) and `quantity`; `customer` or `customer_email`, `customer_creation`; `payment_intent_data` / `setup_intent_data` / `subscription_data` (`description`, `metadata`, `trial_period_days`, `trial_end`) passed on; `expires_at`; `expand[]=line_items`; lists by `customer`, `payment_intent`, `customer_details[email]` |
 //! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
 //! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
 //! | `POST /v2/billing/meter_events` | API v2; the same `identifier` twice is one event (generated when absent) |
@@ -81,7 +81,10 @@
 //!   card saved to the customer), then `checkout.session.completed`; a declined card answers
 //!   402 and leaves the session open for another card. A session expires on request or when
 //!   the model's clock passes `expires_at` (`checkout.session.expired`, naming no request).
-//!   Subscription mode sessions are created; their completion waits for subscriptions.
+//!   Subscription mode (recurring prices of one interval): the card is saved to the customer,
+//!   the subscription is created through `POST /v1/subscriptions` with it and
+//!   `subscription_data`, and its first invoice is paid on the page (`paid`, or
+//!   `no_payment_required` for a trial); a card that would be declined is refused first.
 //! - Disputes: `createDispute` (`4000000000000259`) succeeds, and its captured charge is
 //!   disputed at once (`disputed: true`, a `needs_response` dispute, reason `fraudulent`).
 //! - Lists: `{"object": "list", "data", "has_more", "url"}`, newest first, `limit` (1..=100,

@@ -1,5 +1,6 @@
-"""A 3D Secure payment and Checkout Sessions through Stripe's official Python SDK against the
-fake's binary, with the fake's webhooks received, verified by the SDK and checked in order.
+"""A 3D Secure payment and Checkout Sessions (payment, setup and subscription mode) through
+Stripe's official Python SDK against the fake's binary, with the fake's webhooks received,
+verified by the SDK and checked in order.
 
 Usage: python sdk_checkout.py STRIPE_FAKE_BINARY. It starts a webhook receiver (http.server on
 127.0.0.1:0), starts the fake with `--webhook-url` pointing at it, runs the flows, stops the
@@ -221,6 +222,34 @@ def checkout_setup(v1, base, hooks):
     return "Checkout Session setup"
 
 
+def checkout_subscription(v1, base, hooks):
+    club = v1.prices.create({"currency": "usd", "unit_amount": 900, "recurring": {"interval": "month"},
+                             "product_data": {"name": "Club"}})
+    assert hooks.types(hooks.take(2)) == ["product.created", "price.created"]
+    cs = v1.checkout.sessions.create({
+        **URLS, "mode": "subscription", "line_items": [{"price": club.id, "quantity": 2}],
+        "subscription_data": {"metadata": {"plan": "club"}}})
+    assert cs.mode == "subscription" and cs.amount_total == 1800 and cs.subscription is None
+    status, done = fake_page("POST", cs.url + "/complete",
+                             {"payment_method": "pm_card_visa", "email": "member@example.com"})
+    assert status == 200 and done["status"] == "complete", (status, done)
+    events = hooks.take(12)
+    assert hooks.types(events) == [
+        "customer.created", "payment_method.attached", "customer.subscription.created",
+        "invoice.created", "payment_intent.created", "invoice.finalized", "charge.succeeded",
+        "payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded",
+        "customer.subscription.updated", "checkout.session.completed"], hooks.types(events)
+    assert events[11].data.object.subscription == events[2].data.object.id
+    cs = v1.checkout.sessions.retrieve(cs.id, {"expand": ["subscription", "invoice"]})
+    assert cs.status == "complete" and cs.payment_status == "paid"
+    sub = cs.subscription
+    assert sub.status == "active" and sub.customer == cs.customer and sub.metadata["plan"] == "club"
+    assert sub["items"].data[0].price.id == club.id and sub["items"].data[0].quantity == 2
+    assert cs.invoice.status == "paid" and cs.invoice.amount_paid == 1800
+    assert cs.invoice.subscription == sub.id and sub.latest_invoice == cs.invoice.id
+    return "Checkout Session subscription"
+
+
 def main(binary):
     hooks = Receiver()
     fake = subprocess.Popen(
@@ -234,7 +263,8 @@ def main(binary):
         client = stripe.StripeClient(
             "sk_test_sdkcheckout", base_addresses={"api": base}, max_network_retries=0)
         steps = [flow(client.v1, base, hooks)
-                 for flow in (three_d_secure, checkout_payment, checkout_setup)]
+                 for flow in (three_d_secure, checkout_payment, checkout_setup,
+                              checkout_subscription)]
         hooks.nothing_more()
         print(f"checkout flows ok: {', '.join(steps)}; {len(hooks.events)} webhooks verified in order")
     finally:

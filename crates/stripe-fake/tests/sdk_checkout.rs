@@ -1,10 +1,10 @@
 //! Stripe's official Python SDK (PyPI `stripe`) pays through 3D Secure and through Checkout
-//! Sessions (payment and setup mode) against the fake's binary: `tests/sdk_checkout.py`. The
-//! script starts a webhook receiver, starts the binary with `--webhook-url` pointing at it, and
-//! asserts the objects' states and the events received, verified by the SDK, in order. The
-//! interpreter comes from `STRIPE_TEST_PYTHON` (`bash .ci/install-tools && source
-//! target/ci-tools/env`); without it the test says SKIPPED and passes, except under `CI`, where
-//! it fails.
+//! Sessions (payment, setup and subscription mode) against the fake's binary:
+//! `tests/sdk_checkout.py`. The script starts a webhook receiver, starts the binary with
+//! `--webhook-url` pointing at it, and asserts the objects' states and the events received,
+//! verified by the SDK, in order. The interpreter comes from `STRIPE_TEST_PYTHON` (`bash
+//! .ci/install-tools && source target/ci-tools/env`); without it the test says SKIPPED and
+//! passes, except under `CI`, where it fails.
 
 mod common;
 
@@ -30,7 +30,8 @@ fn the_official_python_sdk_pays_through_3ds_and_checkout_and_receives_the_webhoo
     println!("{}", stdout.trim());
     assert!(
         stdout.contains(
-            "checkout flows ok: 3DS payment, Checkout Session payment, Checkout Session setup"
+            "checkout flows ok: 3DS payment, Checkout Session payment, Checkout Session setup, \
+             Checkout Session subscription"
         ),
         "{stdout}"
     );

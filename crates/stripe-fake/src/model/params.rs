@@ -57,35 +57,12 @@ impl Params {
 
     /// The entries of an array of hashes (`line_items[0][price]=...&line_items[1][quantity]=2`),
     /// in index order, each as the parameters inside it (`price`, `quantity`,
-    /// `price_data[currency]`, ...). `name=` alone, or an entry that is not a hash at a numeric
-    /// index, is Stripe's 400 `parameter_invalid_empty`.
+    /// `price_data[currency]`, ...): [`Params::indexed`] as parameters.
     pub(crate) fn array_of_hashes(&self, name: &str) -> Result<Vec<Self>, ApiError> {
-        let invalid = || {
-            ApiError::invalid_param(
-                name,
-                "parameter_invalid_empty",
-                format!("Invalid array: {name} must be an array of hashes"),
-            )
-        };
-        let mut entries: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
-        for (k, v) in &self.pairs {
-            let Some(rest) = k.strip_prefix(name) else {
-                continue;
-            };
-            if rest.is_empty() {
-                return Err(invalid());
-            }
-            let Some(indexed) = rest.strip_prefix('[') else {
-                continue; // another parameter sharing the prefix
-            };
-            let (index, inner) = indexed.split_once(']').ok_or_else(invalid)?;
-            let index = index.parse::<usize>().map_err(|_| invalid())?;
-            let key = reroot(inner).ok_or_else(invalid)?;
-            entries.entry(index).or_default().push((key, v.clone()));
-        }
-        Ok(entries
-            .into_values()
-            .map(|pairs| Self { pairs, json: None })
+        Ok(self
+            .indexed(name)?
+            .into_iter()
+            .map(Self::from_pairs)
             .collect())
     }
 
@@ -223,12 +200,7 @@ impl Params {
             };
             let (index, field) = indexed.split_once(']').ok_or_else(malformed)?;
             let index = index.parse::<usize>().map_err(|_| malformed())?;
-            let field = field
-                .strip_prefix('[')
-                .and_then(|f| f.split_once(']'))
-                .map(|(head, tail)| format!("{head}{tail}"))
-                .filter(|f| !f.is_empty())
-                .ok_or_else(malformed)?;
+            let field = reroot(field).ok_or_else(malformed)?;
             entries.entry(index).or_default().insert(field, v.clone());
         }
         Ok(entries.into_values().collect())

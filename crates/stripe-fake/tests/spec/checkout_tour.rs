@@ -1,6 +1,7 @@
-//! The spec tour's Checkout part: sessions in payment and setup mode created (with a price and
-//! with `price_data`), retrieved with and without their line items, listed, expired, and
-//! completed as a customer would (a plain card, a token, a 3D Secure card, a declined card),
+//! The spec tour's Checkout part: sessions in payment, setup and subscription mode created
+//! (with a price and with `price_data`), retrieved with and without their line items (and with
+//! what their completion made), listed, expired, and completed as a customer would (a plain
+//! card, a token, a 3D Secure card, a declined card),
 //! each endpoint answered at least once with a 200 and its errors as Stripe gives them.
 
 use stripe_fake::model::CheckoutPayer;
@@ -118,6 +119,29 @@ pub(crate) fn run(t: &mut Tour) {
         "GET",
         "/v1/checkout/sessions?customer_details[email]=new@example.com",
         "",
+    );
+    // Subscription mode: the subscription and its first invoice, paid on the page.
+    let club = id(&t.ok(
+        "POST",
+        "/v1/checkout/sessions",
+        &format!(
+            "mode=subscription&{URLS}&line_items[0][price]={monthly}&line_items[0][quantity]=2\
+             &subscription_data[metadata][plan]=club"
+        ),
+    ));
+    t.model
+        .complete_checkout_session(&club, &CheckoutPayer::new("pm_card_visa"), t0())
+        .expect("the subscription is paid");
+    t.ok(
+        "GET",
+        &format!("/v1/checkout/sessions/{club}?expand[]=subscription&expand[]=invoice"),
+        "",
+    );
+    t.fails(
+        "POST",
+        "/v1/checkout/sessions",
+        &format!("mode=subscription&{URLS}&line_items[0][price]={price}&line_items[0][quantity]=1"),
+        400,
     );
     // Expire: once.
     t.ok(

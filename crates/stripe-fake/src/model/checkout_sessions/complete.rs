@@ -78,6 +78,10 @@ impl Model {
     ///   `unpaid` when `capture_method=manual` left the payment authorized;
     /// - `setup` mode: a setup intent is created with `setup_intent_data` and confirmed, saving
     ///   the card to the customer, if there is one (`payment_method.attached`);
+    /// - `subscription` mode: the card is saved to the customer, the subscription created with
+    ///   `subscription_data` and its first invoice paid (authenticated on the page when the card
+    ///   asks); the session names both, `paid` (`no_payment_required` for a trial); a card that
+    ///   would be declined is refused before anything is made;
     ///
     /// then the session is `complete` (its `url` gone, `customer_details` filled in) and
     /// `checkout.session.completed` is recorded last. Answers the session; or Stripe's 402 for
@@ -94,24 +98,35 @@ impl Model {
         let mode = Mode::named(session["mode"].as_str().unwrap_or_default());
         let pm = self.payment_method_of(payer.payment_method(), "payment_method", at)?;
         let customer = self.checkout_customer(&session, payer, at)?;
-        let (member, intent, payment_status) = match mode {
+        // What the session names once complete, and how it was paid.
+        let (made, payment_status): (Vec<(&str, Value)>, &str) = match mode {
             Mode::Payment => {
                 let intent = self.pay_checkout(&session, customer.as_deref(), &pm, now)?;
                 let paid = intent["status"] == "succeeded";
-                (
-                    "payment_intent",
-                    intent,
-                    if paid { "paid" } else { "unpaid" },
-                )
+                let status = if paid { "paid" } else { "unpaid" };
+                (vec![("payment_intent", intent["id"].clone())], status)
             }
             Mode::Setup => {
                 let intent = self.set_up_checkout(&session, customer.as_deref(), &pm, now)?;
-                ("setup_intent", intent, "no_payment_required")
+                (
+                    vec![("setup_intent", intent["id"].clone())],
+                    "no_payment_required",
+                )
             }
             Mode::Subscription => {
-                return Err(ApiError::invalid_request(
-                    "The fake does not model subscriptions yet: a Checkout Session in `subscription` mode cannot be completed.".to_owned(),
-                ));
+                let customer = customer.as_deref().ok_or_else(|| {
+                    ApiError::internal("a subscription session without a customer".to_owned())
+                })?;
+                let (sub, invoice) = self.subscribe_checkout(&session, customer, &pm, now)?;
+                let paid = invoice["amount_paid"].as_i64().unwrap_or_default() > 0;
+                let status = if paid { "paid" } else { "no_payment_required" };
+                (
+                    vec![
+                        ("subscription", sub["id"].clone()),
+                        ("invoice", invoice["id"].clone()),
+                    ],
+                    status,
+                )
             }
         };
         let details = self.customer_details(&session, customer.as_deref(), payer);
@@ -120,7 +135,9 @@ impl Model {
             stored["url"] = Value::Null;
             stored["customer"] = json!(customer);
             stored["customer_details"] = details;
-            stored[member] = intent["id"].clone();
+            for (member, made) in made {
+                stored[member] = made;
+            }
             stored["payment_status"] = json!(payment_status);
             Ok(())
         })?;

@@ -8,9 +8,19 @@ use serde_json::{Value, json};
 
 use super::line_items::LineItem;
 use super::{Mode, SESSIONS, Stored, nested};
+use crate::model::billing::{refuse_unmodelled, timestamp};
 use crate::model::errors::ApiError;
 use crate::model::params::Params;
 use crate::model::{Model, objects};
+
+/// What `subscription_data` may hold that would bill other than the fake bills: refused, as
+/// the subscription itself refuses what it does not model.
+const SUBSCRIPTION_UNMODELLED: [&str; 4] = [
+    "billing_cycle_anchor",
+    "default_tax_rates",
+    "proration_behavior",
+    "trial_settings",
+];
 
 /// How long a session stays open by default, and the bounds of `expires_at` (seconds after
 /// creation).
@@ -141,13 +151,29 @@ pub(super) fn parse(p: &Params, now: i64) -> Result<CreateSession, ApiError> {
 
 /// What the intent or subscription is given: the values the fake reads are checked.
 fn check_passed_on(mode: Mode, p: &Params) -> Result<(), ApiError> {
-    if mode == Mode::Payment {
-        one_of(
-            p,
-            "capture_method",
-            &["automatic", "automatic_async", "manual"],
-        )?;
-        one_of(p, "setup_future_usage", &["off_session", "on_session"])?;
+    match mode {
+        Mode::Payment => {
+            one_of(
+                p,
+                "capture_method",
+                &["automatic", "automatic_async", "manual"],
+            )?;
+            one_of(p, "setup_future_usage", &["off_session", "on_session"])?;
+        }
+        Mode::Subscription => {
+            refuse_unmodelled(p, &SUBSCRIPTION_UNMODELLED)?;
+            if let Some(raw) = p.get("trial_period_days")
+                && raw.parse::<u64>().ok().is_none_or(|days| days == 0)
+            {
+                return Err(ApiError::invalid_param(
+                    "trial_period_days",
+                    "parameter_invalid_integer",
+                    format!("Invalid positive integer: {raw}"),
+                ));
+            }
+            timestamp(p, "trial_end")?;
+        }
+        Mode::Setup => {}
     }
     p.map("metadata").map(drop)
 }

@@ -57,32 +57,41 @@ impl LineItem {
     }
 }
 
+/// At most this many items on a subscription, as at Stripe.
+const MAX_SUBSCRIPTION_ITEMS: usize = 20;
+
 /// What a line item's price says about the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Priced {
     currency: String,
-    recurring: bool,
+    /// `recurring[interval]` and `recurring[interval_count]`, for a recurring price.
+    interval: Option<(String, u64)>,
     unit_amount: u64,
 }
 
 impl Priced {
     fn of_price(price: &Value) -> Self {
+        let recurring = &price["recurring"];
         Self {
             currency: price["currency"].as_str().unwrap_or_default().to_owned(),
-            recurring: price["type"] == "recurring",
+            interval: recurring["interval"].as_str().map(|interval| {
+                let count = recurring["interval_count"].as_u64().unwrap_or(1);
+                (interval.to_owned(), count)
+            }),
             unit_amount: price["unit_amount"].as_u64().unwrap_or_default(),
         }
     }
 
     /// Of a `price_data` checked already.
     fn of_data(data: &Params) -> Result<Self, ApiError> {
+        let number = |name: &str| data.get(name).and_then(|v| v.parse().ok());
         Ok(Self {
             currency: data.currency()?,
-            recurring: data.get("recurring[interval]").is_some(),
-            unit_amount: data
-                .get("unit_amount")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_default(),
+            interval: data.get("recurring[interval]").map(|interval| {
+                let count = number("recurring[interval_count]").unwrap_or(1);
+                (interval.to_owned(), count)
+            }),
+            unit_amount: number("unit_amount").unwrap_or_default(),
         })
     }
 }
@@ -178,16 +187,26 @@ fn check_prices(mode: Mode, priced: &[Priced]) -> Result<Option<String>, ApiErro
         )
         .with_parameter("line_items"));
     }
-    let recurring = priced.iter().any(|p| p.recurring);
+    let refuse = |message: &str| {
+        Err(ApiError::invalid_request(message.to_owned()).with_parameter("line_items"))
+    };
+    let recurring = priced.iter().any(|p| p.interval.is_some());
     match mode {
-        Mode::Payment if recurring => Err(ApiError::invalid_request(
-            "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.".to_owned(),
-        )
-        .with_parameter("line_items")),
-        Mode::Subscription if !recurring => Err(ApiError::invalid_request(
-            "You must specify at least one recurring price in `subscription` mode when using prices.".to_owned(),
-        )
-        .with_parameter("line_items")),
+        Mode::Payment if recurring => refuse(
+            "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.",
+        ),
+        Mode::Subscription if !recurring => refuse(
+            "You must specify at least one recurring price in `subscription` mode when using prices.",
+        ),
+        Mode::Subscription if priced.iter().any(|p| p.interval.is_none()) => refuse(
+            "The fake does not model one-time prices in `subscription` mode (Stripe bills them on the first invoice only): leave them out.",
+        ),
+        Mode::Subscription if priced.len() > MAX_SUBSCRIPTION_ITEMS => refuse(
+            "A subscription can have at most 20 items: a `subscription` mode Checkout Session takes at most 20 line items.",
+        ),
+        Mode::Subscription if priced.iter().any(|p| p.interval != priced[0].interval) => refuse(
+            "All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.",
+        ),
         _ => Ok(currency),
     }
 }

@@ -7,6 +7,7 @@
 mod complete;
 mod create;
 mod line_items;
+mod subscription;
 
 pub use complete::CheckoutPayer;
 

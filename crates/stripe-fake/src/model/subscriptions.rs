@@ -217,11 +217,11 @@ impl Model {
             pending: Pending::Subscription(id.to_owned()),
             ..Draft::new(sub["customer"].as_str().unwrap_or_default(), reason, at)
         };
-        self.draft_invoice(draft, Some(invoice.clone()), at)?;
-        let invoice = self.finalize_invoice(&invoice, at)?;
+        let id = self.draft_invoice(draft, Some(invoice), at)?;
+        self.finalize_invoice(&id, at)?;
+        let invoice = self.collection("invoice")?.get(&id)?;
         if attempt && invoice["status"] == "open" && invoice["collection_method"] == "charge_automatically" {
-            let id = invoice["id"].as_str().unwrap_or_default();
-            self.collect_invoice(id, None, false, at)?;
+            self.collect_invoice(&id, None, false, at)?;
         }
         Ok(())
     }

@@ -110,8 +110,15 @@ fn parse_fields(p: &Params, updating: bool) -> Result<Fields, ApiError> {
         }
     };
     let default_incomplete = match p.get("payment_behavior") {
-        None | Some("allow_incomplete" | "error_if_incomplete" | "pending_if_incomplete") => false,
+        None | Some("allow_incomplete") => false,
         Some("default_incomplete") => true,
+        Some(other @ ("error_if_incomplete" | "pending_if_incomplete")) => {
+            return Err(ApiError::invalid_param(
+                "payment_behavior",
+                "parameter_invalid_string",
+                format!("The fake does not model payment_behavior={other}: use allow_incomplete (the default) or default_incomplete."),
+            ));
+        }
         Some(_) => {
             return Err(ApiError::invalid_param(
                 "payment_behavior",

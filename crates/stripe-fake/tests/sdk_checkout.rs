@@ -10,7 +10,7 @@ mod common;
 
 use std::process::Command;
 
-use common::python::python;
+use common::python;
 
 #[test]
 fn the_official_python_sdk_pays_through_3ds_and_checkout_and_receives_the_webhooks_in_order() {

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::python::python;
+use common::python;
 use stripe_fake::server::{self, ServerOptions};
 
 #[test]

@@ -151,7 +151,7 @@ fn billing_and_test_clock_events_are_delivered_signed_with_the_same_faults() {
     post(
         &base,
         &format!("/v1/test_helpers/test_clocks/{clock}/advance"),
-        "frozen_time=1800000000",
+        "frozen_time=1760000000",
     );
     let deleted = common::call(
         &base,

@@ -41,6 +41,11 @@ impl Model {
     /// kept) at `now` (Unix seconds), naming the request being executed. The server delivers it
     /// to the webhook endpoint, if one is set.
     pub fn record_event(&mut self, kind: &str, object: &Value, now: i64) {
+        self.record_snapshot(kind, object.clone(), now);
+    }
+
+    /// [`Model::record_event`] with the snapshot given (no copy is made of it).
+    pub(crate) fn record_snapshot(&mut self, kind: &str, object: Value, now: i64) {
         let id = self.next_id("evt_");
         let request = match &self.current_request {
             Some((request_id, key)) => json!({"id": request_id, "idempotency_key": key}),
@@ -57,8 +62,8 @@ impl Model {
             "request": request,
             "type": kind,
         });
-        // One copy of the snapshot, made by `clone` (`json!` would serialize it).
-        event["data"]["object"] = object.clone();
+        // Set after: `json!` would serialize it.
+        event["data"]["object"] = object;
         if let Ok(events) = self.collection_mut("event") {
             // A fresh id: the push cannot be refused.
             let _ = events.push(event);

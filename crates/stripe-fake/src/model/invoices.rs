@@ -201,8 +201,8 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
         pending,
         ..Draft::new(customer, "manual", at)
     };
-    let invoice = model.draft_invoice(draft, None, at)?;
-    let id = invoice["id"].as_str().unwrap_or_default().to_owned();
+    let id = model.draft_invoice(draft, None, at)?;
+    let invoice = model.collection(INVOICES)?.get(&id)?;
     if require && invoice["lines"]["data"].as_array().is_none_or(Vec::is_empty) {
         return Err(ApiError::invalid_state(
             "invoice_no_customer_line_items",
@@ -260,15 +260,15 @@ fn finalize(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
             Ok(())
         })?;
     }
-    let invoice = model.finalize_invoice(id, at)?;
+    model.finalize_invoice(id, at)?;
+    let invoice = model.collection(INVOICES)?.get(id)?;
     let collect = invoice["status"] == "open" && invoice["auto_advance"] == true
         && invoice["collection_method"] == "charge_automatically";
     if collect {
-        return match model.collect_invoice(id, None, true, at)? {
-            Collected::Paid(invoice) | Collected::Failed(invoice, _) => Ok(invoice),
-        };
+        // A failed attempt leaves the invoice open: the finalization answers 200 as at Stripe.
+        model.collect_invoice(id, None, true, at)?;
     }
-    Ok(invoice)
+    model.collection(INVOICES)?.get(id).cloned()
 }
 
 fn pay(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
@@ -290,12 +290,13 @@ fn pay(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
             inv["paid_out_of_band"] = json!(true);
             Ok(())
         })?;
-        return model.mark_invoice_paid(id, None, at);
+        model.mark_invoice_paid(id, None, at)?;
+        return model.collection(INVOICES)?.get(id).cloned();
     }
     let given = p.get("payment_method").or_else(|| p.get("source"));
     match model.collect_invoice(id, given, false, at)? {
-        Collected::Paid(invoice) => Ok(invoice),
-        Collected::Failed(_, error) => Err(error),
+        Collected::Paid => model.collection(INVOICES)?.get(id).cloned(),
+        Collected::Failed(error) => Err(error),
     }
 }
 

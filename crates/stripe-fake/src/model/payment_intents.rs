@@ -387,9 +387,13 @@ impl Model {
         card: Card,
         now: i64,
     ) -> Result<Value, ApiError> {
-        let intent = self.intent(id)?;
+        // Read in place: an invoice's renewals run this thousands of times per advance.
+        let intent = self.collection(INTENTS)?.get(id)?;
         let pm = pm.to_owned();
         let manual = intent["capture_method"] == "manual";
+        let saved_for = (!intent["setup_future_usage"].is_null())
+            .then(|| intent["customer"].as_str().map(str::to_owned))
+            .flatten();
         let spec = ChargeSpec {
             amount: intent["amount"].as_u64().unwrap_or_default(),
             currency: intent["currency"].as_str().unwrap_or("usd").to_owned(),
@@ -404,14 +408,13 @@ impl Model {
             payment_intent: Some(id.to_owned()),
             invoice: intent["invoice"].as_str().map(str::to_owned),
             capture: !manual,
-            echoed: echoed_from(&intent),
+            echoed: echoed_from(intent),
         };
         let (charge, declined) = self.record_charge(spec, now)?;
         if declined.is_none()
-            && !intent["setup_future_usage"].is_null()
-            && let Some(customer) = intent["customer"].as_str()
+            && let Some(customer) = saved_for
         {
-            self.attach(&pm, customer, now)?;
+            self.attach(&pm, &customer, now)?;
         }
         let failure = declined.as_ref().map(|err| err.to_json()["error"].clone());
         let intent = self.collection_mut(INTENTS)?.update(id, |stored| {

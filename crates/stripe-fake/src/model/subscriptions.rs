@@ -110,8 +110,15 @@ fn parse_fields(p: &Params, updating: bool) -> Result<Fields, ApiError> {
         }
     };
     let default_incomplete = match p.get("payment_behavior") {
-        None | Some("allow_incomplete" | "error_if_incomplete" | "pending_if_incomplete") => false,
+        None | Some("allow_incomplete") => false,
         Some("default_incomplete") => true,
+        Some(other @ ("error_if_incomplete" | "pending_if_incomplete")) => {
+            return Err(ApiError::invalid_param(
+                "payment_behavior",
+                "parameter_invalid_string",
+                format!("The fake does not model payment_behavior={other}: use allow_incomplete (the default) or default_incomplete."),
+            ));
+        }
         Some(_) => {
             return Err(ApiError::invalid_param(
                 "payment_behavior",
@@ -217,11 +224,11 @@ impl Model {
             pending: Pending::Subscription(id.to_owned()),
             ..Draft::new(sub["customer"].as_str().unwrap_or_default(), reason, at)
         };
-        self.draft_invoice(draft, Some(invoice.clone()), at)?;
-        let invoice = self.finalize_invoice(&invoice, at)?;
+        let id = self.draft_invoice(draft, Some(invoice), at)?;
+        self.finalize_invoice(&id, at)?;
+        let invoice = self.collection("invoice")?.get(&id)?;
         if attempt && invoice["status"] == "open" && invoice["collection_method"] == "charge_automatically" {
-            let id = invoice["id"].as_str().unwrap_or_default();
-            self.collect_invoice(id, None, false, at)?;
+            self.collect_invoice(&id, None, false, at)?;
         }
         Ok(())
     }

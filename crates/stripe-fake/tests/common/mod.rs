@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 pub mod checkout;
-pub mod python;
 pub mod receiver;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -216,4 +215,24 @@ pub fn call(
     body: &str,
 ) -> Option<RawResponse> {
     Conn::open(base_url).call(method, path, headers, body)
+}
+
+/// The Python interpreter with the official SDK (`STRIPE_TEST_PYTHON`, set by
+/// `bash .ci/install-tools && source target/ci-tools/env`); without it a test says SKIPPED and
+/// passes, except under `CI`, where it fails.
+pub fn python() -> Option<String> {
+    if let Some(p) = std::env::var_os("STRIPE_TEST_PYTHON") {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but STRIPE_TEST_PYTHON is not: CI must run `bash .ci/install-tools` and \
+         `source target/ci-tools/env` before the tests"
+    );
+    let _ = writeln!(
+        io::stderr(),
+        "\n*** SKIPPED: STRIPE_TEST_PYTHON not set (run `bash .ci/install-tools && source \
+         target/ci-tools/env` to run the official Python SDK against the fake) ***\n"
+    );
+    None
 }

@@ -103,17 +103,13 @@ impl Model {
     }
 
     /// Stores a new draft invoice (`id`, or a new one) made of `draft`, takes the pending
-    /// invoice items it covers, and records `invoice.created`.
+    /// invoice items it covers, and records `invoice.created`. Answers its id.
     pub(crate) fn draft_invoice(
         &mut self,
         draft: Draft,
         id: Option<String>,
         at: i64,
-    ) -> Result<Value, ApiError> {
-        let customer = self
-            .collection("customer")?
-            .named(&draft.customer, "customer")?
-            .clone();
+    ) -> Result<String, ApiError> {
         let id = id.unwrap_or_else(|| self.next_id("in_"));
         let taken: Vec<(String, Line)> = self
             .collection(ITEMS)?
@@ -136,20 +132,29 @@ impl Model {
                 (id, Line::of_invoice_item(item))
             })
             .collect();
+        let line_ids: Vec<String> = (0..taken.len() + draft.lines.len())
+            .map(|_| self.next_id("il_"))
+            .collect();
+        let lines = taken
+            .iter()
+            .map(|(_, line)| line)
+            .chain(&draft.lines)
+            .zip(&line_ids)
+            .map(|(line, line_id)| line.to_json(line_id))
+            .collect();
+        let customer = self
+            .collection("customer")?
+            .named(&draft.customer, "customer")?;
         let currency = taken
             .iter()
             .map(|(_, line)| line)
             .chain(&draft.lines)
-            .map(|line| line.currency.clone())
+            .map(|line| line.currency.as_str())
             .next()
-            .or_else(|| customer["currency"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| "usd".to_owned());
-        let mut lines = Vec::with_capacity(taken.len() + draft.lines.len());
-        for line in taken.iter().map(|(_, line)| line).chain(&draft.lines) {
-            let line_id = self.next_id("il_");
-            lines.push(line.to_json(&line_id));
-        }
-        let mut invoice = shapes::invoice(&id, &customer, &currency, at);
+            .or_else(|| customer["currency"].as_str())
+            .unwrap_or("usd")
+            .to_owned();
+        let mut invoice = shapes::invoice(&id, customer, &currency, at);
         invoice["lines"] = shapes::lines_list(&id, lines);
         invoice["billing_reason"] = json!(draft.billing_reason);
         invoice["collection_method"] = json!(draft.collection_method);
@@ -159,8 +164,8 @@ impl Model {
         invoice["period_start"] = json!(draft.period.0);
         invoice["period_end"] = json!(draft.period.1);
         if let Some(days) = draft.days_until_due {
-            invoice["due_date"] =
-                json!(at.saturating_add(i64::try_from(days).unwrap_or(0) * 86_400));
+            let days = i64::try_from(days).unwrap_or(0);
+            invoice["due_date"] = json!(at.saturating_add(days.saturating_mul(86_400)));
         }
         invoice["subscription_details"] = Value::Null;
         if let Some(sub) = &draft.subscription {
@@ -175,17 +180,17 @@ impl Model {
                 item["invoice"] = json!(id);
             }
         }
-        let invoice = self.collection_mut(INVOICES)?.insert(invoice)?;
-        self.record_event("invoice.created", &invoice, at);
-        Ok(invoice)
+        self.collection_mut(INVOICES)?.push(invoice.clone())?;
+        self.record_snapshot("invoice.created", invoice, at);
+        Ok(id)
     }
 
     /// Finalizes a draft invoice at `at`: `open` with a number, the customer's balance applied,
     /// a payment intent for an automatically charged amount; an invoice with nothing to pay is
     /// `paid` at once. Records `invoice.finalized` (and `invoice.paid`,
     /// `invoice.payment_succeeded` for nothing to pay).
-    pub(crate) fn finalize_invoice(&mut self, id: &str, at: i64) -> Result<Value, ApiError> {
-        let invoice = self.collection(INVOICES)?.get(id)?.clone();
+    pub(crate) fn finalize_invoice(&mut self, id: &str, at: i64) -> Result<(), ApiError> {
+        let invoice = self.collection(INVOICES)?.get(id)?;
         if invoice["status"] != "draft" {
             return Err(ApiError::invalid_state(
                 "invoice_not_editable",
@@ -195,6 +200,8 @@ impl Model {
             ));
         }
         let customer_id = invoice["customer"].as_str().unwrap_or_default().to_owned();
+        let total = invoice["total"].as_i64().unwrap_or_default();
+        let charge_automatically = invoice["collection_method"] == "charge_automatically";
         let customer = self.collection_mut("customer")?.get_mut(&customer_id)?;
         let prefix = customer["invoice_prefix"]
             .as_str()
@@ -202,49 +209,45 @@ impl Model {
             .to_owned();
         let sequence = customer["next_invoice_sequence"].as_i64().unwrap_or(1);
         let balance = customer["balance"].as_i64().unwrap_or_default();
-        let owed = invoice["total"]
-            .as_i64()
-            .unwrap_or_default()
-            .saturating_add(balance);
+        let owed = total.saturating_add(balance);
         customer["next_invoice_sequence"] = json!(sequence + 1);
         customer["balance"] = json!(owed.min(0));
-        let charge_automatically = invoice["collection_method"] == "charge_automatically";
         let intent = if charge_automatically && owed > 0 {
-            Some(self.invoice_payment_intent(&invoice, owed, at)?)
+            Some(self.invoice_payment_intent(id, owed, at)?)
         } else {
             None
         };
-        let invoice = self.collection_mut(INVOICES)?.update(id, |inv| {
-            inv["status"] = json!("open");
-            inv["number"] = json!(format!("{prefix}-{sequence:04}"));
-            inv["starting_balance"] = json!(balance);
-            inv["ending_balance"] = json!(owed.min(0));
-            inv["status_transitions"]["finalized_at"] = json!(at);
-            inv["effective_at"] = json!(at);
-            inv["hosted_invoice_url"] = json!(format!("https://invoice.stripe.com/i/fake/{id}"));
-            inv["invoice_pdf"] = json!(format!("https://pay.stripe.com/invoice/fake/{id}/pdf"));
-            inv["payment_intent"] = json!(intent);
-            if !charge_automatically && inv["due_date"].is_null() {
-                inv["due_date"] = json!(at.saturating_add(30 * 86_400));
-            }
-            set_totals(inv);
-            Ok(())
-        })?;
-        self.record_event("invoice.finalized", &invoice, at);
-        if owed <= 0 {
-            return self.mark_invoice_paid(id, None, at);
+        let inv = self.collection_mut(INVOICES)?.get_mut(id)?;
+        inv["status"] = json!("open");
+        inv["number"] = json!(format!("{prefix}-{sequence:04}"));
+        inv["starting_balance"] = json!(balance);
+        inv["ending_balance"] = json!(owed.min(0));
+        inv["status_transitions"]["finalized_at"] = json!(at);
+        inv["effective_at"] = json!(at);
+        inv["hosted_invoice_url"] = json!(format!("https://invoice.stripe.com/i/fake/{id}"));
+        inv["invoice_pdf"] = json!(format!("https://pay.stripe.com/invoice/fake/{id}/pdf"));
+        inv["payment_intent"] = json!(intent);
+        if !charge_automatically && inv["due_date"].is_null() {
+            inv["due_date"] = json!(at.saturating_add(30 * 86_400));
         }
-        Ok(invoice)
+        set_totals(inv);
+        let snapshot = inv.clone();
+        self.record_snapshot("invoice.finalized", snapshot, at);
+        if owed <= 0 {
+            self.mark_invoice_paid(id, None, at)?;
+        }
+        Ok(())
     }
 
-    /// A new payment intent for `amount` of `invoice` (`invoice` names it), as Stripe makes at
-    /// finalization; records `payment_intent.created`.
+    /// A new payment intent for `amount` of invoice `id`, as Stripe makes at finalization (it
+    /// names the invoice); records `payment_intent.created`. Answers its id.
     pub(super) fn invoice_payment_intent(
         &mut self,
-        invoice: &Value,
+        id: &str,
         amount: i64,
         at: i64,
     ) -> Result<String, ApiError> {
+        let invoice = self.collection(INVOICES)?.get(id)?;
         let description = match invoice["billing_reason"].as_str() {
             Some("subscription_create") => "Subscription creation",
             Some("subscription_update") => "Subscription update",
@@ -258,7 +261,7 @@ impl Model {
             .append_pair("description", description)
             .finish();
         let mut extra = serde_json::Map::new();
-        extra.insert("invoice".into(), invoice["id"].clone());
+        extra.insert("invoice".into(), json!(id));
         let intent = self.create_payment_intent_with(&Params::parse(form.as_bytes()), extra, at)?;
         Ok(intent["id"].as_str().unwrap_or_default().to_owned())
     }
@@ -271,29 +274,29 @@ impl Model {
         id: &str,
         charge: Option<&str>,
         at: i64,
-    ) -> Result<Value, ApiError> {
-        let invoice = self.collection_mut(INVOICES)?.update(id, |inv| {
-            let due = inv["amount_due"].as_i64().unwrap_or_default();
-            inv["status"] = json!("paid");
-            inv["paid"] = json!(true);
-            inv["amount_paid"] = json!(due);
-            inv["amount_remaining"] = json!(0);
-            inv["attempted"] = json!(true);
-            if charge.is_some() {
-                inv["attempt_count"] = json!(inv["attempt_count"].as_i64().unwrap_or_default() + 1);
-                inv["charge"] = json!(charge);
-            }
-            inv["auto_advance"] = json!(false);
-            inv["next_payment_attempt"] = Value::Null;
-            inv["status_transitions"]["paid_at"] = json!(at);
-            Ok(())
-        })?;
-        self.record_event("invoice.paid", &invoice, at);
-        self.record_event("invoice.payment_succeeded", &invoice, at);
-        if let Some(sub) = invoice["subscription"].as_str() {
-            self.activate_after_payment(sub, at)?;
+    ) -> Result<(), ApiError> {
+        let inv = self.collection_mut(INVOICES)?.get_mut(id)?;
+        let due = inv["amount_due"].as_i64().unwrap_or_default();
+        inv["status"] = json!("paid");
+        inv["paid"] = json!(true);
+        inv["amount_paid"] = json!(due);
+        inv["amount_remaining"] = json!(0);
+        inv["attempted"] = json!(true);
+        if charge.is_some() {
+            inv["attempt_count"] = json!(inv["attempt_count"].as_i64().unwrap_or_default() + 1);
+            inv["charge"] = json!(charge);
         }
-        Ok(invoice)
+        inv["auto_advance"] = json!(false);
+        inv["next_payment_attempt"] = Value::Null;
+        inv["status_transitions"]["paid_at"] = json!(at);
+        let (paid, succeeded) = (inv.clone(), inv.clone());
+        let subscription = inv["subscription"].as_str().map(str::to_owned);
+        self.record_snapshot("invoice.paid", paid, at);
+        self.record_snapshot("invoice.payment_succeeded", succeeded, at);
+        if let Some(sub) = subscription {
+            self.activate_after_payment(&sub, at)?;
+        }
+        Ok(())
     }
 
     /// Ends an open (or uncollectible) invoice as `void` or an open one as `uncollectible`:

@@ -112,8 +112,8 @@ impl Model {
     /// period's invoice as a draft that Stripe finalizes an hour later (`invoice.created`).
     /// Answers the invoice's id.
     pub(crate) fn next_period(&mut self, id: &str, at: i64) -> Result<String, ApiError> {
-        let sub = self.collection(SUBSCRIPTIONS)?.get(id)?.clone();
-        let interval = interval_of(&sub)?;
+        let sub = self.collection(SUBSCRIPTIONS)?.get(id)?;
+        let interval = interval_of(sub)?;
         let anchor = sub["billing_cycle_anchor"].as_i64().unwrap_or(at);
         let old = (
             sub["current_period_start"].as_i64().unwrap_or(at),
@@ -121,16 +121,15 @@ impl Model {
         );
         let period = (old.1, interval.next_boundary(anchor, old.1));
         let invoice = self.next_id("in_");
-        let sub = self.collection_mut(SUBSCRIPTIONS)?.update(id, |s| {
-            if s["status"] == "trialing" {
-                s["status"] = json!("active");
-            }
-            s["current_period_start"] = json!(period.0);
-            s["current_period_end"] = json!(period.1);
-            s["latest_invoice"] = json!(invoice);
-            Ok(())
-        })?;
-        self.record_event("customer.subscription.updated", &sub, at);
+        let stored = self.collection_mut(SUBSCRIPTIONS)?.get_mut(id)?;
+        if stored["status"] == "trialing" {
+            stored["status"] = json!("active");
+        }
+        stored["current_period_start"] = json!(period.0);
+        stored["current_period_end"] = json!(period.1);
+        stored["latest_invoice"] = json!(invoice);
+        let sub = stored.clone();
+        let customer = sub["customer"].as_str().unwrap_or_default();
         let draft = Draft {
             subscription: Some(id.to_owned()),
             collection_method: sub["collection_method"]
@@ -142,14 +141,10 @@ impl Model {
             period: old,
             lines: self.subscription_lines(&sub, period, false),
             pending: Pending::Subscription(id.to_owned()),
-            ..Draft::new(
-                sub["customer"].as_str().unwrap_or_default(),
-                "subscription_cycle",
-                at,
-            )
+            ..Draft::new(customer, "subscription_cycle", at)
         };
-        self.draft_invoice(draft, Some(invoice.clone()), at)?;
-        Ok(invoice)
+        self.record_snapshot("customer.subscription.updated", sub, at);
+        self.draft_invoice(draft, Some(invoice), at)
     }
 
     /// Sets a subscription's status, recording `customer.subscription.updated` if it changed.

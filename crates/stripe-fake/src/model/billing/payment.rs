@@ -24,9 +24,9 @@ const RETRY_DAYS: [i64; 3] = [3, 5, 7];
 #[derive(Debug)]
 pub(crate) enum Collected {
     /// The invoice is paid.
-    Paid(Value),
-    /// It stays open: the invoice as it is now, and the error a `pay` request answers.
-    Failed(Value, ApiError),
+    Paid,
+    /// It stays open; the error is what a `pay` request answers.
+    Failed(ApiError),
 }
 
 /// When to try again after the `attempts`-th failed attempt at `at`, if at all.
@@ -49,14 +49,18 @@ impl Model {
         automatic: bool,
         at: i64,
     ) -> Result<Collected, ApiError> {
-        let invoice = self.collection(INVOICES)?.get(id)?.clone();
+        let invoice = self.collection(INVOICES)?.get(id)?;
         if invoice["status"] != "open" {
-            return Err(wrong_status(&invoice, "pay", "open"));
+            return Err(wrong_status(invoice, "pay", "open"));
         }
-        if invoice["amount_remaining"].as_i64().unwrap_or_default() <= 0 {
-            return self.mark_invoice_paid(id, None, at).map(Collected::Paid);
+        let remaining = invoice["amount_remaining"].as_i64().unwrap_or_default();
+        let intent = invoice["payment_intent"].as_str().map(str::to_owned);
+        if remaining <= 0 {
+            return self
+                .mark_invoice_paid(id, None, at)
+                .map(|()| Collected::Paid);
         }
-        let Some(source) = self.payment_source(&invoice, given) else {
+        let Some(source) = self.payment_source(invoice, given) else {
             let error = ApiError::card(
                 "missing",
                 None,
@@ -72,23 +76,19 @@ impl Model {
         if let Gate::Decline(decline) = self.gate(&pm, &card, &unattended) {
             card.decline = Some(decline);
         }
-        let intent = match invoice["payment_intent"].as_str() {
-            Some(intent) => intent.to_owned(),
+        let intent = match intent {
+            Some(intent) => intent,
             None => {
-                let amount = invoice["amount_remaining"].as_i64().unwrap_or_default();
-                let intent = self.invoice_payment_intent(&invoice, amount, at)?;
-                self.collection_mut(INVOICES)?.update(id, |inv| {
-                    inv["payment_intent"] = json!(intent);
-                    Ok(())
-                })?;
+                let intent = self.invoice_payment_intent(id, remaining, at)?;
+                self.collection_mut(INVOICES)?.get_mut(id)?["payment_intent"] = json!(intent);
                 intent
             }
         };
         match self.charge_intent(&intent, &pm, card, at) {
             Ok(paid) => {
-                let charge = paid["latest_charge"].as_str().map(str::to_owned);
-                self.mark_invoice_paid(id, charge.as_deref(), at)
-                    .map(Collected::Paid)
+                let charge = paid["latest_charge"].as_str();
+                self.mark_invoice_paid(id, charge, at)?;
+                Ok(Collected::Paid)
             }
             Err(error) => {
                 let charge = self.collection("payment_intent")?.get(&intent)?["latest_charge"]
@@ -107,23 +107,11 @@ impl Model {
             .find(invoice["customer"].as_str()?)?;
         let subscription = invoice["subscription"].as_str().and_then(|s| self.find(s));
         given
+            .or_else(|| invoice["default_payment_method"].as_str())
+            .or_else(|| subscription.and_then(|s| s["default_payment_method"].as_str()))
+            .or_else(|| customer["invoice_settings"]["default_payment_method"].as_str())
+            .or_else(|| customer["default_source"].as_str())
             .map(str::to_owned)
-            .or_else(|| {
-                invoice["default_payment_method"]
-                    .as_str()
-                    .map(str::to_owned)
-            })
-            .or_else(|| {
-                subscription
-                    .and_then(|s| s["default_payment_method"].as_str())
-                    .map(str::to_owned)
-            })
-            .or_else(|| {
-                customer["invoice_settings"]["default_payment_method"]
-                    .as_str()
-                    .map(str::to_owned)
-            })
-            .or_else(|| customer["default_source"].as_str().map(str::to_owned))
     }
 
     /// The card behind a payment method or a card source (a test value makes a new one).
@@ -151,25 +139,22 @@ impl Model {
         error: ApiError,
         at: i64,
     ) -> Result<Collected, ApiError> {
-        let invoice = self.collection_mut(INVOICES)?.update(id, |inv| {
-            let attempts = inv["attempt_count"].as_u64().unwrap_or_default() + 1;
-            let next = next_attempt(inv, usize::try_from(attempts).unwrap_or(usize::MAX), at);
-            inv["attempt_count"] = json!(attempts);
-            inv["attempted"] = json!(true);
-            if charge.is_some() {
-                inv["charge"] = json!(charge);
-            }
-            inv["next_payment_attempt"] = json!(next);
-            Ok(())
-        })?;
-        self.record_event("invoice.payment_failed", &invoice, at);
-        if let Some(sub) = invoice["subscription"].as_str()
-            && invoice["billing_reason"] != "subscription_create"
-        {
-            let exhausted = automatic && invoice["next_payment_attempt"].is_null();
-            self.after_failed_renewal(sub, exhausted, at)?;
+        let inv = self.collection_mut(INVOICES)?.get_mut(id)?;
+        let attempts = inv["attempt_count"].as_u64().unwrap_or_default() + 1;
+        let next = next_attempt(inv, usize::try_from(attempts).unwrap_or(usize::MAX), at);
+        inv["attempt_count"] = json!(attempts);
+        inv["attempted"] = json!(true);
+        if charge.is_some() {
+            inv["charge"] = json!(charge);
         }
-        let invoice = self.collection(INVOICES)?.get(id)?.clone();
-        Ok(Collected::Failed(invoice, error))
+        inv["next_payment_attempt"] = json!(next);
+        let renewal = inv["billing_reason"] != "subscription_create";
+        let subscription = inv["subscription"].as_str().map(str::to_owned);
+        let snapshot = inv.clone();
+        self.record_snapshot("invoice.payment_failed", snapshot, at);
+        if let Some(sub) = subscription.filter(|_| renewal) {
+            self.after_failed_renewal(&sub, automatic && next.is_none(), at)?;
+        }
+        Ok(Collected::Failed(error))
     }
 }

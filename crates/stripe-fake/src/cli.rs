@@ -16,8 +16,9 @@ pub fn help(program: &str) -> String {
 
 const ABOUT: &str = "\
 Serves a fake Stripe API (customers, charges, payment_intents, refunds, payment_methods,
-setup_intents, checkout/sessions, events, balance, search; API v2 core/accounts, core/events
-and billing/meter_events) with Stripe's idempotency rules and an optional
+setup_intents, disputes, checkout/sessions, events, balance, search; products, prices, coupons, subscriptions,
+invoices, invoice items, test clocks that renew subscriptions; API v2 core/accounts,
+core/events and billing/meter_events) with Stripe's idempotency rules and an optional
 fault plan, and can POST signed events to a webhook endpoint.";
 
 const OPTIONS_HELP: &str = "\

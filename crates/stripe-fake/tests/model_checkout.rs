@@ -8,8 +8,8 @@ use std::time::Duration;
 use common::checkout::{URLS, cart, complete, id, price, types_since};
 use common::{T0_SECS, get, json, ok, post, t0};
 use serde_json::Value;
-use stripe_fake::Model;
 use stripe_fake::model::CheckoutPayer;
+use stripe_fake::{Kind, Model};
 
 #[test]
 fn a_payment_session_is_priced_from_its_line_items_and_lists_them_in_order() {
@@ -106,7 +106,7 @@ fn a_session_expires_on_request_or_at_expires_at_and_then_cannot_be_paid() {
     let mut model = Model::new(77);
     let tee = price(&mut model, "Tee", 1500);
     let asked = cart(&mut model, &tee, "");
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let expired = ok(
         &mut model,
         &post(&format!("/v1/checkout/sessions/{}/expire", id(&asked)), ""),
@@ -126,13 +126,13 @@ fn a_session_expires_on_request_or_at_expires_at_and_then_cannot_be_paid() {
     let at = T0_SECS + 1800;
     let short = cart(&mut model, &tee, &format!("&expires_at={at}"));
     let path = format!("/v1/checkout/sessions/{}", id(&short));
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let still = json(&model.handle(&get(&path), t0() + Duration::from_secs(1799)));
     assert_eq!(still["status"], "open");
     let lapsed = json(&model.handle(&get(&path), t0() + Duration::from_secs(1800)));
     assert_eq!(lapsed["status"], "expired");
     assert_eq!(types_since(&model, before), ["checkout.session.expired"]);
-    let event = model.events().last().expect("the event");
+    let event = model.events().pop().expect("the event");
     assert_eq!(event["created"], at, "dated when the session expired");
     assert!(event["request"]["id"].is_null(), "no request expired it");
 }

@@ -19,7 +19,7 @@ fn completing_a_payment_session_pays_it_and_records_stripes_events_in_order() {
         &tee,
         "&customer_creation=always&payment_intent_data[description]=Order+42&payment_intent_data[metadata][order]=42",
     );
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let payer = CheckoutPayer::new("pm_card_visa")
         .with_email("ada@example.com")
         .with_name("Ada");
@@ -54,7 +54,7 @@ fn completing_a_payment_session_pays_it_and_records_stripes_events_in_order() {
     assert_eq!(pi["metadata"]["order"], "42");
     assert_eq!(model.successful_charges(), 1);
     // The event carries the session as answered, and names no request (the customer paid).
-    let event = model.events().last().expect("an event");
+    let event = model.events().pop().expect("an event");
     assert_eq!(event["data"]["object"], done);
     assert!(event["request"]["id"].is_null());
     // Once only.
@@ -86,7 +86,7 @@ fn without_customer_creation_no_customer_is_made_and_the_customer_on_file_is_use
         &format!("&customer={cus}&payment_intent_data[setup_future_usage]=off_session"),
     );
     assert!(known["customer_creation"].is_null());
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let done = complete(
         &mut model,
         &known,
@@ -118,7 +118,7 @@ fn a_setup_session_saves_the_card_to_its_customer() {
     );
     assert_eq!(cs["payment_status"], "no_payment_required");
     assert!(cs["amount_total"].is_null() && cs["total_details"].is_null());
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let done = complete(&mut model, &cs, &CheckoutPayer::new("tok_amex"));
     assert_eq!(
         types_since(&model, before),
@@ -151,7 +151,7 @@ fn a_3d_secure_card_is_authenticated_on_the_page_and_manual_capture_leaves_it_un
         &tee,
         "&payment_intent_data[capture_method]=manual",
     );
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let done = complete(
         &mut model,
         &cs,
@@ -180,7 +180,7 @@ fn a_declined_card_leaves_the_session_open_and_the_next_card_pays_the_same_inten
     let mut model = Model::new(76);
     let tee = price(&mut model, "Tee", 1500);
     let cs = cart(&mut model, &tee, "&customer_creation=always");
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let err = model
         .complete_checkout_session(
             &id(&cs),
@@ -209,7 +209,7 @@ fn a_declined_card_leaves_the_session_open_and_the_next_card_pays_the_same_inten
         .expect("kept for the next attempt")
         .to_owned();
     let customer = open["customer"].clone();
-    let before = model.events().len();
+    let before = model.count(Kind::Event);
     let done = complete(&mut model, &cs, &CheckoutPayer::new("pm_card_visa"));
     assert_eq!(done["payment_intent"], pi.as_str());
     assert_eq!(done["customer"], customer, "the same customer");

@@ -325,12 +325,6 @@ impl Model {
         self.objects("setup_intent")
     }
 
-    /// Events (`charge.succeeded`, `payment_intent.created`, ...), oldest first: what a
-    /// webhook endpoint would be sent.
-    pub fn events(&self) -> &[Value] {
-        self.objects("event")
-    }
-
     /// Number of charges whose `status` is `succeeded`.
     pub fn successful_charges(&self) -> usize {
         self.count(Kind::SuccessfulCharge)

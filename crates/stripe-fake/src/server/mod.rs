@@ -137,24 +137,17 @@ impl Shared {
             let model = self.model();
             let mut sent = lock(&self.events_dispatched);
             // Copies only of what is sent: a test clock's advance may record many events.
-            let copy = |events: &[serde_json::Value], from: usize, wanted: bool| {
-                if wanted {
-                    events.get(from..).unwrap_or_default().to_vec()
-                } else {
-                    Vec::new()
-                }
+            let snapshots = if wanted.is_some_and(WebhookEvents::snapshot) {
+                model.events_from(sent.0)
+            } else {
+                Vec::new()
             };
-            let snapshots = copy(
-                model.events(),
-                sent.0,
-                wanted.is_some_and(WebhookEvents::snapshot),
-            );
-            let v2_events = copy(
-                model.v2_events(),
-                sent.1,
-                wanted.is_some_and(WebhookEvents::thin),
-            );
-            *sent = (model.events().len(), model.v2_events().len());
+            let v2_events = if wanted.is_some_and(WebhookEvents::thin) {
+                model.v2_events().get(sent.1..).unwrap_or_default().to_vec()
+            } else {
+                Vec::new()
+            };
+            *sent = (model.count(Kind::Event), model.v2_events().len());
             (snapshots, v2_events)
         };
         let mut config = lock(&self.webhook);

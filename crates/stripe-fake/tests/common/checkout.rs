@@ -17,7 +17,8 @@ pub fn id(v: &Value) -> String {
 
 /// The event types recorded after the first `from`.
 pub fn types_since(model: &Model, from: usize) -> Vec<String> {
-    model.events()[from..]
+    model
+        .events_from(from)
         .iter()
         .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
         .collect()

@@ -180,8 +180,9 @@ impl Model {
                 item["invoice"] = json!(id);
             }
         }
-        self.collection_mut(INVOICES)?.push(invoice.clone())?;
-        self.record_snapshot("invoice.created", invoice, at);
+        let snapshot = invoice.to_string();
+        self.collection_mut(INVOICES)?.push(invoice)?;
+        self.record_snapshot("invoice.created", snapshot, at);
         Ok(id)
     }
 
@@ -231,7 +232,7 @@ impl Model {
             inv["due_date"] = json!(at.saturating_add(30 * 86_400));
         }
         set_totals(inv);
-        let snapshot = inv.clone();
+        let snapshot = inv.to_string();
         self.record_snapshot("invoice.finalized", snapshot, at);
         if owed <= 0 {
             self.mark_invoice_paid(id, None, at)?;
@@ -289,7 +290,8 @@ impl Model {
         inv["auto_advance"] = json!(false);
         inv["next_payment_attempt"] = Value::Null;
         inv["status_transitions"]["paid_at"] = json!(at);
-        let (paid, succeeded) = (inv.clone(), inv.clone());
+        let succeeded = inv.to_string();
+        let paid = succeeded.clone();
         let subscription = inv["subscription"].as_str().map(str::to_owned);
         self.record_snapshot("invoice.paid", paid, at);
         self.record_snapshot("invoice.payment_succeeded", succeeded, at);

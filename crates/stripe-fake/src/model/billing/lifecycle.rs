@@ -128,7 +128,8 @@ impl Model {
         stored["current_period_start"] = json!(period.0);
         stored["current_period_end"] = json!(period.1);
         stored["latest_invoice"] = json!(invoice);
-        let sub = stored.clone();
+        let snapshot = stored.to_string();
+        let sub = self.collection(SUBSCRIPTIONS)?.get(id)?;
         let customer = sub["customer"].as_str().unwrap_or_default();
         let draft = Draft {
             subscription: Some(id.to_owned()),
@@ -139,11 +140,11 @@ impl Model {
             days_until_due: sub["days_until_due"].as_u64(),
             auto_advance: true,
             period: old,
-            lines: self.subscription_lines(&sub, period, false),
+            lines: self.subscription_lines(sub, period, false),
             pending: Pending::Subscription(id.to_owned()),
             ..Draft::new(customer, "subscription_cycle", at)
         };
-        self.record_snapshot("customer.subscription.updated", sub, at);
+        self.record_snapshot("customer.subscription.updated", snapshot, at);
         self.draft_invoice(draft, Some(invoice), at)
     }
 

@@ -150,7 +150,7 @@ impl Model {
         inv["next_payment_attempt"] = json!(next);
         let renewal = inv["billing_reason"] != "subscription_create";
         let subscription = inv["subscription"].as_str().map(str::to_owned);
-        let snapshot = inv.clone();
+        let snapshot = inv.to_string();
         self.record_snapshot("invoice.payment_failed", snapshot, at);
         if let Some(sub) = subscription.filter(|_| renewal) {
             self.after_failed_renewal(&sub, automatic && next.is_none(), at)?;

@@ -187,10 +187,7 @@ fn events_record_what_happened_with_the_request() {
     );
     assert_eq!(resp.status(), 200);
     let events = model.events();
-    let kinds: Vec<&str> = events
-        .iter()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(
         kinds,
         [

@@ -21,7 +21,10 @@ fn the_official_python_sdk_lives_a_subscription_on_a_test_clock_and_its_webhooks
         .expect("python runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "SDK billing flow failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "SDK billing flow failed:\n{stdout}\n{stderr}"
+    );
     println!("{}", stdout.trim());
     assert!(stdout.contains("billing flow ok:"), "{stdout}");
     assert!(stdout.contains("canceled at period end"), "{stdout}");

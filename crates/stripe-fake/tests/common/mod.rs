@@ -2,6 +2,8 @@
 //! hand-written HTTP/1.1 client over `std::net::TcpStream`.
 #![allow(dead_code)]
 
+pub mod billing;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -142,7 +142,9 @@ impl Model {
             .zip(&line_ids)
             .map(|(line, line_id)| line.to_json(line_id))
             .collect();
-        let customer = self.collection("customer")?.named(&draft.customer, "customer")?;
+        let customer = self
+            .collection("customer")?
+            .named(&draft.customer, "customer")?;
         let currency = taken
             .iter()
             .map(|(_, line)| line)
@@ -193,14 +195,19 @@ impl Model {
         if invoice["status"] != "draft" {
             return Err(ApiError::invalid_state(
                 "invoice_not_editable",
-                format!("This invoice is already finalized, you can't re-finalize a non-draft invoice ({id})."),
+                format!(
+                    "This invoice is already finalized, you can't re-finalize a non-draft invoice ({id})."
+                ),
             ));
         }
         let customer_id = invoice["customer"].as_str().unwrap_or_default().to_owned();
         let total = invoice["total"].as_i64().unwrap_or_default();
         let charge_automatically = invoice["collection_method"] == "charge_automatically";
         let customer = self.collection_mut("customer")?.get_mut(&customer_id)?;
-        let prefix = customer["invoice_prefix"].as_str().unwrap_or("INV").to_owned();
+        let prefix = customer["invoice_prefix"]
+            .as_str()
+            .unwrap_or("INV")
+            .to_owned();
         let sequence = customer["next_invoice_sequence"].as_i64().unwrap_or(1);
         let balance = customer["balance"].as_i64().unwrap_or_default();
         let owed = total.saturating_add(balance);
@@ -235,7 +242,12 @@ impl Model {
 
     /// A new payment intent for `amount` of invoice `id`, as Stripe makes at finalization (it
     /// names the invoice); records `payment_intent.created`. Answers its id.
-    pub(super) fn invoice_payment_intent(&mut self, id: &str, amount: i64, at: i64) -> Result<String, ApiError> {
+    pub(super) fn invoice_payment_intent(
+        &mut self,
+        id: &str,
+        amount: i64,
+        at: i64,
+    ) -> Result<String, ApiError> {
         let invoice = self.collection(INVOICES)?.get(id)?;
         let description = match invoice["billing_reason"].as_str() {
             Some("subscription_create") => "Subscription creation",

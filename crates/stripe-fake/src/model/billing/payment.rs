@@ -56,7 +56,9 @@ impl Model {
         let remaining = invoice["amount_remaining"].as_i64().unwrap_or_default();
         let intent = invoice["payment_intent"].as_str().map(str::to_owned);
         if remaining <= 0 {
-            return self.mark_invoice_paid(id, None, at).map(|()| Collected::Paid);
+            return self
+                .mark_invoice_paid(id, None, at)
+                .map(|()| Collected::Paid);
         }
         let Some(source) = self.payment_source(invoice, given) else {
             let error = ApiError::card(
@@ -89,9 +91,7 @@ impl Model {
                 Ok(Collected::Paid)
             }
             Err(error) => {
-                let charge = self
-                    .collection("payment_intent")?
-                    .get(&intent)?["latest_charge"]
+                let charge = self.collection("payment_intent")?.get(&intent)?["latest_charge"]
                     .as_str()
                     .map(str::to_owned);
                 self.payment_failed(id, charge, automatic, error, at)

@@ -105,10 +105,7 @@ fn create_retrieve_update_list_delete_through_the_model() {
     );
 
     let events = m.events();
-    let types: Vec<&str> = events
-        .iter()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(
         types
             .iter()

@@ -5,20 +5,18 @@
 //!
 //! Times are the customer's test clock's (its `frozen_time`) when it has one.
 
-use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use super::Model;
 use super::billing::calendar::Interval;
 use super::billing::invoicing::{Draft, Pending};
-use super::billing::items::{ItemChange, Proration, parse_items};
+use super::billing::items::Proration;
+use super::billing::subscription_fields::{Fields, TrialEnd, apply, parse_create, parse_fields};
 use super::billing::lifecycle::{SUBSCRIPTIONS, interval_of};
 use super::billing::shapes;
-use super::billing::{refuse_unmodelled, timestamp};
 use super::errors::ApiError;
 use super::list::{self, ListParams};
-use super::params::{Params, TextFields, merge_metadata};
 use crate::registry::handlers::validate_list;
 use crate::registry::{Call, Resource, Route};
 
@@ -53,112 +51,6 @@ pub(crate) fn resource() -> Resource {
         ])
 }
 
-/// Parameters that change what is billed or when, which the fake does not model: refused
-/// with a 400 naming them rather than ignored.
-const UNMODELLED: [&str; 7] = [
-    "add_invoice_items",
-    "backdate_start_date",
-    "billing_cycle_anchor",
-    "billing_thresholds",
-    "coupon",
-    "pause_collection",
-    "promotion_code",
-];
-
-/// `trial_end`: a time, or `now` (no trial, or the trial ends).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TrialEnd {
-    Now,
-    At(i64),
-}
-
-/// The fields create and update share.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Fields {
-    items: Vec<ItemChange>,
-    trial_end: Option<TrialEnd>,
-    default_payment_method: Option<String>,
-    cancel_at_period_end: Option<bool>,
-    cancel_at: Option<i64>,
-    collection_method: Option<String>,
-    days_until_due: Option<u64>,
-    text: TextFields,
-    metadata: BTreeMap<String, String>,
-    clear_metadata: bool,
-    proration: Proration,
-    proration_date: Option<i64>,
-    /// `payment_behavior=default_incomplete` (no payment attempt on create).
-    default_incomplete: bool,
-}
-
-fn parse_fields(p: &Params, updating: bool) -> Result<Fields, ApiError> {
-    refuse_unmodelled(p, &UNMODELLED)?;
-    let trial_end = match p.get("trial_end") {
-        None => None,
-        Some("now") => Some(TrialEnd::Now),
-        Some(_) => timestamp(p, "trial_end")?.map(TrialEnd::At),
-    };
-    let collection_method = match p.get("collection_method") {
-        None => None,
-        Some(m @ ("charge_automatically" | "send_invoice")) => Some(m.to_owned()),
-        Some(_) => {
-            return Err(ApiError::invalid_param(
-                "collection_method",
-                "parameter_invalid_string",
-                "Invalid collection_method: must be one of charge_automatically, send_invoice".to_owned(),
-            ));
-        }
-    };
-    let default_incomplete = match p.get("payment_behavior") {
-        None | Some("allow_incomplete") => false,
-        Some("default_incomplete") => true,
-        Some(other @ ("error_if_incomplete" | "pending_if_incomplete")) => {
-            return Err(ApiError::invalid_param(
-                "payment_behavior",
-                "parameter_invalid_string",
-                format!("The fake does not model payment_behavior={other}: use allow_incomplete (the default) or default_incomplete."),
-            ));
-        }
-        Some(_) => {
-            return Err(ApiError::invalid_param(
-                "payment_behavior",
-                "parameter_invalid_string",
-                "Invalid payment_behavior: must be one of allow_incomplete, default_incomplete, error_if_incomplete, pending_if_incomplete".to_owned(),
-            ));
-        }
-    };
-    let days_until_due = p.opt_amount("days_until_due")?;
-    Ok(Fields {
-        items: parse_items(p, "items", updating)?,
-        trial_end,
-        default_payment_method: p.get("default_payment_method").map(str::to_owned),
-        cancel_at_period_end: p.opt_bool("cancel_at_period_end")?,
-        cancel_at: timestamp(p, "cancel_at")?,
-        collection_method,
-        days_until_due,
-        text: TextFields::from_params(p, &["description"]),
-        metadata: p.map("metadata")?,
-        clear_metadata: p.cleared("metadata"),
-        proration: Proration::parse(p, "proration_behavior")?,
-        proration_date: timestamp(p, "proration_date")?,
-        default_incomplete,
-    })
-}
-
-/// Validated `POST /v1/subscriptions`.
-fn parse_create(p: &Params) -> Result<(String, Fields, Option<u64>), ApiError> {
-    let customer = p.get("customer").ok_or_else(|| ApiError::missing("customer"))?;
-    let fields = parse_fields(p, false)?;
-    if fields.items.is_empty() {
-        return Err(ApiError::missing("items"));
-    }
-    if fields.collection_method.as_deref() == Some("send_invoice") && fields.days_until_due.is_none() {
-        return Err(ApiError::missing("days_until_due"));
-    }
-    let trial_days = p.get("trial_period_days").map(|_| p.opt_amount("trial_period_days")).transpose()?.flatten();
-    Ok((customer.to_owned(), fields, trial_days))
-}
-
 fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
     parse_create(call.params()).map(drop)
 }
@@ -172,30 +64,6 @@ fn validate_cancel(call: &Call<'_>) -> Result<(), ApiError> {
     p.opt_bool("invoice_now")?;
     p.opt_bool("prorate")?;
     p.map("cancellation_details").map(drop)
-}
-
-/// Applies what create and update set the same way.
-fn apply(sub: &mut Value, f: &Fields, period_end: i64, at: i64) {
-    if let Some(pm) = &f.default_payment_method {
-        sub["default_payment_method"] = if pm.is_empty() { Value::Null } else { json!(pm) };
-    }
-    if let Some(cancel) = f.cancel_at_period_end {
-        sub["cancel_at_period_end"] = json!(cancel);
-        sub["cancel_at"] = if cancel { json!(period_end) } else { Value::Null };
-        sub["canceled_at"] = if cancel { json!(at) } else { Value::Null };
-    }
-    if let Some(cancel_at) = f.cancel_at {
-        sub["cancel_at"] = json!(cancel_at);
-        sub["cancel_at_period_end"] = json!(false);
-    }
-    if let Some(method) = &f.collection_method {
-        sub["collection_method"] = json!(method);
-    }
-    if let Some(days) = f.days_until_due {
-        sub["days_until_due"] = json!(days);
-    }
-    f.text.apply_to(sub);
-    merge_metadata(sub, &f.metadata, f.clear_metadata);
 }
 
 impl Model {

@@ -2,6 +2,7 @@
 //! hand-written HTTP/1.1 client over `std::net::TcpStream`.
 #![allow(dead_code)]
 
+pub mod billing;
 pub mod checkout;
 pub mod receiver;
 

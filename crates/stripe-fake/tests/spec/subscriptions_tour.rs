@@ -313,7 +313,7 @@ pub(crate) fn run(t: &mut Tour) {
     t.fails("GET", &format!("/v1/invoices/{scrap}"), "", 404);
     t.fails("DELETE", &format!("/v1/invoices/{draft}"), "", 400);
     t.ok("GET", &format!("/v1/invoiceitems?invoice={draft}"), "");
-    t.ok("GET", &format!("/v1/invoices?status=paid&limit=3"), "");
+    t.ok("GET", "/v1/invoices?status=paid&limit=3", "");
     t.fails("GET", "/v1/invoices/in_missing", "", 404);
     t.fails("GET", "/v1/invoiceitems/ii_missing", "", 404);
     // Their events, as a webhook endpoint receives them.

@@ -10,6 +10,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod payment;
 pub(crate) mod renewals;
 pub(crate) mod shapes;
+pub(crate) mod subscription_fields;
 pub(crate) mod upcoming;
 
 use super::errors::ApiError;

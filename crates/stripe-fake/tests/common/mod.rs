@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod billing;
+pub mod hooks;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

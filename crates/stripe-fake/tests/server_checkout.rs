@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::receiver::{SECRET, receiver, verified};
+use common::hooks::{SECRET, receiver, verified};
 use serde_json::Value;
 use stripe_fake::server::{self, ServerOptions, WebhookConfig};
 

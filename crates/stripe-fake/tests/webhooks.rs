@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-use common::receiver::{SECRET, receiver, verified};
+use common::hooks::{SECRET, receiver, verified};
 use serde_json::Value;
 use stripe_fake::server::{self, ServerOptions, WebhookConfig};
 

@@ -4,7 +4,7 @@
 
 pub mod billing;
 pub mod checkout;
-pub mod receiver;
+pub mod hooks;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,5 +1,5 @@
-//! A loopback webhook endpoint for the server's deliveries: it answers 200 to every POST and
-//! hands over each delivery, verified with stripe-core's independent implementation.
+//! A loopback webhook receiver for the tests: it answers 200 to every POST and hands over each
+//! delivery's `Stripe-Signature` and body, checked with stripe-core's own implementation.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-/// The signing secret the tests configure.
 pub const SECRET: &str = "whsec_test_secret";
 
 /// A receiver answering 200 to every POST; yields (Stripe-Signature, body) per delivery.

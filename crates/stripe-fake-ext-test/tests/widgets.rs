@@ -104,11 +104,8 @@ fn create_retrieve_update_list_delete_through_the_model() {
         "only the other widget is live"
     );
 
-    let types: Vec<&str> = m
-        .events()
-        .iter()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let events = m.events();
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(
         types
             .iter()

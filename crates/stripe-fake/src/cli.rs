@@ -16,8 +16,9 @@ pub fn help(program: &str) -> String {
 
 const ABOUT: &str = "\
 Serves a fake Stripe API (customers, charges, payment_intents, refunds, payment_methods,
-setup_intents, events, balance, search; API v2 core/accounts, core/events and
-billing/meter_events) with Stripe's idempotency rules and an optional
+setup_intents, disputes, checkout/sessions, events, balance, search; products, prices, coupons, subscriptions,
+invoices, invoice items, test clocks that renew subscriptions; API v2 core/accounts,
+core/events and billing/meter_events) with Stripe's idempotency rules and an optional
 fault plan, and can POST signed events to a webhook endpoint.";
 
 const OPTIONS_HELP: &str = "\
@@ -44,7 +45,10 @@ The first line on stdout is `listening on http://HOST:PORT`, the second `seed N`
 Admin endpoints: POST /_fake/plan, GET /_fake/log, GET /_fake/counts, POST /_fake/clock,
 POST /_fake/webhooks ({\"url\", \"secret\", \"events\", \"faults\": [{\"type\", \"fault\": \"duplicate\"|\"late\", \"ms\", \"times\"}]}),
 POST /_fake/payment_intents/{id}/authenticate and /_fake/setup_intents/{id}/authenticate
-({\"outcome\": \"succeed\"|\"fail\"}: answers a 3D Secure challenge).";
+({\"outcome\": \"succeed\"|\"fail\"}: answers a 3D Secure challenge),
+GET /_fake/checkout/sessions/{id} (a session's url: the session and its line items),
+POST /_fake/checkout/sessions/{id}/complete ({\"payment_method\": \"pm_card_visa\"|\"tok_visa\"|\"pm_...\",
+\"email\", \"name\"}: pays as the customer would).";
 
 /// Why the options were refused.
 #[derive(Debug)]

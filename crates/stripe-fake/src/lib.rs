@@ -45,7 +45,12 @@
 //! | `POST /v1/products`, `GET /v1/products`, `GET/POST/DELETE /v1/products/:id` | an `id` of the caller's choosing or `prod_...`; lists by `active`, `shippable`, `url`; `default_price` on update; a product with prices cannot be deleted, a deleted one is a 404 |
 //! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
 //! | `POST /v1/coupons`, `GET /v1/coupons`, `GET/POST/DELETE /v1/coupons/:id` | `percent_off`, or `amount_off` with `currency`; `once`, `forever`, `repeating` with `duration_in_months`; update takes `name`, `metadata` |
-//! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
+//! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time`, at most two intervals of the clock's shortest subscription (two years without one) as at Stripe, answers `advancing`, runs everything due on the clock's subscriptions and invoices in time order (below), and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
+//! | `POST /v1/subscriptions`, `GET /v1/subscriptions`, `GET/POST/DELETE /v1/subscriptions/:id` | `items[N][price]` and `items[N][quantity]` (recurring prices of one currency and interval), `trial_end` / `trial_period_days`, `default_payment_method`, `cancel_at_period_end`, `cancel_at`, `collection_method`, `payment_behavior` `allow_incomplete` (default) or `default_incomplete`; update: items by `id` (`price`, `quantity`, `deleted`) with `proration_behavior` (`create_prorations` default, `always_invoice`, `none`) and `proration_date`, `trial_end=now`; cancel now with `prorate`, `invoice_now`; lists by `customer`, `price`, `status` (`all`; ended ones left out by default), `test_clock` |
+//! | `POST /v1/invoices`, `GET /v1/invoices`, `GET/POST/DELETE /v1/invoices/:id`, `POST .../finalize`, `.../pay`, `.../void`, `.../mark_uncollectible`, `GET .../lines` | drafts with `pending_invoice_items_behavior` (`exclude` default, `include`, `include_and_require`), `auto_advance`, `collection_method` (`send_invoice` with `days_until_due`); finalize numbers it (`PREFIX-0001`), applies the customer's balance and makes the payment intent; pay with `payment_method` / `source` or `paid_out_of_band`; a draft of one's own is deleted, items pending again |
+//! | `GET /v1/invoices/upcoming` | `customer`, `subscription`; `subscription_items[N][...]`, `subscription_proration_behavior`, `subscription_proration_date` preview a change; no id, as Stripe's |
+//! | `POST /v1/invoiceitems`, `GET /v1/invoiceitems`, `GET/POST/DELETE /v1/invoiceitems/:id` | a one-time `price` and `quantity`, an `amount` (negative credits), or `unit_amount`; pending, or on a draft `invoice`; `subscription`, `period`; lists by `customer`, `invoice`, `pending` |
+//! | `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions`, `GET /v1/checkout/sessions/:id`, `GET .../:id/line_items`, `POST .../:id/expire` | `mode` `payment`, `setup` or `subscription`; `line_items[i]` with a `price` or `price_data` (a new inactive price) and `quantity`; `customer` or `customer_email`, `customer_creation`; `payment_intent_data` / `setup_intent_data` / `subscription_data` (`description`, `metadata`, `trial_period_days`, `trial_end`) passed on; `expires_at`; `expand[]=line_items`; lists by `customer`, `payment_intent`, `customer_details[email]` |
 //! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
 //! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
 //! | `POST /v2/core/event_destinations`, `GET /v2/core/event_destinations`, `GET/POST/DELETE /v2/core/event_destinations/:id`, `POST .../:id/enable`, `.../disable` | API v2; `webhook_endpoint`, `amazon_eventbridge` or `azure_event_grid`; a webhook endpoint's `signing_secret` and `url` only when `include` names them; a keyed `DELETE` retried answers the deletion again |
@@ -71,8 +76,38 @@
 //!   `POST /_fake/payment_intents/:id/authenticate`, `POST /_fake/setup_intents/:id/authenticate`)
 //!   answers the challenge: `succeed` pays (or completes the setup), `fail` returns the intent to
 //!   `requires_payment_method` with `payment_intent_authentication_failure`.
+//! - Checkout: a session's `url` points at the fake when served (`GET /_fake/checkout/sessions/:id`
+//!   answers the session with its line items). [`Model::complete_checkout_session`] (server:
+//!   `POST /_fake/checkout/sessions/:id/complete` with `{"payment_method": "pm_card_visa" |
+//!   "tok_visa" | "pm_...", "email", "name"}`) pays as the customer would: a customer is made
+//!   when the session asks for one (`customer_creation=always`), then the payment intent
+//!   (payment mode: made on the first attempt, confirmed, authenticated on the page when the
+//!   card asks; `paid`, or `unpaid` with manual capture) or the setup intent (setup mode: the
+//!   card saved to the customer), then `checkout.session.completed`; a declined card answers
+//!   402 and leaves the session open for another card. A session expires on request or when
+//!   the model's clock passes `expires_at` (`checkout.session.expired`, naming no request).
+//!   Subscription mode (recurring prices of one interval): the card is saved to the customer,
+//!   the subscription is created through `POST /v1/subscriptions` with it and
+//!   `subscription_data`, and its first invoice is paid on the page (`paid`, or
+//!   `no_payment_required` for a trial); a card that would be declined is refused first.
 //! - Disputes: `createDispute` (`4000000000000259`) succeeds, and its captured charge is
 //!   disputed at once (`disputed: true`, a `needs_response` dispute, reason `fraudulent`).
+//! - `chargeCustomerFail` (`4000000000000341`, `tok_...` and `pm_card_...`) attaches to a
+//!   customer and declines every charge: the card of a failing renewal.
+//! - Billing: a subscription's first invoice is finalized and paid at once through a payment
+//!   intent (`incomplete` until paid; a trial's invoice is free and paid); its periods follow the
+//!   calendar from its billing cycle anchor (an anchor on the 31st renews on a shorter month's
+//!   last day). On a test clock, each period end starts the next period
+//!   (`customer.subscription.updated`) with a draft invoice (`invoice.created`) that is
+//!   finalized and collected an hour later, off session with the invoice's, the subscription's
+//!   or the customer's default payment method; a trial ends the same way, with
+//!   `customer.subscription.trial_will_end` three days before; a failed renewal makes the
+//!   subscription `past_due` and is retried 3, 5 and 7 days later, after which the subscription
+//!   is canceled (Stripe's default settings); `cancel_at_period_end` ends it at the period's
+//!   end; an `incomplete` subscription expires after 23 hours. A change of items mid-period
+//!   prorates to the second (a credit for the unused time, a charge for the remaining time, as
+//!   pending invoice items; a change of interval resets the billing cycle and invoices at once).
+//!   Events on a clock carry the clock's time and no request, as Stripe's.
 //! - Lists: `{"object": "list", "data", "has_more", "url"}`, newest first, `limit` (1..=100,
 //!   default 10), `starting_after`, `ending_before`, `created` / `created[gt|gte|lt|lte]`.
 //! - Search: `query` with `field:'value'`, `field~'sub'`, `field>N` (`<`, `>=`, `<=`),
@@ -94,8 +129,12 @@
 //!   `product.created|updated|deleted`, `price.created|updated`, `coupon.created|updated|deleted`,
 //!   `test_helpers.test_clock.created|advancing|ready|deleted` (an advance records `advancing`,
 //!   then what the clock's hook did, then `ready`),
+//!   `customer.subscription.created|updated|deleted|trial_will_end`,
+//!   `invoice.created|updated|deleted|finalized|paid|payment_succeeded|payment_failed|voided|marked_uncollectible`,
+//!   `invoiceitem.created|updated|deleted`, `checkout.session.completed|expired`,
 //!   each naming the request (`request.id`, `request.idempotency_key`). The server can POST
-//!   them signed to a webhook URL ([`server::WebhookConfig`]), with duplicate / late faults.
+//!   them signed to a webhook URL ([`server::WebhookConfig`]), in the order recorded, with
+//!   duplicate / late faults.
 //! - Errors in Stripe's shape `{"error": {"type", "code", "message", "param", "decline_code"}}`;
 //!   absent members are omitted.
 //! - Authentication: `Authorization: Bearer sk_test_...` or HTTP Basic with the key as user
@@ -124,10 +163,14 @@
 //! (`tests/model_v2.rs` names them).
 //!
 //! # What is not modelled
-//! Other resources and endpoints (subscriptions, invoices: advancing a test clock bills
-//! nothing yet; `Model::run_clock` in `src/model/test_clocks.rs` is where it will), the
-//! products and prices Search, tiered and custom-amount prices, coupons' `applies_to` and
-//! redemption, 3-D Secure and `requires_action`, disputes, payouts and
+//! Other resources and endpoints (subscription items and schedules, credit notes, quotes,
+//! tax, the Search of subscriptions and invoices, `invoice.upcoming` events), coupons and
+//! discounts on subscriptions and invoices, `billing_cycle_anchor`, `payment_behavior`
+//! `error_if_incomplete` and `pending_if_incomplete` (refused by name, as are other parameters
+//! that would change what is billed), previous attributes in update events, the deletion of a
+//! test clock's customers with the clock, the products and prices Search, tiered and custom-amount prices, coupons' `applies_to` and
+//! redemption, Checkout's discounts, taxes, shipping, promotion codes, custom fields and
+//! payment links (their members answer as unset), payouts and
 //! balance transactions (their ids are not expandable), connected accounts' own data
 //! (`Stripe-Account` only scopes idempotency keys), live mode, API versions, rate limits
 //! (except injected ones), currencies' minimum amounts, `total_count` on search results.

@@ -158,7 +158,8 @@ fn off_session_a_3ds_card_is_declined_for_authentication() {
     assert_eq!(err["code"], "authentication_required");
     assert_eq!(err["decline_code"], "authentication_required");
     assert_eq!(err["payment_intent"]["status"], "requires_payment_method");
-    let last = model.events().last().expect("an event");
+    let events = model.events();
+    let last = events.last().expect("an event");
     assert_eq!(last["type"], "payment_intent.payment_failed");
 }
 

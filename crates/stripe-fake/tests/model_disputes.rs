@@ -36,11 +36,8 @@ fn the_dispute_card_succeeds_then_its_charge_is_disputed() {
     assert_eq!(dispute["currency"], "eur");
     assert_eq!(dispute["status"], "needs_response");
     assert_eq!(dispute["reason"], "fraudulent");
-    let types: Vec<&str> = model
-        .events()
-        .iter()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let events = model.events();
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(types, ["charge.succeeded", "charge.dispute.created"]);
 
     let stored = ok(&mut model, &get(&format!("/v1/charges/{}", id(&charge))));

@@ -186,11 +186,8 @@ fn events_record_what_happened_with_the_request() {
         t0(),
     );
     assert_eq!(resp.status(), 200);
-    let kinds: Vec<&str> = model
-        .events()
-        .iter()
-        .filter_map(|e| e["type"].as_str())
-        .collect();
+    let events = model.events();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(
         kinds,
         [
@@ -199,7 +196,8 @@ fn events_record_what_happened_with_the_request() {
             "payment_intent.succeeded"
         ]
     );
-    let last = model.events().last().expect("event");
+    let events = model.events();
+    let last = events.last().expect("event");
     assert_eq!(last["request"]["idempotency_key"], "evt-key");
     assert_eq!(last["data"]["object"]["status"], "succeeded");
     // A replay executes nothing, so it records nothing.

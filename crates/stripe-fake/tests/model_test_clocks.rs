@@ -183,10 +183,11 @@ fn customers_join_a_clock_on_create_and_are_listed_by_it() {
     let listed = ok(&mut model, &get(&format!("/v1/customers?test_clock={id}")));
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed["data"][0]["id"], on_clock["id"]);
-    let event =
-        model.events().iter().rev().find(|e| {
-            e["type"] == "customer.created" && e["data"]["object"]["id"] == on_clock["id"]
-        });
+    let events = model.events();
+    let event = events
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "customer.created" && e["data"]["object"]["id"] == on_clock["id"]);
     assert_eq!(
         event.map(|e| e["data"]["object"]["test_clock"].clone()),
         Some(Value::from(id.as_str()))

@@ -229,7 +229,8 @@ fn every_event_recorded_is_declared_by_the_resource_of_its_object() {
 
     let registry = model.registry().clone();
     let mut kinds: Vec<&str> = Vec::new();
-    for event in model.events() {
+    let events = model.events();
+    for event in &events {
         let kind = event["type"].as_str().expect("type");
         let object = event["data"]["object"]["object"].as_str().expect("object");
         let resource = registry.resource(object).expect("the object's resource");

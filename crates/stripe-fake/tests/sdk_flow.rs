@@ -3,27 +3,12 @@
 //! (`bash .ci/install-tools && source target/ci-tools/env`); without it the test says SKIPPED
 //! and passes, except under `CI`, where it fails.
 
-use std::io::Write;
+mod common;
+
 use std::process::Command;
 
+use common::python;
 use stripe_fake::server::{self, ServerOptions};
-
-fn python() -> Option<String> {
-    if let Some(p) = std::env::var_os("STRIPE_TEST_PYTHON") {
-        return Some(p.to_string_lossy().into_owned());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but STRIPE_TEST_PYTHON is not: CI must run `bash .ci/install-tools` and \
-         `source target/ci-tools/env` before the tests"
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPED: STRIPE_TEST_PYTHON not set (run `bash .ci/install-tools && source \
-         target/ci-tools/env` to run the official Python SDK against the fake) ***\n"
-    );
-    None
-}
 
 #[test]
 fn the_official_python_sdk_runs_a_payments_flow_without_surprises() {

@@ -5,7 +5,11 @@
 
 #[path = "spec/billing_tour.rs"]
 mod billing_tour;
+#[path = "spec/checkout_tour.rs"]
+mod checkout_tour;
 mod common;
+#[path = "spec/subscriptions_tour.rs"]
+mod subscriptions_tour;
 #[path = "spec/validate.rs"]
 mod validate;
 
@@ -398,6 +402,8 @@ fn run_tour() -> Tour {
     t.ok("DELETE", &format!("/v1/customers/{bare}"), "");
     t.ok("GET", &format!("/v1/customers/{bare}"), "");
     billing_tour::run(&mut t);
+    subscriptions_tour::run(&mut t);
+    checkout_tour::run(&mut t);
     t
 }
 

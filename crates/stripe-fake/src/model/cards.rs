@@ -99,7 +99,7 @@ const fn declined(
 pub(crate) const DEFAULT_CARD: Card = ok("visa", "4242");
 
 /// Test cards by suffix: `tok_<suffix>`, `pm_card_<suffix>` and `pm_card_visa_<suffix>`.
-const CARDS: [(&str, Card); 12] = [
+const CARDS: [(&str, Card); 13] = [
     ("visa", ok("visa", "4242")),
     ("mastercard", ok("mastercard", "4444")),
     ("amex", ok("amex", "8431")),
@@ -154,6 +154,16 @@ const CARDS: [(&str, Card); 12] = [
             "0019",
             "card_declined",
             "fraudulent",
+            "Your card was declined.",
+        ),
+    ),
+    // Attaches to a customer, then declines every charge: the card of a failing renewal.
+    (
+        "chargeCustomerFail",
+        declined(
+            "0341",
+            "card_declined",
+            "generic_decline",
             "Your card was declined.",
         ),
     ),

@@ -134,6 +134,8 @@ pub(crate) struct ChargeSpec {
     pub(crate) description: Option<String>,
     pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) payment_intent: Option<String>,
+    /// The invoice a payment intent of an invoice pays.
+    pub(crate) invoice: Option<String>,
     pub(crate) capture: bool,
     /// Known parameters echoed as given (`receipt_email`, ...).
     pub(crate) echoed: Map<String, Value>,
@@ -281,6 +283,7 @@ impl Model {
             description: create.description,
             metadata: create.metadata,
             payment_intent: None,
+            invoice: None,
             capture: create.capture,
             echoed: echoed(p, &ECHOED),
         };
@@ -330,7 +333,7 @@ impl Model {
             "failure_code": decline.map(|d| d.code),
             "failure_message": decline.map(|d| d.message),
             "fraud_details": {},
-            "invoice": null,
+            "invoice": spec.invoice,
             "livemode": false,
             "metadata": objects::metadata(&spec.metadata),
         });

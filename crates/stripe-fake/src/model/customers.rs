@@ -79,7 +79,7 @@ pub(crate) fn parse_fields(p: &Params) -> Result<CustomerFields, ApiError> {
 }
 
 impl Model {
-    fn create_customer(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    pub(crate) fn create_customer(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let fields = parse_fields(p)?;
         let test_clock = self.test_clock_param(p)?;
         let id = self.next_id("cus_");

@@ -154,6 +154,11 @@ impl ApiError {
         .param(param)
     }
 
+    /// 404 with a code and a message of its own (`invoice_upcoming_none`: nothing to preview).
+    pub fn not_found(code: &str, message: String) -> Self {
+        Self::new(404, "invalid_request_error", message).code(code)
+    }
+
     /// 404 for a URL that names no endpoint.
     pub(crate) fn unrecognized_url(method: &str, path: &str) -> Self {
         Self::new(

@@ -1,6 +1,11 @@
 //! Events: what the fake did, recorded as Stripe records it (`charge.succeeded`,
 //! `payment_intent.created`, `customer.created`, ...), listed and retrieved, and handed to the
 //! server's webhook delivery.
+//!
+//! An event's snapshot of its object is kept as JSON text, and becomes an object again when the
+//! event is read (listed, retrieved, delivered, [`Model::events`]): a test clock's advance may
+//! record hundreds of thousands of events, and as `serde_json::Value` trees their snapshots took
+//! ten times the memory of their text and a copy of every tree.
 
 use serde_json::{Value, json};
 
@@ -15,7 +20,7 @@ pub(crate) fn resource() -> Resource {
     Resource::new("event")
         .with_prefix("evt_")
         .with_route(Route::new("GET /v1/events", list).with_validator(validate_list))
-        .with_route(Route::retrieve("GET /v1/events/{id}"))
+        .with_route(Route::new("GET /v1/events/{id}", retrieve))
         .with_expandable(&["data", "request"])
 }
 
@@ -24,13 +29,33 @@ fn list(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
     let lp = ListParams::parse(p)?;
     let types: Vec<&str> = p.list("types");
-    let selected = model.events().iter().filter(|e| {
+    let selected = model.objects("event").iter().filter(|e| {
         let kind = e["type"].as_str().unwrap_or_default();
         let by_type = p.get("type").is_none_or(|want| type_matches(kind, want));
         let by_types = types.is_empty() || types.iter().any(|want| type_matches(kind, want));
         by_type && by_types && list::matches(e, p, "livemode")
     });
-    list::page(selected, &lp, "/v1/events", "event")
+    let mut page = list::page(selected, &lp, "/v1/events", "event")?;
+    if let Some(events) = page["data"].as_array_mut() {
+        for event in events {
+            *event = inflate(event);
+        }
+    }
+    Ok(page)
+}
+
+/// `GET /v1/events/{id}`.
+fn retrieve(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
+    model.collection("event")?.get(call.id()).map(inflate)
+}
+
+/// A stored event as the API shows it: its snapshot an object again.
+fn inflate(stored: &Value) -> Value {
+    let mut event = stored.clone();
+    if let Some(text) = stored["data"]["object"].as_str() {
+        event["data"]["object"] = serde_json::from_str(text).unwrap_or(Value::Null);
+    }
+    event
 }
 
 /// The API version events are rendered with (that of the vendored spec).
@@ -41,25 +66,31 @@ impl Model {
     /// kept) at `now` (Unix seconds), naming the request being executed. The server delivers it
     /// to the webhook endpoint, if one is set.
     pub fn record_event(&mut self, kind: &str, object: &Value, now: i64) {
+        self.record_snapshot(kind, object.to_string(), now);
+    }
+
+    /// [`Model::record_event`] with the object's snapshot given as its JSON text.
+    pub(crate) fn record_snapshot(&mut self, kind: &str, object: String, now: i64) {
         let id = self.next_id("evt_");
         let request = match &self.current_request {
             Some((request_id, key)) => json!({"id": request_id, "idempotency_key": key}),
             None => json!({"id": null, "idempotency_key": null}),
         };
-        let event = json!({
+        let mut event = json!({
             "id": id,
             "object": "event",
             "api_version": API_VERSION,
             "created": now,
-            "data": {"object": object},
+            "data": {"object": null},
             "livemode": false,
             "pending_webhooks": 0,
             "request": request,
             "type": kind,
         });
+        event["data"]["object"] = Value::String(object);
         if let Ok(events) = self.collection_mut("event") {
-            // A fresh id: the insert cannot be refused.
-            let _ = events.insert(event);
+            // A fresh id: the push cannot be refused.
+            let _ = events.push(event);
         }
     }
 }
@@ -71,5 +102,19 @@ fn type_matches(kind: &str, want: &str) -> bool {
             .strip_prefix(prefix)
             .is_some_and(|r| r.starts_with('.')),
         None => kind == want,
+    }
+}
+
+impl Model {
+    /// Events (`charge.succeeded`, `payment_intent.created`, ...), oldest first: what a webhook
+    /// endpoint would be sent.
+    pub fn events(&self) -> Vec<Value> {
+        self.events_from(0)
+    }
+
+    /// The events from the `from`-th on (oldest first), as [`Model::events`] shows them.
+    pub fn events_from(&self, from: usize) -> Vec<Value> {
+        let stored = self.objects("event");
+        stored.get(from..).unwrap_or_default().iter().map(inflate).collect()
     }
 }

@@ -6,6 +6,7 @@
 
 mod auth;
 mod authentication;
+mod billing;
 mod dispatch;
 pub(crate) mod errors;
 mod expand;
@@ -47,6 +48,8 @@ resources! {
     prices,
     coupons,
     test_clocks,
+    subscriptions, invoices, invoice_items,
+    checkout_sessions,
     v2_core_events,
     v2_core_accounts,
     v2_core_event_destinations,
@@ -64,6 +67,7 @@ use serde_json::Value;
 use crate::ids::IdGen;
 use crate::registry::{Collection, Matched, Registry, Resource};
 pub use authentication::ChallengeOutcome;
+pub use checkout_sessions::CheckoutPayer;
 pub use errors::ApiError;
 pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};
@@ -176,6 +180,8 @@ pub struct Model {
     log: Vec<LogEntry>,
     /// What Search sees when it trails writes ([`Model::set_search_lag`]).
     pub(crate) search_index: SearchIndex,
+    /// Where the fake is served (`http://127.0.0.1:PORT`), for the URLs that point at it.
+    base_url: Option<String>,
 }
 
 /// Seconds since the Unix epoch of the model's clock (0 before the epoch).
@@ -212,6 +218,7 @@ impl Model {
             keys: Store::default(),
             log: Vec::new(),
             search_index: SearchIndex::default(),
+            base_url: None,
         }
     }
 
@@ -222,6 +229,17 @@ impl Model {
 
     pub(crate) fn shared_registry(&self) -> Arc<Registry> {
         Arc::clone(&self.registry)
+    }
+
+    /// Sets where the fake is served (`http://127.0.0.1:PORT`): the URLs it hands out that
+    /// point at itself (a Checkout Session's `url`) start with it.
+    pub(crate) fn set_base_url(&mut self, base_url: String) {
+        self.base_url = Some(base_url);
+    }
+
+    /// Where the fake is served, if it is.
+    pub(crate) fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
     }
 
     /// Answers one request completely: [`Model::begin`] then, if admitted, [`Model::finish`].
@@ -306,12 +324,6 @@ impl Model {
     /// Setup intents, oldest first.
     pub fn setup_intents(&self) -> &[Value] {
         self.objects("setup_intent")
-    }
-
-    /// Events (`charge.succeeded`, `payment_intent.created`, ...), oldest first: what a
-    /// webhook endpoint would be sent.
-    pub fn events(&self) -> &[Value] {
-        self.objects("event")
     }
 
     /// Number of charges whose `status` is `succeeded`.

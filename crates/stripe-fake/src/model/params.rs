@@ -25,6 +25,47 @@ impl Params {
         Self { pairs, json: None }
     }
 
+    /// Parameters from decoded pairs, in order (for a request the model makes itself, such as
+    /// the payment intent a Checkout Session creates).
+    pub(crate) fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            json: None,
+        }
+    }
+
+    /// The decoded pairs, in order.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// The parameters inside hash `name`, named as at the top level
+    /// (`price_data[product_data][name]` inside `price_data` is `product_data[name]`).
+    pub(crate) fn within(&self, name: &str) -> Self {
+        let pairs = self
+            .pairs
+            .iter()
+            .filter_map(|(k, v)| Some((reroot(k.strip_prefix(name)?)?, v.clone())))
+            .collect();
+        Self { pairs, json: None }
+    }
+
+    /// The entries of an array of hashes (`line_items[0][price]=...&line_items[1][quantity]=2`),
+    /// in index order, each as the parameters inside it (`price`, `quantity`,
+    /// `price_data[currency]`, ...): [`Params::indexed`] as parameters.
+    pub(crate) fn array_of_hashes(&self, name: &str) -> Result<Vec<Self>, ApiError> {
+        Ok(self
+            .indexed(name)?
+            .into_iter()
+            .map(Self::from_pairs)
+            .collect())
+    }
+
     /// Decodes an API v2 JSON body, which must be an object (an empty body is `{}`); its query
     /// string's pairs are kept as well.
     pub(crate) fn parse_json(body: &[u8], query: &[u8]) -> Result<Self, ApiError> {
@@ -134,6 +175,37 @@ impl Params {
             .collect()
     }
 
+    /// A list of hashes (`items[0][price]=p&items[0][quantity]=2&items[1][price]=q`), in index
+    /// order: each entry maps what follows its index to the value (`price`, `quantity`,
+    /// `metadata[k]`). A name without an index and a field (`items=x`, `items[0]=x`) is Stripe's
+    /// 400 for a malformed array.
+    pub fn indexed(&self, name: &str) -> Result<Vec<BTreeMap<String, String>>, ApiError> {
+        let mut entries: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+        let malformed = || {
+            ApiError::invalid_param(
+                name,
+                "parameter_invalid_empty",
+                format!("Invalid array: {name} must be a list of hashes ({name}[0][field]=value)"),
+            )
+        };
+        for (k, v) in &self.pairs {
+            let Some(rest) = k.strip_prefix(name) else {
+                continue;
+            };
+            if rest.is_empty() {
+                return Err(malformed());
+            }
+            let Some(indexed) = rest.strip_prefix('[') else {
+                continue; // another parameter sharing the prefix
+            };
+            let (index, field) = indexed.split_once(']').ok_or_else(malformed)?;
+            let index = index.parse::<usize>().map_err(|_| malformed())?;
+            let field = reroot(field).ok_or_else(malformed)?;
+            entries.entry(index).or_default().insert(field, v.clone());
+        }
+        Ok(entries.into_values().collect())
+    }
+
     /// Rejects top-level parameters (and JSON body members) outside `allowed` (`expand` is
     /// always accepted).
     pub(crate) fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
@@ -189,6 +261,13 @@ impl Params {
             ))
         }
     }
+}
+
+/// `[field]rest` as `fieldrest` (`[product_data][name]` is `product_data[name]`); `None` when it
+/// does not start with a bracketed, non-empty name.
+fn reroot(bracketed: &str) -> Option<String> {
+    let (field, rest) = bracketed.strip_prefix('[')?.split_once(']')?;
+    (!field.is_empty()).then(|| format!("{field}{rest}"))
 }
 
 fn parse_amount(name: &str, value: &str) -> Result<u64, ApiError> {

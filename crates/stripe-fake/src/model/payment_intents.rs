@@ -226,9 +226,16 @@ impl Model {
         self.collection(INTENTS)?.get(id).cloned()
     }
 
-    fn create_payment_intent(
+    pub(crate) fn create_payment_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+        self.create_payment_intent_with(p, serde_json::Map::new(), now)
+    }
+
+    /// `POST /v1/payment_intents` with `p`, the new intent carrying `extra` members as well
+    /// (an invoice's intent names its `invoice`) in its object and its events.
+    pub(crate) fn create_payment_intent_with(
         &mut self,
         p: &Params,
+        extra: serde_json::Map<String, Value>,
         now: i64,
     ) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
@@ -276,6 +283,7 @@ impl Model {
                 json!({"allow_redirects": "always", "enabled": true});
         }
         objects::merge(&mut intent, Value::Object(echoed(p, &ECHOED)));
+        objects::merge(&mut intent, Value::Object(extra));
         let intent = self.collection_mut(INTENTS)?.insert(intent)?;
         self.record_event("payment_intent.created", &intent, now);
         if create.confirm {
@@ -320,7 +328,7 @@ impl Model {
         })
     }
 
-    fn confirm_payment_intent(
+    pub(crate) fn confirm_payment_intent(
         &mut self,
         id: &str,
         p: &Params,
@@ -379,9 +387,13 @@ impl Model {
         card: Card,
         now: i64,
     ) -> Result<Value, ApiError> {
-        let intent = self.intent(id)?;
+        // Read in place: an invoice's renewals run this thousands of times per advance.
+        let intent = self.collection(INTENTS)?.get(id)?;
         let pm = pm.to_owned();
         let manual = intent["capture_method"] == "manual";
+        let saved_for = (!intent["setup_future_usage"].is_null())
+            .then(|| intent["customer"].as_str().map(str::to_owned))
+            .flatten();
         let spec = ChargeSpec {
             amount: intent["amount"].as_u64().unwrap_or_default(),
             currency: intent["currency"].as_str().unwrap_or("usd").to_owned(),
@@ -394,15 +406,15 @@ impl Model {
             description: intent["description"].as_str().map(str::to_owned),
             metadata: BTreeMap::new(),
             payment_intent: Some(id.to_owned()),
+            invoice: intent["invoice"].as_str().map(str::to_owned),
             capture: !manual,
-            echoed: echoed_from(&intent),
+            echoed: echoed_from(intent),
         };
         let (charge, declined) = self.record_charge(spec, now)?;
         if declined.is_none()
-            && !intent["setup_future_usage"].is_null()
-            && let Some(customer) = intent["customer"].as_str()
+            && let Some(customer) = saved_for
         {
-            self.attach(&pm, customer, now)?;
+            self.attach(&pm, &customer, now)?;
         }
         let failure = declined.as_ref().map(|err| err.to_json()["error"].clone());
         let intent = self.collection_mut(INTENTS)?.update(id, |stored| {

@@ -175,6 +175,24 @@ impl Model {
         Ok((given.to_owned(), card))
     }
 
+    /// The payment method a customer pays with: a payment method (`pm_...`, or a test value
+    /// made into a new one) or a card token (`tok_visa`) made into a new one; 400
+    /// `resource_missing` naming `param` when it is neither.
+    pub(crate) fn payment_method_of(
+        &mut self,
+        given: &str,
+        param: &str,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        if given.starts_with("tok_") {
+            let card = cards::token(given).map_err(|_| ApiError::no_such("token", given, param))?;
+            return self.mint_payment_method(&card, now);
+        }
+        self.resolve_payment_method(given, None, now)
+            .map(|(id, _)| id)
+            .map_err(|e| e.with_parameter(param))
+    }
+
     fn create_payment_method(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let id = match parse_create(p)? {
             CreateFrom::Token(token) => {

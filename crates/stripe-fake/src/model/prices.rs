@@ -164,7 +164,12 @@ fn parse_create(p: &Params) -> Result<CreatePrice, ApiError> {
 }
 
 fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
-    parse_create(call.params()).map(drop)
+    check_create(call.params())
+}
+
+/// Validates the parameters of a new price (`POST /v1/prices`, or a line item's `price_data`).
+pub(crate) fn check_create(p: &Params) -> Result<(), ApiError> {
+    parse_create(p).map(drop)
 }
 
 fn validate_update(call: &Call<'_>) -> Result<(), ApiError> {
@@ -183,45 +188,51 @@ fn apply(price: &mut Value, fields: &PriceFields) {
 }
 
 fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
-    let create = parse_create(call.params())?;
-    let now = call.unix_time();
-    let product = match &create.product {
-        ProductRef::Existing(id) => {
-            model.collection("product")?.named(id, "product")?;
-            id.clone()
-        }
-        ProductRef::New(data) => model.product_from_data(data, now)?,
-    };
-    let id = model.next_id("price_");
-    let recurring = create.recurring.as_ref().map(|r| {
-        json!({"aggregate_usage": null, "interval": r.interval,
-               "interval_count": r.interval_count, "usage_type": r.usage_type})
-    });
-    let mut price = json!({
-        "id": id,
-        "object": "price",
-        "active": true,
-        "billing_scheme": "per_unit",
-        "created": now,
-        "currency": create.currency,
-        "custom_unit_amount": null,
-        "livemode": false,
-        "lookup_key": null,
-        "metadata": {},
-        "nickname": null,
-        "product": product,
-        "recurring": recurring,
-        "tax_behavior": "unspecified",
-        "tiers_mode": null,
-        "transform_quantity": null,
-        "type": if create.recurring.is_some() { "recurring" } else { "one_time" },
-        "unit_amount": create.unit_amount,
-        "unit_amount_decimal": create.unit_amount.to_string(),
-    });
-    apply(&mut price, &create.fields);
-    let price = model.collection_mut("price")?.insert(price)?;
-    model.record_event("price.created", &price, now);
-    Ok(price)
+    model.create_price(call.params(), call.unix_time())
+}
+
+impl Model {
+    /// Stores a new price (and its product, from `product_data`) and records `price.created`.
+    pub(crate) fn create_price(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+        let create = parse_create(p)?;
+        let product = match &create.product {
+            ProductRef::Existing(id) => {
+                self.collection("product")?.named(id, "product")?;
+                id.clone()
+            }
+            ProductRef::New(data) => self.product_from_data(data, now)?,
+        };
+        let id = self.next_id("price_");
+        let recurring = create.recurring.as_ref().map(|r| {
+            json!({"aggregate_usage": null, "interval": r.interval,
+                   "interval_count": r.interval_count, "usage_type": r.usage_type})
+        });
+        let mut price = json!({
+            "id": id,
+            "object": "price",
+            "active": true,
+            "billing_scheme": "per_unit",
+            "created": now,
+            "currency": create.currency,
+            "custom_unit_amount": null,
+            "livemode": false,
+            "lookup_key": null,
+            "metadata": {},
+            "nickname": null,
+            "product": product,
+            "recurring": recurring,
+            "tax_behavior": "unspecified",
+            "tiers_mode": null,
+            "transform_quantity": null,
+            "type": if create.recurring.is_some() { "recurring" } else { "one_time" },
+            "unit_amount": create.unit_amount,
+            "unit_amount_decimal": create.unit_amount.to_string(),
+        });
+        apply(&mut price, &create.fields);
+        let price = self.collection_mut("price")?.insert(price)?;
+        self.record_event("price.created", &price, now);
+        Ok(price)
+    }
 }
 
 fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {

@@ -98,7 +98,7 @@ pub(crate) fn parse_create(p: &Params) -> Result<CreateSetup, ApiError> {
 }
 
 impl Model {
-    fn create_setup_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    pub(crate) fn create_setup_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         let create = parse_create(p)?;
         if let Some(customer) = &create.customer {
             self.check_customer(customer, "customer")?;
@@ -147,7 +147,7 @@ impl Model {
         Ok(intent)
     }
 
-    fn confirm_setup(
+    pub(crate) fn confirm_setup(
         &mut self,
         id: &str,
         given: Option<String>,

@@ -2,7 +2,8 @@
 //! list, delete, and advance to a later `frozen_time`. Customers join one with `test_clock` on
 //! create.
 //!
-//! An advance runs at once, in the request, in Stripe's order: the clock turns `advancing`
+//! An advance may move the clock at most two intervals of its shortest subscription (two years
+//! without one), as at Stripe. It runs at once, in the request, in Stripe's order: the clock turns `advancing`
 //! (`test_helpers.test_clock.advancing`; the answer shows that state, as Stripe's does), what
 //! happens between the two times runs ([`Model::run_clock`], the billing hook), then the clock
 //! is `ready` at its new time (`test_helpers.test_clock.ready`). A retrieve after the advance
@@ -104,6 +105,7 @@ fn advance(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
             ),
         ));
     }
+    model.check_advance(id, from, to)?;
     let advancing = model.collection_mut(OBJECT)?.update(id, |clock| {
         clock["status"] = json!("advancing");
         clock["frozen_time"] = json!(to);
@@ -122,16 +124,14 @@ fn advance(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 impl Model {
     /// What happens to the objects on test clock `clock` while it moves from `from` to `to`
     /// (Unix seconds, `from < to`): the billing hook, run by every advance between its
-    /// `advancing` and `ready` events.
-    ///
-    /// Nothing is billed yet: the fake has no subscriptions. This is where they will be
-    /// renewed, in time order: for each subscription of a customer whose `test_clock` is
-    /// `clock`, every period end in `(from, to]` creates, finalizes and pays (or fails) its
-    /// invoice and records the events Stripe records, with the event times of the clock.
-    /// An error here is the advance's answer, and the clock then stays `advancing`.
+    /// `advancing` and `ready` events. Everything due in `(from, to]` on the clock's
+    /// subscriptions and invoices runs in time order, with the clock's times: renewals, trial
+    /// ends, finalization and payment of invoices, retries, period-end cancellations
+    /// (`billing/renewals.rs`). An error here is the advance's answer, and the clock then stays
+    /// `advancing`.
     pub(crate) fn run_clock(&mut self, clock: &str, from: i64, to: i64) -> Result<(), ApiError> {
         debug_assert!(from < to, "an advance moves {clock} forward");
-        Ok(())
+        self.run_billing(clock, from, to)
     }
 
     /// Checks `test_clock=clock_...` of a new customer: the id, or 400 `resource_missing`.

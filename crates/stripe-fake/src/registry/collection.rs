@@ -12,13 +12,16 @@ use crate::model::ApiError;
 /// [`Collection::update`] give a 404 naming the object for an id taken from the path,
 /// [`Collection::named`] a 400 naming the parameter for an id given as a parameter. A removed
 /// object leaves a tombstone, so a retrieve of it answers Stripe's `{"id", "object",
-/// "deleted": true}` ([`Collection::deleted_stub`]).
+/// "deleted": true}` ([`Collection::deleted_stub`]). Beside an object, a handler may keep data
+/// of its own that is never answered ([`Collection::set_private`]): a Checkout Session's line
+/// items and what it passes on to the intent it creates.
 #[derive(Debug, Clone)]
 pub struct Collection {
     object: &'static str,
     items: Vec<Value>,
     index: HashMap<String, usize>,
     deleted: HashSet<String>,
+    private: HashMap<String, Value>,
 }
 
 impl Collection {
@@ -29,6 +32,7 @@ impl Collection {
             items: Vec::new(),
             index: HashMap::new(),
             deleted: HashSet::new(),
+            private: HashMap::new(),
         }
     }
 
@@ -116,6 +120,13 @@ impl Collection {
     /// An object without a string `id`, or with the id of a live object, is refused with a 500
     /// `api_error` (a handler's mistake, answered rather than stored).
     pub fn insert(&mut self, object: Value) -> Result<Value, ApiError> {
+        self.push(object.clone())?;
+        Ok(object)
+    }
+
+    /// Stores a new object as the newest, as [`Collection::insert`] does, without answering a
+    /// copy (for objects no answer shows, such as the many events of a test clock's advance).
+    pub fn push(&mut self, object: Value) -> Result<(), ApiError> {
         let Some(id) = object["id"].as_str().map(str::to_owned) else {
             return Err(ApiError::internal(format!(
                 "a new {} has no string `id`",
@@ -129,8 +140,8 @@ impl Collection {
             )));
         }
         self.index.insert(id, self.items.len());
-        self.items.push(object.clone());
-        Ok(object)
+        self.items.push(object);
+        Ok(())
     }
 
     /// Removes the object with this id (leaving a tombstone) and answers it; 404
@@ -150,12 +161,27 @@ impl Collection {
             .ok_or_else(|| ApiError::no_such(self.object, id, "id"))?;
         let removed = self.items.remove(at);
         self.index.remove(id);
+        self.private.remove(id);
         for slot in self.index.values_mut() {
             if *slot > at {
                 *slot -= 1;
             }
         }
         Ok(removed)
+    }
+
+    /// Keeps `data` beside the live object with this id, replacing what was kept before; it is
+    /// never part of an answer, and goes with the object. 404 `resource_missing` when there is no
+    /// such object.
+    pub fn set_private(&mut self, id: &str, data: Value) -> Result<(), ApiError> {
+        self.get(id)?;
+        self.private.insert(id.to_owned(), data);
+        Ok(())
+    }
+
+    /// The data kept beside the live object with this id, if any.
+    pub fn private(&self, id: &str) -> Option<&Value> {
+        self.private.get(id)
     }
 
     /// Every live object, mutable, oldest first (for changes that span objects, e.g. clearing a

@@ -14,9 +14,17 @@
 //!   `{"outcome": "succeed"|"fail"}` answers an intent's 3D Secure challenge as its cardholder
 //!   would ([`Model::complete_challenge`](crate::model::Model::complete_challenge)); the intent,
 //!   or Stripe's error;
+//! - `GET /_fake/checkout/sessions/{id}`: a Checkout Session's page (its `url`): the session
+//!   with its line items;
+//! - `POST /_fake/checkout/sessions/{id}/complete`: `{"payment_method": "pm_card_visa" |
+//!   "tok_visa" | "pm_...", "email": "...", "name": "..."}` pays as its customer would
+//!   ([`Model::complete_checkout_session`](crate::model::Model::complete_checkout_session)); the
+//!   session, or Stripe's error;
 //! - `POST /_fake/webhooks`: a JSON [`WebhookConfig`] (URL, `whsec_...` secret, faults) from
-//!   which on every event the fake records is signed and POSTed (see [`webhooks`]).
+//!   which on every event the fake records is signed and POSTed (see [`webhooks`]), one at a
+//!   time in the order they were recorded (a `late` fault's event aside).
 
+mod checkout;
 mod service;
 pub mod webhooks;
 
@@ -85,6 +93,8 @@ pub(crate) struct Shared {
     /// How many of the model's events, and of its v2 events, were handed to webhook delivery
     /// (or passed over).
     events_dispatched: Mutex<(usize, usize)>,
+    /// The queue of deliveries made one after the other, in the order the events were recorded.
+    deliveries: tokio::sync::mpsc::UnboundedSender<webhooks::Delivery>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -122,12 +132,22 @@ impl Shared {
     /// Hands the events recorded since the last call to webhook delivery (on the current
     /// tokio runtime). Call without holding the model's lock.
     pub(crate) fn dispatch_events(&self) {
+        let wanted = lock(&self.webhook).as_ref().map(WebhookConfig::events);
         let (snapshots, v2_events) = {
             let model = self.model();
             let mut sent = lock(&self.events_dispatched);
-            let snapshots = model.events().get(sent.0..).unwrap_or_default().to_vec();
-            let v2_events = model.v2_events().get(sent.1..).unwrap_or_default().to_vec();
-            *sent = (model.events().len(), model.v2_events().len());
+            // Copies only of what is sent: a test clock's advance may record many events.
+            let snapshots = if wanted.is_some_and(WebhookEvents::snapshot) {
+                model.events_from(sent.0)
+            } else {
+                Vec::new()
+            };
+            let v2_events = if wanted.is_some_and(WebhookEvents::thin) {
+                model.v2_events().get(sent.1..).unwrap_or_default().to_vec()
+            } else {
+                Vec::new()
+            };
+            *sent = (model.count(Kind::Event), model.v2_events().len());
             (snapshots, v2_events)
         };
         let mut config = lock(&self.webhook);
@@ -148,12 +168,14 @@ impl Shared {
                 None => (1, Duration::ZERO),
             };
             for _ in 0..copies {
-                tokio::spawn(webhooks::deliver(
-                    config.url().to_owned(),
-                    config.secret().to_owned(),
-                    event.clone(),
-                    delay,
-                ));
+                let delivery = webhooks::Delivery::new(config, event.clone());
+                if delay.is_zero() {
+                    // In order, after the events before it.
+                    let _ = self.deliveries.send(delivery);
+                } else {
+                    // On its own: later events overtake it.
+                    tokio::spawn(delivery.send_after(delay));
+                }
             }
         }
     }
@@ -187,9 +209,12 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         tokio::net::TcpListener::from_std(listener)?
     };
     let (handled, _) = watch::channel(0);
+    let (deliveries, queue) = tokio::sync::mpsc::unbounded_channel();
+    runtime.spawn(webhooks::deliver_in_order(queue));
     let seed = options.seed;
     let mut model = Model::with_registry(options.seed, options.registry);
     model.set_search_lag(options.search_lag);
+    model.set_base_url(format!("http://{addr}"));
     let shared = Arc::new(Shared {
         model: Mutex::new(model),
         plan: Mutex::new(options.plan),
@@ -198,6 +223,7 @@ pub fn start_with(options: ServerOptions) -> io::Result<ServerHandle> {
         handled,
         webhook: Mutex::new(options.webhook),
         events_dispatched: Mutex::new((0, 0)),
+        deliveries,
     });
     let (shutdown, stop) = watch::channel(false);
     let task_shared = Arc::clone(&shared);

@@ -80,7 +80,7 @@ fn to_hyper(resp: Response<Bytes>) -> Response<Full<Bytes>> {
     resp.map(Full::new)
 }
 
-fn plain(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
+pub(super) fn plain(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
@@ -179,6 +179,9 @@ fn admin(shared: &Shared, req: &Request<Bytes>) -> Response<Full<Bytes>> {
     {
         return authenticate(shared, id, req.body());
     }
+    if let Some(answer) = super::checkout::answer(shared, req) {
+        return answer;
+    }
     match (req.method(), req.uri().path()) {
         (&Method::POST, "/_fake/plan") => {
             let text = String::from_utf8_lossy(req.body());
@@ -276,8 +279,15 @@ fn authenticate(shared: &Shared, id: &str, body: &[u8]) -> Response<Full<Bytes>>
     let now = shared.now();
     let answer = shared.model().complete_challenge(id, outcome, now);
     shared.dispatch_events();
+    model_answer(answer)
+}
+
+/// The model's answer to an admin request: the object, or Stripe's error with its status.
+pub(super) fn model_answer(
+    answer: Result<serde_json::Value, crate::model::ApiError>,
+) -> Response<Full<Bytes>> {
     match answer {
-        Ok(intent) => plain(StatusCode::OK, &intent),
+        Ok(object) => plain(StatusCode::OK, &object),
         Err(e) => plain(
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             &e.to_json(),

@@ -1,7 +1,10 @@
 //! Webhook delivery: every event the model records is signed (`Stripe-Signature: t=..,v1=..`,
 //! HMAC-SHA256 under a `whsec_...` secret) and POSTed to a URL, at least once (failed attempts
 //! are retried with backoff), with optional faults that deliver an event twice or late, so a
-//! handler's de-duplication and ordering assumptions can be tested.
+//! handler's de-duplication and ordering assumptions can be tested. Without a fault, events
+//! arrive in the order the fake recorded them: one delivery at a time, each after the previous
+//! one was answered (or given up after its retries); a `late` event goes on its own, and later
+//! events overtake it.
 //!
 //! What is sent is chosen by [`WebhookEvents`]: snapshot events (v1 `event`s, the default),
 //! thin notifications of v2 events (`{"id", "object": "v2.core.event", "type", "created",
@@ -266,21 +269,53 @@ async fn post_once(url: &str, signature: &str, payload: &[u8]) -> Option<u16> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Delivers one event (signed at send time), retrying until a 2xx or [`ATTEMPTS`] tries.
-pub(crate) async fn deliver(url: String, secret: String, event: Value, delay: Duration) {
-    tokio::time::sleep(delay).await;
-    let payload = event.to_string().into_bytes();
-    for attempt in 0..ATTEMPTS {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-        let signature = sign(&payload, &secret, now);
-        if post_once(&url, &signature, &payload)
-            .await
-            .is_some_and(|s| (200..300).contains(&s))
-        {
-            return;
+/// One event to deliver: where, under which secret, what.
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    url: String,
+    secret: String,
+    event: Value,
+}
+
+impl Delivery {
+    /// `event` for the endpoint of `config`.
+    pub(crate) fn new(config: &WebhookConfig, event: Value) -> Self {
+        Self {
+            url: config.url().to_owned(),
+            secret: config.secret().to_owned(),
+            event,
         }
-        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+    }
+
+    /// Delivers the event (signed at send time), retrying until a 2xx or [`ATTEMPTS`] tries.
+    async fn send(self) {
+        let payload = self.event.to_string().into_bytes();
+        for attempt in 0..ATTEMPTS {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+            let signature = sign(&payload, &self.secret, now);
+            if post_once(&self.url, &signature, &payload)
+                .await
+                .is_some_and(|s| (200..300).contains(&s))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
+    }
+
+    /// Delivers the event after `delay` (a `late` fault).
+    pub(crate) async fn send_after(self, delay: Duration) {
+        tokio::time::sleep(delay).await;
+        self.send().await;
+    }
+}
+
+/// Delivers the queued events one at a time, each after the one before it is answered (or
+/// given up), so that an endpoint receives them in the order the fake recorded them.
+pub(crate) async fn deliver_in_order(mut queue: tokio::sync::mpsc::UnboundedReceiver<Delivery>) {
+    while let Some(delivery) = queue.recv().await {
+        delivery.send().await;
     }
 }

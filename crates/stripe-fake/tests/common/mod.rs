@@ -2,6 +2,10 @@
 //! hand-written HTTP/1.1 client over `std::net::TcpStream`.
 #![allow(dead_code)]
 
+pub mod billing;
+pub mod checkout;
+pub mod hooks;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,9 +33,12 @@ pub fn pinned() -> stripe_fake::ServerOptions {
     }
 }
 
+/// The fixed model clock [`t0`], in Unix seconds.
+pub const T0_SECS: i64 = 1_700_000_000;
+
 /// A fixed model clock.
 pub fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    UNIX_EPOCH + Duration::from_secs(T0_SECS.unsigned_abs())
 }
 
 /// A request with Bearer auth.
@@ -225,4 +232,24 @@ pub fn call(
     body: &str,
 ) -> Option<RawResponse> {
     Conn::open(base_url).call(method, path, headers, body)
+}
+
+/// The Python interpreter with the official SDK (`STRIPE_TEST_PYTHON`, set by
+/// `bash .ci/install-tools && source target/ci-tools/env`); without it a test says SKIPPED and
+/// passes, except under `CI`, where it fails.
+pub fn python() -> Option<String> {
+    if let Some(p) = std::env::var_os("STRIPE_TEST_PYTHON") {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but STRIPE_TEST_PYTHON is not: CI must run `bash .ci/install-tools` and \
+         `source target/ci-tools/env` before the tests"
+    );
+    let _ = writeln!(
+        io::stderr(),
+        "\n*** SKIPPED: STRIPE_TEST_PYTHON not set (run `bash .ci/install-tools && source \
+         target/ci-tools/env` to run the official Python SDK against the fake) ***\n"
+    );
+    None
 }

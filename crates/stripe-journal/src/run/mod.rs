@@ -82,7 +82,8 @@ impl Journal {
 
     /// The machine of one run of `request` as operation `id` under `config` (whose
     /// `Stripe-Account`, as the request's, scopes the id), for a driver of its own: feed it
-    /// inputs at the given times until it is [`crate::machine::Step::Done`]. `seed` draws the random bytes
+    /// inputs at the given times until it is [`crate::machine::Step::Done`] (or
+    /// [`crate::machine::Step::Finish`], whose record it hands to the store). `seed` draws the random bytes
     /// of any new key, so one seed and one script of inputs give one trace. [`Journal::run`] and
     /// [`Journal::run_async`] are such drivers; `stripe-sim` drives many at once in virtual time.
     pub fn operation_at(

@@ -272,7 +272,9 @@ impl Model {
             off_session: true,
             return_url: None,
         };
-        if let Gate::Decline(decline) = self.gate(&payment.payment_method, &payment.card, &unattended) {
+        if let Gate::Decline(decline) =
+            self.gate(&payment.payment_method, &payment.card, &unattended)
+        {
             payment.card.decline = Some(decline);
         }
         let spec = ChargeSpec {

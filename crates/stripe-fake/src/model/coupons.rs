@@ -92,7 +92,9 @@ fn parse_create(p: &Params) -> Result<CreateCoupon, ApiError> {
             return Err(ApiError::invalid_param(
                 "duration_in_months",
                 "parameter_invalid_integer",
-                format!("duration_in_months is only valid with duration=repeating, not {duration}."),
+                format!(
+                    "duration_in_months is only valid with duration=repeating, not {duration}."
+                ),
             ));
         }
         _ => {}
@@ -165,10 +167,12 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 
 fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
-    let coupon = model.collection_mut("coupon")?.update(call.id(), |coupon| {
-        TextFields::from_params(p, &["name"]).apply_to(coupon);
-        p.merge_metadata_into(coupon)
-    })?;
+    let coupon = model
+        .collection_mut("coupon")?
+        .update(call.id(), |coupon| {
+            TextFields::from_params(p, &["name"]).apply_to(coupon);
+            p.merge_metadata_into(coupon)
+        })?;
     model.record_event("coupon.updated", &coupon, call.unix_time());
     Ok(coupon)
 }

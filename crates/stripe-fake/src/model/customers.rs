@@ -102,11 +102,10 @@ impl Model {
     fn set_payment_sources(&mut self, id: &str, p: &Params, now: i64) -> Result<(), ApiError> {
         if let Some(token) = p.get("source") {
             let (_, card) = self.card_from_token(token, Some(id), "source")?;
-            self.collection_mut("customer")?
-                .update(id, |c| {
-                    c["default_source"] = card["id"].clone();
-                    Ok(())
-                })?;
+            self.collection_mut("customer")?.update(id, |c| {
+                c["default_source"] = card["id"].clone();
+                Ok(())
+            })?;
         }
         if let Some(source) = p.get("default_source") {
             let owned = self

@@ -56,7 +56,9 @@ pub(crate) fn resource() -> Resource {
         .with_prefix("dp_")
         .with_route(Route::list("GET /v1/disputes"))
         .with_route(Route::retrieve("GET /v1/disputes/{dispute}"))
-        .with_route(Route::new("POST /v1/disputes/{dispute}", update).with_validator(validate_update))
+        .with_route(
+            Route::new("POST /v1/disputes/{dispute}", update).with_validator(validate_update),
+        )
         .with_route(Route::new("POST /v1/disputes/{dispute}/close", close))
         .with_expandable(&["charge", "payment_intent"])
         .with_list_filters(&["charge", "payment_intent"])
@@ -112,21 +114,23 @@ fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
     let update = parse_update(p)?;
     open_dispute(model, call.id(), "update")?;
-    let dispute = model.collection_mut(DISPUTES)?.update(call.id(), |dispute| {
-        objects::merge(&mut dispute["evidence"], Value::Object(update.evidence));
-        let has_evidence = dispute["evidence"]
-            .as_object()
-            .is_some_and(|e| e.values().any(|v| !v.is_null()));
-        dispute["evidence_details"]["has_evidence"] = json!(has_evidence);
-        if update.submit {
-            let count = dispute["evidence_details"]["submission_count"]
-                .as_u64()
-                .unwrap_or_default();
-            dispute["evidence_details"]["submission_count"] = json!(count + 1);
-            dispute["status"] = json!("under_review");
-        }
-        p.merge_metadata_into(dispute)
-    })?;
+    let dispute = model
+        .collection_mut(DISPUTES)?
+        .update(call.id(), |dispute| {
+            objects::merge(&mut dispute["evidence"], Value::Object(update.evidence));
+            let has_evidence = dispute["evidence"]
+                .as_object()
+                .is_some_and(|e| e.values().any(|v| !v.is_null()));
+            dispute["evidence_details"]["has_evidence"] = json!(has_evidence);
+            if update.submit {
+                let count = dispute["evidence_details"]["submission_count"]
+                    .as_u64()
+                    .unwrap_or_default();
+                dispute["evidence_details"]["submission_count"] = json!(count + 1);
+                dispute["status"] = json!("under_review");
+            }
+            p.merge_metadata_into(dispute)
+        })?;
     model.record_event("charge.dispute.updated", &dispute, call.unix_time());
     Ok(dispute)
 }
@@ -134,11 +138,13 @@ fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 /// `POST /v1/disputes/{id}/close`: the merchant accepts the loss (`lost`).
 fn close(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     open_dispute(model, call.id(), "close")?;
-    let dispute = model.collection_mut(DISPUTES)?.update(call.id(), |dispute| {
-        dispute["status"] = json!("lost");
-        dispute["is_charge_refundable"] = json!(false);
-        Ok(())
-    })?;
+    let dispute = model
+        .collection_mut(DISPUTES)?
+        .update(call.id(), |dispute| {
+            dispute["status"] = json!("lost");
+            dispute["is_charge_refundable"] = json!(false);
+            Ok(())
+        })?;
     model.record_event("charge.dispute.closed", &dispute, call.unix_time());
     Ok(dispute)
 }
@@ -146,7 +152,11 @@ fn close(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 impl Model {
     /// Opens a dispute on `charge` if it is a captured charge of the dispute test card, and
     /// answers the charge as it then is (`disputed: true`).
-    pub(crate) fn dispute_if_contested(&mut self, charge: Value, now: i64) -> Result<Value, ApiError> {
+    pub(crate) fn dispute_if_contested(
+        &mut self,
+        charge: Value,
+        now: i64,
+    ) -> Result<Value, ApiError> {
         let details = &charge["payment_method_details"]["card"];
         let contested = charge["captured"] == true
             && charge["disputed"] == false
@@ -188,10 +198,12 @@ impl Model {
         });
         let dispute = self.collection_mut(DISPUTES)?.insert(dispute)?;
         let charge_id = charge["id"].as_str().unwrap_or_default().to_owned();
-        let charge = self.collection_mut("charge")?.update(&charge_id, |stored| {
-            stored["disputed"] = json!(true);
-            Ok(())
-        })?;
+        let charge = self
+            .collection_mut("charge")?
+            .update(&charge_id, |stored| {
+                stored["disputed"] = json!(true);
+                Ok(())
+            })?;
         self.record_event("charge.dispute.created", &dispute, now);
         Ok(charge)
     }

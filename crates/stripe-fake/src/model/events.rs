@@ -115,6 +115,11 @@ impl Model {
     /// The events from the `from`-th on (oldest first), as [`Model::events`] shows them.
     pub fn events_from(&self, from: usize) -> Vec<Value> {
         let stored = self.objects("event");
-        stored.get(from..).unwrap_or_default().iter().map(inflate).collect()
+        stored
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .map(inflate)
+            .collect()
     }
 }

@@ -24,20 +24,37 @@ pub(crate) fn resource() -> Resource {
         .with_route(Route::new("POST /v1/invoiceitems", create).with_validator(validate_create))
         .with_route(Route::new("GET /v1/invoiceitems", list).with_validator(validate_list))
         .with_route(Route::retrieve_live("GET /v1/invoiceitems/{invoiceitem}"))
-        .with_route(Route::new("POST /v1/invoiceitems/{invoiceitem}", update).with_validator(validate_update))
+        .with_route(
+            Route::new("POST /v1/invoiceitems/{invoiceitem}", update)
+                .with_validator(validate_update),
+        )
         .with_route(Route::new("DELETE /v1/invoiceitems/{invoiceitem}", delete))
         .with_expandable(&["customer", "invoice", "price", "subscription", "test_clock"])
-        .with_events(&["invoiceitem.created", "invoiceitem.updated", "invoiceitem.deleted"])
+        .with_events(&[
+            "invoiceitem.created",
+            "invoiceitem.updated",
+            "invoiceitem.deleted",
+        ])
 }
 
-const UNMODELLED: [&str; 5] = ["discounts", "price_data", "tax_code", "tax_rates", "unit_amount_decimal"];
+const UNMODELLED: [&str; 5] = [
+    "discounts",
+    "price_data",
+    "tax_code",
+    "tax_rates",
+    "unit_amount_decimal",
+];
 
 /// An integer that may be negative (an `amount` credits the customer when it is).
 fn signed(p: &Params, name: &str) -> Result<Option<i64>, ApiError> {
     p.get(name)
         .map(|raw| {
             raw.parse::<i64>().map_err(|_| {
-                ApiError::invalid_param(name, "parameter_invalid_integer", format!("Invalid integer: {raw}"))
+                ApiError::invalid_param(
+                    name,
+                    "parameter_invalid_integer",
+                    format!("Invalid integer: {raw}"),
+                )
             })
         })
         .transpose()
@@ -63,13 +80,21 @@ struct Fields {
 
 fn parse_fields(p: &Params) -> Result<Fields, ApiError> {
     refuse_unmodelled(p, &UNMODELLED)?;
-    let given = [p.get("price").is_some(), p.get("amount").is_some(), p.get("unit_amount").is_some()];
+    let given = [
+        p.get("price").is_some(),
+        p.get("amount").is_some(),
+        p.get("unit_amount").is_some(),
+    ];
     if given.iter().filter(|g| **g).count() > 1 {
         return Err(ApiError::invalid_request(
             "You may only specify one of these parameters: amount, price, unit_amount.".to_owned(),
         ));
     }
-    let billed = match (p.get("price"), signed(p, "amount")?, signed(p, "unit_amount")?) {
+    let billed = match (
+        p.get("price"),
+        signed(p, "amount")?,
+        signed(p, "unit_amount")?,
+    ) {
         (Some(price), _, _) => Some(Billed::Price(price.to_owned())),
         (_, Some(amount), _) => Some(Billed::Amount(amount)),
         (_, _, Some(unit)) => Some(Billed::UnitAmount(unit)),
@@ -89,7 +114,10 @@ fn parse_fields(p: &Params) -> Result<Fields, ApiError> {
     Ok(Fields {
         billed,
         currency: p.get("currency").map(|_| p.currency()).transpose()?,
-        quantity: p.get("quantity").map(|_| p.amount("quantity")).transpose()?,
+        quantity: p
+            .get("quantity")
+            .map(|_| p.amount("quantity"))
+            .transpose()?,
         period,
         text: TextFields::from_params(p, &["description"]),
     })
@@ -97,11 +125,14 @@ fn parse_fields(p: &Params) -> Result<Fields, ApiError> {
 
 fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
     let p = call.params();
-    p.get("customer").ok_or_else(|| ApiError::missing("customer"))?;
+    p.get("customer")
+        .ok_or_else(|| ApiError::missing("customer"))?;
     let f = parse_fields(p)?;
     match &f.billed {
         None => Err(ApiError::missing("amount")),
-        Some(Billed::Amount(_) | Billed::UnitAmount(_)) if f.currency.is_none() => Err(ApiError::missing("currency")),
+        Some(Billed::Amount(_) | Billed::UnitAmount(_)) if f.currency.is_none() => {
+            Err(ApiError::missing("currency"))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -121,10 +152,18 @@ impl Model {
             Some(Billed::Price(id)) => {
                 let price = self.collection("price")?.named(id, "price")?;
                 if price["type"] != "one_time" {
-                    return Err(ApiError::invalid_param("price", "parameter_invalid_string",
-                        format!("The price specified ({id}) is a recurring price: invoice items take one-time prices.")));
+                    return Err(ApiError::invalid_param(
+                        "price",
+                        "parameter_invalid_string",
+                        format!(
+                            "The price specified ({id}) is a recurring price: invoice items take one-time prices."
+                        ),
+                    ));
                 }
-                line.amount = price["unit_amount"].as_i64().unwrap_or_default().saturating_mul(quantity);
+                line.amount = price["unit_amount"]
+                    .as_i64()
+                    .unwrap_or_default()
+                    .saturating_mul(quantity);
                 line.currency = price["currency"].as_str().unwrap_or("usd").to_owned();
                 line.price = price.clone();
             }
@@ -159,8 +198,16 @@ impl Model {
 
     /// Stores a pending invoice item of `customer` billing `line`, and records
     /// `invoiceitem.created` (prorations of a subscription change come this way).
-    pub(crate) fn add_invoice_item(&mut self, customer: &str, line: &Line, at: i64) -> Result<Value, ApiError> {
-        let customer = self.collection("customer")?.named(customer, "customer")?.clone();
+    pub(crate) fn add_invoice_item(
+        &mut self,
+        customer: &str,
+        line: &Line,
+        at: i64,
+    ) -> Result<Value, ApiError> {
+        let customer = self
+            .collection("customer")?
+            .named(customer, "customer")?
+            .clone();
         let id = self.next_id("ii_");
         let item = shapes::invoice_item(&id, &customer, line, at);
         let item = self.collection_mut(ITEMS)?.insert(item)?;
@@ -205,7 +252,11 @@ impl Model {
         match item["invoice"].as_str().and_then(|i| self.find(i)) {
             Some(invoice) if invoice["status"] != "draft" => Err(ApiError::invalid_state(
                 "invoice_not_editable",
-                format!("The invoice item {} is on invoice {}, which is no longer a draft.", item["id"].as_str().unwrap_or_default(), invoice["id"].as_str().unwrap_or_default()),
+                format!(
+                    "The invoice item {} is on invoice {}, which is no longer a draft.",
+                    item["id"].as_str().unwrap_or_default(),
+                    invoice["id"].as_str().unwrap_or_default()
+                ),
             )),
             _ => Ok(()),
         }
@@ -216,14 +267,20 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
     let f = parse_fields(p)?;
     let customer_id = p.get("customer").unwrap_or_default();
-    let customer = model.collection("customer")?.named(customer_id, "customer")?.clone();
+    let customer = model
+        .collection("customer")?
+        .named(customer_id, "customer")?
+        .clone();
     let at = model.billing_time(customer_id, call.unix_time());
     let invoice = match p.get("invoice") {
         Some(id) => {
             let invoice = model.collection(INVOICES)?.named(id, "invoice")?;
             if invoice["customer"] != customer_id || invoice["status"] != "draft" {
-                return Err(ApiError::invalid_param("invoice", "invoice_not_editable",
-                    format!("Invoice {id} is not a draft invoice of customer {customer_id}.")));
+                return Err(ApiError::invalid_param(
+                    "invoice",
+                    "invoice_not_editable",
+                    format!("Invoice {id} is not a draft invoice of customer {customer_id}."),
+                ));
             }
             Some(id.to_owned())
         }
@@ -231,10 +288,15 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     };
     let subscription = match p.get("subscription") {
         Some(id) => {
-            let sub = model.collection("subscription")?.named(id, "subscription")?;
+            let sub = model
+                .collection("subscription")?
+                .named(id, "subscription")?;
             if sub["customer"] != customer_id {
-                return Err(ApiError::invalid_param("subscription", "resource_missing",
-                    format!("Customer {customer_id} does not have a subscription with ID {id}.")));
+                return Err(ApiError::invalid_param(
+                    "subscription",
+                    "resource_missing",
+                    format!("Customer {customer_id} does not have a subscription with ID {id}."),
+                ));
             }
             Some(id.to_owned())
         }
@@ -269,9 +331,20 @@ fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let current = model.collection(ITEMS)?.get(call.id())?.clone();
     model.check_editable(&current)?;
     let line = model.bill(Line::of_invoice_item(&current), &f, p)?;
-    let customer = model.collection("customer")?.get(current["customer"].as_str().unwrap_or_default())?.clone();
-    let at = model.billing_time(customer["id"].as_str().unwrap_or_default(), call.unix_time());
-    let mut changed = shapes::invoice_item(call.id(), &customer, &line, current["date"].as_i64().unwrap_or(at));
+    let customer = model
+        .collection("customer")?
+        .get(current["customer"].as_str().unwrap_or_default())?
+        .clone();
+    let at = model.billing_time(
+        customer["id"].as_str().unwrap_or_default(),
+        call.unix_time(),
+    );
+    let mut changed = shapes::invoice_item(
+        call.id(),
+        &customer,
+        &line,
+        current["date"].as_i64().unwrap_or(at),
+    );
     changed["invoice"] = current["invoice"].clone();
     let item = model.collection_mut(ITEMS)?.update(call.id(), |stored| {
         *stored = changed;
@@ -285,7 +358,10 @@ fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 fn delete(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let current = model.collection(ITEMS)?.get(call.id())?.clone();
     model.check_editable(&current)?;
-    let at = model.billing_time(current["customer"].as_str().unwrap_or_default(), call.unix_time());
+    let at = model.billing_time(
+        current["customer"].as_str().unwrap_or_default(),
+        call.unix_time(),
+    );
     model.sync_draft_line(&current, true)?;
     let items = model.collection_mut(ITEMS)?;
     let removed = items.remove(call.id())?;

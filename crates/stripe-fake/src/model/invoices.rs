@@ -25,13 +25,23 @@ pub(crate) fn resource() -> Resource {
         .with_route(Route::list("GET /v1/invoices"))
         .with_route(Route::new("GET /v1/invoices/upcoming", upcoming::upcoming))
         .with_route(Route::retrieve_live("GET /v1/invoices/{invoice}"))
-        .with_route(Route::new("POST /v1/invoices/{invoice}", update).with_validator(validate_update))
+        .with_route(
+            Route::new("POST /v1/invoices/{invoice}", update).with_validator(validate_update),
+        )
         .with_route(Route::new("DELETE /v1/invoices/{invoice}", delete))
-        .with_route(Route::new("POST /v1/invoices/{invoice}/finalize", finalize).with_validator(validate_finalize))
+        .with_route(
+            Route::new("POST /v1/invoices/{invoice}/finalize", finalize)
+                .with_validator(validate_finalize),
+        )
         .with_route(Route::new("POST /v1/invoices/{invoice}/pay", pay).with_validator(validate_pay))
         .with_route(Route::new("POST /v1/invoices/{invoice}/void", void))
-        .with_route(Route::new("POST /v1/invoices/{invoice}/mark_uncollectible", mark_uncollectible))
-        .with_route(Route::new("GET /v1/invoices/{invoice}/lines", lines).with_validator(validate_list))
+        .with_route(Route::new(
+            "POST /v1/invoices/{invoice}/mark_uncollectible",
+            mark_uncollectible,
+        ))
+        .with_route(
+            Route::new("GET /v1/invoices/{invoice}/lines", lines).with_validator(validate_list),
+        )
         .with_expandable(&[
             "charge",
             "customer",
@@ -85,7 +95,8 @@ fn parse_fields(p: &Params) -> Result<Fields, ApiError> {
             return Err(ApiError::invalid_param(
                 "collection_method",
                 "parameter_invalid_string",
-                "Invalid collection_method: must be one of charge_automatically, send_invoice".to_owned(),
+                "Invalid collection_method: must be one of charge_automatically, send_invoice"
+                    .to_owned(),
             ));
         }
     };
@@ -115,10 +126,14 @@ fn pending_behavior(p: &Params) -> Result<(bool, bool), ApiError> {
 
 fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
     let p = call.params();
-    p.get("customer").ok_or_else(|| ApiError::missing("customer"))?;
+    p.get("customer")
+        .ok_or_else(|| ApiError::missing("customer"))?;
     pending_behavior(p)?;
     let f = parse_fields(p)?;
-    if f.collection_method.as_deref() == Some("send_invoice") && f.days_until_due.is_none() && f.due_date.is_none() {
+    if f.collection_method.as_deref() == Some("send_invoice")
+        && f.days_until_due.is_none()
+        && f.due_date.is_none()
+    {
         return Err(ApiError::missing("days_until_due"));
     }
     Ok(())
@@ -143,18 +158,26 @@ fn validate_pay(call: &Call<'_>) -> Result<(), ApiError> {
 /// finalized invoice change).
 fn apply(invoice: &mut Value, f: &Fields, p: &Params, at: i64) -> Result<(), ApiError> {
     let draft = invoice["status"] == "draft";
-    let draft_only = f.collection_method.is_some() || f.days_until_due.is_some() || f.due_date.is_some()
-        || f.default_payment_method.is_some() || p.get("statement_descriptor").is_some();
+    let draft_only = f.collection_method.is_some()
+        || f.days_until_due.is_some()
+        || f.due_date.is_some()
+        || f.default_payment_method.is_some()
+        || p.get("statement_descriptor").is_some();
     if !draft && draft_only {
         return Err(ApiError::invalid_state(
             "invoice_not_editable",
-            format!("This invoice ({}) can no longer be changed that way: it is no longer a draft.", invoice["id"].as_str().unwrap_or_default()),
+            format!(
+                "This invoice ({}) can no longer be changed that way: it is no longer a draft.",
+                invoice["id"].as_str().unwrap_or_default()
+            ),
         ));
     }
     if let Some(auto) = f.auto_advance {
         if !draft && invoice["status"] != "open" {
-            return Err(ApiError::invalid_state("invoice_not_editable",
-                "auto_advance can only be changed on draft and open invoices.".to_owned()));
+            return Err(ApiError::invalid_state(
+                "invoice_not_editable",
+                "auto_advance can only be changed on draft and open invoices.".to_owned(),
+            ));
         }
         invoice["auto_advance"] = json!(auto);
     }
@@ -162,13 +185,18 @@ fn apply(invoice: &mut Value, f: &Fields, p: &Params, at: i64) -> Result<(), Api
         invoice["collection_method"] = json!(method);
     }
     if let Some(days) = f.days_until_due {
-        invoice["due_date"] = json!(at.saturating_add(i64::try_from(days).unwrap_or(0).saturating_mul(86_400)));
+        invoice["due_date"] =
+            json!(at.saturating_add(i64::try_from(days).unwrap_or(0).saturating_mul(86_400)));
     }
     if let Some(due) = f.due_date {
         invoice["due_date"] = json!(due);
     }
     if let Some(pm) = &f.default_payment_method {
-        invoice["default_payment_method"] = if pm.is_empty() { Value::Null } else { json!(pm) };
+        invoice["default_payment_method"] = if pm.is_empty() {
+            Value::Null
+        } else {
+            json!(pm)
+        };
     }
     f.text.apply_to(invoice);
     p.merge_metadata_into(invoice)
@@ -183,9 +211,16 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let at = model.billing_time(customer, call.unix_time());
     let subscription = match p.get("subscription") {
         Some(sub) => {
-            if model.collection("subscription")?.named(sub, "subscription")?["customer"] != customer {
-                return Err(ApiError::invalid_param("subscription", "resource_missing",
-                    format!("Customer {customer} does not have a subscription with ID {sub}.")));
+            if model
+                .collection("subscription")?
+                .named(sub, "subscription")?["customer"]
+                != customer
+            {
+                return Err(ApiError::invalid_param(
+                    "subscription",
+                    "resource_missing",
+                    format!("Customer {customer} does not have a subscription with ID {sub}."),
+                ));
             }
             Some(sub.to_owned())
         }
@@ -203,21 +238,32 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     };
     let id = model.draft_invoice(draft, None, at)?;
     let invoice = model.collection(INVOICES)?.get(&id)?;
-    if require && invoice["lines"]["data"].as_array().is_none_or(Vec::is_empty) {
+    if require
+        && invoice["lines"]["data"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    {
         return Err(ApiError::invalid_state(
             "invoice_no_customer_line_items",
             format!("Nothing to invoice for customer {customer}: it has no pending invoice items."),
         ));
     }
-    model.collection_mut(INVOICES)?.update(&id, |inv| apply(inv, &f, p, at))
+    model
+        .collection_mut(INVOICES)?
+        .update(&id, |inv| apply(inv, &f, p, at))
 }
 
 fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
     let f = parse_fields(p)?;
-    let customer = model.collection(INVOICES)?.get(call.id())?["customer"].as_str().unwrap_or_default().to_owned();
+    let customer = model.collection(INVOICES)?.get(call.id())?["customer"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let at = model.billing_time(&customer, call.unix_time());
-    let invoice = model.collection_mut(INVOICES)?.update(call.id(), |inv| apply(inv, &f, p, at))?;
+    let invoice = model
+        .collection_mut(INVOICES)?
+        .update(call.id(), |inv| apply(inv, &f, p, at))?;
     model.record_event("invoice.updated", &invoice, at);
     Ok(invoice)
 }
@@ -232,7 +278,10 @@ fn delete(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
             invoice["status"].as_str().unwrap_or_default()
         )));
     }
-    let at = model.billing_time(invoice["customer"].as_str().unwrap_or_default(), call.unix_time());
+    let at = model.billing_time(
+        invoice["customer"].as_str().unwrap_or_default(),
+        call.unix_time(),
+    );
     for item in model.collection_mut(ITEMS)?.iter_mut() {
         if item["invoice"] == id {
             item["invoice"] = Value::Null;
@@ -248,7 +297,10 @@ fn delete(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 /// The time of a request about invoice `id`: its customer's test clock's, if any.
 fn invoice_time(model: &Model, call: &Call<'_>) -> Result<i64, ApiError> {
     let invoice = model.collection(INVOICES)?.get(call.id())?;
-    Ok(model.billing_time(invoice["customer"].as_str().unwrap_or_default(), call.unix_time()))
+    Ok(model.billing_time(
+        invoice["customer"].as_str().unwrap_or_default(),
+        call.unix_time(),
+    ))
 }
 
 fn finalize(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
@@ -262,7 +314,8 @@ fn finalize(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     }
     model.finalize_invoice(id, at)?;
     let invoice = model.collection(INVOICES)?.get(id)?;
-    let collect = invoice["status"] == "open" && invoice["auto_advance"] == true
+    let collect = invoice["status"] == "open"
+        && invoice["auto_advance"] == true
         && invoice["collection_method"] == "charge_automatically";
     if collect {
         // A failed attempt leaves the invoice open: the finalization answers 200 as at Stripe.
@@ -280,11 +333,16 @@ fn pay(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     }
     let invoice = model.collection(INVOICES)?.get(id)?;
     if invoice["status"] == "paid" {
-        return Err(ApiError::invalid_state("invoice_already_paid", format!("Invoice {id} is already paid.")));
+        return Err(ApiError::invalid_state(
+            "invoice_already_paid",
+            format!("Invoice {id} is already paid."),
+        ));
     }
     if p.opt_bool("paid_out_of_band")? == Some(true) {
         if invoice["status"] != "open" {
-            return Err(super::billing::invoicing::wrong_status(invoice, "pay", "open"));
+            return Err(super::billing::invoicing::wrong_status(
+                invoice, "pay", "open",
+            ));
         }
         model.collection_mut(INVOICES)?.update(id, |inv| {
             inv["paid_out_of_band"] = json!(true);
@@ -314,7 +372,15 @@ fn mark_uncollectible(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiEr
 fn lines(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let lp = ListParams::parse(call.params())?;
     let invoice = model.collection(INVOICES)?.get(call.id())?;
-    let lines = invoice["lines"]["data"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let lines = invoice["lines"]["data"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     // Pages run newest first over stored order: give them reversed to keep the invoice's order.
-    list::page(lines.iter().rev(), &lp, &format!("/v1/invoices/{}/lines", call.id()), "line_item")
+    list::page(
+        lines.iter().rev(),
+        &lp,
+        &format!("/v1/invoices/{}/lines", call.id()),
+        "line_item",
+    )
 }

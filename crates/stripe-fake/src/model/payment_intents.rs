@@ -23,8 +23,7 @@ pub(crate) fn resource() -> Resource {
         .with_route(Route::search("GET /v1/payment_intents/search"))
         .with_route(Route::retrieve("GET /v1/payment_intents/{intent}"))
         .with_route(
-            Route::new("POST /v1/payment_intents/{intent}", update)
-                .with_validator(validate_update),
+            Route::new("POST /v1/payment_intents/{intent}", update).with_validator(validate_update),
         )
         .with_route(
             Route::new("POST /v1/payment_intents/{intent}/confirm", confirm)
@@ -226,7 +225,11 @@ impl Model {
         self.collection(INTENTS)?.get(id).cloned()
     }
 
-    pub(crate) fn create_payment_intent(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+    pub(crate) fn create_payment_intent(
+        &mut self,
+        p: &Params,
+        now: i64,
+    ) -> Result<Value, ApiError> {
         self.create_payment_intent_with(p, serde_json::Map::new(), now)
     }
 
@@ -457,7 +460,12 @@ impl Model {
         }
     }
 
-    fn capture_payment_intent(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+    fn capture_payment_intent(
+        &mut self,
+        id: &str,
+        p: &Params,
+        now: i64,
+    ) -> Result<Value, ApiError> {
         let intent = self.intent(id)?;
         if intent["status"] != "requires_capture" {
             return Err(unexpected_state(&intent, "capture", "requires_capture"));

@@ -108,7 +108,9 @@ fn parse_recurring(p: &Params) -> Result<Option<Recurring>, ApiError> {
         .keys()
         .find(|k| !["interval", "interval_count", "usage_type"].contains(&k.as_str()))
     {
-        return Err(ApiError::unknown_parameter(&format!("recurring[{unknown}]")));
+        return Err(ApiError::unknown_parameter(&format!(
+            "recurring[{unknown}]"
+        )));
     }
     let interval = raw
         .get("interval")

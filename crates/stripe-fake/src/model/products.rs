@@ -145,10 +145,8 @@ fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let id = call.id();
     model.collection("product")?.get(id)?;
     if let Some(price) = fields.default_price.as_deref().filter(|p| !p.is_empty()) {
-        let of_this_product = model
-            .collection("price")?
-            .named(price, "default_price")?["product"]
-            == id;
+        let of_this_product =
+            model.collection("price")?.named(price, "default_price")?["product"] == id;
         if !of_this_product {
             return Err(ApiError::invalid_param(
                 "default_price",

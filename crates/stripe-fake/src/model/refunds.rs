@@ -45,9 +45,9 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 fn update(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
-    model
-        .collection_mut("refund")?
-        .update(call.id(), |refund| call.params().merge_metadata_into(refund))
+    model.collection_mut("refund")?.update(call.id(), |refund| {
+        call.params().merge_metadata_into(refund)
+    })
 }
 
 /// Card refunds succeed at once, so none can be canceled (Stripe only cancels refunds that
@@ -177,11 +177,13 @@ impl Model {
         refund["metadata"] = objects::metadata(&create.metadata);
         refund["reason"] = json!(create.reason);
         let now_refunded = refunded.saturating_add(amount);
-        let charge = self.collection_mut("charge")?.update(&charge_id, |stored| {
-            stored["amount_refunded"] = json!(now_refunded);
-            stored["refunded"] = json!(now_refunded >= total);
-            Ok(())
-        })?;
+        let charge = self
+            .collection_mut("charge")?
+            .update(&charge_id, |stored| {
+                stored["amount_refunded"] = json!(now_refunded);
+                stored["refunded"] = json!(now_refunded >= total);
+                Ok(())
+            })?;
         let refund = self.collection_mut("refund")?.insert(refund)?;
         self.record_event("charge.refunded", &charge, now);
         self.record_event("refund.created", &refund, now);

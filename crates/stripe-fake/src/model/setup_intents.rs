@@ -21,7 +21,10 @@ pub(crate) fn resource() -> Resource {
         .with_route(Route::new("POST /v1/setup_intents", create).with_validator(validate_create))
         .with_route(Route::list("GET /v1/setup_intents"))
         .with_route(Route::retrieve("GET /v1/setup_intents/{intent}"))
-        .with_route(Route::new("POST /v1/setup_intents/{intent}/confirm", confirm))
+        .with_route(Route::new(
+            "POST /v1/setup_intents/{intent}/confirm",
+            confirm,
+        ))
         .with_expandable(&[
             "application",
             "automatic_payment_methods",

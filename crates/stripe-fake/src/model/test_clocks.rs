@@ -26,7 +26,9 @@ const LIFETIME_SECONDS: i64 = 30 * 24 * 60 * 60;
 pub(crate) fn resource() -> Resource {
     Resource::new(OBJECT)
         .with_prefix("clock_")
-        .with_route(Route::new("POST /v1/test_helpers/test_clocks", create).with_validator(validate))
+        .with_route(
+            Route::new("POST /v1/test_helpers/test_clocks", create).with_validator(validate),
+        )
         .with_route(Route::list("GET /v1/test_helpers/test_clocks"))
         .with_route(Route::retrieve_live(
             "GET /v1/test_helpers/test_clocks/{test_clock}",
@@ -54,16 +56,13 @@ fn frozen_time(p: &Params) -> Result<i64, ApiError> {
     let raw = p
         .get("frozen_time")
         .ok_or_else(|| ApiError::missing("frozen_time"))?;
-    raw.parse::<i64>()
-        .ok()
-        .filter(|t| *t >= 0)
-        .ok_or_else(|| {
-            ApiError::invalid_param(
-                "frozen_time",
-                "parameter_invalid_integer",
-                format!("Invalid timestamp: {raw}. It must be Unix seconds."),
-            )
-        })
+    raw.parse::<i64>().ok().filter(|t| *t >= 0).ok_or_else(|| {
+        ApiError::invalid_param(
+            "frozen_time",
+            "parameter_invalid_integer",
+            format!("Invalid timestamp: {raw}. It must be Unix seconds."),
+        )
+    })
 }
 
 fn validate(call: &Call<'_>) -> Result<(), ApiError> {

@@ -62,7 +62,10 @@ fn validate(call: &Call<'_>) -> Result<(), ApiError> {
         }
     }
     for name in ["contact_email", "display_name"] {
-        if body.get(name).is_some_and(|v| !v.is_string() && !v.is_null()) {
+        if body
+            .get(name)
+            .is_some_and(|v| !v.is_string() && !v.is_null())
+        {
             return Err(invalid(name, "a string"));
         }
     }
@@ -150,7 +153,12 @@ fn apply(account: &mut Value, body: Option<&Map<String, Value>>) {
     }
     let applied: Vec<&String> = account["configuration"]
         .as_object()
-        .map(|c| c.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k).collect())
+        .map(|c| {
+            c.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| k)
+                .collect()
+        })
         .unwrap_or_default();
     account["applied_configurations"] = json!(applied);
 }

@@ -58,14 +58,20 @@ pub(crate) fn resource() -> Resource {
             Route::new("GET /v2/core/event_destinations", list)
                 .with_params(&["include", "limit", "page"]),
         )
-        .with_route(Route::new("GET /v2/core/event_destinations/{id}", retrieve).with_params(&["include"]))
+        .with_route(
+            Route::new("GET /v2/core/event_destinations/{id}", retrieve).with_params(&["include"]),
+        )
         .with_route(
             Route::new("POST /v2/core/event_destinations/{id}", update)
                 .with_params(UPDATE)
                 .with_validator(validate_update),
         )
-        .with_route(Route::new("POST /v2/core/event_destinations/{id}/enable", enable).with_params(&[]))
-        .with_route(Route::new("POST /v2/core/event_destinations/{id}/disable", disable).with_params(&[]))
+        .with_route(
+            Route::new("POST /v2/core/event_destinations/{id}/enable", enable).with_params(&[]),
+        )
+        .with_route(
+            Route::new("POST /v2/core/event_destinations/{id}/disable", disable).with_params(&[]),
+        )
         .with_route(Route::new("DELETE /v2/core/event_destinations/{id}", delete).with_params(&[]))
 }
 
@@ -103,7 +109,10 @@ fn validate_create(call: &Call<'_>) -> Result<(), ApiError> {
         return Err(invalid("snapshot_api_version", "absent for thin events"));
     }
     let kind = b["type"].as_str().unwrap_or_default();
-    if !matches!(kind, "amazon_eventbridge" | "azure_event_grid" | "webhook_endpoint") {
+    if !matches!(
+        kind,
+        "amazon_eventbridge" | "azure_event_grid" | "webhook_endpoint"
+    ) {
         return Err(invalid(
             "type",
             "one of amazon_eventbridge, azure_event_grid, webhook_endpoint",
@@ -195,7 +204,9 @@ fn create(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
 /// (the body's on a POST, the query's on a GET) names them.
 fn redacted(mut destination: Value, call: &Call<'_>) -> Value {
     let included = |field: &str| match body(call).and_then(|b| b.get("include")) {
-        Some(list) => list.as_array().is_some_and(|a| a.iter().any(|v| v == field)),
+        Some(list) => list
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == field)),
         None => call.params().list("include").contains(&field),
     };
     if let Some(webhook) = destination["webhook_endpoint"].as_object_mut() {

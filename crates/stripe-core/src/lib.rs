@@ -179,6 +179,7 @@ mod error;
 mod failure;
 mod key;
 pub mod list;
+mod multipart;
 pub mod params;
 mod path;
 mod policy;
@@ -195,12 +196,15 @@ mod wire;
 
 pub use advice::Advice;
 pub use call::{Action, Call, Input, RetryNotice, RetryReason};
-pub use config::{Auth, Config, ConfigBuilder, DEFAULT_API_BASE, DEFAULT_MAX_BODY_BYTES};
+pub use config::{
+    Auth, Config, ConfigBuilder, DEFAULT_API_BASE, DEFAULT_FILES_BASE, DEFAULT_MAX_BODY_BYTES,
+};
 pub use error::{ConfigError, HeaderProblem, ParamsError, RequestError};
 pub use failure::{Error, ErrorKind, TransportError};
 pub use key::{IdempotencyKey, KEY_LIFETIME};
+pub use multipart::{FilePart, Multipart};
 pub use policy::{Backoff, Retry5xxPost, Retry429, RetryPolicy};
-pub use request::{MAX_PATH_BYTES, Method, Namespace, Request};
+pub use request::{Host, MAX_PATH_BYTES, Method, Namespace, Request};
 pub use response::{ApiError, ErrorType, Response};
 pub use secret::SecretKey;
 pub use seed::Seed;

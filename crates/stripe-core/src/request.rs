@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::{MAX_HEADER_LEN, RequestError, stripe_account, visible_header};
 use crate::key::IdempotencyKey;
+use crate::multipart::FilePart;
 use crate::params;
 use crate::path;
 use crate::policy::RetryPolicy;
@@ -63,6 +64,19 @@ impl Namespace {
             Method::Get => false,
         }
     }
+}
+
+/// Which of Stripe's hosts a request goes to: the API base, or the files base (uploads, and the
+/// contents of files). Both are the [`Config`](crate::Config)'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Host {
+    /// The API base (`https://api.stripe.com`): every request but the two below.
+    #[default]
+    Api,
+    /// The files base (`https://files.stripe.com`): `POST /v1/files` and
+    /// `GET /v1/files/{id}/contents`.
+    Files,
 }
 
 impl Method {
@@ -135,6 +149,11 @@ pub(crate) struct Options {
     pub(crate) stripe_account: Option<HeaderValue>,
     pub(crate) stripe_context: Option<HeaderValue>,
     pub(crate) policy: Option<RetryPolicy>,
+    pub(crate) host: Host,
+    /// An upload's file part: its body is `multipart/form-data`.
+    pub(crate) file: Option<FilePart>,
+    pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) single_use_body: bool,
 }
 
 /// The longest path with its query a request may have (GET and DELETE params go there).
@@ -169,6 +188,43 @@ impl Request {
     /// `DELETE path`.
     pub fn delete(path: &str) -> Result<Self, RequestError> {
         Self::new(Method::Delete, path)
+    }
+
+    /// A file upload: `POST /v1/files` to the files base, its body `multipart/form-data`: the
+    /// params (added with [`Request::with_params`], `purpose` first of all) as text parts in
+    /// Stripe's bracket form, then `file`'s part, whose bytes a driver streams (the client's
+    /// `upload` reads them from a source; [`Request::with_file_len`] says how many). The body
+    /// is streamed, never held: see [`Action::SendStreamed`](crate::Action::SendStreamed).
+    ///
+    /// ```
+    /// use stripe_core::{FilePart, Host, Request};
+    ///
+    /// let upload = Request::upload(FilePart::new("evidence.pdf")?.with_content_type("application/pdf")?)?
+    ///     .with_params(&[("purpose", "dispute_evidence")])?
+    ///     .with_file_len(48_213)?;
+    /// assert_eq!((upload.path(), upload.host()), ("/v1/files", Host::Files));
+    /// assert_eq!(upload.body(), "purpose=dispute_evidence"); // the text parts, before the file
+    /// # Ok::<(), stripe_core::RequestError>(())
+    /// ```
+    pub fn upload(file: FilePart) -> Result<Self, RequestError> {
+        let mut request = Self::new(Method::Post, "/v1/files")?.with_host(Host::Files);
+        request.options_mut().file = Some(file);
+        Ok(request)
+    }
+
+    /// `GET /v1/files/{id}/contents` on the files base: a file's bytes, which a client's
+    /// `download` streams to a writer. An id is letters, digits and `_` (`file_...`).
+    pub fn file_contents(id: &str) -> Result<Self, RequestError> {
+        let valid = !id.is_empty()
+            && id.len() <= 255
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            return Err(RequestError::Path {
+                path: id.to_owned(),
+                reason: "is not a file id (letters, digits and _, at most 255)",
+            });
+        }
+        Ok(Self::get(&format!("/v1/files/{id}/contents"))?.with_host(Host::Files))
     }
 
     /// `POST path` with `params` (any `Serialize` map) in the body: form-encoded for v1, JSON
@@ -303,6 +359,46 @@ impl Request {
         Ok(self)
     }
 
+    /// Sends this request to `host`'s base (the API base by default).
+    #[must_use]
+    pub fn with_host(mut self, host: Host) -> Self {
+        if host != Host::Api || self.options.is_some() {
+            self.options_mut().host = host;
+        }
+        self
+    }
+
+    /// The length in bytes of an upload's file ([`Request::upload`]): exactly this many are
+    /// sent, between the text parts and the closing boundary (a driver refuses a source that
+    /// gives fewer or more). A client's `upload` sets it from its source.
+    pub fn with_file_len(mut self, len: u64) -> Result<Self, RequestError> {
+        let file = self.options.as_deref_mut().and_then(|o| o.file.as_mut());
+        let file = file.ok_or(RequestError::Upload(
+            "a file length is given to an upload only",
+        ))?;
+        file.set_len(len);
+        Ok(self)
+    }
+
+    /// Accepts answers of at most `max` bytes for this request instead of the configuration's
+    /// [`max_body_bytes`](crate::Config::max_body_bytes): a download's bound (a larger body
+    /// ends the call as [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge)).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, max: usize) -> Self {
+        self.options_mut().max_body_bytes = Some(max);
+        self
+    }
+
+    /// Says that this request's body can be sent once only (an upload read from a source that
+    /// cannot be read again): the call then makes no retry; where the policy would retry, it
+    /// ends as [`ErrorKind::NotReplayable`](crate::ErrorKind::NotReplayable), the key inside,
+    /// rather than send a body that could not be whole.
+    #[must_use]
+    pub fn with_single_use_body(mut self) -> Self {
+        self.options_mut().single_use_body = true;
+        self
+    }
+
     fn options_mut(&mut self) -> &mut Options {
         self.options.get_or_insert_with(Box::default)
     }
@@ -326,9 +422,26 @@ impl Request {
         &self.path
     }
     /// The body: form-encoded for a v1 POST, a JSON object for a v2 POST (`{}` without
-    /// params), empty for GET and DELETE.
+    /// params), empty for GET and DELETE. For an upload, its text parts in form encoding (sent
+    /// as parts of the multipart body).
     pub fn body(&self) -> &str {
         &self.body
+    }
+    /// The host this request goes to.
+    pub fn host(&self) -> Host {
+        self.options.as_deref().map_or(Host::Api, |o| o.host)
+    }
+    /// An upload's file part, if this request is an upload.
+    pub fn file(&self) -> Option<&FilePart> {
+        self.option(|o| o.file.as_ref())
+    }
+    /// The bound on this request's answer, if it has its own.
+    pub fn max_body_bytes(&self) -> Option<usize> {
+        self.options.as_deref().and_then(|o| o.max_body_bytes)
+    }
+    /// Whether the body can be sent once only ([`Request::with_single_use_body`]).
+    pub fn is_single_use_body(&self) -> bool {
+        self.options.as_deref().is_some_and(|o| o.single_use_body)
     }
     /// The caller-supplied idempotency key, if any.
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
@@ -386,6 +499,8 @@ impl fmt::Debug for Request {
                 "stripe_context",
                 &self.option(|o| o.stripe_context.as_ref()),
             )
+            .field("host", &self.host())
+            .field("file", &self.file())
             .finish_non_exhaustive()
     }
 }

@@ -6,6 +6,8 @@
 #[path = "spec/billing_tour.rs"]
 mod billing_tour;
 mod common;
+#[path = "spec/files_tour.rs"]
+mod files_tour;
 #[path = "spec/validate.rs"]
 mod validate;
 
@@ -398,6 +400,7 @@ fn run_tour() -> Tour {
     t.ok("DELETE", &format!("/v1/customers/{bare}"), "");
     t.ok("GET", &format!("/v1/customers/{bare}"), "");
     billing_tour::run(&mut t);
+    files_tour::run(&mut t);
     t
 }
 

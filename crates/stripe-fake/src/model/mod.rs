@@ -11,6 +11,7 @@ pub(crate) mod errors;
 mod expand;
 mod idempotency;
 pub(crate) mod list;
+mod multipart;
 mod objects;
 mod params;
 mod phases;
@@ -50,8 +51,10 @@ resources! {
     v2_core_events,
     v2_core_accounts,
     v2_billing_meter_events,
+    files,
 }
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -64,8 +67,10 @@ use crate::ids::IdGen;
 use crate::registry::{Collection, Matched, Registry, Resource};
 pub use authentication::ChallengeOutcome;
 pub use errors::ApiError;
+pub(crate) use files::MAX_UPLOAD_BODY;
 pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};
+pub use multipart::UploadedFile;
 pub use params::Params;
 use search_index::SearchIndex;
 
@@ -175,6 +180,10 @@ pub struct Model {
     log: Vec<LogEntry>,
     /// What Search sees when it trails writes ([`Model::set_search_lag`]).
     pub(crate) search_index: SearchIndex,
+    /// The uploaded files' contents, by file id: their content type and bytes.
+    contents: HashMap<String, (String, Bytes)>,
+    /// What the request being executed answers instead of JSON (a file's contents).
+    raw_answer: Option<(String, Bytes)>,
 }
 
 /// Seconds since the Unix epoch of the model's clock (0 before the epoch).
@@ -211,6 +220,8 @@ impl Model {
             keys: Store::default(),
             log: Vec::new(),
             search_index: SearchIndex::default(),
+            contents: HashMap::new(),
+            raw_answer: None,
         }
     }
 
@@ -356,6 +367,28 @@ impl Model {
     /// Every request seen, in arrival order.
     pub fn log(&self) -> &[LogEntry] {
         &self.log
+    }
+
+    /// The bytes of an uploaded file (`file_...`), as they were uploaded.
+    pub fn file_contents(&self, id: &str) -> Option<&[u8]> {
+        self.contents.get(id).map(|(_, bytes)| &bytes[..])
+    }
+
+    /// Keeps an uploaded file's bytes and content type.
+    pub(crate) fn store_contents(&mut self, id: &str, content_type: &str, bytes: Bytes) {
+        self.contents
+            .insert(id.to_owned(), (content_type.to_owned(), bytes));
+    }
+
+    /// An uploaded file's content type and bytes.
+    pub(crate) fn contents(&self, id: &str) -> Option<&(String, Bytes)> {
+        self.contents.get(id)
+    }
+
+    /// Answers the request being executed with `bytes` of `content_type` instead of its
+    /// handler's JSON (a file's contents).
+    pub(crate) fn answer_bytes(&mut self, content_type: &str, bytes: Bytes) {
+        self.raw_answer = Some((content_type.to_owned(), bytes));
     }
 
     /// A new identifier with this prefix (`"ch_"`), from the model's seed and counter.

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod files_cmd;
 mod help;
 mod journal_cmd;
 mod journal_print;

@@ -31,7 +31,7 @@ pub enum Command {
     /// Print the usage, or one command's.
     Help(Topic),
     /// Send one request (or walk a list).
-    Request(RequestArgs),
+    Request(Box<RequestArgs>),
     /// Serve the fake Stripe in the foreground (the `stripe-fake` binary's options).
     Fake(Box<ServerOptions>),
     /// Print a `Stripe-Signature` header for a payload.
@@ -333,7 +333,7 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     r.secret_key = r
         .secret_key
         .or_else(|| env("STRIPE_SECRET_KEY").map(Secret));
-    Ok(Command::Request(r))
+    Ok(Command::Request(Box::new(r)))
 }
 
 /// `key=value`; the key's bracket form is checked by the core when the request is built.

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             output::out(&help::text(topic));
             Exit::Success
         }
-        Ok(Command::Request(request)) => run::request(request),
+        Ok(Command::Request(request)) => run::request(*request),
         Ok(Command::Fake(options)) => run::fake(*options),
         Ok(Command::Journal(journal)) => journal_cmd::run(journal),
         Ok(Command::WebhookSign(sign)) => webhook_cmd::sign(sign),

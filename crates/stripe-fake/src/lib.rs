@@ -4,8 +4,9 @@
 //! - [`Model`]: a **pure**, deterministic model of a Stripe test-mode account. No sockets, no
 //!   clock of its own (every call takes `now: SystemTime`), identifiers derived from a seed and a
 //!   counter. It takes `http::Request<Bytes>` (form-encoded bodies in Stripe's bracket notation,
-//!   JSON bodies for API v2, query strings for GET) and returns `http::Response<Bytes>` with Stripe's JSON shapes, a
-//!   `request-id` header on every response and `content-type: application/json`.
+//!   JSON bodies for API v2, `multipart/form-data` for a file upload, query strings for GET) and
+//!   returns `http::Response<Bytes>` with Stripe's JSON shapes (a file's contents as its bytes),
+//!   a `request-id` header on every response and `content-type: application/json`.
 //! - [`FaultPlan`]: which requests get which fault (429/409/5xx before executing, 500 after
 //!   executing, dropped connection before or after executing, delay, hang, late delivery), as
 //!   ordered rules or a seeded random mode; [`Model::apply`] turns a fault into an [`Outcome`]
@@ -46,6 +47,7 @@
 //! | `POST /v1/prices`, `GET /v1/prices`, `GET/POST /v1/prices/:id` | one-time, or `recurring[interval|interval_count|usage_type]`; for a `product` or a new one from `product_data[name]`; lists by `active`, `currency`, `product`, `type`; no delete, as at Stripe |
 //! | `POST /v1/coupons`, `GET /v1/coupons`, `GET/POST/DELETE /v1/coupons/:id` | `percent_off`, or `amount_off` with `currency`; `once`, `forever`, `repeating` with `duration_in_months`; update takes `name`, `metadata` |
 //! | `POST /v1/test_helpers/test_clocks`, `GET /v1/test_helpers/test_clocks`, `GET/DELETE .../:id`, `POST .../:id/advance` | `frozen_time`, `name`; an advance to a later `frozen_time` answers `advancing`, runs the billing hook, and leaves the clock `ready`; customers join one with `test_clock` on create (and list by it) |
+//! | `POST /v1/files`, `GET /v1/files`, `GET /v1/files/:id`, `GET /v1/files/:id/contents` | Stripe's files host, served on the same address: an upload is `multipart/form-data` (`purpose`, the `file` part; `file_link_data` accepted, no link made), at most its purpose's size (Stripe's guide: 512 KB for logos and icons, 4 MB signatures, 5 MB dispute evidence, 16 MB the rest; "MB" read as MiB), a 400 past it; the server refuses a body past 16 MB with a 413 before the model sees it; `type` from the file name or content type, `url` for the purposes Stripe lets download; lists by `purpose`; the contents answer the bytes uploaded with their type (not in the spec: not JSON) |
 //! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
 //! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
 //! | `POST /v2/billing/meter_events` | API v2; the same `identifier` twice is one event (generated when absent) |

@@ -78,11 +78,11 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// The parts of `body` under `boundary`: the text parts as pairs, in order, and the file.
-pub(crate) fn parse(
-    body: &Bytes,
-    boundary: &str,
-) -> Result<(Vec<(String, String)>, Option<UploadedFile>), ApiError> {
+/// A body's text parts as pairs, in order, and its file.
+pub(crate) type Parts = (Vec<(String, String)>, Option<UploadedFile>);
+
+/// The parts of `body` under `boundary`.
+pub(crate) fn parse(body: &Bytes, boundary: &str) -> Result<Parts, ApiError> {
     let delimiter = format!("--{boundary}");
     let next = format!("\r\n--{boundary}");
     let start = find(body, delimiter.as_bytes(), 0).ok_or_else(|| bad("no boundary"))?;

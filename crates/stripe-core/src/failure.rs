@@ -1,7 +1,8 @@
 //! [`Error`]: the one error type a caller matches on. Every outcome that is not an HTTP answer
-//! to hand over: invalid input (nothing sent), no response, retries exhausted, deadline, an
-//! expired key, a wait too long to honour, an oversized body, an unusable list page. A POST's
-//! error carries its idempotency key to persist.
+//! to hand over: invalid input (nothing sent), no response (a body not carried whole
+//! included), retries exhausted, deadline, an expired key, a wait too long to honour, a retry a
+//! single-use body cannot make, an oversized body, an unusable list page. A POST's error
+//! carries its idempotency key to persist.
 
 use std::error::Error as StdError;
 use std::fmt;

@@ -301,7 +301,8 @@ fn files_go_to_the_files_base(adapter: Adapter) {
     assert!(matches!(error.kind(), ErrorKind::Transport(_)), "{error}");
 }
 
-/// An upload sent without its source is refused before anything exists.
+/// An upload sent without its source, or as a download, is refused before anything exists;
+/// so is a download that is no GET.
 fn an_upload_without_its_source_is_refused(adapter: Adapter) {
     let fake = fake();
     let client = client(adapter, &fake.base_url(), &fake.base_url());
@@ -309,6 +310,14 @@ fn an_upload_without_its_source_is_refused(adapter: Adapter) {
     assert_eq!(error.kind(), &ErrorKind::InvalidRequest);
     assert!(error.nothing_sent());
     assert!(error.to_string().contains("source"), "{error}");
+    let post = Request::post("/v1/customers", &[("name", "x")]).expect("a request");
+    for request in [upload("pci_document"), post] {
+        let error = client
+            .download(request, &mut Vec::new())
+            .expect_err("refused");
+        assert_eq!(error.kind(), &ErrorKind::InvalidRequest);
+        assert!(error.to_string().contains("a download is a GET"), "{error}");
+    }
     assert!(fake.log().is_empty());
 }
 

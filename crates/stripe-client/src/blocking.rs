@@ -97,7 +97,7 @@ impl<T: Transport> Client<T> {
         crate::files::run(&self.shell, &self.transport, first, Some(source), None)
     }
 
-    /// Sends `request` (say, [`Request::file_contents`] of a file) and writes its 2xx body to
+    /// Sends `request`, a GET (say, [`Request::file_contents`] of a file), and writes its 2xx body to
     /// `to` as it comes, a chunk at a time, never all in memory; bounded by the request's
     /// [`with_max_body_bytes`](Request::with_max_body_bytes), or the configuration's: past it
     /// the call ends as [`ErrorKind::ResponseTooLarge`](stripe_core::ErrorKind::ResponseTooLarge)

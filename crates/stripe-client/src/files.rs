@@ -28,7 +28,7 @@ pub(crate) fn upload_request(
     let declared = request.file().and_then(stripe_core::FilePart::file_len);
     if declared.is_some_and(|declared| declared != len) {
         let why = "the file part's length and its source's differ";
-        return Err(RequestError::Upload(why).into());
+        return Err(RequestError::Files(why).into());
     }
     let request = request.with_file_len(len)?;
     Ok(if single_use {
@@ -38,19 +38,18 @@ pub(crate) fn upload_request(
     })
 }
 
-/// A request a download may send: any but an upload.
+/// A request a download may send: a GET (whose answer's body is the download).
 pub(crate) fn download_request(request: Request) -> Result<Request, Error> {
-    match request.file() {
-        Some(_) => {
-            Err(RequestError::Upload("an upload is sent with `upload`, not `download`").into())
-        }
-        None => Ok(request),
+    if request.method() != stripe_core::Method::Get {
+        let why = "a download is a GET (Request::file_contents); an upload is sent with `upload`";
+        return Err(RequestError::Files(why).into());
     }
+    Ok(request)
 }
 
 /// What `send` and `prepare` say of an upload: its file comes from a source.
 pub(crate) fn without_source() -> Error {
-    RequestError::Upload("an upload's file comes from a source: `upload(request, source)`").into()
+    RequestError::Files("an upload's file comes from a source: `upload(request, source)`").into()
 }
 
 /// The kind of a failed read of a response body.

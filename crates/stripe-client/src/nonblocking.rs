@@ -106,7 +106,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         crate::files_async::run(&self.shell, &self.transport, first, Some(source), None).await
     }
 
-    /// Sends `request` and writes its 2xx body to `to` as it comes, as
+    /// Sends `request`, a GET, and writes its 2xx body to `to` as it comes, as
     /// [`Client::download`](crate::Client::download): bounded by the request's or the
     /// configuration's cap, retried only while nothing is written. `to` is written from the
     /// call's task as each chunk arrives: a buffer, a file on a local disk, a channel's sender;

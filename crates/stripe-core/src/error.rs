@@ -122,8 +122,8 @@ pub enum RequestError {
         /// What is wrong with it.
         problem: HeaderProblem,
     },
-    /// An upload cannot be sent as asked: why.
-    Upload(&'static str),
+    /// A file upload or download cannot be sent as asked: why.
+    Files(&'static str),
 }
 
 impl fmt::Display for RequestError {
@@ -148,7 +148,7 @@ impl fmt::Display for RequestError {
             ),
             Self::Policy(why) => write!(f, "retry policy: {why}"),
             Self::File { what, problem } => write!(f, "the upload's {what} {problem}"),
-            Self::Upload(why) => write!(f, "upload: {why}"),
+            Self::Files(why) => write!(f, "files: {why}"),
         }
     }
 }

@@ -125,7 +125,7 @@
 //!   not visible ASCII and spaces or is over 255 bytes ([`RequestError::File`]); a file id that
 //!   is not letters, digits and `_` ([`Request::file_contents`], [`RequestError::Path`]); an
 //!   upload whose file's length was never given, a length given to a request that is no
-//!   upload, a multipart body whose length would pass `u64` ([`RequestError::Upload`]).
+//!   upload, a multipart body whose length would pass `u64` ([`RequestError::Files`]).
 //!
 //! ## The driver loop
 //! A [`Session`] owns what spans calls (config, seed, telemetry memory) and starts each

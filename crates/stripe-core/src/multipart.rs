@@ -111,7 +111,7 @@ impl Multipart {
         file: &FilePart,
         random: [u8; 16],
     ) -> Result<(Self, [HeaderValue; 2]), RequestError> {
-        let file_len = file.len.ok_or(RequestError::Upload(
+        let file_len = file.len.ok_or(RequestError::Files(
             "the file's length is not known (Request::with_file_len)",
         ))?;
         let mut boundary = String::with_capacity(BOUNDARY_PREFIX.len() + 32);
@@ -137,13 +137,13 @@ impl Multipart {
         let total = (head.len() as u64)
             .checked_add(file_len)
             .and_then(|n| n.checked_add(tail.len() as u64))
-            .ok_or(RequestError::Upload(
+            .ok_or(RequestError::Files(
                 "the body would be longer than a length can count",
             ))?;
         // The boundary is visible ASCII; so is a number.
         let content_type =
             HeaderValue::try_from(format!("multipart/form-data; boundary={boundary}"))
-                .map_err(|_| RequestError::Upload("the boundary is not a header value"))?;
+                .map_err(|_| RequestError::Files("the boundary is not a header value"))?;
         let multipart = Self {
             head: Bytes::from(head),
             file_len,

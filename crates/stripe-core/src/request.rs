@@ -373,7 +373,7 @@ impl Request {
     /// gives fewer or more). A client's `upload` sets it from its source.
     pub fn with_file_len(mut self, len: u64) -> Result<Self, RequestError> {
         let file = self.options.as_deref_mut().and_then(|o| o.file.as_mut());
-        let file = file.ok_or(RequestError::Upload(
+        let file = file.ok_or(RequestError::Files(
             "a file length is given to an upload only",
         ))?;
         file.set_len(len);

@@ -266,7 +266,7 @@ fn bad_file_parts_ids_lengths_and_files_bases_are_typed_errors_before_anything_e
     }
     let not_an_upload =
         Request::post("/v1/files", &[("purpose", "x")]).and_then(|r| r.with_file_len(3));
-    assert!(matches!(not_an_upload, Err(RequestError::Upload(_))));
+    assert!(matches!(not_an_upload, Err(RequestError::Files(_))));
     // An upload whose length no one gave is refused when the call would start.
     let unknown = Request::upload(FilePart::new("a").expect("a name")).expect("an upload");
     let error = session(1)
@@ -275,7 +275,7 @@ fn bad_file_parts_ids_lengths_and_files_bases_are_typed_errors_before_anything_e
     assert_eq!(error.kind(), &ErrorKind::InvalidRequest);
     assert!(matches!(
         error.request_error(),
-        Some(RequestError::Upload(_))
+        Some(RequestError::Files(_))
     ));
     let bad = Config::builder(SECRET_KEY)
         .files_base("ftp://files.example.test")

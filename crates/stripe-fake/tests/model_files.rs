@@ -200,3 +200,38 @@ fn the_server_takes_a_file_of_16_mb_and_refuses_a_body_past_it_with_a_413() {
     assert!(text.contains("16 MB"), "{text}");
     assert_eq!(server.with_model(|m| m.objects("file").len()), 1);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+    /// Any multipart body, a valid one cut or with a byte changed anywhere, or bytes at random,
+    /// is answered (a file or Stripe's 400), never a panic; a 400 makes no file.
+    #[test]
+    fn any_multipart_body_is_answered(
+        cut in 0usize..400,
+        flip in proptest::option::of((0usize..400, proptest::prelude::any::<u8>())),
+        noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        random in proptest::prelude::any::<bool>(),
+    ) {
+        let mut body = if random {
+            noise
+        } else {
+            multipart(
+                &[("purpose", "dispute_evidence"), ("expand[]", "links")],
+                Some(("a \"b\".pdf", "application/pdf", b"%PDF-1.4\r\n--x\r\n")),
+            )
+        };
+        if let Some((at, byte)) = flip {
+            let at = at % body.len().max(1);
+            if let Some(b) = body.get_mut(at) {
+                *b = byte;
+            }
+        }
+        body.truncate(body.len().saturating_sub(cut % 50));
+        let mut model = Model::new(12);
+        let resp = model.handle(&upload(body, None), t0());
+        let status = resp.status().as_u16();
+        proptest::prop_assert!(status == 200 || status == 400, "{status}");
+        proptest::prop_assert_eq!(model.objects("file").len(), usize::from(status == 200));
+    }
+}

@@ -6,8 +6,8 @@ use http::HeaderValue;
 use serde::Serialize;
 
 use crate::error::{MAX_HEADER_LEN, RequestError, stripe_account, visible_header};
+use crate::files::FilePart;
 use crate::key::IdempotencyKey;
-use crate::multipart::FilePart;
 use crate::params;
 use crate::path;
 use crate::policy::RetryPolicy;
@@ -190,43 +190,6 @@ impl Request {
         Self::new(Method::Delete, path)
     }
 
-    /// A file upload: `POST /v1/files` to the files base, its body `multipart/form-data`: the
-    /// params (added with [`Request::with_params`], `purpose` first of all) as text parts in
-    /// Stripe's bracket form, then `file`'s part, whose bytes a driver streams (the client's
-    /// `upload` reads them from a source; [`Request::with_file_len`] says how many). The body
-    /// is streamed, never held: see [`Action::SendStreamed`](crate::Action::SendStreamed).
-    ///
-    /// ```
-    /// use stripe_core::{FilePart, Host, Request};
-    ///
-    /// let upload = Request::upload(FilePart::new("evidence.pdf")?.with_content_type("application/pdf")?)?
-    ///     .with_params(&[("purpose", "dispute_evidence")])?
-    ///     .with_file_len(48_213)?;
-    /// assert_eq!((upload.path(), upload.host()), ("/v1/files", Host::Files));
-    /// assert_eq!(upload.body(), "purpose=dispute_evidence"); // the text parts, before the file
-    /// # Ok::<(), stripe_core::RequestError>(())
-    /// ```
-    pub fn upload(file: FilePart) -> Result<Self, RequestError> {
-        let mut request = Self::new(Method::Post, "/v1/files")?.with_host(Host::Files);
-        request.options_mut().file = Some(file);
-        Ok(request)
-    }
-
-    /// `GET /v1/files/{id}/contents` on the files base: a file's bytes, which a client's
-    /// `download` streams to a writer. An id is letters, digits and `_` (`file_...`).
-    pub fn file_contents(id: &str) -> Result<Self, RequestError> {
-        let valid = !id.is_empty()
-            && id.len() <= 255
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !valid {
-            return Err(RequestError::Path {
-                path: id.to_owned(),
-                reason: "is not a file id (letters, digits and _, at most 255)",
-            });
-        }
-        Ok(Self::get(&format!("/v1/files/{id}/contents"))?.with_host(Host::Files))
-    }
-
     /// `POST path` with `params` (any `Serialize` map) in the body: form-encoded for v1, JSON
     /// for v2.
     pub fn post<T: Serialize + ?Sized>(path: &str, params: &T) -> Result<Self, RequestError> {
@@ -368,18 +331,6 @@ impl Request {
         self
     }
 
-    /// The length in bytes of an upload's file ([`Request::upload`]): exactly this many are
-    /// sent, between the text parts and the closing boundary (a driver refuses a source that
-    /// gives fewer or more). A client's `upload` sets it from its source.
-    pub fn with_file_len(mut self, len: u64) -> Result<Self, RequestError> {
-        let file = self.options.as_deref_mut().and_then(|o| o.file.as_mut());
-        let file = file.ok_or(RequestError::Files(
-            "a file length is given to an upload only",
-        ))?;
-        file.set_len(len);
-        Ok(self)
-    }
-
     /// Accepts answers of at most `max` bytes for this request instead of the configuration's
     /// [`max_body_bytes`](crate::Config::max_body_bytes): a download's bound (a larger body
     /// ends the call as [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge)).
@@ -399,12 +350,12 @@ impl Request {
         self
     }
 
-    fn options_mut(&mut self) -> &mut Options {
+    pub(crate) fn options_mut(&mut self) -> &mut Options {
         self.options.get_or_insert_with(Box::default)
     }
 
     /// A request option, if set.
-    fn option<T>(&self, get: impl Fn(&Options) -> Option<&T>) -> Option<&T> {
+    pub(crate) fn option<T>(&self, get: impl Fn(&Options) -> Option<&T>) -> Option<&T> {
         self.options.as_deref().and_then(get)
     }
 
@@ -430,10 +381,6 @@ impl Request {
     /// The host this request goes to.
     pub fn host(&self) -> Host {
         self.options.as_deref().map_or(Host::Api, |o| o.host)
-    }
-    /// An upload's file part, if this request is an upload.
-    pub fn file(&self) -> Option<&FilePart> {
-        self.option(|o| o.file.as_ref())
     }
     /// The bound on this request's answer, if it has its own.
     pub fn max_body_bytes(&self) -> Option<usize> {

@@ -1,4 +1,6 @@
-//! A file upload's body, `multipart/form-data` (RFC 7578), without the file in it: the core
+//! Files: the requests of an upload and of a file's contents ([`Request::upload`],
+//! [`Request::file_contents`], both to the files base), and an upload's body,
+//! `multipart/form-data` (RFC 7578), without the file in it: the core
 //! writes the text parts and the file part's headers (the head) and the closing boundary (the
 //! tail), and the headers that frame them (`Content-Type` with the boundary, `Content-Length`
 //! of the whole); a driver sends the head, then the file's bytes from its source as they are
@@ -11,6 +13,7 @@ use bytes::Bytes;
 use http::HeaderValue;
 
 use crate::error::{HeaderProblem, RequestError, check_header_value};
+use crate::request::{Host, Method, Request};
 
 /// The longest file name accepted, in bytes of UTF-8.
 const MAX_FILE_NAME: usize = 255;
@@ -89,6 +92,62 @@ impl FilePart {
 
     pub(crate) fn set_len(&mut self, len: u64) {
         self.len = Some(len);
+    }
+}
+
+impl Request {
+    /// A file upload: `POST /v1/files` to the files base, its body `multipart/form-data`: the
+    /// params (added with [`Request::with_params`], `purpose` first of all) as text parts in
+    /// Stripe's bracket form, then `file`'s part, whose bytes a driver streams (the client's
+    /// `upload` reads them from a source; [`Request::with_file_len`] says how many). The body
+    /// is streamed, never held: see [`Action::SendStreamed`](crate::Action::SendStreamed).
+    ///
+    /// ```
+    /// use stripe_core::{FilePart, Host, Request};
+    ///
+    /// let upload = Request::upload(FilePart::new("evidence.pdf")?.with_content_type("application/pdf")?)?
+    ///     .with_params(&[("purpose", "dispute_evidence")])?
+    ///     .with_file_len(48_213)?;
+    /// assert_eq!((upload.path(), upload.host()), ("/v1/files", Host::Files));
+    /// assert_eq!(upload.body(), "purpose=dispute_evidence"); // the text parts, before the file
+    /// # Ok::<(), stripe_core::RequestError>(())
+    /// ```
+    pub fn upload(file: FilePart) -> Result<Self, RequestError> {
+        let mut request = Self::new(Method::Post, "/v1/files")?.with_host(Host::Files);
+        request.options_mut().file = Some(file);
+        Ok(request)
+    }
+
+    /// `GET /v1/files/{id}/contents` on the files base: a file's bytes, which a client's
+    /// `download` streams to a writer. An id is letters, digits and `_` (`file_...`).
+    pub fn file_contents(id: &str) -> Result<Self, RequestError> {
+        let valid = !id.is_empty()
+            && id.len() <= 255
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            return Err(RequestError::Path {
+                path: id.to_owned(),
+                reason: "is not a file id (letters, digits and _, at most 255)",
+            });
+        }
+        Ok(Self::get(&format!("/v1/files/{id}/contents"))?.with_host(Host::Files))
+    }
+
+    /// The length in bytes of an upload's file ([`Request::upload`]): exactly this many are
+    /// sent, between the text parts and the closing boundary (a driver refuses a source that
+    /// gives fewer or more). A client's `upload` sets it from its source.
+    pub fn with_file_len(mut self, len: u64) -> Result<Self, RequestError> {
+        let file = self.options.as_deref_mut().and_then(|o| o.file.as_mut());
+        let file = file.ok_or(RequestError::Files(
+            "a file length is given to an upload only",
+        ))?;
+        file.set_len(len);
+        Ok(self)
+    }
+
+    /// An upload's file part, if this request is an upload.
+    pub fn file(&self) -> Option<&FilePart> {
+        self.option(|o| o.file.as_ref())
     }
 }
 

@@ -39,7 +39,7 @@ impl Reply {
 #[derive(Debug)]
 pub struct CannedServer {
     addr: SocketAddr,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl CannedServer {
@@ -78,6 +78,14 @@ impl CannedServer {
 
     /// Every raw request received so far (head and body), in order.
     pub fn requests(&self) -> Vec<String> {
+        let raw = self.raw_requests();
+        raw.iter()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect()
+    }
+
+    /// Every raw request received so far, byte for byte.
+    pub fn raw_requests(&self) -> Vec<Vec<u8>> {
         self.requests
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -98,7 +106,7 @@ pub fn dead_port() -> std::io::Result<SocketAddr> {
     TcpListener::bind("127.0.0.1:0")?.local_addr()
 }
 
-fn read_request(stream: &mut TcpStream) -> String {
+fn read_request(stream: &mut TcpStream) -> Vec<u8> {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
@@ -119,5 +127,5 @@ fn read_request(stream: &mut TcpStream) -> String {
             Ok(n) => data.extend_from_slice(&buf[..n]),
         }
     }
-    String::from_utf8_lossy(&data).into_owned()
+    data
 }

@@ -12,6 +12,7 @@ use stripe_core::{Error, IdempotencyKey, Request, Response, RetryNotice};
 use tokio::runtime::Runtime;
 
 use super::Adapter;
+use super::files::FileSource;
 
 /// A client of one adapter.
 pub struct Client {
@@ -108,6 +109,24 @@ impl Client {
         match &self.flavour {
             Flavour::Ureq(client) => client.delete(path),
             Flavour::Reqwest { client, runtime } => runtime.block_on(client.delete(path)),
+        }
+    }
+
+    /// `upload(request, source)`.
+    pub fn upload(&self, request: Request, source: &FileSource) -> Result<Response, Error> {
+        match &self.flavour {
+            Flavour::Ureq(client) => client.upload(request, source.blocking()),
+            Flavour::Reqwest { client, runtime } => {
+                runtime.block_on(client.upload(request, source.nonblocking()))
+            }
+        }
+    }
+
+    /// `download(request, to)`.
+    pub fn download(&self, request: Request, to: &mut Vec<u8>) -> Result<Response, Error> {
+        match &self.flavour {
+            Flavour::Ureq(client) => client.download(request, to),
+            Flavour::Reqwest { client, runtime } => runtime.block_on(client.download(request, to)),
         }
     }
 

@@ -13,6 +13,7 @@
 pub mod canned;
 pub mod client;
 pub mod fake;
+pub mod files;
 pub mod sim;
 pub mod wire;
 

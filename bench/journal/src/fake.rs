@@ -1,5 +1,6 @@
 //! The fake Stripe as a child process (`journal-fake`, beside the bench's own executable), so
-//! its CPU is not the bench's; killed when dropped.
+//! its CPU is not the bench's; killed when dropped. `bench/files` starts its own
+//! (`files-fake`) with this file too.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -14,11 +15,17 @@ impl FakeChild {
     /// Starts `journal-fake` from the directory of the running executable and reads its
     /// `listening on http://...` line.
     pub fn start() -> Result<Self, String> {
+        Self::start_named("journal-fake")
+    }
+
+    /// Starts the executable `name` from the directory of the running executable and reads its
+    /// `listening on http://...` line.
+    pub fn start_named(name: &str) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
         let dir = exe
             .parent()
             .ok_or_else(|| "own executable has no directory".to_owned())?;
-        let path = dir.join(format!("journal-fake{}", std::env::consts::EXE_SUFFIX));
+        let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
         let mut child = Command::new(&path)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -35,7 +42,7 @@ impl FakeChild {
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("journal-fake said {:?}", line.trim()));
+                return Err(format!("{name} said {:?}", line.trim()));
             }
         };
         Ok(Self { child, base_url })

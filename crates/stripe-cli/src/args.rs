@@ -31,7 +31,7 @@ pub enum Command {
     /// Print the usage, or one command's.
     Help(Topic),
     /// Send one request (or walk a list).
-    Request(RequestArgs),
+    Request(Box<RequestArgs>),
     /// Serve the fake Stripe in the foreground (the `stripe-fake` binary's options).
     Fake(Box<ServerOptions>),
     /// Print a `Stripe-Signature` header for a payload.
@@ -69,6 +69,11 @@ pub enum Adapter {
 pub struct RequestArgs {
     pub method: Method,
     pub path: String,
+    /// `upload`: a file to the files base (its FILE and options in `files`).
+    pub upload: bool,
+    /// The options of `upload` and of `get --output`.
+    pub files: crate::files_cmd::FileArgs,
+    pub files_base: Option<String>,
     /// `-d` pairs, in order.
     pub params: Vec<(String, String)>,
     /// `--data-raw` strings, in order.
@@ -143,7 +148,9 @@ pub enum ArgsError {
 impl fmt::Display for ArgsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NoCommand => f.write_str("no command given (get, post, delete, fake, webhook)"),
+            Self::NoCommand => {
+                f.write_str("no command given (get, post, delete, upload, fake, webhook)")
+            }
             Self::UnknownCommand(c) => write!(f, "unknown command {c:?}"),
             Self::UnknownOption(o) => write!(f, "unknown option {o:?}"),
             Self::MissingValue(o) => write!(f, "{o} needs a value"),
@@ -190,6 +197,9 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     let mut r = RequestArgs {
         method: Method::Get,
         path: String::new(),
+        upload: false,
+        files: crate::files_cmd::FileArgs::default(),
+        files_base: None,
         params: Vec::new(),
         data_raw: Vec::new(),
         api_base: None,
@@ -213,10 +223,19 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
     while let Some((flag, inline)) = words.next() {
         let mut value = || words.value(flag, inline).map(str::to_owned);
         match flag {
-            "-h" | "--help" => return Ok(Command::Help(Topic::Request)),
+            "-h" | "--help" => {
+                let upload = args.iter().any(|a| a == "upload");
+                return Ok(Command::Help(if upload {
+                    Topic::Upload
+                } else {
+                    Topic::Request
+                }));
+            }
             "-d" | "--data" => r.params.push(data(&value()?)?),
             "--data-raw" => r.data_raw.push(value()?),
             "--api-base" => r.api_base = Some(value()?),
+            "--files-base" => r.files_base = Some(value()?),
+            f if crate::files_cmd::FLAGS.contains(&f) => r.files.set(f, &value()?)?,
             "--secret-key" => r.secret_key = Some(Secret(value()?)),
             "--stripe-version" => r.stripe_version = Some(value()?),
             "--stripe-account" => r.stripe_account = Some(value()?),
@@ -261,10 +280,25 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
         Some("get") => Method::Get,
         Some("post") => Method::Post,
         Some("delete") => Method::Delete,
+        Some("upload") => {
+            r.upload = true;
+            Method::Post
+        }
         Some(other) => return Err(ArgsError::UnknownCommand(other.to_owned())),
         None => return Err(ArgsError::NoCommand),
     };
-    r.path = positionals.next().ok_or(ArgsError::MissingPath)?;
+    if r.upload {
+        let file = positionals.next().ok_or(ArgsError::Missing("FILE"))?;
+        r.files.file = Some(PathBuf::from(file));
+        r.path = "/v1/files".to_owned();
+    } else {
+        r.path = positionals.next().ok_or(ArgsError::MissingPath)?;
+    }
+    let get = r.method == Method::Get && !r.all;
+    r.files.check(r.upload, get)?;
+    if r.upload && (r.op.is_some() || !r.data_raw.is_empty()) {
+        return Err(invalid("upload", "--op/--data-raw", "-d params only"));
+    }
     if let Some(extra) = positionals.next() {
         return Err(ArgsError::Extra(extra));
     }
@@ -295,10 +329,11 @@ fn request(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Comm
         }
     }
     r.api_base = r.api_base.or_else(|| env("STRIPE_API_BASE"));
+    r.files_base = r.files_base.or_else(|| env("STRIPE_FILES_BASE"));
     r.secret_key = r
         .secret_key
         .or_else(|| env("STRIPE_SECRET_KEY").map(Secret));
-    Ok(Command::Request(r))
+    Ok(Command::Request(Box::new(r)))
 }
 
 /// `key=value`; the key's bracket form is checked by the core when the request is built.

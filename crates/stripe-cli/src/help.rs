@@ -10,6 +10,8 @@ pub enum Topic {
     All,
     /// `get`, `post`, `delete`.
     Request,
+    /// `upload` (and `get --output`).
+    Upload,
     /// `fake`: the options of `stripe-fake`'s server.
     Fake,
     /// `webhook sign|verify`.
@@ -23,6 +25,7 @@ impl Topic {
     pub fn of(command: &str) -> Option<Self> {
         Some(match command {
             "get" | "post" | "delete" => Self::Request,
+            "upload" => Self::Upload,
             "fake" => Self::Fake,
             "webhook" => Self::Webhook,
             "journal" => Self::Journal,
@@ -37,8 +40,12 @@ pub fn text(topic: Topic) -> String {
         Topic::All => return USAGE.trim_end().to_owned(),
         Topic::Fake => return stripe_fake::cli::help("stripe-cli fake"),
         Topic::Request => (
-            |l| l.contains("get|post|delete"),
-            &["Sends one", "request options", "exit codes"],
+            |l| l.contains("] get"),
+            &["Sends one", "request options", "file options", "exit codes"],
+        ),
+        Topic::Upload => (
+            |l| l.contains("] upload"),
+            &["file options", "request options", "exit codes"],
         ),
         Topic::Webhook => (
             |l| l.contains("stripe-cli webhook"),

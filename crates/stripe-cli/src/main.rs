@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod files_cmd;
 mod help;
 mod journal_cmd;
 mod journal_print;
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
             output::out(&help::text(topic));
             Exit::Success
         }
-        Ok(Command::Request(request)) => run::request(request),
+        Ok(Command::Request(request)) => run::request(*request),
         Ok(Command::Fake(options)) => run::fake(*options),
         Ok(Command::Journal(journal)) => journal_cmd::run(journal),
         Ok(Command::WebhookSign(sign)) => webhook_cmd::sign(sign),

@@ -16,7 +16,7 @@ use crate::output::{self, Exit, Report};
 const EMBEDDED_KEY: &str = "sk_test_embedded";
 
 /// Either client, behind one interface.
-enum Driver {
+pub(crate) enum Driver {
     Blocking(stripe_ureq::Client),
     Async(tokio::runtime::Runtime, stripe_reqwest::Client),
 }
@@ -99,7 +99,11 @@ pub fn request(args: RequestArgs) -> Exit {
     };
     let builder = builder(&args, &key);
     // Everything is checked before anything starts or is sent.
-    if let Err(e) = config(builder.clone(), args.api_base.as_deref()) {
+    if let Err(e) = config(
+        builder.clone(),
+        args.api_base.as_deref(),
+        args.files_base.as_deref(),
+    ) {
         return usage(&e);
     }
     let mut _embedded: Option<ServerHandle> = None;
@@ -121,7 +125,12 @@ pub fn request(args: RequestArgs) -> Exit {
             }
         },
     };
-    let driver = match config(builder, Some(&base))
+    // The embedded fake serves the files host too.
+    let files_base = args
+        .files_base
+        .clone()
+        .or(_embedded.as_ref().map(|_| base.clone()));
+    let driver = match config(builder, Some(&base), files_base.as_deref())
         .map_err(|e| (Exit::Usage, e))
         .and_then(|c| {
             Driver::new(args.adapter, c, report).map_err(|e| (Exit::Failed, output::chain(&e)))
@@ -134,6 +143,13 @@ pub fn request(args: RequestArgs) -> Exit {
     };
     if args.all {
         return all(&driver, request.path(), report);
+    }
+    if let Some(file) = &args.files.file {
+        return crate::files_cmd::upload(&driver, request, file, report);
+    }
+    if let Some(output) = &args.files.output {
+        let request = crate::files_cmd::download_request(request, args.files.max_bytes);
+        return crate::files_cmd::download(&driver, request, output, report);
     }
     if let (Some(op), Some(db), Driver::Blocking(client)) = (&args.op, &args.db, &driver) {
         return crate::journal_cmd::post(client, request, op, db, report);
@@ -152,7 +168,7 @@ pub fn request(args: RequestArgs) -> Exit {
 }
 
 /// The exit status of an error, which the core classified.
-fn fail(error: &Error, report: Report) -> Exit {
+pub(crate) fn fail(error: &Error, report: Report) -> Exit {
     report.failure(error);
     match error.kind() {
         ErrorKind::InvalidRequest => Exit::Usage,
@@ -166,11 +182,15 @@ fn usage(message: &str) -> Exit {
     Exit::Usage
 }
 
-/// The request, built and checked by the core: `-d` pairs, then the `--data-raw` strings.
+/// The request, built and checked by the core: `-d` pairs (an upload's beside its file), then
+/// the `--data-raw` strings.
 fn build(args: &RequestArgs) -> Result<Request, String> {
-    let mut request = Request::new(args.method, &args.path)
-        .and_then(|r| r.with_params(&args.params))
-        .map_err(|e| e.to_string())?;
+    let mut request = match &args.files.file {
+        Some(file) => crate::files_cmd::upload_request(args, file)?,
+        None => Request::new(args.method, &args.path)
+            .and_then(|r| r.with_params(&args.params))
+            .map_err(|e| e.to_string())?,
+    };
     for raw in args.data_raw.iter().filter(|r| !r.is_empty()) {
         request = request
             .with_encoded_params(raw)
@@ -216,15 +236,26 @@ fn builder(args: &RequestArgs, key: &str) -> ConfigBuilder {
     builder
 }
 
-/// The configuration at `base` (Stripe's when none is given); its errors never show the key,
-/// nor an API base (which may carry credentials).
-fn config(builder: ConfigBuilder, base: Option<&str>) -> Result<Config, String> {
+/// The configuration at `base` and `files` (Stripe's when none is given); its errors never
+/// show the key, nor a base (which may carry credentials).
+fn config(
+    builder: ConfigBuilder,
+    base: Option<&str>,
+    files: Option<&str>,
+) -> Result<Config, String> {
     let builder = match base {
         Some(base) => builder.api_base(base),
         None => builder,
     };
+    let builder = match files {
+        Some(files) => builder.files_base(files),
+        None => builder,
+    };
     builder.build().map_err(|e| match e {
         stripe_core::ConfigError::ApiBase { reason, .. } => format!("invalid API base: {reason}"),
+        stripe_core::ConfigError::FilesBase { reason, .. } => {
+            format!("invalid files base: {reason}")
+        }
         stripe_core::ConfigError::SecretKey(problem) => format!("invalid secret key: {problem}"),
         other => other.to_string(),
     })

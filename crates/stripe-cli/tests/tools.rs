@@ -203,6 +203,7 @@ fn every_command_and_subcommand_answers_help_with_its_usage() {
         "get",
         "post",
         "delete",
+        "upload",
         "fake",
         "webhook sign",
         "webhook verify",

@@ -1,11 +1,14 @@
 //! [`Client`]: the blocking flavour, over any [`Transport`].
 
+use std::io::Write;
+
 use serde::Serialize;
 use stripe_core::{Error, Request, Response};
 
 use crate::pages::Pages;
 use crate::prepared::Prepared;
 use crate::shell::{Shell, Step};
+use crate::source::Source;
 use crate::transport::Transport;
 
 /// A blocking Stripe client: a [`Config`](stripe_core::Config), one session (seed, telemetry memory) and a
@@ -75,6 +78,41 @@ impl<T: Transport> Client<T> {
         self.prepare(request)?.run()
     }
 
+    /// Uploads a file ([`Request::upload`]) to the files base: its body `multipart/form-data`,
+    /// the file's bytes read from `source` as they are sent (never all in memory, unless the
+    /// source is bytes), under one idempotency key for every attempt. A retry reads the source
+    /// again ([`Source`] says how); one that can be read once is never retried. A source that
+    /// fails or gives fewer or more bytes than its length ends the call at once as
+    /// [`TransportError::Body`](stripe_core::TransportError::Body): nothing cut short is sent
+    /// whole. The answer is the file object, as any POST's.
+    ///
+    /// To persist the key first, set your own with
+    /// [`Request::with_idempotency_key`]: an upload is not [`prepare`](Client::prepare)d.
+    pub fn upload(&self, request: Request, source: Source) -> Result<Response, Error> {
+        let request =
+            crate::files::upload_request(request, source.file_len(), source.is_single_use())?;
+        let first = self
+            .shell
+            .start(request, self.transport.now(), self.transport.wall())?;
+        crate::files::run(&self.shell, &self.transport, first, Some(source), None)
+    }
+
+    /// Sends `request`, a GET (say, [`Request::file_contents`] of a file), and writes its 2xx body to
+    /// `to` as it comes, a chunk at a time, never all in memory; bounded by the request's
+    /// [`with_max_body_bytes`](Request::with_max_body_bytes), or the configuration's: past it
+    /// the call ends as [`ErrorKind::ResponseTooLarge`](stripe_core::ErrorKind::ResponseTooLarge)
+    /// (the writer then holds at most the bound). Another answer (4xx, 5xx) is read and
+    /// retried as any; a retry is made only while nothing is written: after that, a failure
+    /// ends the call as [`TransportError::Body`](stripe_core::TransportError::Body) (the writer
+    /// holds part of the file). The [`Response`]'s own body is then empty.
+    pub fn download(&self, request: Request, to: &mut dyn Write) -> Result<Response, Error> {
+        let request = crate::files::download_request(request)?;
+        let first = self
+            .shell
+            .start(request, self.transport.now(), self.transport.wall())?;
+        crate::files::run(&self.shell, &self.transport, first, None, Some(to))
+    }
+
     /// Drives a prepared call to its end.
     pub(crate) fn run(&self, prepared: Prepared<'_, Self>) -> Result<Response, Error> {
         let (mut drive, mut step) = self.shell.drive(prepared.into_call());
@@ -88,6 +126,7 @@ impl<T: Transport> Client<T> {
                     self.transport.sleep_until(until);
                     drive.woke(self.transport.now())
                 }
+                Step::SendStreamed(..) => return Err(crate::files::without_source()),
                 Step::Return(result) => return result,
             };
         }

@@ -76,11 +76,14 @@ macro_rules! shared_methods {
 
             /// Prepares the call without sending anything: read
             /// [`Prepared::idempotency_key`](crate::Prepared::idempotency_key), persist it, then
-            /// run it.
+            /// run it. An upload is sent by `upload` with its source, not prepared.
             pub fn prepare(
                 &self,
                 request: stripe_core::Request,
             ) -> Result<$crate::Prepared<'_, Self>, stripe_core::Error> {
+                if request.file().is_some() {
+                    return Err(crate::files::without_source());
+                }
                 let (call, first) =
                     self.shell
                         .start(request, self.transport.now(), self.transport.wall())?;

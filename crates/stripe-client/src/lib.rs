@@ -17,6 +17,11 @@
 //!   (and their async twins) GET a parsed
 //!   [`EventNotification`](stripe_core::webhook::EventNotification)'s full event and related
 //!   object, with its context as `Stripe-Context`.
+//! - Files: [`Client::upload`] streams a file from a [`Source`] as `multipart/form-data` to
+//!   the files base, one key for every attempt (a source that cannot be read again is never
+//!   retried); [`Client::download`] streams a 2xx body to a writer, bounded by a cap. Their
+//!   async twins take an [`AsyncSource`] and a writer. A transport streams them through
+//!   [`Transport::send_streamed`]; one that does not gets a buffered default (see there).
 //! - [`Client::with_retry_hook`]: told before each retry's sleep ([`RetryNotice`]).
 //! - One seed per client from the OS (never per call); [`Client::with_transport_and_seed`]
 //!   fixes it for deterministic runs. Telemetry (`X-Stripe-Client-Telemetry`) is remembered by
@@ -30,17 +35,23 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+mod async_source;
 mod blocking;
 mod common;
 #[cfg(feature = "webhook")]
 mod events;
+mod files;
+mod files_async;
 mod nonblocking;
 mod pages;
 mod prepared;
 mod seed;
 mod shell;
+mod source;
+mod streaming;
 mod transport;
 
+pub use async_source::{AsyncSource, UploadBody};
 pub use blocking::Client;
 /// The `bytes` crate a transport's bodies are made of, re-exported so that a custom transport
 /// needs no direct dependency on it.
@@ -53,14 +64,19 @@ pub use pages::{AsyncPages, Pages};
 pub use prepared::Prepared;
 pub use seed::fill_from_os;
 pub(crate) use seed::os_seed;
+pub use source::Source;
+pub use streaming::{
+    AsyncStreamAttempt, BoxError, Capped, ResponseBody, StreamAttempt, Streamed, read_capped,
+};
 pub use stripe_core::{self, Error, ErrorKind, Request, Response, RetryNotice};
 pub use transport::{AsyncTransport, Attempt, AttemptError, FromConfig, SendError, Transport};
 
 /// What a driver crate re-exports, so that its users need no other import for everyday use.
 pub mod exports {
     pub use crate as stripe_client;
+    pub use crate::{AsyncSource, Source};
     pub use stripe_core::{
-        self, Config, Error, ErrorKind, IdempotencyKey, Request, Response, RetryPolicy,
+        self, Config, Error, ErrorKind, FilePart, IdempotencyKey, Request, Response, RetryPolicy,
     };
 }
 

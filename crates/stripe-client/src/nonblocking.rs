@@ -2,10 +2,12 @@
 //! it needs no particular runtime (the transport brings its own sleep).
 
 use std::future::Future;
+use std::io::Write;
 
 use serde::Serialize;
 use stripe_core::{Error, Request, Response};
 
+use crate::async_source::AsyncSource;
 use crate::pages::AsyncPages;
 use crate::prepared::Prepared;
 use crate::shell::{Shell, Step};
@@ -92,6 +94,35 @@ impl<T: AsyncTransport> AsyncClient<T> {
         self.run(prepared).await
     }
 
+    /// Uploads a file, as [`Client::upload`](crate::Client::upload): the file's bytes streamed
+    /// from `source` ([`AsyncSource`]) as they are sent, one key for every attempt. Each
+    /// attempt, body included, is bounded by its instant with the transport's sleep.
+    pub async fn upload(&self, request: Request, source: AsyncSource) -> Result<Response, Error> {
+        let request =
+            crate::files::upload_request(request, source.file_len(), source.is_single_use())?;
+        let first = self
+            .shell
+            .start(request, self.transport.now(), self.transport.wall())?;
+        crate::files_async::run(&self.shell, &self.transport, first, Some(source), None).await
+    }
+
+    /// Sends `request`, a GET, and writes its 2xx body to `to` as it comes, as
+    /// [`Client::download`](crate::Client::download): bounded by the request's or the
+    /// configuration's cap, retried only while nothing is written. `to` is written from the
+    /// call's task as each chunk arrives: a buffer, a file on a local disk, a channel's sender;
+    /// keep it quick.
+    pub async fn download(
+        &self,
+        request: Request,
+        to: &mut (dyn Write + Send),
+    ) -> Result<Response, Error> {
+        let request = crate::files::download_request(request)?;
+        let first = self
+            .shell
+            .start(request, self.transport.now(), self.transport.wall())?;
+        crate::files_async::run(&self.shell, &self.transport, first, None, Some(to)).await
+    }
+
     /// Drives a prepared call to its end.
     ///
     /// Kept small on purpose, since every future that awaits it (the caller's own included)
@@ -114,6 +145,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         self.transport.sleep_until(until).await;
                         drive.woke(self.transport.now())
                     }
+                    Step::SendStreamed(..) => return Err(crate::files::without_source()),
                     Step::Return(result) => return result,
                 };
             }

@@ -7,9 +7,11 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use stripe_core::{
-    Action, Call, Config, Error, ErrorKind, Input, Request, Response, RetryNotice, Seed, Session,
+    Action, Call, Config, Error, ErrorKind, Input, Multipart, Request, Response, RetryNotice, Seed,
+    Session,
 };
 
+use crate::streaming::BoxError;
 use crate::transport::{Attempt, SendError};
 
 /// The retry hook of a client.
@@ -84,6 +86,9 @@ impl Shell {
 pub(crate) enum Step {
     /// Make the attempt, then [`Drive::sent`].
     Send(Attempt),
+    /// Make the attempt with its body streamed (an upload), then [`Drive::feed`]. Only a
+    /// drive of `upload` gets it: another ends the call with an error instead.
+    SendStreamed(Attempt, Box<Multipart>),
     /// Sleep until the instant, then [`Drive::woke`].
     Sleep(Instant),
     /// The call is over.
@@ -95,7 +100,7 @@ pub(crate) enum Step {
 pub(crate) struct Drive<'a> {
     shell: &'a Shell,
     call: Call,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<BoxError>,
 }
 
 impl Drive<'_> {
@@ -120,6 +125,14 @@ impl Drive<'_> {
         self.step(action)
     }
 
+    /// What happened to a streamed attempt, at `now`, with the cause when no answer came (the
+    /// transport's error, or the source's or the writer's).
+    pub(crate) fn feed(&mut self, now: Instant, input: Input, source: Option<BoxError>) -> Step {
+        self.source = source;
+        let action = self.call.handle(now, input);
+        self.step(action)
+    }
+
     /// The sleep is over, at `now`.
     #[inline]
     pub(crate) fn woke(&mut self, now: Instant) -> Step {
@@ -130,11 +143,12 @@ impl Drive<'_> {
     #[inline]
     fn step(&mut self, action: Action) -> Step {
         match action {
-            Action::Send { request, by } => Step::Send(Attempt::new(
-                request,
-                by,
-                self.shell.config.max_body_bytes(),
-            )),
+            Action::Send { request, by } => {
+                Step::Send(Attempt::new(request, by, self.call.max_body_bytes()))
+            }
+            Action::SendStreamed { request, by, body } => {
+                Step::SendStreamed(Attempt::new(request, by, self.call.max_body_bytes()), body)
+            }
             Action::Sleep { until, notice } => {
                 if let (Some(notice), Some(hook)) = (notice, &self.shell.on_retry) {
                     hook(&notice);
@@ -165,6 +179,9 @@ impl Drive<'_> {
             ErrorKind::Transport(_)
                 | ErrorKind::InvalidRequest
                 | ErrorKind::DeadlineExceeded {
+                    last_transport: Some(_)
+                }
+                | ErrorKind::NotReplayable {
                     last_transport: Some(_)
                 }
         );

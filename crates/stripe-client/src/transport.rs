@@ -4,27 +4,31 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
+use std::io::Read;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use stripe_core::{Config, Error, TransportError};
 
+use crate::streaming::{AsyncStreamAttempt, BoxError, ResponseBody, StreamAttempt, Streamed};
+
 /// One attempt to make: the request, with every header, the instant by which the attempt
 /// (connect, send, read the whole body) must be over, and the body cap. Everything in it was
-/// decided by the core.
+/// decided by the core. Its body is bytes, or (for an upload or a download, see
+/// [`Transport::send_streamed`]) a body to stream, if any.
 #[derive(Debug)]
-pub struct Attempt {
-    request: http::Request<Bytes>,
+pub struct Attempt<B = Bytes> {
+    request: http::Request<B>,
     by: Option<Instant>,
     max_body_bytes: usize,
 }
 
-impl Attempt {
+impl<B> Attempt<B> {
     /// An attempt of `request` to be over by `by`, reading at most `max_body_bytes` of the
     /// body (plus one). A driver of its own (see [`crate::Prepared::into_call`]) makes one from
     /// each `Action::Send` it sends through a transport.
     #[inline]
-    pub fn new(request: http::Request<Bytes>, by: Option<Instant>, max_body_bytes: usize) -> Self {
+    pub fn new(request: http::Request<B>, by: Option<Instant>, max_body_bytes: usize) -> Self {
         Self {
             request,
             by,
@@ -33,7 +37,7 @@ impl Attempt {
     }
     /// The request to send.
     #[inline]
-    pub fn request(&self) -> &http::Request<Bytes> {
+    pub fn request(&self) -> &http::Request<B> {
         &self.request
     }
     /// When the attempt must be over (`None`: the policy bounds neither attempts nor calls).
@@ -53,8 +57,16 @@ impl Attempt {
     }
     /// The request, to send it.
     #[inline]
-    pub fn into_request(self) -> http::Request<Bytes> {
+    pub fn into_request(self) -> http::Request<B> {
         self.request
+    }
+    /// The same attempt with its body made by `f`.
+    pub fn map_body<C>(self, f: impl FnOnce(B) -> C) -> Attempt<C> {
+        Attempt {
+            request: self.request.map(f),
+            by: self.by,
+            max_body_bytes: self.max_body_bytes,
+        }
     }
 }
 
@@ -76,6 +88,13 @@ impl<E> SendError<E> {
     /// The kind.
     pub fn kind(&self) -> TransportError {
         self.kind
+    }
+    /// The same kind, the error boxed (as [`Transport::send_streamed`] returns it).
+    pub fn boxed(self) -> SendError<BoxError>
+    where
+        E: StdError + Send + Sync + 'static,
+    {
+        SendError::new(self.kind, Box::new(self.error))
     }
     pub(crate) fn into_parts(self) -> (TransportError, E) {
         (self.kind, self.error)
@@ -176,6 +195,21 @@ pub trait Transport {
     fn header_room(&self) -> usize {
         0
     }
+
+    /// Sends an attempt whose request body, if it has one, is read from `attempt`'s reader as
+    /// it is sent (an upload: its `Content-Length` header is set; send exactly that), and
+    /// returns the response with its body unread, for the client to read as it comes (a
+    /// download, written to the caller's writer). The whole exchange, body included, is to be
+    /// over by [`Attempt::by`]; a 3xx is a response. A reader that fails makes the request
+    /// fail: never end a request whose body was cut short as if it were whole.
+    ///
+    /// By default the upload is read into memory and sent with [`Transport::send`], and the
+    /// answer read whole (up to [`Attempt::max_body_bytes`] + 1 bytes): a transport of your own
+    /// needs nothing more for uploads and downloads to work; overriding this keeps their
+    /// memory bounded (the drivers' transports do).
+    fn send_streamed(&self, attempt: StreamAttempt) -> Streamed<Box<dyn Read>> {
+        crate::streaming::buffered(self, attempt)
+    }
 }
 
 /// An async transport: the same four duties as [`Transport`], as futures that are `Send`.
@@ -205,6 +239,20 @@ pub trait AsyncTransport: Send + Sync {
     /// As [`Transport::header_room`].
     fn header_room(&self) -> usize {
         0
+    }
+
+    /// As [`Transport::send_streamed`]: the upload's body as an
+    /// [`UploadBody`](crate::UploadBody) (an
+    /// `http_body::Body` of its `Content-Length`), the response's body unread as a
+    /// [`ResponseBody`]. The client bounds the whole exchange by [`Attempt::by`] with
+    /// [`AsyncTransport::sleep_until`]. By default the upload is collected into memory and
+    /// sent with [`AsyncTransport::send`], and the answer read whole (up to
+    /// [`Attempt::max_body_bytes`] + 1 bytes).
+    fn send_streamed(
+        &self,
+        attempt: AsyncStreamAttempt,
+    ) -> impl Future<Output = Streamed<ResponseBody>> + Send {
+        crate::streaming::buffered_async(self, attempt)
     }
 }
 

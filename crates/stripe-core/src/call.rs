@@ -28,6 +28,7 @@ use http::StatusCode;
 use crate::advice::Advice;
 use crate::config::Config;
 use crate::failure::{Error, ErrorKind, TransportError};
+use crate::files::Multipart;
 use crate::key::IdempotencyKey;
 use crate::policy::RetryPolicy;
 use crate::request::{Method, Namespace, Request};
@@ -53,6 +54,20 @@ pub enum Action {
         /// When the attempt must be over: the attempt timeout, cut to the call's deadline.
         by: Option<Instant>,
     },
+    /// Send this request with its body streamed (an upload): [`Multipart::head`], then
+    /// exactly [`Multipart::file_len`] bytes of the caller's file, then [`Multipart::tail`],
+    /// the request's own body being empty (its `Content-Length` counts the whole); over by
+    /// `by`, as for `Send`. A source that gives fewer or more bytes, or fails, is
+    /// [`TransportError::Body`]: nothing short is ever sent whole.
+    SendStreamed {
+        /// The request, with every header; its body is `body`.
+        request: http::Request<Bytes>,
+        /// When the attempt must be over.
+        by: Option<Instant>,
+        /// The body around the file's bytes (boxed: the action of every other call stays
+        /// small).
+        body: Box<Multipart>,
+    },
     /// Sleep until the instant `until`, then feed back [`Input::Woke`].
     Sleep {
         /// When to wake.
@@ -73,6 +88,17 @@ pub enum Action {
 pub enum Input {
     /// A whole response arrived (status, headers, body bytes).
     Response(http::Response<Bytes>),
+    /// A response whose body the driver handed on as it came (a download written to the
+    /// caller's writer) instead of keeping it: its head, and how many bytes of the body were
+    /// read. A driver stops reading past the call's cap ([`Call::max_body_bytes`]): more than
+    /// the cap ends the call as [`ErrorKind::ResponseTooLarge`]. The call's [`Response`] then
+    /// has an empty body.
+    Streamed {
+        /// Status and headers.
+        head: http::response::Parts,
+        /// The body's bytes read.
+        len: u64,
+    },
     /// The attempt got no response.
     Transport(TransportError),
     /// The sleep asked for is over.
@@ -151,6 +177,10 @@ struct Inner {
     wire: Arc<Wire>,
     headers: CallHeaders,
     body: Bytes,
+    /// An upload's body around its file (`None` for every other request).
+    streamed: Option<Box<Multipart>>,
+    /// A body that cannot be sent twice: no retry.
+    single_use: bool,
     key: Option<IdempotencyKey>,
     policy: RetryPolicy,
     random: Random,
@@ -218,6 +248,11 @@ impl Call {
     pub fn is_over(&self) -> bool {
         matches!(self.0.state, State::Over)
     }
+    /// The largest answer accepted: the request's own bound, or the configuration's. A driver
+    /// reads at most one byte more.
+    pub fn max_body_bytes(&self) -> usize {
+        self.0.max_body_bytes
+    }
 }
 
 impl Inner {
@@ -233,13 +268,25 @@ impl Inner {
                 .idempotency_key
                 .unwrap_or_else(|| IdempotencyKey::generate(wall, &mut random))
         });
-        let uri = config.wire.uri(request.path).map_err(|path| {
-            Error::from(crate::RequestError::Path {
-                path,
-                reason: "does not make a valid URI with the API base",
-            })
-        })?;
         let options = request.options.map(|o| *o).unwrap_or_default();
+        let uri = config
+            .wire
+            .uri(options.host, request.path)
+            .map_err(|path| {
+                Error::from(crate::RequestError::Path {
+                    path,
+                    reason: "does not make a valid URI with the API base",
+                })
+            })?;
+        let (streamed, multipart, body) = match &options.file {
+            Some(file) => {
+                let mut boundary = [0u8; 16];
+                random.fill(&mut boundary);
+                let (body, headers) = Multipart::build(&request.body, file, boundary)?;
+                (Some(Box::new(body)), Some(Box::new(headers)), Bytes::new())
+            }
+            None => (None, None, Bytes::from(request.body)),
+        };
         let headers = CallHeaders {
             key: key.as_ref().map(|k| k.header_value().clone()),
             authorization: (options.api_key.as_ref())
@@ -248,6 +295,7 @@ impl Inner {
             account: options.stripe_account,
             context: options.stripe_context,
             json: request.namespace == Namespace::V2,
+            multipart,
             ..session
         };
         let mut call = Box::new(Self {
@@ -256,14 +304,16 @@ impl Inner {
             uri,
             wire: Arc::clone(&config.wire),
             headers,
-            body: Bytes::from(request.body),
+            body,
+            streamed,
+            single_use: options.single_use_body,
             key,
             policy: options.policy.unwrap_or_else(|| config.policy.clone()),
             random,
             started: now,
             wall_started: wall,
             attempts: 0,
-            max_body_bytes: config.max_body_bytes,
+            max_body_bytes: options.max_body_bytes.unwrap_or(config.max_body_bytes),
             state: State::Awaiting,
             last: None,
             attempt_started: now,
@@ -284,6 +334,7 @@ impl Inner {
     fn handle(&mut self, now: Instant, input: Input) -> Action {
         match (&self.state, input) {
             (State::Awaiting, Input::Response(resp)) => self.on_response(now, resp),
+            (State::Awaiting, Input::Streamed { head, len }) => self.on_streamed(now, head, len),
             (State::Awaiting, Input::Transport(e)) => self.on_transport(now, e),
             (State::Sleeping { until }, Input::Woke) => {
                 if now < *until {
@@ -328,9 +379,14 @@ impl Inner {
         *request.method_mut() = self.method.as_http();
         *request.uri_mut() = self.uri.clone();
         *request.headers_mut() = self.wire.headers(self.method, &self.headers);
-        Action::Send {
-            request,
-            by: self.attempt_by(now),
+        let by = self.attempt_by(now);
+        match &self.streamed {
+            None => Action::Send { request, by },
+            Some(body) => Action::SendStreamed {
+                request,
+                by,
+                body: body.clone(),
+            },
         }
     }
 
@@ -339,6 +395,20 @@ impl Inner {
         if bytes.len() > self.max_body_bytes {
             return self.too_large(parts);
         }
+        self.on_answer(now, parts, bytes)
+    }
+
+    /// A body handed on as it came: `len` bytes of it read.
+    #[cold]
+    #[inline(never)]
+    fn on_streamed(&mut self, now: Instant, head: http::response::Parts, len: u64) -> Action {
+        if usize::try_from(len).map_or(true, |len| len > self.max_body_bytes) {
+            return self.too_large(head);
+        }
+        self.on_answer(now, head, Bytes::new())
+    }
+
+    fn on_answer(&mut self, now: Instant, parts: http::response::Parts, bytes: Bytes) -> Action {
         let code = if parts.status.as_u16() >= 400 {
             response::error_code(&bytes)
         } else {
@@ -419,7 +489,10 @@ impl Inner {
         }
         self.last = Some(RetryReason::Transport(error));
         event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
-        if !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
+        // A body that could not be carried whole: the same source or writer again would not
+        // make it whole.
+        let body = error == TransportError::Body;
+        if body || !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
             return self.fail(ErrorKind::Transport(error), None);
         }
         self.schedule(now, None)
@@ -430,6 +503,13 @@ impl Inner {
     #[cold]
     #[inline(never)]
     fn schedule(&mut self, now: Instant, last: Option<Response>) -> Action {
+        let last_transport = match self.last {
+            Some(RetryReason::Transport(e)) if last.is_none() => Some(e),
+            _ => None,
+        };
+        if self.single_use {
+            return self.fail(ErrorKind::NotReplayable { last_transport }, last);
+        }
         let elapsed = now.saturating_duration_since(self.started);
         let retry_after = last.as_ref().and_then(|r| {
             let wall = self
@@ -442,10 +522,6 @@ impl Inner {
             .policy
             .wait(self.attempts, retry_after, &mut self.random);
         let wake_elapsed = elapsed.saturating_add(wait);
-        let last_transport = match self.last {
-            Some(RetryReason::Transport(e)) if last.is_none() => Some(e),
-            _ => None,
-        };
         if self.policy.deadline.is_some_and(|d| wake_elapsed > d) {
             return self.fail(ErrorKind::DeadlineExceeded { last_transport }, last);
         }

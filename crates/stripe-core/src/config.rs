@@ -16,6 +16,10 @@ use crate::wire::Wire;
 /// Stripe's API base.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 
+/// Stripe's files host: file uploads and the download of a file's contents go there
+/// ([`Host::Files`](crate::Host::Files)).
+pub const DEFAULT_FILES_BASE: &str = "https://files.stripe.com";
+
 /// The default cap on a response body: 16 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
@@ -33,6 +37,7 @@ pub enum Auth {
 #[derive(Clone)]
 pub struct Config {
     pub(crate) api_base: String,
+    pub(crate) files_base: String,
     pub(crate) secret_key: SecretKey,
     pub(crate) auth: Auth,
     pub(crate) policy: RetryPolicy,
@@ -50,6 +55,7 @@ impl Config {
     pub fn builder(secret_key: impl Into<String>) -> ConfigBuilder {
         ConfigBuilder {
             api_base: DEFAULT_API_BASE.to_owned(),
+            files_base: DEFAULT_FILES_BASE.to_owned(),
             secret_key: secret_key.into(),
             auth: Auth::Basic,
             stripe_version: None,
@@ -67,6 +73,10 @@ impl Config {
     /// The API base, without a trailing `/`.
     pub fn api_base(&self) -> &str {
         &self.api_base
+    }
+    /// The files base (uploads and file contents), without a trailing `/`.
+    pub fn files_base(&self) -> &str {
+        &self.files_base
     }
     /// The secret key (masked when printed).
     pub fn secret_key(&self) -> &SecretKey {
@@ -129,6 +139,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("api_base", &self.api_base)
+            .field("files_base", &self.files_base)
             .field("secret_key", &self.secret_key)
             .field("auth", &self.auth)
             .field("stripe_version", &self.wire.stripe_version)
@@ -147,6 +158,7 @@ impl fmt::Debug for Config {
 #[derive(Clone)]
 pub struct ConfigBuilder {
     api_base: String,
+    files_base: String,
     secret_key: String,
     auth: Auth,
     stripe_version: Option<String>,
@@ -174,6 +186,14 @@ impl ConfigBuilder {
     #[must_use]
     pub fn api_base(mut self, base: impl Into<String>) -> Self {
         self.api_base = base.into();
+        self
+    }
+    /// Another files base, checked as the API base is: where uploads (`POST /v1/files`) and
+    /// the contents of files go (default `https://files.stripe.com`). A fake Stripe serves both
+    /// on one address: give it its address here too.
+    #[must_use]
+    pub fn files_base(mut self, base: impl Into<String>) -> Self {
+        self.files_base = base.into();
         self
     }
     /// Send the key as `Authorization: Bearer` instead of Basic.
@@ -243,7 +263,19 @@ impl ConfigBuilder {
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<Config, ConfigError> {
         let secret_key = SecretKey::new(self.secret_key)?;
-        let api_base = check_api_base(&self.api_base, self.allow_insecure_http)?;
+        let api_base = check_base(&self.api_base, self.allow_insecure_http).map_err(|reason| {
+            ConfigError::ApiBase {
+                base: self.api_base.clone(),
+                reason,
+            }
+        })?;
+        let files_base =
+            check_base(&self.files_base, self.allow_insecure_http).map_err(|reason| {
+                ConfigError::FilesBase {
+                    base: self.files_base.clone(),
+                    reason,
+                }
+            })?;
         let header = |name: &'static str, v: Option<String>, spaces: bool| {
             v.map(|v| {
                 check_header_value(&v, spaces, MAX_HEADER_LEN)
@@ -268,7 +300,7 @@ impl ConfigBuilder {
         self.policy.validate().map_err(ConfigError::Policy)?;
         let authorization = authorization(&secret_key, self.auth);
         let wire = Wire::new(
-            &api_base,
+            [&api_base, &files_base],
             authorization,
             user_agent,
             [stripe_version, stripe_account, stripe_context],
@@ -279,6 +311,7 @@ impl ConfigBuilder {
         })?;
         Ok(Config {
             api_base,
+            files_base,
             secret_key,
             auth: self.auth,
             policy: self.policy,
@@ -324,20 +357,16 @@ fn base64(input: &[u8]) -> String {
     out
 }
 
-fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
-    let fail = |reason| ConfigError::ApiBase {
-        base: base.to_owned(),
-        reason,
-    };
+/// The base without its trailing `/`, or why it cannot be one (the API base and the files base
+/// alike).
+fn check_base(base: &str, allow_insecure_http: bool) -> Result<String, &'static str> {
     if base.bytes().any(|b| !b.is_ascii_graphic()) {
-        return Err(fail(
-            "holds whitespace, a control character or a non-ASCII byte",
-        ));
+        return Err("holds whitespace, a control character or a non-ASCII byte");
     }
-    let uri: http::Uri = base.parse().map_err(|_| fail("is not a URL"))?;
-    let authority = uri.authority().ok_or_else(|| fail("has no host"))?;
+    let uri: http::Uri = base.parse().map_err(|_| "is not a URL")?;
+    let authority = uri.authority().ok_or("has no host")?;
     if authority.as_str().contains('@') {
-        return Err(fail("carries credentials"));
+        return Err("carries credentials");
     }
     // A port the URI parser takes but no socket has (`:99999`, `:0`) would have a client
     // connect to its scheme's default port instead, the secret key with it.
@@ -347,20 +376,20 @@ fn check_api_base(base: &str, allow_insecure_http: bool) -> Result<String, Confi
         .unwrap_or("");
     let port = port.strip_prefix(':').unwrap_or("");
     if !port.is_empty() && port.parse::<u16>().ok().is_none_or(|p| p == 0) {
-        return Err(fail("has a port out of range (1 to 65535)"));
+        return Err("has a port out of range (1 to 65535)");
     }
     if uri.query().is_some() || base.contains('#') {
-        return Err(fail("carries a query or a fragment"));
+        return Err("carries a query or a fragment");
     }
     match uri.scheme_str() {
         Some("https") => {}
         Some("http") if allow_insecure_http || is_loopback(authority.host()) => {}
         Some("http") => {
-            return Err(fail(
+            return Err(
                 "is http:// to a host that is not loopback; the key would travel in clear text (allow_insecure_http to insist)",
-            ));
+            );
         }
-        _ => return Err(fail("scheme must be https (or http to loopback)")),
+        _ => return Err("scheme must be https (or http to loopback)"),
     }
     Ok(base.trim_end_matches('/').to_owned())
 }

@@ -15,6 +15,8 @@ pub enum HeaderProblem {
     Whitespace,
     /// The value is longer than allowed.
     TooLong,
+    /// The text holds a control character (a file name, where other text is allowed).
+    Control,
 }
 
 impl fmt::Display for HeaderProblem {
@@ -24,6 +26,7 @@ impl fmt::Display for HeaderProblem {
             Self::ControlOrNonAscii => "holds a control character or a non-ASCII byte",
             Self::Whitespace => "holds whitespace",
             Self::TooLong => "is too long",
+            Self::Control => "holds a control character",
         })
     }
 }
@@ -37,6 +40,13 @@ pub enum ConfigError {
     /// The API base is not an absolute `https://` URL (or `http://` to a loopback host) with
     /// a port from 1 to 65535, if it names one.
     ApiBase {
+        /// The rejected base.
+        base: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// The files base is unusable, for the reasons an API base would be.
+    FilesBase {
         /// The rejected base.
         base: String,
         /// Why it was rejected.
@@ -59,6 +69,7 @@ impl fmt::Display for ConfigError {
         match self {
             Self::SecretKey(p) => write!(f, "the secret key {p}"),
             Self::ApiBase { base, reason } => write!(f, "API base {base:?}: {reason}"),
+            Self::FilesBase { base, reason } => write!(f, "files base {base:?}: {reason}"),
             Self::Header { name, problem } => write!(f, "the {name} header value {problem}"),
             Self::Policy(why) => write!(f, "retry policy: {why}"),
         }
@@ -103,6 +114,16 @@ pub enum RequestError {
     },
     /// A per-request retry policy contradicts itself (for example `max_tries` of 0).
     Policy(&'static str),
+    /// An upload's file name or content type is unusable (see
+    /// [`FilePart`](crate::FilePart)).
+    File {
+        /// `"file name"` or `"content type"`.
+        what: &'static str,
+        /// What is wrong with it.
+        problem: HeaderProblem,
+    },
+    /// A file upload or download cannot be sent as asked: why.
+    Files(&'static str),
 }
 
 impl fmt::Display for RequestError {
@@ -126,6 +147,8 @@ impl fmt::Display for RequestError {
                 "the path with its query is {len} bytes, more than the {max} accepted"
             ),
             Self::Policy(why) => write!(f, "retry policy: {why}"),
+            Self::File { what, problem } => write!(f, "the upload's {what} {problem}"),
+            Self::Files(why) => write!(f, "files: {why}"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! [`Error`]: the one error type a caller matches on. Every outcome that is not an HTTP answer
-//! to hand over: invalid input (nothing sent), no response, retries exhausted, deadline, an
-//! expired key, a wait too long to honour, an oversized body, an unusable list page. A POST's
-//! error carries its idempotency key to persist.
+//! to hand over: invalid input (nothing sent), no response (a body not carried whole
+//! included), retries exhausted, deadline, an expired key, a wait too long to honour, a retry a
+//! single-use body cannot make, an oversized body, an unusable list page. A POST's error
+//! carries its idempotency key to persist.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -30,6 +31,13 @@ pub enum TransportError {
     /// carry): nothing was sent, and no retry would do otherwise. The call fails at once as
     /// [`ErrorKind::InvalidRequest`], the transport's error as its source.
     Refused,
+    /// A body could not be carried whole, and the same source or writer again would not make
+    /// it whole: an upload's source failed or gave fewer or more bytes than its length (the
+    /// request was cut short, so Stripe did not act on it), or a download's writer failed, or
+    /// the connection failed after part of the file was written. The call fails at once as
+    /// [`ErrorKind::Transport`], the source's, the writer's or the connection's error as its
+    /// source; a POST's key inside, safe to send again with a new source.
+    Body,
 }
 
 impl fmt::Display for TransportError {
@@ -39,6 +47,7 @@ impl fmt::Display for TransportError {
             Self::Timeout => "timed out",
             Self::Io => "connection failed",
             Self::Refused => "the transport refused to build the request",
+            Self::Body => "the body could not be carried whole",
         })
     }
 }
@@ -77,6 +86,15 @@ pub enum ErrorKind {
     WaitTooLong {
         /// The wait the policy asked for.
         wait: Duration,
+    },
+    /// The request's body can be sent once only
+    /// ([`Request::with_single_use_body`](crate::Request::with_single_use_body): an upload
+    /// from a source that cannot be read again), and the last attempt's outcome asked for a
+    /// retry, which was not made. `last_transport` is set if that attempt got no response;
+    /// otherwise see [`Error::response`]. The key is inside: send again with a new source.
+    NotReplayable {
+        /// The transport error of the last attempt, if it got no response.
+        last_transport: Option<TransportError>,
     },
     /// The response body was larger than the configured cap; status and headers are kept.
     ResponseTooLarge {
@@ -253,6 +271,9 @@ impl fmt::Display for Error {
             ErrorKind::Transport(_) => f.write_str("no response from Stripe")?,
             ErrorKind::RetriesExhausted => f.write_str("retries exhausted")?,
             ErrorKind::DeadlineExceeded { .. } => f.write_str("deadline exceeded")?,
+            ErrorKind::NotReplayable { .. } => {
+                f.write_str("not retried: the upload's source can be read once only, and was read")?
+            }
             ErrorKind::KeyExpired { age } => write!(
                 f,
                 "idempotency key is {} h old, past Stripe's 24 h",
@@ -303,6 +324,9 @@ impl StdError for Error {
         match &self.0.kind {
             ErrorKind::Transport(e)
             | ErrorKind::DeadlineExceeded {
+                last_transport: Some(e),
+            }
+            | ErrorKind::NotReplayable {
                 last_transport: Some(e),
             } => Some(e),
             _ => None,

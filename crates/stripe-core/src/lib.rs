@@ -19,6 +19,14 @@
 //!   silently reused.
 //! - Retries ([`RetryPolicy`]): the table below, `max_tries`, backoff, `Retry-After`, a deadline.
 //! - [`Advice`] on every final outcome: what the caller should do next.
+//! - Files: [`Request::upload`] is `POST /v1/files` to the files base
+//!   ([`Config::files_base`], [`Host::Files`]) as `multipart/form-data`: the core writes the
+//!   text parts, the file part's headers and the closing boundary ([`Multipart`]; the boundary
+//!   drawn from the call's seed) and the `Content-Type` and `Content-Length` of the whole, and
+//!   asks the driver to stream the file's bytes between them ([`Action::SendStreamed`]), the
+//!   same bytes and key on every attempt. [`Request::file_contents`] is the download's GET; a
+//!   driver that hands the body on as it comes says so with [`Input::Streamed`], held to the
+//!   request's own cap ([`Request::with_max_body_bytes`]).
 //!
 //! ## Out of scope
 //! Sockets, TLS, DNS, clocks, sleeping, global randomness, async runtimes: the driver owns
@@ -43,6 +51,8 @@
 //! | 5xx on a v2 POST or DELETE | yes (a replay does not end it: Stripe finishes the work on a retry) | no | yes | same |
 //! | other 4xx, 2xx, 3xx | no | no | no | - |
 //! | transport error, any method | yes | no (the error carries the key) | yes | same |
+//! | [`TransportError::Body`]: a body not carried whole (an upload's source failed or lied about its length; a download's writer failed or holds part of it) | never: the call ends at once | never | never | - |
+//! | any answer above that would be retried, on a single-use body ([`Request::with_single_use_body`]: an upload whose source cannot be read again) | never: the call ends as [`ErrorKind::NotReplayable`] with the last answer or transport error, the key inside | never | never | - |
 //!
 //! Why v1 and v2 differ on a 5xx (Stripe's idempotency docs): "For API v1, Stripe saves the
 //! status code and body of the first request made with a given idempotency key [...]. Retries
@@ -72,6 +82,8 @@
 //! | other 4xx (400, 401, 403, 404, `idempotency_error`: [`ErrorType::Idempotency`]), 1xx, 3xx | `NewKeyAfterFix` | `NewKeyAfterFix` | `FixRequest` |
 //! | a key older than 24 h | `Reconcile` | `Reconcile` | - |
 //! | a 2xx body over the cap | `Reconcile` (its replay would be over the cap too) | `RetrySameKey` | `FixRequest` |
+//! | a body not carried whole ([`TransportError::Body`]: an upload cut short, a download cut after part of it was written) | `RetrySameKey` (with a new source: a request cut short did nothing) | `RetrySameKey` | `Retry` (into a new writer) |
+//! | a retry due on a single-use body ([`ErrorKind::NotReplayable`]) | as the last answer's row (no response: `RetrySameKey`) | as the last answer's row | - |
 //! | a wait too long to honour ([`ErrorKind::WaitTooLong`]) | as the last answer's row | as the last answer's row | as the last answer's row |
 //! | invalid input (nothing sent) | `FixRequest` | `FixRequest` | `FixRequest` |
 //!
@@ -108,6 +120,12 @@
 //! - A request the transport refuses to build (a URL its HTTP client cannot carry): nothing was
 //!   sent, so the call ends at once as [`ErrorKind::InvalidRequest`] with the transport's error
 //!   as its source ([`TransportError::Refused`]).
+//! - Files: a files base refused as an API base would be ([`ConfigError::FilesBase`]); a file
+//!   name that is empty, over 255 bytes or holds a control character, a content type that is
+//!   not visible ASCII and spaces or is over 255 bytes ([`RequestError::File`]); a file id that
+//!   is not letters, digits and `_` ([`Request::file_contents`], [`RequestError::Path`]); an
+//!   upload whose file's length was never given, a length given to a request that is no
+//!   upload, a multipart body whose length would pass `u64` ([`RequestError::Files`]).
 //!
 //! ## The driver loop
 //! A [`Session`] owns what spans calls (config, seed, telemetry memory) and starts each
@@ -177,6 +195,7 @@ mod call;
 mod config;
 mod error;
 mod failure;
+mod files;
 mod key;
 pub mod list;
 pub mod params;
@@ -195,12 +214,15 @@ mod wire;
 
 pub use advice::Advice;
 pub use call::{Action, Call, Input, RetryNotice, RetryReason};
-pub use config::{Auth, Config, ConfigBuilder, DEFAULT_API_BASE, DEFAULT_MAX_BODY_BYTES};
+pub use config::{
+    Auth, Config, ConfigBuilder, DEFAULT_API_BASE, DEFAULT_FILES_BASE, DEFAULT_MAX_BODY_BYTES,
+};
 pub use error::{ConfigError, HeaderProblem, ParamsError, RequestError};
 pub use failure::{Error, ErrorKind, TransportError};
+pub use files::{FilePart, Multipart};
 pub use key::{IdempotencyKey, KEY_LIFETIME};
 pub use policy::{Backoff, Retry5xxPost, Retry429, RetryPolicy};
-pub use request::{MAX_PATH_BYTES, Method, Namespace, Request};
+pub use request::{Host, MAX_PATH_BYTES, Method, Namespace, Request};
 pub use response::{ApiError, ErrorType, Response};
 pub use secret::SecretKey;
 pub use seed::Seed;

@@ -6,6 +6,7 @@ use http::HeaderValue;
 use serde::Serialize;
 
 use crate::error::{MAX_HEADER_LEN, RequestError, stripe_account, visible_header};
+use crate::files::FilePart;
 use crate::key::IdempotencyKey;
 use crate::params;
 use crate::path;
@@ -63,6 +64,19 @@ impl Namespace {
             Method::Get => false,
         }
     }
+}
+
+/// Which of Stripe's hosts a request goes to: the API base, or the files base (uploads, and the
+/// contents of files). Both are the [`Config`](crate::Config)'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Host {
+    /// The API base (`https://api.stripe.com`): every request but the two below.
+    #[default]
+    Api,
+    /// The files base (`https://files.stripe.com`): `POST /v1/files` and
+    /// `GET /v1/files/{id}/contents`.
+    Files,
 }
 
 impl Method {
@@ -135,6 +149,11 @@ pub(crate) struct Options {
     pub(crate) stripe_account: Option<HeaderValue>,
     pub(crate) stripe_context: Option<HeaderValue>,
     pub(crate) policy: Option<RetryPolicy>,
+    pub(crate) host: Host,
+    /// An upload's file part: its body is `multipart/form-data`.
+    pub(crate) file: Option<FilePart>,
+    pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) single_use_body: bool,
 }
 
 /// The longest path with its query a request may have (GET and DELETE params go there).
@@ -303,12 +322,40 @@ impl Request {
         Ok(self)
     }
 
-    fn options_mut(&mut self) -> &mut Options {
+    /// Sends this request to `host`'s base (the API base by default).
+    #[must_use]
+    pub fn with_host(mut self, host: Host) -> Self {
+        if host != Host::Api || self.options.is_some() {
+            self.options_mut().host = host;
+        }
+        self
+    }
+
+    /// Accepts answers of at most `max` bytes for this request instead of the configuration's
+    /// [`max_body_bytes`](crate::Config::max_body_bytes): a download's bound (a larger body
+    /// ends the call as [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge)).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, max: usize) -> Self {
+        self.options_mut().max_body_bytes = Some(max);
+        self
+    }
+
+    /// Says that this request's body can be sent once only (an upload read from a source that
+    /// cannot be read again): the call then makes no retry; where the policy would retry, it
+    /// ends as [`ErrorKind::NotReplayable`](crate::ErrorKind::NotReplayable), the key inside,
+    /// rather than send a body that could not be whole.
+    #[must_use]
+    pub fn with_single_use_body(mut self) -> Self {
+        self.options_mut().single_use_body = true;
+        self
+    }
+
+    pub(crate) fn options_mut(&mut self) -> &mut Options {
         self.options.get_or_insert_with(Box::default)
     }
 
     /// A request option, if set.
-    fn option<T>(&self, get: impl Fn(&Options) -> Option<&T>) -> Option<&T> {
+    pub(crate) fn option<T>(&self, get: impl Fn(&Options) -> Option<&T>) -> Option<&T> {
         self.options.as_deref().and_then(get)
     }
 
@@ -326,9 +373,22 @@ impl Request {
         &self.path
     }
     /// The body: form-encoded for a v1 POST, a JSON object for a v2 POST (`{}` without
-    /// params), empty for GET and DELETE.
+    /// params), empty for GET and DELETE. For an upload, its text parts in form encoding (sent
+    /// as parts of the multipart body).
     pub fn body(&self) -> &str {
         &self.body
+    }
+    /// The host this request goes to.
+    pub fn host(&self) -> Host {
+        self.options.as_deref().map_or(Host::Api, |o| o.host)
+    }
+    /// The bound on this request's answer, if it has its own.
+    pub fn max_body_bytes(&self) -> Option<usize> {
+        self.options.as_deref().and_then(|o| o.max_body_bytes)
+    }
+    /// Whether the body can be sent once only ([`Request::with_single_use_body`]).
+    pub fn is_single_use_body(&self) -> bool {
+        self.options.as_deref().is_some_and(|o| o.single_use_body)
     }
     /// The caller-supplied idempotency key, if any.
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
@@ -386,6 +446,8 @@ impl fmt::Debug for Request {
                 "stripe_context",
                 &self.option(|o| o.stripe_context.as_ref()),
             )
+            .field("host", &self.host())
+            .field("file", &self.file())
             .finish_non_exhaustive()
     }
 }

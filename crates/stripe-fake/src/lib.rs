@@ -4,8 +4,9 @@
 //! - [`Model`]: a **pure**, deterministic model of a Stripe test-mode account. No sockets, no
 //!   clock of its own (every call takes `now: SystemTime`), identifiers derived from a seed and a
 //!   counter. It takes `http::Request<Bytes>` (form-encoded bodies in Stripe's bracket notation,
-//!   JSON bodies for API v2, query strings for GET) and returns `http::Response<Bytes>` with Stripe's JSON shapes, a
-//!   `request-id` header on every response and `content-type: application/json`.
+//!   JSON bodies for API v2, `multipart/form-data` for a file upload, query strings for GET) and
+//!   returns `http::Response<Bytes>` with Stripe's JSON shapes (a file's contents as its bytes),
+//!   a `request-id` header on every response and `content-type: application/json`.
 //! - [`FaultPlan`]: which requests get which fault (429/409/5xx before executing, 500 after
 //!   executing, dropped connection before or after executing, delay, hang, late delivery), as
 //!   ordered rules or a seeded random mode; [`Model::apply`] turns a fault into an [`Outcome`]
@@ -51,6 +52,7 @@
 //! | `GET /v1/invoices/upcoming` | `customer`, `subscription`; `subscription_items[N][...]`, `subscription_proration_behavior`, `subscription_proration_date` preview a change; no id, as Stripe's |
 //! | `POST /v1/invoiceitems`, `GET /v1/invoiceitems`, `GET/POST/DELETE /v1/invoiceitems/:id` | a one-time `price` and `quantity`, an `amount` (negative credits), or `unit_amount`; pending, or on a draft `invoice`; `subscription`, `period`; lists by `customer`, `invoice`, `pending` |
 //! | `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions`, `GET /v1/checkout/sessions/:id`, `GET .../:id/line_items`, `POST .../:id/expire` | `mode` `payment`, `setup` or `subscription`; `line_items[i]` with a `price` or `price_data` (a new inactive price) and `quantity`; `customer` or `customer_email`, `customer_creation`; `payment_intent_data` / `setup_intent_data` / `subscription_data` (`description`, `metadata`, `trial_period_days`, `trial_end`) passed on; `expires_at`; `expand[]=line_items`; lists by `customer`, `payment_intent`, `customer_details[email]` |
+//! | `POST /v1/files`, `GET /v1/files`, `GET /v1/files/:id`, `GET /v1/files/:id/contents` | Stripe's files host, served on the same address: an upload is `multipart/form-data` (`purpose`, the `file` part; `file_link_data` accepted, no link made), at most its purpose's size (Stripe's guide: 512 KB for logos and icons, 4 MB signatures, 5 MB dispute evidence, 16 MB the rest; "MB" read as MiB), a 400 past it; the server refuses a body past 16 MB with a 413 before the model sees it; `type` from the file name or content type, `url` for the purposes Stripe lets download; lists by `purpose`; the contents answer the bytes uploaded with their type (not in the spec: not JSON) |
 //! | `POST /v2/core/accounts`, `GET /v2/core/accounts`, `GET/POST /v2/core/accounts/:id` | API v2; `metadata` merged (`null` removes a key); `configuration` kept as sent, its keys `applied_configurations` |
 //! | `GET /v2/core/events`, `GET /v2/core/events/:id` | API v2 events of v2 objects (`v2.core.account.created|updated`), `object_id`, `limit`, `page` |
 //! | `POST /v2/core/event_destinations`, `GET /v2/core/event_destinations`, `GET/POST/DELETE /v2/core/event_destinations/:id`, `POST .../:id/enable`, `.../disable` | API v2; `webhook_endpoint`, `amazon_eventbridge` or `azure_event_grid`; a webhook endpoint's `signing_secret` and `url` only when `include` names them; a keyed `DELETE` retried answers the deletion again |

@@ -8,6 +8,8 @@ mod billing_tour;
 #[path = "spec/checkout_tour.rs"]
 mod checkout_tour;
 mod common;
+#[path = "spec/files_tour.rs"]
+mod files_tour;
 #[path = "spec/subscriptions_tour.rs"]
 mod subscriptions_tour;
 #[path = "spec/validate.rs"]
@@ -404,6 +406,7 @@ fn run_tour() -> Tour {
     billing_tour::run(&mut t);
     subscriptions_tour::run(&mut t);
     checkout_tour::run(&mut t);
+    files_tour::run(&mut t);
     t
 }
 

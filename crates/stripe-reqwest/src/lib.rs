@@ -17,6 +17,9 @@
 //! - A request under the API base carries the `Host` header hyper would write, made once, in
 //!   a header map the core sizes for it ([`stripe_client::AsyncTransport::header_room`]), so
 //!   that neither it nor reqwest's look-up of its default headers regrows the map.
+//! - Uploads and downloads are streamed (`AsyncTransport::send_streamed`): the client's
+//!   `UploadBody` wrapped as reqwest's body, the answer's body left unread for the client, which
+//!   bounds the whole exchange with the transport's sleep.
 //! - Sleeping uses Tokio's timer (to a tick before the instant, then yielding until it): calls
 //!   need a Tokio runtime with the timer (current-thread or multi-thread). The futures are
 //!   `Send`.

@@ -5,7 +5,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use stripe_client::{AsyncTransport, Attempt, FromConfig, SendError};
+use stripe_client::{AsyncStreamAttempt, AsyncTransport, Attempt, FromConfig, SendError};
+use stripe_client::{ResponseBody, Streamed};
 use stripe_core::{Config, Error, TransportError};
 
 /// The reqwest transport: a `reqwest::Client` that follows no redirect. Cloning shares the
@@ -34,8 +35,8 @@ impl Origin {
         let base: http::Uri = api_base.parse().ok()?;
         let (scheme, authority) = (base.scheme()?, base.authority()?);
         let url = reqwest::Url::parse(&format!("{scheme}://{authority}/")).ok()?;
-        let port = url.port().map_or(String::new(), |p| format!(":{p}"));
-        let host = format!("{}{port}", url.host_str()?).try_into().ok()?;
+        // Its port only if not the scheme's default, as `Url` keeps it.
+        let host = url.authority().try_into().ok()?;
         Some(Self { base, url, host })
     }
 
@@ -59,25 +60,23 @@ impl Origin {
 }
 
 /// The reqwest request of `request` (reqwest's own conversion, and its error, for a URI it
-/// refuses). A GET or DELETE goes without a body, as a plain client sends it (no
-/// `content-length: 0`); a POST always declares its length.
+/// refuses), with its body if it has one: a GET or DELETE goes without a body, as a plain client
+/// sends it (no `content-length: 0`); a POST always declares its length.
 #[inline]
 fn convert(
     origin: Option<&Origin>,
-    request: http::Request<Bytes>,
+    request: http::Request<Option<reqwest::Body>>,
 ) -> reqwest::Result<reqwest::Request> {
     let (mut parts, body) = request.into_parts();
     let url = origin.and_then(|o| o.route(&mut parts));
     let Some(url) = url.or_else(|| reqwest::Url::parse(&parts.uri.to_string()).ok()) else {
-        return reqwest::Request::try_from(http::Request::from_parts(parts, body));
+        let request = http::Request::from_parts(parts, body.unwrap_or_default());
+        return reqwest::Request::try_from(request);
     };
-    let post = parts.method == reqwest::Method::POST;
     let mut out = reqwest::Request::new(parts.method, url);
     *out.headers_mut() = parts.headers;
     *out.version_mut() = parts.version;
-    if post || !body.is_empty() {
-        *out.body_mut() = Some(body.into());
-    }
+    *out.body_mut() = body;
     Ok(out)
 }
 
@@ -119,18 +118,56 @@ impl AsyncTransport for Reqwest {
         attempt: Attempt,
     ) -> impl Future<Output = Result<http::Response<Bytes>, SendError<AttemptError>>> + Send {
         let (max_body_bytes, by) = (attempt.max_body_bytes(), attempt.by());
-        let pending = convert(self.origin.as_deref(), attempt.into_request())
-            .map(|request| self.http.execute(request));
+        let post = attempt.request().method() == http::Method::POST;
+        let request = (attempt.into_request()).map(|b| (post || !b.is_empty()).then(|| b.into()));
+        let pending = convert(self.origin.as_deref(), request).map(|r| self.http.execute(r));
         async move {
             // The whole attempt, body included, is bounded: a timer of our own rather than
             // reqwest's request timeout, which costs an extension map and a boxed timer more.
-            let read = read(pending, max_body_bytes);
+            // The body is read chunk by chunk, which keeps this future small (it is boxed for
+            // every attempt, and an allocation of a kilobyte or more makes the allocator tidy
+            // its free lists each time); a body that comes in one chunk is kept as it came.
+            let read = async {
+                let mut response = pending?.await?;
+                let mut body = stripe_client::Capped::new(max_body_bytes);
+                while !body.is_full()
+                    && let Some(chunk) = response.chunk().await?
+                {
+                    body.push(chunk);
+                }
+                let mut out = http::Response::new(body.into_bytes());
+                *out.status_mut() = response.status();
+                *out.version_mut() = response.version();
+                *out.headers_mut() = std::mem::take(response.headers_mut());
+                Ok(out)
+            };
             let result = match by {
                 Some(by) => (tokio::time::timeout_at(by.into(), read).await)
                     .unwrap_or(Err(AttemptError::TimedOut)),
                 None => read.await,
             };
-            result.map_err(|e| SendError::new(classify(&e), e))
+            result.map_err(fail)
+        }
+    }
+
+    /// `Host` (see `Origin`), and one more: reqwest looks up each of its default headers
+    /// with `HeaderMap::entry`, which first makes room for one.
+    fn header_room(&self) -> usize {
+        2
+    }
+
+    /// The body wrapped as it is (its length declared by the core), the answer's body left
+    /// unread; the client bounds the whole exchange with [`Reqwest::sleep_until`].
+    fn send_streamed(
+        &self,
+        attempt: AsyncStreamAttempt,
+    ) -> impl Future<Output = Streamed<ResponseBody>> + Send {
+        let request = attempt.into_request().map(|b| b.map(reqwest::Body::wrap));
+        let pending = convert(self.origin.as_deref(), request).map(|r| self.http.execute(r));
+        async move {
+            let response = async { pending?.await }.await;
+            let response = response.map_err(|e| fail(e.into()).boxed())?;
+            Ok(http::Response::from(response).map(ResponseBody::new))
         }
     }
 
@@ -138,12 +175,6 @@ impl AsyncTransport for Reqwest {
     /// may wake a tick later still: a sleep to `until` could end two milliseconds late. So it
     /// sleeps to a tick before, and yields to other tasks until the instant is reached (at most
     /// about a millisecond, once per retry).
-    /// `Host` (see `Origin`), and one more: reqwest looks up each of its default headers
-    /// with `HeaderMap::entry`, which first makes room for one.
-    fn header_room(&self) -> usize {
-        2
-    }
-
     async fn sleep_until(&self, until: Instant) {
         if let Some(early) = until.checked_sub(Duration::from_millis(1)) {
             tokio::time::sleep_until(early.into()).await;
@@ -154,45 +185,15 @@ impl AsyncTransport for Reqwest {
     }
 }
 
-/// The whole response, at most `max_body_bytes` + 1 bytes of its body (reading stops once more
-/// than the cap came). A body that comes in one chunk is kept as it came (no copy). Chunk by
-/// chunk keeps this future small: it is boxed for every attempt, and an allocation of a
-/// kilobyte or more makes the allocator tidy its free lists each time.
-async fn read(
-    pending: Result<impl Future<Output = reqwest::Result<reqwest::Response>>, reqwest::Error>,
-    max_body_bytes: usize,
-) -> Result<http::Response<Bytes>, AttemptError> {
-    let mut response = pending?.await?;
-    // The first chunk as it came; from a second on, all of them joined, up to the cap + 1.
-    let limit = max_body_bytes.saturating_add(1);
-    let (mut first, mut all) = (Bytes::new(), Vec::new());
-    while first.len().max(all.len()) < limit {
-        match response.chunk().await? {
-            Some(chunk) if first.is_empty() && all.is_empty() => first = chunk,
-            Some(chunk) => {
-                all.extend_from_slice(&std::mem::take(&mut first));
-                all.extend_from_slice(&chunk[..chunk.len().min(limit - all.len())]);
-            }
-            None => break,
-        }
-    }
-    let mut body = if all.is_empty() { first } else { all.into() };
-    body.truncate(limit);
-    let mut out = http::Response::new(body);
-    *out.status_mut() = response.status();
-    *out.version_mut() = response.version();
-    *out.headers_mut() = std::mem::take(response.headers_mut());
-    Ok(out)
-}
-
-/// `Refused` when reqwest would not build the request (nothing sent: invalid input); `Connect`
-/// only when the request surely never left: reqwest says so for failures of its connector
-/// (DNS, refused, TLS handshake, connect timeout).
-fn classify(error: &AttemptError) -> TransportError {
-    match error {
+/// The error with its kind: `Refused` when reqwest would not build the request (nothing sent:
+/// invalid input); `Connect` only when the request surely never left: reqwest says so for
+/// failures of its connector (DNS, refused, TLS handshake, connect timeout).
+fn fail(error: AttemptError) -> SendError<AttemptError> {
+    let kind = match &error {
         AttemptError::Transport(e) if e.is_builder() => TransportError::Refused,
         AttemptError::Transport(e) if e.is_connect() => TransportError::Connect,
         AttemptError::Transport(e) if !e.is_timeout() => TransportError::Io,
         _ => TransportError::Timeout,
-    }
+    };
+    SendError::new(kind, error)
 }

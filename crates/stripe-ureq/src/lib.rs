@@ -11,6 +11,9 @@
 //! - The default agent bounds attempts with settings made once (no per-request
 //!   reconfiguration) and resolves names through a small cache, so that a bounded attempt
 //!   spawns no lookup thread per request (ureq's resolver does when a timeout applies).
+//! - Uploads and downloads are streamed (`Transport::send_streamed`): the request's body read
+//!   from the client's source as it is sent, under the length the core declares; the answer's
+//!   body left for the client to read into the caller's writer, bounded as the attempt is.
 //! - Bring your own agent (pool, proxy, TLS): `Client::with_transport(config, agent.into())`.
 //!
 //! ## Example

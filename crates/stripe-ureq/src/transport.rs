@@ -4,8 +4,9 @@ use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use stripe_client::{Attempt, FromConfig, SendError, Transport};
+use stripe_client::{Attempt, FromConfig, SendError, StreamAttempt, Streamed, Transport};
 use stripe_core::{Config, Error, TransportError};
+use ureq::SendBody;
 use ureq::unversioned::transport::DefaultConnector;
 
 use crate::resolver::CachingResolver;
@@ -23,8 +24,7 @@ impl From<ureq::Agent> for Ureq {
     /// Your agent, its pool, proxy and TLS settings kept. Attempts whose agent settings would
     /// follow a redirect, fail on 4xx/5xx, or not bound the attempt get per-request settings.
     fn from(agent: ureq::Agent) -> Self {
-        let config = agent.config();
-        let plain = !config.http_status_as_error() && config.max_redirects() == 0;
+        let plain = !agent.config().http_status_as_error() && agent.config().max_redirects() == 0;
         Self { agent, plain }
     }
 }
@@ -56,6 +56,16 @@ impl Transport for Ureq {
     fn sleep_until(&self, until: Instant) {
         std::thread::sleep(until.saturating_duration_since(Instant::now()));
     }
+
+    /// The body read as it is sent (its length declared by the core), the answer's body left
+    /// to read: ureq's bounds (the agent's overall timeout, or the request's) cover reading it.
+    fn send_streamed(&self, attempt: StreamAttempt) -> Streamed<Box<dyn Read>> {
+        let left = attempt.time_left(Instant::now());
+        let body = |b: Option<_>| b.map_or_else(SendBody::none, SendBody::from_owned_reader);
+        let response = self.run(attempt.into_request().map(body), left);
+        let response = response.map_err(|e| SendError::new(classify(&e), e.into()))?;
+        Ok(response.map(|body| Box::new(body.into_reader()) as Box<dyn Read>))
+    }
 }
 
 impl Ureq {
@@ -71,13 +81,9 @@ impl Ureq {
             self.run(http::Request::from_parts(parts, &body[..]), left)?
         };
         let (parts, body) = response.into_parts();
-        let limit = u64::try_from(max_body_bytes).map_or(u64::MAX, |n| n.saturating_add(1));
-        // Sized once from the declared length (trusted up to 64 KiB), not grown step by step.
-        let declared = body.content_length().unwrap_or(0).min(limit).min(64 << 10);
-        let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
-        let mut reader = body.into_with_config().reader().take(limit);
-        reader.read_to_end(&mut bytes)?;
-        Ok(http::Response::from_parts(parts, Bytes::from(bytes)))
+        let declared = body.content_length();
+        let bytes = stripe_client::read_capped(body.into_reader(), declared, max_body_bytes)?;
+        Ok(http::Response::from_parts(parts, bytes))
     }
 
     /// Runs `request` bounded by `left`. The agent's own overall timeout may already end the

@@ -12,6 +12,7 @@ pub(crate) mod errors;
 mod expand;
 mod idempotency;
 pub(crate) mod list;
+mod multipart;
 mod objects;
 mod params;
 mod phases;
@@ -54,8 +55,10 @@ resources! {
     v2_core_accounts,
     v2_core_event_destinations,
     v2_billing_meter_events,
+    files,
 }
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -69,8 +72,10 @@ use crate::registry::{Collection, Matched, Registry, Resource};
 pub use authentication::ChallengeOutcome;
 pub use checkout_sessions::CheckoutPayer;
 pub use errors::ApiError;
+pub(crate) use files::MAX_UPLOAD_BODY;
 pub use idempotency::KEY_LIFETIME;
 use idempotency::{Slot, Store};
+pub use multipart::UploadedFile;
 pub use params::Params;
 use search_index::SearchIndex;
 
@@ -182,6 +187,10 @@ pub struct Model {
     pub(crate) search_index: SearchIndex,
     /// Where the fake is served (`http://127.0.0.1:PORT`), for the URLs that point at it.
     base_url: Option<String>,
+    /// The uploaded files' contents, by file id: their content type and bytes.
+    contents: HashMap<String, (String, Bytes)>,
+    /// What the request being executed answers instead of JSON (a file's contents).
+    raw_answer: Option<(String, Bytes)>,
 }
 
 /// Seconds since the Unix epoch of the model's clock (0 before the epoch).
@@ -219,6 +228,8 @@ impl Model {
             log: Vec::new(),
             search_index: SearchIndex::default(),
             base_url: None,
+            contents: HashMap::new(),
+            raw_answer: None,
         }
     }
 
@@ -369,6 +380,28 @@ impl Model {
     /// Every request seen, in arrival order.
     pub fn log(&self) -> &[LogEntry] {
         &self.log
+    }
+
+    /// The bytes of an uploaded file (`file_...`), as they were uploaded.
+    pub fn file_contents(&self, id: &str) -> Option<&[u8]> {
+        self.contents.get(id).map(|(_, bytes)| &bytes[..])
+    }
+
+    /// Keeps an uploaded file's bytes and content type.
+    pub(crate) fn store_contents(&mut self, id: &str, content_type: &str, bytes: Bytes) {
+        self.contents
+            .insert(id.to_owned(), (content_type.to_owned(), bytes));
+    }
+
+    /// An uploaded file's content type and bytes.
+    pub(crate) fn contents(&self, id: &str) -> Option<&(String, Bytes)> {
+        self.contents.get(id)
+    }
+
+    /// Answers the request being executed with `bytes` of `content_type` instead of its
+    /// handler's JSON (a file's contents).
+    pub(crate) fn answer_bytes(&mut self, content_type: &str, bytes: Bytes) {
+        self.raw_answer = Some((content_type.to_owned(), bytes));
     }
 
     /// A new identifier with this prefix (`"ch_"`), from the model's seed and counter.

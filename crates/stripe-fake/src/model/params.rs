@@ -5,15 +5,18 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::errors::ApiError;
+use super::multipart::{self, UploadedFile};
 
 /// The parameters of one request: the decoded `application/x-www-form-urlencoded` pairs (a v1
 /// form body, or the query string of a GET or DELETE), in order, read in Stripe's bracket
-/// notation; and, for an API v2 POST, its JSON body ([`Params::json`]). Every reader answers a
-/// bad value with the [`ApiError`] Stripe gives for it.
+/// notation; and, for an API v2 POST, its JSON body ([`Params::json`]); and, for an upload
+/// (`multipart/form-data`), its text parts as pairs and its file ([`Params::file`]). Every
+/// reader answers a bad value with the [`ApiError`] Stripe gives for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     pairs: Vec<(String, String)>,
     json: Option<Map<String, Value>>,
+    file: Option<UploadedFile>,
 }
 
 impl Params {
@@ -22,7 +25,26 @@ impl Params {
         let pairs = form_urlencoded::parse(raw)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        Self { pairs, json: None }
+        Self {
+            pairs,
+            json: None,
+            file: None,
+        }
+    }
+
+    /// Decodes a `multipart/form-data` body under `boundary`.
+    pub(crate) fn parse_multipart(body: &bytes::Bytes, boundary: &str) -> Result<Self, ApiError> {
+        let (pairs, file) = multipart::parse(body, boundary)?;
+        Ok(Self {
+            pairs,
+            json: None,
+            file,
+        })
+    }
+
+    /// The file of an upload, if the body was `multipart/form-data` with one.
+    pub fn file(&self) -> Option<&UploadedFile> {
+        self.file.as_ref()
     }
 
     /// Parameters from decoded pairs, in order (for a request the model makes itself, such as
@@ -36,6 +58,7 @@ impl Params {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
             json: None,
+            file: None,
         }
     }
 
@@ -52,7 +75,11 @@ impl Params {
             .iter()
             .filter_map(|(k, v)| Some((reroot(k.strip_prefix(name)?)?, v.clone())))
             .collect();
-        Self { pairs, json: None }
+        Self {
+            pairs,
+            json: None,
+            file: None,
+        }
     }
 
     /// The entries of an array of hashes (`line_items[0][price]=...&line_items[1][quantity]=2`),
@@ -106,6 +133,19 @@ impl Params {
             let mut canonical = String::new();
             write_canonical(&mut canonical, &Value::Object(json.clone()));
             pairs.push((String::new(), canonical));
+        }
+        if let Some(file) = &self.file {
+            // The same file is the same bytes under the same name and type.
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::hash::DefaultHasher::new();
+            file.bytes().hash(&mut hasher);
+            let (name, kind) = (file.filename(), file.content_type());
+            let digest = format!(
+                "{} {:x} {name:?} {kind:?}",
+                file.bytes().len(),
+                hasher.finish()
+            );
+            pairs.push(("file".to_owned(), digest));
         }
         pairs.sort();
         pairs

@@ -100,7 +100,15 @@ impl Model {
                     return Begin::Respond(self.reject(log_index, &request_id, &err, None));
                 }
             },
-            (true, false) => Params::parse(req.body()),
+            (true, false) => match super::multipart::boundary(req.headers()) {
+                Some(boundary) => match Params::parse_multipart(req.body(), &boundary) {
+                    Ok(params) => params,
+                    Err(err) => {
+                        return Begin::Respond(self.reject(log_index, &request_id, &err, None));
+                    }
+                },
+                None => Params::parse(req.body()),
+            },
             (false, _) => Params::parse(query),
         };
         let Some(route) = self.route(&method, &path) else {
@@ -208,6 +216,7 @@ impl Model {
             pending.slot.as_ref().map(|(_, key)| key.clone()),
         ));
         let outcome = self.execute(&pending, now);
+        let raw = self.raw_answer.take();
         self.current_request = None;
         self.current_context = None;
         self.record_search_versions(now);
@@ -252,6 +261,11 @@ impl Model {
             }
         }
         let mut resp = bytes_response(status, body, &pending.request_id);
+        if let (200, Some((content_type, bytes))) = (status, raw) {
+            // A file's contents: its bytes and type, never stored under a key (a GET).
+            *resp.body_mut() = bytes;
+            set_header(&mut resp, "content-type", &content_type);
+        }
         if let Some((_, key)) = &pending.slot {
             set_header(&mut resp, "idempotency-key", key);
         }

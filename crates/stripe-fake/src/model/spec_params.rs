@@ -113,6 +113,18 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
     ),
     ("GET /v1/events/{id}", &["expand"]),
     (
+        "GET /v1/files",
+        &[
+            "created",
+            "ending_before",
+            "expand",
+            "limit",
+            "purpose",
+            "starting_after",
+        ],
+    ),
+    ("GET /v1/files/{file}", &["expand"]),
+    (
         "GET /v1/invoiceitems",
         &[
             "created",
@@ -469,6 +481,10 @@ pub(crate) const SPEC_PARAMS: &[(&str, &[&str])] = &[
         &["evidence", "expand", "metadata", "submit"],
     ),
     ("POST /v1/disputes/{dispute}/close", &["expand"]),
+    (
+        "POST /v1/files",
+        &["expand", "file", "file_link_data", "purpose"],
+    ),
     (
         "POST /v1/invoiceitems",
         &[

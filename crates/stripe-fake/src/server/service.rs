@@ -18,9 +18,9 @@ use tokio::sync::watch;
 
 use super::Shared;
 use crate::fault::{FaultPlan, Outcome};
-use crate::model::{Begin, ChallengeOutcome, Kind};
+use crate::model::{Begin, ChallengeOutcome, Kind, MAX_UPLOAD_BODY};
 
-/// Largest request body accepted.
+/// Largest request body accepted, but for a file upload ([`MAX_UPLOAD_BODY`]).
 const MAX_BODY: usize = 1 << 20;
 
 /// Returned by the service to make hyper close the connection without writing a response.
@@ -96,10 +96,17 @@ async fn answer(
     req: Request<Incoming>,
 ) -> Answer {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
+    let upload = parts.method == Method::POST && parts.uri.path() == "/v1/files";
+    let limit = if upload { MAX_UPLOAD_BODY } else { MAX_BODY };
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            let err = json!({"error": {"type": "invalid_request_error", "message": "Request body unreadable or larger than 1 MiB."}});
+            let message = if upload {
+                "Request body unreadable, or larger than the 16 MB a file may have."
+            } else {
+                "Request body unreadable or larger than 1 MiB."
+            };
+            let err = json!({"error": {"type": "invalid_request_error", "message": message}});
             return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, &err));
         }
     };

@@ -74,6 +74,46 @@ pub fn v2(method: &str, path: &str, body: Option<Value>, key: Option<&str>) -> R
     builder.body(Bytes::from(body)).expect("valid test request")
 }
 
+/// The boundary of [`upload`]'s bodies.
+pub const BOUNDARY: &str = "test-boundary-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body: the text parts, then the file part (its name, its content
+/// type, its bytes) if any, as an HTML form or an official SDK writes them.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((filename, content_type, bytes)) = file {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// `POST /v1/files` with a [`multipart`] body, under `key` if given.
+pub fn upload(body: Vec<u8>, key: Option<&str>) -> Request<Bytes> {
+    let mut builder = Request::builder()
+        .method("POST")
+        .uri("/v1/files")
+        .header("authorization", format!("Bearer {SECRET}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+    if let Some(key) = key {
+        builder = builder.header("idempotency-key", key);
+    }
+    builder.body(Bytes::from(body)).expect("valid test upload")
+}
+
 /// `POST path` with a form body and no idempotency key.
 pub fn post(path: &str, body: &str) -> Request<Bytes> {
     request("POST", path, body, None)

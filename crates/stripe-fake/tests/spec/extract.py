@@ -107,6 +107,11 @@ ENDPOINTS = [
     ("GET", "/v1/checkout/sessions/{session}"),
     ("GET", "/v1/checkout/sessions/{session}/line_items"),
     ("POST", "/v1/checkout/sessions/{session}/expire"),
+    # Files (their upload is multipart/form-data; the download of their contents,
+    # `GET /v1/files/{file}/contents` on the files host, is not in the spec).
+    ("GET", "/v1/files"),
+    ("POST", "/v1/files"),
+    ("GET", "/v1/files/{file}"),
 ]
 
 KEEP = {"type", "properties", "required", "nullable", "anyOf", "oneOf", "allOf", "enum",
@@ -146,9 +151,10 @@ def refs(node, found):
 
 def params_of(op):
     names = [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"]
-    body = op.get("requestBody", {}).get("content", {}).get(
-        "application/x-www-form-urlencoded", {}).get("schema", {})
-    names += list(body.get("properties", {}).keys())
+    content = op.get("requestBody", {}).get("content", {})
+    for kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        body = content.get(kind, {}).get("schema", {})
+        names += list(body.get("properties", {}).keys())
     return sorted(set(names))
 
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::shapes::{self, Line};
 use crate::model::Model;
 use crate::model::errors::ApiError;
+use crate::model::events::snapshot;
 use crate::model::params::Params;
 
 /// The invoices' object name.
@@ -180,7 +181,7 @@ impl Model {
                 item["invoice"] = json!(id);
             }
         }
-        let snapshot = invoice.to_string();
+        let snapshot = snapshot(&invoice);
         self.collection_mut(INVOICES)?.push(invoice)?;
         self.record_snapshot("invoice.created", snapshot, at);
         Ok(id)
@@ -232,7 +233,7 @@ impl Model {
             inv["due_date"] = json!(at.saturating_add(30 * 86_400));
         }
         set_totals(inv);
-        let snapshot = inv.to_string();
+        let snapshot = snapshot(inv);
         self.record_snapshot("invoice.finalized", snapshot, at);
         if owed <= 0 {
             self.mark_invoice_paid(id, None, at)?;
@@ -290,7 +291,7 @@ impl Model {
         inv["auto_advance"] = json!(false);
         inv["next_payment_attempt"] = Value::Null;
         inv["status_transitions"]["paid_at"] = json!(at);
-        let succeeded = inv.to_string();
+        let succeeded = snapshot(inv);
         let paid = succeeded.clone();
         let subscription = inv["subscription"].as_str().map(str::to_owned);
         self.record_snapshot("invoice.paid", paid, at);

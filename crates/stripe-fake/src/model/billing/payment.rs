@@ -16,6 +16,7 @@ use crate::model::Model;
 use crate::model::authentication::{Attempt, Gate};
 use crate::model::cards::{self, Card};
 use crate::model::errors::ApiError;
+use crate::model::events::snapshot;
 
 /// Days to wait before each retry after a failed attempt (the first, second and third).
 const RETRY_DAYS: [i64; 3] = [3, 5, 7];
@@ -150,7 +151,7 @@ impl Model {
         inv["next_payment_attempt"] = json!(next);
         let renewal = inv["billing_reason"] != "subscription_create";
         let subscription = inv["subscription"].as_str().map(str::to_owned);
-        let snapshot = inv.to_string();
+        let snapshot = snapshot(inv);
         self.record_snapshot("invoice.payment_failed", snapshot, at);
         if let Some(sub) = subscription.filter(|_| renewal) {
             self.after_failed_renewal(&sub, automatic && next.is_none(), at)?;

@@ -2,6 +2,8 @@
 //! their items, invoices and their lines, invoice items. Every property Stripe returns by
 //! default is here, `null` where the fake does not model it.
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value, json};
 
 use crate::model::objects::merge;
@@ -99,6 +101,33 @@ pub(crate) fn subscription_item(
 
 /// A draft invoice with no line, for `customer` (a customer object), created at `now`.
 pub(crate) fn invoice(id: &str, customer: &Value, currency: &str, now: i64) -> Value {
+    // A copy of one blank invoice: cloning a tree is cheaper than building its 90 members.
+    static BLANK: OnceLock<Value> = OnceLock::new();
+    let mut invoice = BLANK.get_or_init(blank_invoice).clone();
+    invoice["id"] = json!(id);
+    invoice["created"] = json!(now);
+    invoice["currency"] = json!(currency);
+    for (field, from) in [
+        ("customer", "id"),
+        ("customer_address", "address"),
+        ("customer_email", "email"),
+        ("customer_name", "name"),
+        ("customer_phone", "phone"),
+        ("customer_shipping", "shipping"),
+        ("customer_tax_exempt", "tax_exempt"),
+        ("test_clock", "test_clock"),
+    ] {
+        invoice[field] = customer[from].clone();
+    }
+    invoice["lines"] = lines_list(id, Vec::new());
+    invoice["period_end"] = json!(now);
+    invoice["period_start"] = json!(now);
+    invoice
+}
+
+/// An invoice with every member of the spec at its default: what [`invoice`] fills in.
+fn blank_invoice() -> Value {
+    let (id, now, currency, customer) = ("", 0, "usd", Value::Null);
     let mut invoice = json!({
         "id": id,
         "object": "invoice",

@@ -85,16 +85,19 @@ impl Model {
                 intent
             }
         };
-        match self.charge_intent(&intent, &pm, card, at) {
-            Ok(paid) => {
-                let charge = paid["latest_charge"].as_str();
-                self.mark_invoice_paid(id, charge, at)?;
+        let declined = self.settle_intent(&intent, &pm, card, at)?;
+        let charge = self.collection("payment_intent")?.get(&intent)?["latest_charge"]
+            .as_str()
+            .map(str::to_owned);
+        match declined {
+            None => {
+                self.mark_invoice_paid(id, charge.as_deref(), at)?;
                 Ok(Collected::Paid)
             }
-            Err(error) => {
-                let charge = self.collection("payment_intent")?.get(&intent)?["latest_charge"]
-                    .as_str()
-                    .map(str::to_owned);
+            Some(error) => {
+                // The card error names the intent, as a confirmation's does.
+                let intent = self.collection("payment_intent")?.get(&intent)?.clone();
+                let error = error.with_member("payment_intent", intent);
                 self.payment_failed(id, charge, automatic, error, at)
             }
         }

@@ -281,8 +281,8 @@ impl Line {
         }
     }
 
-    /// The `line_item` object, with id `id` (`il_...`).
-    pub(crate) fn to_json(&self, id: &str) -> Value {
+    /// The `line_item` object, with id `id` (`il_...`); its price and metadata are moved in.
+    pub(crate) fn into_json(self, id: &str) -> Value {
         let unit = self
             .quantity
             .filter(|q| *q > 0)
@@ -310,17 +310,17 @@ impl Line {
             "unit_amount_excluding_tax": unit,
         });
         line["metadata"] = if self.metadata.is_object() {
-            self.metadata.clone()
+            self.metadata
         } else {
             json!({})
         };
-        line["price"] = self.price.clone();
+        line["price"] = self.price;
         // Both are absent (not null) on a line that has none, as Stripe's spec has them.
-        if let LineKind::InvoiceItem(item) = &self.kind {
-            line["invoice_item"] = json!(item);
+        if let LineKind::InvoiceItem(item) = self.kind {
+            line["invoice_item"] = Value::String(item);
         }
-        if let Some(item) = &self.subscription_item {
-            line["subscription_item"] = json!(item);
+        if let Some(item) = self.subscription_item {
+            line["subscription_item"] = Value::String(item);
         }
         line
     }

@@ -26,11 +26,13 @@ while (($#)); do
   shift
 done
 
-# The fake binary of a source tree, copied out under a name of its own (both builds share one
-# target directory, so the dependencies are compiled once).
-build_fake() { # <source dir> <name>
+# The fake binary of a source tree, built in a target directory of its own and copied out under
+# a name of its own. The two trees must not share one: their units hash alike (a workspace
+# member's hash does not depend on its path), so the second build found the first's fingerprint
+# fresh and reported the first tree's binary as its own.
+build_fake() { # <source dir> <name> <target dir>
   local exe
-  exe="$(cd "$1" && cargo build -q --release -p stripe-fake --bin stripe-fake --target-dir "$target" \
+  exe="$(cd "$1" && cargo build -q --release -p stripe-fake --bin stripe-fake --target-dir "$3" \
     --message-format=json-render-diagnostics \
     | grep -o '"executable":"[^"]*stripe-fake[^"]*"' | tail -1 | cut -d'"' -f4)"
   [[ -n "$exe" ]] || { echo "bench/fake: no stripe-fake built from $1" >&2; exit 1; }
@@ -42,8 +44,8 @@ if [[ ! -f "$src/Cargo.toml" ]]; then
   rm -rf "$src" && mkdir -p "$src"
   git -C "$root" archive "$before" | tar -x -C "$src"
 fi
-build_fake "$src" stripe-fake-before
-build_fake "$root" stripe-fake-registry
+build_fake "$src" stripe-fake-before "$out/before-target"
+build_fake "$root" stripe-fake-registry "$target"
 
 exe="$(cargo build -q --release --manifest-path "$here/fake/Cargo.toml" --target-dir "$target" \
   --message-format=json-render-diagnostics \

@@ -208,6 +208,16 @@ fn a_draft_can_be_deleted_and_its_items_are_pending_again_but_a_final_invoice_ke
         )),
     );
     assert_eq!(listed["data"][0]["id"], item.as_str());
+    // Paying a draft finalizes it first; with nothing due, that pays it.
+    let empty = id(&ok(
+        &mut model,
+        &post("/v1/invoices", &format!("customer={customer}")),
+    ));
+    let paid = ok(&mut model, &post(&format!("/v1/invoices/{empty}/pay"), ""));
+    assert_eq!(
+        (paid["status"].as_str(), paid["amount_paid"].as_i64()),
+        (Some("paid"), Some(0))
+    );
 }
 
 #[test]

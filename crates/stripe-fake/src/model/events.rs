@@ -7,6 +7,9 @@
 //! record hundreds of thousands of events, and as `serde_json::Value` trees their snapshots took
 //! ten times the memory of their text and a copy of every tree.
 
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
 use serde_json::{Value, json};
 
 use super::Model;
@@ -49,6 +52,24 @@ fn retrieve(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     model.collection("event")?.get(call.id()).map(inflate)
 }
 
+/// The JSON text an event keeps of `object`, written into one buffer kept for the purpose and
+/// copied out at its size: one allocation per snapshot, where a growing string reallocates
+/// several times (and `Display` goes through a formatter).
+pub(crate) fn snapshot(object: &Value) -> String {
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        // Writing a `Value` to a `Vec` cannot fail, and its text is UTF-8.
+        let _ = serde_json::to_writer(&mut *buffer, object);
+        std::str::from_utf8(&buffer)
+            .map(str::to_owned)
+            .unwrap_or_default()
+    })
+}
+
 /// A stored event as the API shows it: its snapshot an object again.
 fn inflate(stored: &Value) -> Value {
     let mut event = stored.clone();
@@ -66,28 +87,37 @@ impl Model {
     /// kept) at `now` (Unix seconds), naming the request being executed. The server delivers it
     /// to the webhook endpoint, if one is set.
     pub fn record_event(&mut self, kind: &str, object: &Value, now: i64) {
-        self.record_snapshot(kind, object.to_string(), now);
+        self.record_snapshot(kind, snapshot(object), now);
     }
 
     /// [`Model::record_event`] with the object's snapshot given as its JSON text.
     pub(crate) fn record_snapshot(&mut self, kind: &str, object: String, now: i64) {
         let id = self.next_id("evt_");
-        let request = match &self.current_request {
-            Some((request_id, key)) => json!({"id": request_id, "idempotency_key": key}),
-            None => json!({"id": null, "idempotency_key": null}),
-        };
-        let mut event = json!({
-            "id": id,
-            "object": "event",
-            "api_version": API_VERSION,
-            "created": now,
-            "data": {"object": null},
-            "livemode": false,
-            "pending_webhooks": 0,
-            "request": request,
-            "type": kind,
-        });
+        // A copy of one blank event: cloning a tree is cheaper than building it.
+        static BLANK: OnceLock<Value> = OnceLock::new();
+        let mut event = BLANK
+            .get_or_init(|| {
+                json!({
+                    "id": "",
+                    "object": "event",
+                    "api_version": API_VERSION,
+                    "created": 0,
+                    "data": {"object": null},
+                    "livemode": false,
+                    "pending_webhooks": 0,
+                    "request": {"id": null, "idempotency_key": null},
+                    "type": "",
+                })
+            })
+            .clone();
+        event["id"] = Value::String(id);
+        event["created"] = json!(now);
         event["data"]["object"] = Value::String(object);
+        event["type"] = json!(kind);
+        if let Some((request_id, key)) = &self.current_request {
+            event["request"]["id"] = json!(request_id);
+            event["request"]["idempotency_key"] = json!(key);
+        }
         if let Ok(events) = self.collection_mut("event") {
             // A fresh id: the push cannot be refused.
             let _ = events.push(event);

@@ -222,7 +222,7 @@ impl Model {
             return Ok(());
         };
         let line_id = self.next_id("il_");
-        let line = Line::of_invoice_item(item).to_json(&line_id);
+        let line = Line::of_invoice_item(item).into_json(&line_id);
         let item_id = item["id"].clone();
         self.collection_mut(INVOICES)?.update(invoice, |inv| {
             if let Some(lines) = inv["lines"]["data"].as_array_mut() {

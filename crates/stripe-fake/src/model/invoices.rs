@@ -328,10 +328,15 @@ fn pay(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = call.params();
     let at = invoice_time(model, call)?;
     let id = call.id();
-    if model.collection(INVOICES)?.get(id)?["status"] == "draft" {
+    let draft = model.collection(INVOICES)?.get(id)?["status"] == "draft";
+    if draft {
         model.finalize_invoice(id, at)?;
     }
     let invoice = model.collection(INVOICES)?.get(id)?;
+    if invoice["status"] == "paid" && draft {
+        // Nothing was due: finalizing paid it.
+        return Ok(invoice.clone());
+    }
     if invoice["status"] == "paid" {
         return Err(ApiError::invalid_state(
             "invoice_already_paid",

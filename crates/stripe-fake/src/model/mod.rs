@@ -280,8 +280,9 @@ impl Model {
         }
     }
 
-    /// The objects of a resource (`"charge"`), oldest first; empty for a name no resource
-    /// has.
+    /// The objects of a resource (`"charge"`), oldest first, as stored; empty for a name no
+    /// resource has. Events are stored with their snapshot as JSON text: read them with
+    /// [`Model::events`].
     pub fn objects(&self, object: &str) -> &[Value] {
         self.collection(object).map_or(&[], Collection::as_slice)
     }

@@ -2,6 +2,7 @@
 //! default (API version 2023-08-16), with `null` for what the fake does not model.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
@@ -171,8 +172,13 @@ pub(crate) fn refund(id: &str, charge: &Value, amount: u64, now: i64) -> Value {
     })
 }
 
-/// The members of a payment intent the fake does not model.
+/// The members of a payment intent the fake does not model (a copy of one tree built once).
 pub(crate) fn payment_intent_defaults() -> Value {
+    static DEFAULTS: OnceLock<Value> = OnceLock::new();
+    DEFAULTS.get_or_init(build_payment_intent_defaults).clone()
+}
+
+fn build_payment_intent_defaults() -> Value {
     json!({
         "amount_details": {"tip": {}},
         "application": null,

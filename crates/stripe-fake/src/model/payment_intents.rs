@@ -230,17 +230,22 @@ impl Model {
         p: &Params,
         now: i64,
     ) -> Result<Value, ApiError> {
-        self.create_payment_intent_with(p, serde_json::Map::new(), now)
+        let create = parse_create(p)?;
+        let id = self.open_payment_intent(p, serde_json::Map::new(), now)?;
+        if create.confirm {
+            return self.confirm(&id, None, &create.attempt, now);
+        }
+        self.intent(&id)
     }
 
-    /// `POST /v1/payment_intents` with `p`, the new intent carrying `extra` members as well
-    /// (an invoice's intent names its `invoice`) in its object and its events.
-    pub(crate) fn create_payment_intent_with(
+    /// Stores the payment intent `p` creates (not confirmed), carrying `extra` members as well
+    /// (an invoice's intent names its `invoice`) in its object and its event; answers its id.
+    pub(crate) fn open_payment_intent(
         &mut self,
         p: &Params,
         extra: serde_json::Map<String, Value>,
         now: i64,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<String, ApiError> {
         let create = parse_create(p)?;
         if let Some(customer) = &create.customer {
             self.check_customer(customer, "customer")?;
@@ -287,12 +292,10 @@ impl Model {
         }
         objects::merge(&mut intent, Value::Object(echoed(p, &ECHOED)));
         objects::merge(&mut intent, Value::Object(extra));
-        let intent = self.collection_mut(INTENTS)?.insert(intent)?;
-        self.record_event("payment_intent.created", &intent, now);
-        if create.confirm {
-            return self.confirm(&id, None, &create.attempt, now);
-        }
-        Ok(intent)
+        let snapshot = super::events::snapshot(&intent);
+        self.collection_mut(INTENTS)?.push(intent)?;
+        self.record_snapshot("payment_intent.created", snapshot, now);
+        Ok(id)
     }
 
     fn update_payment_intent(&mut self, id: &str, p: &Params) -> Result<Value, ApiError> {
@@ -382,7 +385,8 @@ impl Model {
     }
 
     /// Charges `card` (payment method `pm`) for the payment intent and moves it on:
-    /// `succeeded`, `requires_capture`, or back to `requires_payment_method` when declined.
+    /// `succeeded`, `requires_capture`, or back to `requires_payment_method` when declined
+    /// (answered as the card error, naming the intent).
     pub(crate) fn charge_intent(
         &mut self,
         id: &str,
@@ -390,7 +394,21 @@ impl Model {
         card: Card,
         now: i64,
     ) -> Result<Value, ApiError> {
-        // Read in place: an invoice's renewals run this thousands of times per advance.
+        match self.settle_intent(id, pm, card, now)? {
+            None => self.intent(id),
+            Some(err) => Err(err.with_member("payment_intent", self.intent(id)?)),
+        }
+    }
+
+    /// [`Model::charge_intent`] without a copy of the intent: `Ok(None)` when paid, the decline
+    /// otherwise (an invoice's renewals run this thousands of times per advance).
+    pub(crate) fn settle_intent(
+        &mut self,
+        id: &str,
+        pm: &str,
+        card: Card,
+        now: i64,
+    ) -> Result<Option<ApiError>, ApiError> {
         let intent = self.collection(INTENTS)?.get(id)?;
         let pm = pm.to_owned();
         let manual = intent["capture_method"] == "manual";
@@ -420,44 +438,35 @@ impl Model {
             self.attach(&pm, &customer, now)?;
         }
         let failure = declined.as_ref().map(|err| err.to_json()["error"].clone());
-        let intent = self.collection_mut(INTENTS)?.update(id, |stored| {
-            stored["latest_charge"] = charge["id"].clone();
-            stored["next_action"] = Value::Null;
-            match failure {
-                None => {
-                    stored["payment_method"] = json!(pm);
-                    stored["last_payment_error"] = Value::Null;
-                    if manual {
-                        stored["status"] = json!("requires_capture");
-                        stored["amount_capturable"] = stored["amount"].clone();
-                    } else {
-                        stored["status"] = json!("succeeded");
-                        stored["amount_received"] = stored["amount"].clone();
-                    }
-                }
-                Some(error) => {
-                    stored["status"] = json!("requires_payment_method");
-                    stored["payment_method"] = Value::Null;
-                    stored["last_payment_error"] = error;
-                }
-            }
-            Ok(())
-        })?;
-        match declined {
+        let stored = self.collection_mut(INTENTS)?.get_mut(id)?;
+        stored["latest_charge"] = charge["id"].clone();
+        stored["next_action"] = Value::Null;
+        match failure {
             None => {
-                let kind = if manual {
-                    "payment_intent.amount_capturable_updated"
+                stored["payment_method"] = json!(pm);
+                stored["last_payment_error"] = Value::Null;
+                if manual {
+                    stored["status"] = json!("requires_capture");
+                    stored["amount_capturable"] = stored["amount"].clone();
                 } else {
-                    "payment_intent.succeeded"
-                };
-                self.record_event(kind, &intent, now);
-                Ok(intent)
+                    stored["status"] = json!("succeeded");
+                    stored["amount_received"] = stored["amount"].clone();
+                }
             }
-            Some(err) => {
-                self.record_event("payment_intent.payment_failed", &intent, now);
-                Err(err.with_member("payment_intent", intent))
+            Some(error) => {
+                stored["status"] = json!("requires_payment_method");
+                stored["payment_method"] = Value::Null;
+                stored["last_payment_error"] = error;
             }
         }
+        let snapshot = super::events::snapshot(stored);
+        let kind = match (&declined, manual) {
+            (None, true) => "payment_intent.amount_capturable_updated",
+            (None, false) => "payment_intent.succeeded",
+            (Some(_), _) => "payment_intent.payment_failed",
+        };
+        self.record_snapshot(kind, snapshot, now);
+        Ok(declined)
     }
 
     fn capture_payment_intent(

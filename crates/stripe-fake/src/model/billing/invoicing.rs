@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::shapes::{self, Line};
 use crate::model::Model;
 use crate::model::errors::ApiError;
+use crate::model::events::snapshot;
 use crate::model::params::Params;
 
 /// The invoices' object name.
@@ -135,25 +136,24 @@ impl Model {
         let line_ids: Vec<String> = (0..taken.len() + draft.lines.len())
             .map(|_| self.next_id("il_"))
             .collect();
-        let lines = taken
-            .iter()
-            .map(|(_, line)| line)
-            .chain(&draft.lines)
-            .zip(&line_ids)
-            .map(|(line, line_id)| line.to_json(line_id))
-            .collect();
+        let (item_ids, item_lines): (Vec<String>, Vec<Line>) = taken.into_iter().unzip();
         let customer = self
             .collection("customer")?
             .named(&draft.customer, "customer")?;
-        let currency = taken
+        let currency = item_lines
             .iter()
-            .map(|(_, line)| line)
             .chain(&draft.lines)
             .map(|line| line.currency.as_str())
             .next()
             .or_else(|| customer["currency"].as_str())
             .unwrap_or("usd")
             .to_owned();
+        let lines = item_lines
+            .into_iter()
+            .chain(draft.lines)
+            .zip(&line_ids)
+            .map(|(line, line_id)| line.into_json(line_id))
+            .collect();
         let mut invoice = shapes::invoice(&id, customer, &currency, at);
         invoice["lines"] = shapes::lines_list(&id, lines);
         invoice["billing_reason"] = json!(draft.billing_reason);
@@ -175,12 +175,12 @@ impl Model {
         }
         set_totals(&mut invoice);
         let items = self.collection_mut(ITEMS)?;
-        for (item_id, _) in &taken {
+        for item_id in &item_ids {
             if let Some(item) = items.find_mut(item_id) {
                 item["invoice"] = json!(id);
             }
         }
-        let snapshot = invoice.to_string();
+        let snapshot = snapshot(&invoice);
         self.collection_mut(INVOICES)?.push(invoice)?;
         self.record_snapshot("invoice.created", snapshot, at);
         Ok(id)
@@ -232,7 +232,7 @@ impl Model {
             inv["due_date"] = json!(at.saturating_add(30 * 86_400));
         }
         set_totals(inv);
-        let snapshot = inv.to_string();
+        let snapshot = snapshot(inv);
         self.record_snapshot("invoice.finalized", snapshot, at);
         if owed <= 0 {
             self.mark_invoice_paid(id, None, at)?;
@@ -263,8 +263,7 @@ impl Model {
             .finish();
         let mut extra = serde_json::Map::new();
         extra.insert("invoice".into(), json!(id));
-        let intent = self.create_payment_intent_with(&Params::parse(form.as_bytes()), extra, at)?;
-        Ok(intent["id"].as_str().unwrap_or_default().to_owned())
+        self.open_payment_intent(&Params::parse(form.as_bytes()), extra, at)
     }
 
     /// Marks an open invoice paid (by `charge`, or with nothing to charge) and records
@@ -290,7 +289,7 @@ impl Model {
         inv["auto_advance"] = json!(false);
         inv["next_payment_attempt"] = Value::Null;
         inv["status_transitions"]["paid_at"] = json!(at);
-        let succeeded = inv.to_string();
+        let succeeded = snapshot(inv);
         let paid = succeeded.clone();
         let subscription = inv["subscription"].as_str().map(str::to_owned);
         self.record_snapshot("invoice.paid", paid, at);

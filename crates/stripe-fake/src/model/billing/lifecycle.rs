@@ -9,6 +9,7 @@ use super::invoicing::{Draft, Pending};
 use super::shapes::{Line, LineKind};
 use crate::model::Model;
 use crate::model::errors::ApiError;
+use crate::model::events::snapshot;
 
 /// The subscriptions' object name.
 pub(crate) const SUBSCRIPTIONS: &str = "subscription";
@@ -128,7 +129,7 @@ impl Model {
         stored["current_period_start"] = json!(period.0);
         stored["current_period_end"] = json!(period.1);
         stored["latest_invoice"] = json!(invoice);
-        let snapshot = stored.to_string();
+        let snapshot = snapshot(stored);
         let sub = self.collection(SUBSCRIPTIONS)?.get(id)?;
         let customer = sub["customer"].as_str().unwrap_or_default();
         let draft = Draft {

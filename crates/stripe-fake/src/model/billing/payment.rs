@@ -16,6 +16,7 @@ use crate::model::Model;
 use crate::model::authentication::{Attempt, Gate};
 use crate::model::cards::{self, Card};
 use crate::model::errors::ApiError;
+use crate::model::events::snapshot;
 
 /// Days to wait before each retry after a failed attempt (the first, second and third).
 const RETRY_DAYS: [i64; 3] = [3, 5, 7];
@@ -84,16 +85,19 @@ impl Model {
                 intent
             }
         };
-        match self.charge_intent(&intent, &pm, card, at) {
-            Ok(paid) => {
-                let charge = paid["latest_charge"].as_str();
-                self.mark_invoice_paid(id, charge, at)?;
+        let declined = self.settle_intent(&intent, &pm, card, at)?;
+        let charge = self.collection("payment_intent")?.get(&intent)?["latest_charge"]
+            .as_str()
+            .map(str::to_owned);
+        match declined {
+            None => {
+                self.mark_invoice_paid(id, charge.as_deref(), at)?;
                 Ok(Collected::Paid)
             }
-            Err(error) => {
-                let charge = self.collection("payment_intent")?.get(&intent)?["latest_charge"]
-                    .as_str()
-                    .map(str::to_owned);
+            Some(error) => {
+                // The card error names the intent, as a confirmation's does.
+                let intent = self.collection("payment_intent")?.get(&intent)?.clone();
+                let error = error.with_member("payment_intent", intent);
                 self.payment_failed(id, charge, automatic, error, at)
             }
         }
@@ -150,7 +154,7 @@ impl Model {
         inv["next_payment_attempt"] = json!(next);
         let renewal = inv["billing_reason"] != "subscription_create";
         let subscription = inv["subscription"].as_str().map(str::to_owned);
-        let snapshot = inv.to_string();
+        let snapshot = snapshot(inv);
         self.record_snapshot("invoice.payment_failed", snapshot, at);
         if let Some(sub) = subscription.filter(|_| renewal) {
             self.after_failed_renewal(&sub, automatic && next.is_none(), at)?;

@@ -160,9 +160,9 @@ pub(crate) fn upcoming(model: &mut Model, call: &Call<'_>) -> Result<Value, ApiE
         .first()
         .map_or("usd".to_owned(), |l| l.currency.clone());
     let mut data = Vec::with_capacity(lines.len());
-    for line in &lines {
+    for line in lines {
         let id = model.next_id("il_tmp_");
-        data.push(line.to_json(&id));
+        data.push(line.into_json(&id));
     }
     let mut invoice = shapes::invoice("", &customer_object, &currency, created);
     if let Some(map) = invoice.as_object_mut() {

@@ -6,26 +6,12 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::python;
-
 #[test]
 fn the_official_python_sdk_lives_a_subscription_on_a_test_clock_and_its_webhooks_arrive_in_order() {
-    let Some(python) = python() else { return };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk_billing.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_stripe-fake"))
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "SDK billing flow failed:\n{stdout}\n{stderr}"
-    );
-    println!("{}", stdout.trim());
+    let Some(stdout) = common::run_python("sdk_billing.py", &[env!("CARGO_BIN_EXE_stripe-fake")])
+    else {
+        return;
+    };
     assert!(stdout.contains("billing flow ok:"), "{stdout}");
     assert!(stdout.contains("canceled at period end"), "{stdout}");
     assert!(stdout.contains("webhooks verified in order"), "{stdout}");

@@ -8,26 +8,12 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::python;
-
 #[test]
 fn the_official_python_sdk_pays_through_3ds_and_checkout_and_receives_the_webhooks_in_order() {
-    let Some(python) = python() else { return };
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk_checkout.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_stripe-fake"))
-        .output()
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "SDK checkout flows failed:\n{stdout}\n{stderr}"
-    );
-    println!("{}", stdout.trim());
+    let Some(stdout) = common::run_python("sdk_checkout.py", &[env!("CARGO_BIN_EXE_stripe-fake")])
+    else {
+        return;
+    };
     assert!(
         stdout.contains(
             "checkout flows ok: 3DS payment, Checkout Session payment, Checkout Session setup, \

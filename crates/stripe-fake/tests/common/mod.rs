@@ -293,3 +293,21 @@ pub fn python() -> Option<String> {
     );
     None
 }
+
+/// Runs `tests/<script>` with the official SDK's interpreter and `args`: its output once it
+/// succeeded, `None` when there is no interpreter (see [`python`]); a failed run fails the test
+/// with what it printed.
+pub fn run_python(script: &str, args: &[&str]) -> Option<String> {
+    let python = python()?;
+    let path = format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(&python)
+        .arg(&path)
+        .args(args)
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    println!("{}", stdout.trim());
+    Some(stdout)
+}

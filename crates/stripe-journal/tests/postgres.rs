@@ -302,6 +302,44 @@ async fn records_behind_their_answers_are_read_back_and_flushed_on_drop() {
     assert_eq!(fake.successful_charges(), 20);
 }
 
+/// Connections opened from a multi-thread runtime are driven by it: they serve a current-thread
+/// runtime while it lives (its workers run them), and once it ends they are closed and the
+/// pool replaces them, for either face.
+#[test]
+fn connections_of_a_runtime_that_ended_are_replaced() {
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let Some(h) = current.block_on(harness("ended_runtime")) else {
+        return;
+    };
+    let fake = server::start().expect("fake");
+    let journal = h.journal();
+    let client = stripe_reqwest::Client::new(config(&fake));
+    let charge_in = |rt: &tokio::runtime::Runtime, tag: &str| {
+        let id = op(&format!("{tag}/charge"));
+        let run = rt
+            .block_on(journal.run_async(&client, &id, charge(tag)))
+            .expect("run_async");
+        charged(run, &id);
+    };
+    charge_in(&multi, "multi");
+    charge_in(&current, "current-while-multi-lives");
+    drop(multi);
+    charge_in(&current, "current-after-multi");
+    let blocking = stripe_ureq::Client::new(config(&fake));
+    let id = op("blocking/charge");
+    charged(journal.run(&blocking, &id, charge("b")).expect("run"), &id);
+    drop(journal);
+    assert_eq!(fake.successful_charges(), 4);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_connections_are_replaced() {
     let Some(h) = harness("killed").await else {

@@ -190,6 +190,7 @@ macro_rules! event {
     };
 }
 
+mod action;
 mod advice;
 mod call;
 mod config;
@@ -212,8 +213,9 @@ mod telemetry;
 pub mod webhook;
 mod wire;
 
+pub use action::{Action, Input, RetryNotice, RetryReason};
 pub use advice::Advice;
-pub use call::{Action, Call, Input, RetryNotice, RetryReason};
+pub use call::Call;
 pub use config::{
     Auth, Config, ConfigBuilder, DEFAULT_API_BASE, DEFAULT_FILES_BASE, DEFAULT_MAX_BODY_BYTES,
 };

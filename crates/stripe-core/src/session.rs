@@ -5,7 +5,8 @@ use std::time::{Instant, SystemTime};
 
 use http::HeaderValue;
 
-use crate::call::{Action, Call};
+use crate::action::Action;
+use crate::call::Call;
 use crate::config::Config;
 use crate::failure::Error;
 use crate::request::Request;

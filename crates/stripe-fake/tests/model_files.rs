@@ -235,3 +235,25 @@ proptest::proptest! {
         proptest::prop_assert_eq!(model.objects("file").len(), usize::from(status == 200));
     }
 }
+
+/// An `expand` the resource does not declare is refused before anything is made (proptest found
+/// an upload answered 400 for `expand[]=\0inks` after its file was stored).
+#[test]
+fn an_expand_that_cannot_be_expanded_is_refused_before_the_file_is_made() {
+    let body = multipart(
+        &[
+            ("purpose", "dispute_evidence"),
+            ("expand[]", "nothing_here"),
+        ],
+        Some(("a.pdf", "application/pdf", b"%PDF-1.4")),
+    );
+    let mut model = Model::new(12);
+    let resp = model.handle(&upload(body, None), t0());
+    assert_eq!(resp.status(), 400);
+    assert!(
+        String::from_utf8_lossy(resp.body()).contains("cannot be expanded (nothing_here)"),
+        "{:?}",
+        resp.body()
+    );
+    assert!(model.objects("file").is_empty());
+}

@@ -53,6 +53,7 @@ impl Model {
         params.only(matched.accepted)?;
         let registry = self.registry();
         let call = call(registry, matched, params, at)?;
+        super::expand::check_first_segments(&call)?;
         (call.route().validator())(&call)
     }
 

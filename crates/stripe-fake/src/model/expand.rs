@@ -20,6 +20,23 @@ fn not_expandable(path: &str) -> ApiError {
     )
 }
 
+/// Before anything runs: each `expand` path's first member must be one the route's resource
+/// declares expandable (deeper members, and the items of a list's `data`, are checked on the
+/// answer), so that a create asked to expand what cannot be expanded is a 400 that made nothing,
+/// as at Stripe.
+pub(crate) fn check_first_segments(call: &crate::registry::Call<'_>) -> Result<(), ApiError> {
+    let Some(fields) = call.resource().expandable() else {
+        return Ok(());
+    };
+    for path in call.params().list("expand") {
+        let first = path.split('.').next().unwrap_or_default();
+        if first != "data" && !fields.contains(&first) {
+            return Err(not_expandable(path));
+        }
+    }
+    Ok(())
+}
+
 impl Model {
     /// Applies every `expand` path to a response body.
     pub(crate) fn expand(&self, mut value: Value, paths: &[&str]) -> Result<Value, ApiError> {

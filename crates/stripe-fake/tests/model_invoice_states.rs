@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::billing::{customer_and_fee, fails, id, kinds};
+use common::billing::{customer_and_fee, draft_with_item, fails, id, kinds};
 use common::{delete, get, ok, post};
 use serde_json::{Value, json};
 use stripe_fake::Model;
@@ -50,17 +50,7 @@ fn send_invoice_void_and_uncollectible_end_invoices_as_stripe_does() {
         fails(&mut model, &post(&format!("/v1/invoices/{sent}/pay"), "")).0,
         400
     );
-    let auto = id(&ok(
-        &mut model,
-        &post("/v1/invoices", &format!("customer={customer}")),
-    ));
-    ok(
-        &mut model,
-        &post(
-            "/v1/invoiceitems",
-            &format!("customer={customer}&invoice={auto}&amount=300&currency=usd"),
-        ),
-    );
+    let auto = draft_with_item(&mut model, &customer, 300);
     let open = ok(
         &mut model,
         &post(&format!("/v1/invoices/{auto}/finalize"), ""),

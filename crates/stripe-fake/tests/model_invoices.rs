@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::billing::{amounts, customer_and_fee, fails, id, kinds};
+use common::billing::{amounts, customer_and_fee, draft_with_item, fails, id, kinds};
 use common::{get, ok, post};
 use serde_json::Value;
 use stripe_fake::Model;
@@ -146,17 +146,7 @@ fn pending_items_make_an_invoice_that_is_finalized_numbered_and_paid() {
         ]
     );
     // The next invoice of the customer takes the next number.
-    let next = id(&ok(
-        &mut model,
-        &post("/v1/invoices", &format!("customer={customer}")),
-    ));
-    ok(
-        &mut model,
-        &post(
-            "/v1/invoiceitems",
-            &format!("customer={customer}&invoice={next}&amount=100&currency=usd"),
-        ),
-    );
+    let next = draft_with_item(&mut model, &customer, 100);
     let next = ok(
         &mut model,
         &post(&format!("/v1/invoices/{next}/finalize"), ""),
@@ -172,17 +162,7 @@ fn pending_items_make_an_invoice_that_is_finalized_numbered_and_paid() {
 fn a_declined_payment_is_a_402_and_leaves_the_invoice_open() {
     let mut model = Model::new(52);
     let (customer, _) = customer_and_fee(&mut model, "tok_chargeDeclinedInsufficientFunds");
-    let invoice = id(&ok(
-        &mut model,
-        &post("/v1/invoices", &format!("customer={customer}")),
-    ));
-    ok(
-        &mut model,
-        &post(
-            "/v1/invoiceitems",
-            &format!("customer={customer}&invoice={invoice}&amount=1200&currency=usd"),
-        ),
-    );
+    let invoice = draft_with_item(&mut model, &customer, 1200);
     let before = model.events().len();
     let (status, err) = fails(
         &mut model,
@@ -230,17 +210,7 @@ fn a_declined_payment_is_a_402_and_leaves_the_invoice_open() {
 fn a_credit_larger_than_the_invoice_goes_to_the_customers_balance_and_pays_the_next_one() {
     let mut model = Model::new(55);
     let (customer, _) = customer_and_fee(&mut model, "tok_visa");
-    let credit = id(&ok(
-        &mut model,
-        &post("/v1/invoices", &format!("customer={customer}")),
-    ));
-    ok(
-        &mut model,
-        &post(
-            "/v1/invoiceitems",
-            &format!("customer={customer}&invoice={credit}&amount=-700&currency=usd"),
-        ),
-    );
+    let credit = draft_with_item(&mut model, &customer, -700);
     let settled = ok(
         &mut model,
         &post(&format!("/v1/invoices/{credit}/finalize"), ""),
@@ -257,17 +227,7 @@ fn a_credit_larger_than_the_invoice_goes_to_the_customers_balance_and_pays_the_n
         ok(&mut model, &get(&format!("/v1/customers/{customer}")))["balance"],
         -700
     );
-    let next = id(&ok(
-        &mut model,
-        &post("/v1/invoices", &format!("customer={customer}")),
-    ));
-    ok(
-        &mut model,
-        &post(
-            "/v1/invoiceitems",
-            &format!("customer={customer}&invoice={next}&amount=1000&currency=usd"),
-        ),
-    );
+    let next = draft_with_item(&mut model, &customer, 1000);
     let next = ok(
         &mut model,
         &post(

@@ -196,3 +196,19 @@ pub fn customer_and_fee(model: &mut Model, source: &str) -> (String, String) {
     ));
     (customer, fee)
 }
+
+/// A draft invoice of `customer` with one item of `cents` in usd (negative: a credit): its id.
+pub fn draft_with_item(model: &mut Model, customer: &str, cents: i64) -> String {
+    let invoice = id(&ok(
+        model,
+        &post("/v1/invoices", &format!("customer={customer}")),
+    ));
+    ok(
+        model,
+        &post(
+            "/v1/invoiceitems",
+            &format!("customer={customer}&invoice={invoice}&amount={cents}&currency=usd"),
+        ),
+    );
+    invoice
+}

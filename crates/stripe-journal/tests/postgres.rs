@@ -18,7 +18,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use stripe_core::{Backoff, Config, Request, RetryPolicy};
 use stripe_fake::server::{self, ServerHandle};
 use stripe_journal::{
-    Fingerprint, IntentId, Journal, JournalError, PgStore, Run, StateKind, Store, open_store,
+    Fingerprint, IntentId, Journal, JournalError, PgStore, Policy, Run, StateKind, Store,
+    open_store,
 };
 use tokio_postgres::NoTls;
 
@@ -338,6 +339,87 @@ fn connections_of_a_runtime_that_ended_are_replaced() {
     charged(journal.run(&blocking, &id, charge("b")).expect("run"), &id);
     drop(journal);
     assert_eq!(fake.successful_charges(), 4);
+}
+
+/// On a multi-thread runtime the final record behind a run's answer is written by that
+/// runtime. One that ends first drops it: the row stays in flight under its key (the next run
+/// gets Stripe's replay: one charge), and nothing waits for the record no runtime will write,
+/// neither a load nor dropping the journal.
+#[test]
+fn a_record_dropped_with_its_runtime_leaves_the_row_in_flight_and_nothing_waiting() {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let Some(h) = current.block_on(harness("record_dropped")) else {
+        return;
+    };
+    let fake = server::start().expect("fake");
+    // Leases of under 2 s (an attempt's bound of 1.5 s and a short grace): a row left in
+    // flight is taken over soon.
+    let journal = h.journal().with_policy(
+        Policy::new()
+            .with_lease(Duration::from_millis(300))
+            .with_send_grace(Duration::from_millis(200))
+            .with_attempt_margin(Duration::from_millis(100)),
+    );
+    let config = || {
+        Config::builder("sk_test_pg")
+            .api_base(fake.base_url())
+            .policy(
+                RetryPolicy::default()
+                    .with_max_tries(3)
+                    .with_backoff(Backoff::Fixed(Duration::from_millis(10)))
+                    .with_attempt_timeout(Some(Duration::from_millis(1500))),
+            )
+            .build()
+            .expect("config")
+    };
+    let mut charges = Vec::new();
+    for i in 0..8 {
+        let id = op(&format!("dropped-{i}/charge"));
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = stripe_reqwest::Client::new(config());
+        let run = multi
+            .block_on(journal.run_async(&client, &id, charge(&i.to_string())))
+            .expect("run_async");
+        charges.push((id.clone(), charged(run, &id)));
+        // Its record may still be behind: the runtime ends without writing it.
+        multi.shutdown_background();
+        let started = Instant::now();
+        let row = journal.load(&id).expect("load").expect("the row");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the load waited {:?} for a record no runtime will write",
+            started.elapsed()
+        );
+        assert!(
+            matches!(row.state().kind(), StateKind::Done | StateKind::Claimed),
+            "{id}: {:?}",
+            row.state()
+        );
+    }
+    // The rows left in flight are taken over once their leases end.
+    std::thread::sleep(Duration::from_secs(2));
+    let client = stripe_reqwest::Client::new(config());
+    for (i, (id, object)) in charges.iter().enumerate() {
+        let run = current
+            .block_on(journal.run_async(&client, id, charge(&i.to_string())))
+            .expect("run_async again");
+        assert_eq!(&charged(run, id), object, "{id}: a re-run replays");
+    }
+    let started = Instant::now();
+    drop(journal);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "dropping the journal waited {:?} for records no runtime will write",
+        started.elapsed()
+    );
+    assert_eq!(fake.successful_charges(), 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

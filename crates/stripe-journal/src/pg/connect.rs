@@ -150,7 +150,7 @@ impl managed::Manager for Manager {
         // trip). Anywhere else (a current-thread runtime runs only while its thread is inside
         // it; the blocking face) it is driven by the store's own runtime. A connection whose
         // runtime ended is closed, and the pool replaces it.
-        let made = if on_multi_thread_runtime() {
+        let made = if multi_thread_runtime().is_some() {
             connect.await
         } else {
             self.runtime.run(connect).await?
@@ -173,10 +173,11 @@ impl managed::Manager for Manager {
     }
 }
 
-/// Whether the current task runs on a multi-thread tokio runtime.
-fn on_multi_thread_runtime() -> bool {
+/// The multi-thread tokio runtime the current task runs on, if it runs on one.
+pub(super) fn multi_thread_runtime() -> Option<tokio::runtime::Handle> {
     tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+        .ok()
+        .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 /// Runs a connection until it ends (the server or the network closed it, or its client was

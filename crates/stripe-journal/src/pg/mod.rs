@@ -226,9 +226,20 @@ impl AsyncStore for PgStore {
         Box::pin(self.inner.compare_and_set(row, expected))
     }
 
-    /// Sent behind the answer, on the store's runtime: no round trip waited for.
+    /// Sent behind the answer: no round trip waited for. On a multi-thread runtime its own
+    /// workers write it (they drive the connections it opened: no hop to the store's thread and
+    /// back; measured: 4 async workers on loopback, 2311-2377 -> 2456-2514 charges per second);
+    /// anywhere else the store's runtime does. A runtime that ends first drops it: the row
+    /// stays in flight under its key, as when the write fails.
     fn compare_and_set_behind<'a>(&'a self, row: &'a Intent, expected: u64) -> StoreFuture<'a, ()> {
-        let handed = self.bridge.spawn(self.inner.behind(row.clone(), expected));
+        let job = self.inner.behind(row.clone(), expected);
+        let handed = match connect::multi_thread_runtime() {
+            Some(runtime) => {
+                drop(runtime.spawn(job));
+                Ok(())
+            }
+            None => self.bridge.spawn(job),
+        };
         Box::pin(std::future::ready(handed))
     }
 

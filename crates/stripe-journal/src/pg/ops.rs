@@ -115,7 +115,9 @@ impl Inner {
 
     /// A final record to send behind its answer (`Store::compare_and_set_behind`): registered
     /// at once, so that this store's loads of the row wait for it, then written by the future
-    /// (which the store's runtime runs). Its error, if any, only leaves the row in flight.
+    /// (which a runtime runs: see `PgStore`'s faces). Its error, if any, only leaves the row in
+    /// flight; so does the future dropped unfinished (its runtime ended), which ends the wait
+    /// as well.
     pub(super) fn behind(
         self: &Arc<Self>,
         row: Intent,
@@ -123,18 +125,14 @@ impl Inner {
     ) -> impl Future<Output = ()> + Send + 'static {
         let (over, waiting) = watch::channel(());
         lock(&self.behind).insert(row.id().clone(), waiting);
-        let inner = Arc::clone(self);
+        let pending = Behind {
+            inner: Arc::clone(self),
+            id: row.id().clone(),
+            over,
+        };
         async move {
-            let _ = inner.compare_and_set(&row, expected).await;
-            let mut behind = lock(&inner.behind);
-            // This record's entry only: a later record of the same intent may have replaced it.
-            if behind
-                .get(row.id())
-                .is_some_and(|w| w.same_channel(&over.subscribe()))
-            {
-                behind.remove(row.id());
-            }
-            drop(over);
+            let _ = pending.inner.compare_and_set(&row, expected).await;
+            drop(pending);
         }
     }
 
@@ -251,6 +249,28 @@ impl Inner {
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
         let conn = self.conn().await?;
         conn.batch_execute(&sql).await.map_err(JournalError::store)
+    }
+}
+
+/// A final record behind its answer, registered until it is over: written, failed or dropped
+/// unfinished, whichever comes first.
+struct Behind {
+    inner: Arc<Inner>,
+    id: IntentId,
+    /// Dropped last: the loads waiting for the record go on once it is out of the map.
+    over: watch::Sender<()>,
+}
+
+impl Drop for Behind {
+    fn drop(&mut self) {
+        let mut behind = lock(&self.inner.behind);
+        // This record's entry only: a later record of the same intent may have replaced it.
+        if behind
+            .get(&self.id)
+            .is_some_and(|w| w.same_channel(&self.over.subscribe()))
+        {
+            behind.remove(&self.id);
+        }
     }
 }
 

@@ -160,9 +160,13 @@
 //! [`Store`] is a handful of primitives (load with the store's clock, insert, claim, compare-and-set,
 //! sweep and list by cursor, prune, namespace); every decision is made once, in [`decide`], inside
 //! the machine, so no store can bypass it. SQLite ([`SqliteStore`], `sqlite:PATH`) is the
-//! embedded default; PostgreSQL ([`PgStore`], `postgres://...`, async-native over a pool of
+//! embedded default; PostgreSQL (`PgStore`, feature `postgres`, `postgres://...`, async-native over a pool of
 //! connections, with a blocking face on a runtime of its own) serves a fleet. Schemas change
 //! through ordered migrations recorded in a version table.
+//!
+//! Features: `sqlite` and `async` (`run_async`, `recover_async`) by default; `postgres` (and
+//! `postgres-tls`, rustls) to be asked for, so that a service on SQLite never builds a PostgreSQL
+//! driver. Without it, `Journal::open("postgres://...")` is an error that names the feature.
 //!
 //! # In scope, out of scope
 //!

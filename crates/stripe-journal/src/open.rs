@@ -25,7 +25,7 @@ const FORMS: &str = "expected sqlite:PATH, sqlite::memory: or \
 /// |---|---|
 /// | `sqlite::memory:` | SQLite in memory (tests) |
 /// | `sqlite:PATH` or `sqlite://PATH` | SQLite file at `PATH`, created if missing |
-/// | `postgres://...` or `postgresql://...` | PostgreSQL (see [`crate::pg::PgStore::connect`]); the schema is the query parameter `journal_schema` (default `stripe_journal`), the pool's size `journal_pool_size` (default 16), every other part goes to the driver (TLS with `sslmode=require` and the feature `postgres-tls`) |
+/// | `postgres://...` or `postgresql://...` | PostgreSQL, feature `postgres` (see `PgStore::connect`); the schema is the query parameter `journal_schema` (default `stripe_journal`), the pool's size `journal_pool_size` (default 16), every other part goes to the driver (TLS with `sslmode=require` and the feature `postgres-tls`) |
 pub fn open_store(url: &str) -> Result<Stores, JournalError> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         return open_sqlite(rest.strip_prefix("//").unwrap_or(rest));

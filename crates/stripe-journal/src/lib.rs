@@ -195,6 +195,7 @@ pub use open::open_store;
 pub use run::{Outcome, RecoveryReport, Run, Source};
 pub use store::Store;
 
+mod answer;
 pub mod audit;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod codec;

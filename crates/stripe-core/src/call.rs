@@ -18,24 +18,28 @@
 //! [`Session::call`](crate::Session::call) returns the first action (a `Send`, or a `Fail` if
 //! the caller's key is already older than 24 h). After `Done` or `Fail` the call is over: any
 //! further input answers `Fail` with [`ErrorKind::OutOfOrder`].
+//!
+//! This file holds the call, its start and its attempts; `answer.rs` reads an attempt's answer,
+//! `schedule.rs` schedules a retry, `end.rs` ends the call in an error.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 
-use crate::action::{Action, Input, RetryNotice, RetryReason};
-use crate::advice::Advice;
+use crate::action::{Action, Input, RetryReason};
 use crate::config::Config;
-use crate::failure::{Error, ErrorKind, TransportError};
+use crate::failure::{Error, ErrorKind};
 use crate::files::Multipart;
 use crate::key::IdempotencyKey;
 use crate::policy::RetryPolicy;
 use crate::request::{Method, Namespace, Request};
-use crate::response::{self, Response};
-use crate::retry::{self, Answer};
 use crate::seed::Random;
 use crate::wire::{CallHeaders, Wire};
+
+mod answer;
+mod end;
+mod schedule;
 
 #[derive(Debug)]
 enum State {
@@ -270,209 +274,5 @@ impl Inner {
                 body: body.clone(),
             },
         }
-    }
-
-    fn on_response(&mut self, now: Instant, resp: http::Response<Bytes>) -> Action {
-        let (parts, bytes) = resp.into_parts();
-        if bytes.len() > self.max_body_bytes {
-            return self.too_large(parts);
-        }
-        self.on_answer(now, parts, bytes)
-    }
-
-    /// A body handed on as it came: `len` bytes of it read.
-    #[cold]
-    #[inline(never)]
-    fn on_streamed(&mut self, now: Instant, head: http::response::Parts, len: u64) -> Action {
-        if usize::try_from(len).map_or(true, |len| len > self.max_body_bytes) {
-            return self.too_large(head);
-        }
-        self.on_answer(now, head, Bytes::new())
-    }
-
-    fn on_answer(&mut self, now: Instant, parts: http::response::Parts, bytes: Bytes) -> Action {
-        let code = if parts.status.as_u16() >= 400 {
-            response::error_code(&bytes)
-        } else {
-            None
-        };
-        let answer = Answer {
-            status: parts.status,
-            should_retry: retry::should_retry(&parts.headers),
-            replayed: retry::replayed(&parts.headers),
-            code: code.as_deref(),
-        };
-        let wants_retry = retry::wants_retry(&self.policy, (self.namespace, self.method), &answer);
-        let replayed = answer.replayed;
-        let response = Response {
-            status: parts.status,
-            headers: parts.headers,
-            bytes,
-            json: std::sync::OnceLock::new(),
-            idempotency_key: self.key.clone(),
-            replayed,
-            attempts: self.attempts,
-            advice: Advice::for_answer(self.namespace, self.method, parts.status),
-            attempt_duration: now.saturating_duration_since(self.attempt_started),
-        };
-        event!(
-            debug,
-            status = response.status().as_u16(),
-            request_id = response.request_id().unwrap_or(""),
-            replayed,
-            attempt = self.attempts,
-            "stripe response"
-        );
-        if !wants_retry {
-            self.state = State::Over;
-            event!(info, method = %self.method, path = %self.path(), status = response.status().as_u16(), attempts = self.attempts, advice = ?response.advice(), "stripe call done");
-            return Action::Done(response);
-        }
-        self.last = Some(RetryReason::Status(response.status()));
-        if self.attempts >= self.policy.max_tries {
-            return self.fail(ErrorKind::RetriesExhausted, Some(response));
-        }
-        self.schedule(now, Some(response))
-    }
-
-    /// A body over the cap: the call fails, with the headers kept.
-    #[cold]
-    #[inline(never)]
-    fn too_large(&mut self, parts: http::response::Parts) -> Action {
-        let status = parts.status;
-        // A 2xx whose body is lost: a v1 POST may have taken effect (its replay would be over
-        // the cap again); a v2 retry with the same key gives the answer again; a read needs a
-        // larger cap.
-        let keyed = self.namespace.carries_key(self.method);
-        let advice = match (keyed, self.namespace, status.is_success()) {
-            (true, Namespace::V1, true) => Advice::Reconcile,
-            (true, _, true) => Advice::RetrySameKey,
-            (false, _, true) => Advice::FixRequest,
-            _ => Advice::for_answer(self.namespace, self.method, status),
-        };
-        self.state = State::Over;
-        let error = Error::new(
-            ErrorKind::ResponseTooLarge {
-                status,
-                limit: self.max_body_bytes,
-            },
-            advice,
-        )
-        .with_call(self.key.clone(), self.attempts)
-        .with_headers(parts.headers);
-        Action::Fail(error)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn on_transport(&mut self, now: Instant, error: TransportError) -> Action {
-        if error == TransportError::Refused {
-            return self.refused();
-        }
-        self.last = Some(RetryReason::Transport(error));
-        event!(warn, error = %error, attempt = self.attempts, "stripe attempt got no response");
-        // A body that could not be carried whole: the same source or writer again would not
-        // make it whole.
-        let body = error == TransportError::Body;
-        if body || !self.policy.retry_transport || self.attempts >= self.policy.max_tries {
-            return self.fail(ErrorKind::Transport(error), None);
-        }
-        self.schedule(now, None)
-    }
-
-    /// Schedules the next attempt after `last` (the answer that asked for a retry, or none
-    /// after a transport error); its `Retry-After` is read here, only when a retry is due.
-    #[cold]
-    #[inline(never)]
-    fn schedule(&mut self, now: Instant, last: Option<Response>) -> Action {
-        let last_transport = match self.last {
-            Some(RetryReason::Transport(e)) if last.is_none() => Some(e),
-            _ => None,
-        };
-        if self.single_use {
-            return self.fail(ErrorKind::NotReplayable { last_transport }, last);
-        }
-        let elapsed = now.saturating_duration_since(self.started);
-        let retry_after = last.as_ref().and_then(|r| {
-            let wall = self
-                .wall_started
-                .checked_add(elapsed)
-                .unwrap_or(self.wall_started);
-            retry::retry_after_at(r.headers(), wall)
-        });
-        let wait = self
-            .policy
-            .wait(self.attempts, retry_after, &mut self.random);
-        let wake_elapsed = elapsed.saturating_add(wait);
-        if self.policy.deadline.is_some_and(|d| wake_elapsed > d) {
-            return self.fail(ErrorKind::DeadlineExceeded { last_transport }, last);
-        }
-        // A key past its window now is expired; one that would pass it during the wait is
-        // not: the retry is what cannot be made, since it would come after the window.
-        let wall = |elapsed| self.wall_started.checked_add(elapsed);
-        let key = self.key.as_ref();
-        if let Some(age) = key
-            .zip(wall(elapsed))
-            .filter(|(k, wall)| k.is_expired(*wall))
-            .and_then(|(k, wall)| k.age(wall))
-        {
-            return self.fail(ErrorKind::KeyExpired { age }, last);
-        }
-        let past_window = key.is_some_and(|k| wall(wake_elapsed).is_none_or(|w| k.is_expired(w)));
-        // A wake beyond what the clock can count is never reached either.
-        let until = now.checked_add(wait).filter(|_| !past_window);
-        let (Some(until), Some(reason)) = (until, self.last) else {
-            return self.fail(ErrorKind::WaitTooLong { wait }, last);
-        };
-        self.state = State::Sleeping { until };
-        event!(info, sleep_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), reason = ?self.last, attempt = self.attempts, max_tries = self.policy.max_tries, "stripe retry scheduled");
-        Action::Sleep {
-            until,
-            notice: Some(RetryNotice::new(
-                self.attempts.saturating_add(1),
-                self.policy.max_tries,
-                reason,
-                wait,
-            )),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn fail(&mut self, kind: ErrorKind, last: Option<Response>) -> Action {
-        self.state = State::Over;
-        let advice = match (&kind, &last) {
-            (ErrorKind::KeyExpired { .. }, _) => Advice::Reconcile,
-            (_, Some(resp)) => resp.advice(),
-            _ => Advice::no_response(self.namespace, self.method),
-        };
-        let error = Error::new(kind, advice)
-            .with_call(self.key.clone(), self.attempts)
-            .with_response(last);
-        event!(warn, method = %self.method, path = %self.path(), attempts = error.attempts(), advice = ?error.advice(), idempotency_key = error.idempotency_key().map_or("", |k| k.as_str()), error = %error, "stripe call failed");
-        Action::Fail(error)
-    }
-
-    /// The transport would not build the request: that attempt was never made, and no other
-    /// would be. Invalid input; what to do is to fix it, unless earlier attempts were sent.
-    #[cold]
-    #[inline(never)]
-    fn refused(&mut self) -> Action {
-        self.state = State::Over;
-        self.attempts = self.attempts.saturating_sub(1);
-        let advice = match self.attempts {
-            0 => Advice::FixRequest,
-            _ => Advice::no_response(self.namespace, self.method),
-        };
-        let error = Error::new(ErrorKind::InvalidRequest, advice)
-            .with_call(self.key.clone(), self.attempts);
-        event!(warn, method = %self.method, path = %self.path(), attempts = self.attempts, "stripe request refused by the transport");
-        Action::Fail(error)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn out_of_order(&mut self, expected: &'static str) -> Action {
-        self.fail(ErrorKind::OutOfOrder { expected }, None)
     }
 }

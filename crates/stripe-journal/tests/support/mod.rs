@@ -1,4 +1,24 @@
-//! What several test files share: a fresh SQLite file per test.
+//! What several test files share: a fresh SQLite file per test (here), and the helpers of the
+//! test files split by concern, each in one place:
+//!
+//! | file | what it holds |
+//! | --- | --- |
+//! | `common.rs` | an operation's id, a charge of an order, a run's outcome |
+//! | `findings.rs` | the findings tests' journal, client, fault rules and dying holder |
+//! | `run.rs` | the run tests' journal and client, a fault on charges, charges counted |
+//! | `pg.rs` | the PostgreSQL tests' server, schema of their own and client |
+//!
+//! Each test binary compiles all of it and uses a part: the helper modules allow dead code.
+
+#[allow(dead_code)] // each test binary uses a part of it
+pub mod common;
+#[allow(dead_code)]
+pub mod findings;
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
+pub mod pg;
+#[allow(dead_code)]
+pub mod run;
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,6 +32,7 @@ pub struct TempDb {
 
 impl TempDb {
     /// A new file for `test` (the process id and the clock make it unique).
+    #[allow(dead_code)] // not every test file makes one (the run tests' journal is in memory)
     pub fn new(test: &str) -> Self {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -1,5 +1,8 @@
-//! Helpers of the `stripe-cli` binary tests: run it, read its exit code and stderr lines.
+//! Helpers of the `stripe-cli` binary tests: run it, read its exit code and stderr lines;
+//! `journal.rs`: what the journal tests share.
 #![allow(dead_code)]
+
+pub mod journal;
 
 use std::process::{Command, Output};
 

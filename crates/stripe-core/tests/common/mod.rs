@@ -1,6 +1,10 @@
 //! A scripted driver in virtual time, shared by the tests: starts a call from a `Session`,
-//! feeds it a script of answers and records every action.
+//! feeds it a script of answers and records every action; `events.rs` (feature `webhook`): what
+//! the events tests share.
 #![allow(dead_code)]
+
+#[cfg(feature = "webhook")]
+pub mod events;
 
 use std::time::{Duration, Instant, SystemTime};
 

@@ -3,7 +3,7 @@
 //! use on their private fields). What Stripe sends today reads this way at the cost of a struct
 //! a user would derive (`bench/events.sh`); a payload with a member this crate does not know (or
 //! any error) is read again by the path that keeps unknown members and names the error
-//! (`open.rs`), so both give the same value or the same error (`tests/events.rs`).
+//! (`open.rs`), so both give the same value or the same error (`tests/events_properties.rs`).
 
 use serde::Deserialize;
 

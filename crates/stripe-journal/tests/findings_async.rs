@@ -6,56 +6,22 @@ mod support;
 use std::time::{Duration, Instant, SystemTime};
 
 use http::Method;
-use stripe_core::{Backoff, Config, Request, RetryPolicy};
+use stripe_core::Request;
 use stripe_fake::server::{self, ServerHandle};
 use stripe_fake::{Fault, FaultPlan, Rule};
-use stripe_journal::{IntentId, Journal, Policy, Run, Source, SqliteStore, State};
+use stripe_journal::{IntentId, Run, Source, State};
 
 use support::TempDb;
+use support::findings::{self, journal};
 
-/// A journal on the file with its own connection and holder name; short lease and grace.
-fn journal(db: &TempDb, owner: &str) -> Journal {
-    let store = SqliteStore::open(&db.path).expect("open SQLite journal");
-    Journal::new(store)
-        .expect("journal")
-        .with_policy(
-            Policy::new()
-                .with_lease(Duration::from_millis(300))
-                .with_send_grace(Duration::from_millis(200))
-                .with_attempt_margin(Duration::from_millis(100)),
-        )
-        .with_owner(owner)
-}
-
-/// Each attempt's bound: short, so that a claim's lease (which covers the first attempt plus
-/// twice the margin) ends soon. Not 1 s: see `attempt_timeout_of_one_second_still_sends`.
-const ATTEMPT: Duration = Duration::from_millis(1500);
-
-/// The fake's URL, 2 tries, 10 ms between them, `ATTEMPT` per attempt.
+/// The findings tests' client of the fake (2 tries, `support::findings::ATTEMPT` per attempt),
+/// over reqwest.
 fn client(fake: &ServerHandle) -> stripe_reqwest::Client {
-    let config = Config::builder("sk_test_findings_async")
-        .api_base(fake.base_url())
-        .policy(
-            RetryPolicy::default()
-                .with_max_tries(2)
-                .with_backoff(Backoff::Fixed(Duration::from_millis(10)))
-                .with_attempt_timeout(Some(ATTEMPT)),
-        )
-        .build()
-        .expect("config");
-    stripe_reqwest::Client::new(config)
+    stripe_reqwest::Client::new(findings::config(fake, 2))
 }
 
 fn charge() -> Request {
-    Request::post(
-        "/v1/charges",
-        &[
-            ("amount", "1000"),
-            ("currency", "usd"),
-            ("source", "tok_visa"),
-        ],
-    )
-    .expect("request")
+    findings::charge("1000", "tok_visa")
 }
 
 // ---------------------------------------------------------------------------------------------

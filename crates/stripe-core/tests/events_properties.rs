@@ -15,13 +15,6 @@ mod properties {
 
     use super::{SECRET, SIGNED_AT, SNAPSHOT, THIN, now};
 
-    fn cases() -> u32 {
-        std::env::var("FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2_000)
-    }
-
     /// Any JSON value, a few levels deep.
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
@@ -94,7 +87,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(cases()))]
+        #![proptest_config(ProptestConfig::with_cases(crate::common::fuzz_cases(2_000)))]
 
         /// Any bytes, signed or not: a typed answer from both parsers, never a panic.
         #[test]

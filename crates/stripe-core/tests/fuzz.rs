@@ -16,13 +16,6 @@ use stripe_core::{
     Action, Input, Request, RequestError, RetryPolicy, Seed, Session, TransportError,
 };
 
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000)
-}
-
 fn header_name() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
@@ -81,7 +74,7 @@ fn any_input() -> impl Strategy<Value = AnyInput> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(common::fuzz_cases(20_000)))]
 
     #[test]
     fn any_response_gets_an_action(resp in response(), preset in 0..3u8, max in 1..6u32, post in any::<bool>()) {

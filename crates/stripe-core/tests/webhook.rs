@@ -1,6 +1,8 @@
 //! Webhook signatures: round trips, every way a header can be wrong, and cross-checks with the
 //! official npm and PyPI `stripe` packages (installed by `.ci/install-tools`).
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -238,13 +240,6 @@ mod fuzz {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
     use stripe_core::webhook::{parse_header, verify};
 
-    fn cases() -> u32 {
-        std::env::var("FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20_000)
-    }
-
     fn header() -> impl Strategy<Value = String> {
         prop_oneof![
             any::<String>(),
@@ -253,7 +248,7 @@ mod fuzz {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(cases()))]
+        #![proptest_config(ProptestConfig::with_cases(crate::common::fuzz_cases(20_000)))]
 
         /// Any header, any payload: a typed answer, never a panic, never a false accept.
         #[test]

@@ -320,3 +320,11 @@ pub fn wait_bounds(
         _ => (lo, hi),
     }
 }
+
+/// Cases for a fuzz target: `FUZZ_CASES` when set (a long run on demand), else `default`.
+pub fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::billing::{DAY, MONTH_LATER, START, TWO_MONTHS_LATER, events, id, kinds, setup};
+use common::billing::{DAY, MONTH_LATER, START, TWO_MONTHS_LATER, clock_at, events, kinds, setup};
 use common::{get, json, ok, post, t0};
 use serde_json::Value;
 use stripe_fake::Model;
@@ -175,13 +175,7 @@ fn a_clock_moves_at_most_two_intervals_of_its_shortest_subscription_at_once() {
     s.advance(TWO_MONTHS_LATER);
     // Without subscriptions, two years (2024 is a leap year: 731 days).
     let mut model = Model::new(48);
-    let clock = id(&ok(
-        &mut model,
-        &post(
-            "/v1/test_helpers/test_clocks",
-            &format!("frozen_time={START}"),
-        ),
-    ));
+    let clock = clock_at(&mut model, START);
     let path = format!("/v1/test_helpers/test_clocks/{clock}/advance");
     assert_eq!(
         model

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::billing::{DAY, MONTH_LATER, START, advance, fails, id, kinds, monthly};
+use common::billing::{
+    DAY, MONTH_LATER, START, advance, clocked_customer, fails, id, kinds, monthly,
+};
 use common::{delete, get, ok, post, t0};
 use stripe_fake::Model;
 
@@ -22,20 +24,7 @@ fn a_change_mid_period_prorates_to_the_second_and_bills_with_the_next_invoice() 
             ),
         ),
     ));
-    let clock = id(&ok(
-        &mut model,
-        &post(
-            "/v1/test_helpers/test_clocks",
-            &format!("frozen_time={START}"),
-        ),
-    ));
-    let customer = id(&ok(
-        &mut model,
-        &post(
-            "/v1/customers",
-            &format!("test_clock={clock}&source=tok_visa"),
-        ),
-    ));
+    let (clock, customer) = clocked_customer(&mut model);
     let sub = ok(
         &mut model,
         &post(
@@ -153,20 +142,7 @@ fn a_change_mid_period_prorates_to_the_second_and_bills_with_the_next_invoice() 
 fn always_invoice_bills_a_change_at_once() {
     let mut model = Model::new(35);
     let basic = monthly(&mut model, 1000);
-    let clock = id(&ok(
-        &mut model,
-        &post(
-            "/v1/test_helpers/test_clocks",
-            &format!("frozen_time={START}"),
-        ),
-    ));
-    let customer = id(&ok(
-        &mut model,
-        &post(
-            "/v1/customers",
-            &format!("test_clock={clock}&source=tok_visa"),
-        ),
-    ));
+    let (clock, customer) = clocked_customer(&mut model);
     let sub = ok(
         &mut model,
         &post(
@@ -208,20 +184,7 @@ fn always_invoice_bills_a_change_at_once() {
 fn cancel_now_with_prorate_credits_the_customer_and_cancel_at_period_end_waits() {
     let mut model = Model::new(36);
     let price = monthly(&mut model, 3000);
-    let clock = id(&ok(
-        &mut model,
-        &post(
-            "/v1/test_helpers/test_clocks",
-            &format!("frozen_time={START}"),
-        ),
-    ));
-    let customer = id(&ok(
-        &mut model,
-        &post(
-            "/v1/customers",
-            &format!("test_clock={clock}&source=tok_visa"),
-        ),
-    ));
+    let (clock, customer) = clocked_customer(&mut model);
     let now = id(&ok(
         &mut model,
         &post(

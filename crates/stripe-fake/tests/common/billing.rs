@@ -72,6 +72,31 @@ pub fn advance(model: &mut Model, clock: &str, to: i64) {
     );
 }
 
+/// A test clock frozen at `start`: its id.
+pub fn clock_at(model: &mut Model, start: i64) -> String {
+    id(&ok(
+        model,
+        &post(
+            "/v1/test_helpers/test_clocks",
+            &format!("frozen_time={start}"),
+        ),
+    ))
+}
+
+/// A clock at [`START`] and a customer on it paying with a card source (`tok_visa`):
+/// `(clock, customer)`.
+pub fn clocked_customer(model: &mut Model) -> (String, String) {
+    let clock = clock_at(model, START);
+    let customer = id(&ok(
+        model,
+        &post(
+            "/v1/customers",
+            &format!("test_clock={clock}&source=tok_visa"),
+        ),
+    ));
+    (clock, customer)
+}
+
 /// A clock at `start`, a customer on it paying with `card` (`pm_card_...`) by default, and
 /// a monthly subscription of 2000 (with `extra` parameters).
 pub struct Setup {
@@ -83,13 +108,7 @@ pub struct Setup {
 
 pub fn setup(seed: u64, start: i64, card: &str, extra: &str) -> Setup {
     let mut model = Model::new(seed);
-    let clock = id(&ok(
-        &mut model,
-        &post(
-            "/v1/test_helpers/test_clocks",
-            &format!("frozen_time={start}"),
-        ),
-    ));
+    let clock = clock_at(&mut model, start);
     let product = id(&ok(&mut model, &post("/v1/products", "name=Pro")));
     let price = id(&ok(
         &mut model,

@@ -3,11 +3,13 @@
 //! file, tail, its `Content-Length`) in one request to the files base, write a download's
 //! body to the writer, and hold it to its cap. A scripted transport records the wire.
 
+mod common;
+
+use common::ready;
+
 use std::future::Future;
 use std::io::Cursor;
-use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -59,18 +61,6 @@ impl AsyncTransport for Scripted {
     }
     fn sleep_until(&self, _until: Instant) -> impl Future<Output = ()> + Send {
         std::future::ready(())
-    }
-}
-
-/// Runs a future that never waits (the scripted transport answers at once).
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the scripted transport never waits"),
     }
 }
 

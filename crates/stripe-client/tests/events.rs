@@ -4,10 +4,12 @@
 //! points elsewhere is refused before anything is sent. A scripted transport records the wire
 //! (the fake does not serve `/v2/core/events/{id}` yet).
 
+mod common;
+
+use common::ready;
+
 use std::future::Future;
-use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -66,18 +68,6 @@ impl AsyncTransport for Scripted {
     }
     fn sleep_until(&self, _until: Instant) -> impl Future<Output = ()> + Send {
         std::future::ready(())
-    }
-}
-
-/// Runs a future that never waits (the scripted transport answers at once).
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the scripted transport never waits"),
     }
 }
 

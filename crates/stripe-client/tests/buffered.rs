@@ -5,8 +5,6 @@
 
 mod common;
 
-use common::ready;
-
 use std::future::Future;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
@@ -17,6 +15,8 @@ use stripe_client::{
     AsyncClient, AsyncSource, AsyncTransport, Attempt, Client, SendError, Source, Transport,
 };
 use stripe_core::{Config, ErrorKind, FilePart, Request, Seed};
+
+use common::ready;
 
 /// Records each request (URI and body) and answers with the body the test set.
 #[derive(Clone)]

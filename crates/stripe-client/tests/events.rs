@@ -2,11 +2,9 @@
 //! GET of the notification's path, with its context as `Stripe-Context` (over the
 //! configuration's) and no idempotency key; no related object sends nothing; a related url that
 //! points elsewhere is refused before anything is sent. A scripted transport records the wire
-//! (the fake does not serve `/v2/core/events/{id}` yet).
+//! byte for byte; the root package's `tests/sdk_v2.rs` fetches from the fake, which serves them.
 
 mod common;
-
-use common::ready;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -16,6 +14,8 @@ use bytes::Bytes;
 use stripe_client::{AsyncClient, AsyncTransport, Attempt, Client, SendError, Transport};
 use stripe_core::webhook::EventNotification;
 use stripe_core::{Config, Seed};
+
+use common::ready;
 
 /// One GET on the wire: method, path, `Stripe-Context`, `Idempotency-Key`.
 type Seen = (String, String, Option<String>, Option<String>);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::journal::{at_fake, db, journaled_charge, json_lines, scratch};
-use common::{cli, cli_at, code, json, stderr, stdout};
+use common::{cli, cli_at, code, command, json, stderr, stdout};
 use stripe_fake::server;
 use stripe_fake::{Fault, FaultPlan, Rule};
 
@@ -51,10 +51,7 @@ fn a_journaled_post_charges_once_and_replays_then_list_show_prune() {
 
     let list = cli(&["journal", "list", "--db", &db]);
     assert_eq!(code(&list), 0, "{}", stderr(&list));
-    let rows: Vec<serde_json::Value> = stdout(&list)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
+    let rows = json_lines(&list);
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (rows[0]["op"].as_str(), rows[0]["state"].as_str()),
@@ -108,10 +105,7 @@ fn busy_and_conflict_are_printed_as_values_with_their_exit_codes() {
     // The first run holds its lease while Stripe takes three seconds to answer.
     fake.set_plan(FaultPlan::new().rule(Rule::new(Fault::Delay { ms: 3000 }).path("/v1/charges")));
     let words = at_fake(&base, &journaled_charge(&db, "order-5/charge", &[]));
-    let first = std::process::Command::new(env!("CARGO_BIN_EXE_stripe-cli"))
-        .args(&words)
-        .env_remove("STRIPE_SECRET_KEY")
-        .env_remove("STRIPE_API_BASE")
+    let first = command(&words)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

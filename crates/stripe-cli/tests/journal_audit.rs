@@ -6,7 +6,7 @@ mod common;
 
 use common::journal::{at_fake, db, journaled_charge, scratch};
 use common::{cli, cli_at, code, json, stderr};
-use stripe_fake::server;
+use stripe_fake::server::{self, ServerHandle};
 
 /// `journal namespace`: the namespace the journal at `db` tags its objects with.
 fn namespace(db: &str) -> String {
@@ -16,6 +16,30 @@ fn namespace(db: &str) -> String {
         .as_str()
         .expect("namespace")
         .to_owned()
+}
+
+/// A charge made without the journal, carrying `op_tag` and `ns_tag` (as an old key executed
+/// late would have made): its id.
+fn tagged_charge(fake: &ServerHandle, op_tag: &str, ns_tag: &str) -> String {
+    let post = cli_at(
+        fake,
+        &[
+            "post",
+            "/v1/charges",
+            "-d",
+            "amount=900",
+            "-d",
+            "currency=usd",
+            "-d",
+            "source=tok_visa",
+            "-d",
+            op_tag,
+            "-d",
+            ns_tag,
+        ],
+    );
+    assert_eq!(code(&post), 0, "{}", stderr(&post));
+    json(&post)["id"].as_str().expect("id").to_owned()
 }
 
 #[test]
@@ -32,44 +56,9 @@ fn audit_reports_an_op_with_two_charges_and_refunds_the_extra_once() {
     let ns = namespace(&db);
     let op_tag = "metadata[op]=order-3/charge".to_owned();
     let ns_tag = format!("metadata[op_ns]={ns}");
-    let extra = cli_at(
-        &fake,
-        &[
-            "post",
-            "/v1/charges",
-            "-d",
-            "amount=900",
-            "-d",
-            "currency=usd",
-            "-d",
-            "source=tok_visa",
-            "-d",
-            &op_tag,
-            "-d",
-            &ns_tag,
-        ],
-    );
-    assert_eq!(code(&extra), 0, "{}", stderr(&extra));
-    let extra = json(&extra)["id"].as_str().expect("id").to_owned();
+    let extra = tagged_charge(&fake, &op_tag, &ns_tag);
     // Another namespace's charge with the same op id is not this journal's.
-    let foreign = cli_at(
-        &fake,
-        &[
-            "post",
-            "/v1/charges",
-            "-d",
-            "amount=900",
-            "-d",
-            "currency=usd",
-            "-d",
-            "source=tok_visa",
-            "-d",
-            &op_tag,
-            "-d",
-            "metadata[op_ns]=someone-else",
-        ],
-    );
-    assert_eq!(code(&foreign), 0, "{}", stderr(&foreign));
+    tagged_charge(&fake, &op_tag, "metadata[op_ns]=someone-else");
 
     let audit = cli(&at_fake(
         &base,

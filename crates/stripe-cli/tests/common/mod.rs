@@ -10,15 +10,20 @@ use stripe_fake::server::ServerHandle;
 
 pub const KEY: &str = "sk_test_cli_0123456789abcdef";
 
-/// Runs the binary with no `STRIPE_*` variables from the outside.
-pub fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stripe-cli"))
+/// The binary with `args` and no `STRIPE_*` variables from the outside, to run or spawn.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stripe-cli"));
+    command
         .args(args)
         .env_remove("STRIPE_SECRET_KEY")
         .env_remove("STRIPE_API_BASE")
-        .env_remove("STRIPE_WEBHOOK_SECRET")
-        .output()
-        .expect("run stripe-cli")
+        .env_remove("STRIPE_WEBHOOK_SECRET");
+    command
+}
+
+/// Runs the binary with no `STRIPE_*` variables from the outside.
+pub fn cli(args: &[&str]) -> Output {
+    command(args).output().expect("run stripe-cli")
 }
 
 /// Runs the binary against `fake` with the test key.
